@@ -1,0 +1,217 @@
+// Package basiq is a typed client for the Basiq open-banking API 3.0.
+//
+// One Client serves a whole process: it caches one server token and renews it
+// before it expires, retries idempotent requests on transient failures, turns
+// Basiq's error envelope into *Error, validates ids before they reach a URL
+// path and builds filters without pasting strings. It uses the standard
+// library only.
+package basiq
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// DefaultBaseURL is Basiq's production API host (sandbox keys use it too).
+const DefaultBaseURL = "https://au-api.basiq.io"
+
+// APIVersion is the Basiq API version this client speaks. It is sent on
+// POST /token only: the version is carried by the token afterwards.
+const APIVersion = "3.0"
+
+// maxBodyBytes bounds how much of a response is read.
+const maxBodyBytes = 32 << 20
+
+// Client calls the Basiq API. It is safe for concurrent use.
+type Client struct {
+	apiKey  string
+	baseURL *url.URL
+	http    *http.Client
+	log     *slog.Logger
+	now     func() time.Time
+	retry   RetryPolicy
+	tokens  *tokenSource
+	agent   string
+}
+
+// Option configures a Client.
+type Option func(*Client) error
+
+// WithBaseURL points the client at another Basiq host, such as the simulator.
+func WithBaseURL(raw string) Option {
+	return func(c *Client) error {
+		u, err := url.Parse(strings.TrimRight(raw, "/"))
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("basiq: base URL %q must be an absolute http(s) URL", raw)
+		}
+		c.baseURL = u
+		return nil
+	}
+}
+
+// WithHTTPClient sets the HTTP client (timeouts, transport, proxies).
+func WithHTTPClient(h *http.Client) Option {
+	return func(c *Client) error {
+		if h == nil {
+			return errors.New("basiq: nil HTTP client")
+		}
+		c.http = h
+		return nil
+	}
+}
+
+// WithLogger sets the logger for request-level debug records. Records carry
+// method, path, status, duration and correlation id; never headers or secrets.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *Client) error {
+		if l != nil {
+			c.log = l
+		}
+		return nil
+	}
+}
+
+// WithClock replaces time.Now, which decides when the cached token is renewed.
+func WithClock(now func() time.Time) Option {
+	return func(c *Client) error {
+		if now != nil {
+			c.now = now
+		}
+		return nil
+	}
+}
+
+// WithRetryPolicy replaces DefaultRetryPolicy.
+func WithRetryPolicy(p RetryPolicy) Option {
+	return func(c *Client) error {
+		c.retry = p.normalised()
+		return nil
+	}
+}
+
+// WithUserAgent sets the User-Agent header sent with every request.
+func WithUserAgent(ua string) Option {
+	return func(c *Client) error {
+		c.agent = ua
+		return nil
+	}
+}
+
+// NewClient returns a client that authenticates with apiKey, the key exactly
+// as Basiq's dashboard issues it (it is sent as "Basic <key>" unchanged).
+func NewClient(apiKey string, opts ...Option) (*Client, error) {
+	apiKey = strings.TrimSpace(apiKey)
+	if apiKey == "" {
+		return nil, errors.New("basiq: an API key is required")
+	}
+	base, _ := url.Parse(DefaultBaseURL)
+	c := &Client{
+		apiKey:  apiKey,
+		baseURL: base,
+		http:    &http.Client{Timeout: 60 * time.Second},
+		log:     slog.New(slog.DiscardHandler),
+		now:     time.Now,
+		retry:   DefaultRetryPolicy,
+		agent:   "basiq-mcp",
+	}
+	for _, opt := range opts {
+		if err := opt(c); err != nil {
+			return nil, err
+		}
+	}
+	c.tokens = newTokenSource(c)
+	return c, nil
+}
+
+// BaseURL returns the API host the client talks to.
+func (c *Client) BaseURL() string { return c.baseURL.String() }
+
+// call describes one logical API request; send may issue it several times.
+type call struct {
+	method     string
+	path       string     // escaped path, e.g. /users/u1/connections
+	query      url.Values // nil for none
+	body       any        // JSON body, nil for none
+	form       url.Values // form body (POST /token only)
+	next       string     // a links.next URL to follow instead of path+query
+	idempotent bool       // safe to repeat after a transient failure
+	auth       authMode
+	accept     string // Accept header; JSON by default
+	bearer     string // with authNone: an explicit token (a CLIENT_ACCESS one)
+}
+
+type authMode int
+
+const (
+	authServer authMode = iota // Bearer with the cached SERVER_ACCESS token
+	authBasic                  // Basic with the API key (POST /token)
+	authNone                   // no Authorization header
+)
+
+// path joins literal segments and caller-supplied ids into an escaped path.
+// Each id is validated; kind names it in the error.
+func idPath(parts ...string) (string, error) {
+	var b strings.Builder
+	for i := 0; i < len(parts); i++ {
+		seg := parts[i]
+		if strings.HasPrefix(seg, ":") { // ":kind" is followed by the id value
+			kind := seg[1:]
+			i++
+			if err := ValidateID(kind, parts[i]); err != nil {
+				return "", fmt.Errorf("basiq: %w", err)
+			}
+			seg = url.PathEscape(parts[i])
+		}
+		b.WriteByte('/')
+		b.WriteString(seg)
+	}
+	return b.String(), nil
+}
+
+// requestURL resolves the call to an absolute URL on the client's host.
+func (c *Client) requestURL(cl *call) (*url.URL, error) {
+	if cl.next != "" {
+		u, err := url.Parse(cl.next)
+		if err != nil {
+			return nil, fmt.Errorf("basiq: next link is not a URL")
+		}
+		if !u.IsAbs() {
+			u = c.baseURL.ResolveReference(u)
+		}
+		// A next link is followed as given, but only on the same host: the
+		// bearer token must never be sent anywhere else.
+		if u.Scheme != c.baseURL.Scheme || u.Host != c.baseURL.Host {
+			return nil, fmt.Errorf("basiq: next link points to another host (%s); refusing to follow it", u.Host)
+		}
+		if !strings.HasPrefix(u.Path, cl.path) {
+			return nil, fmt.Errorf("basiq: next link %q does not continue %s", truncate(u.Path, 80), cl.path)
+		}
+		return u, nil
+	}
+	u := *c.baseURL
+	u.Path = strings.TrimRight(c.baseURL.Path, "/") + cl.path
+	u.RawPath = ""
+	if p, err := url.PathUnescape(u.Path); err == nil && p != u.Path {
+		u.RawPath = u.Path
+		u.Path = p
+	}
+	if len(cl.query) > 0 {
+		u.RawQuery = cl.query.Encode()
+	}
+	return &u, nil
+}
+
+// drain reads a bounded response body.
+func drain(r io.Reader) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, maxBodyBytes+1))
+	if err == nil && len(b) > maxBodyBytes {
+		return nil, fmt.Errorf("response body larger than %d bytes", maxBodyBytes)
+	}
+	return b, err
+}

@@ -1,0 +1,94 @@
+package basiq
+
+import "encoding/json"
+
+// Report type ids Basiq documents.
+const (
+	ReportConsumerAffordability = "CON_AFFOR_01"
+	ReportBankStatement         = "STATEMENT_01"
+	ReportBusinessAffordability = "BUS_AFFOR_01"
+)
+
+// ReportType describes a kind of report and the filters it takes.
+type ReportType struct {
+	Type        string             `json:"type"`
+	ID          string             `json:"id"`
+	Name        string             `json:"name"`
+	Description string             `json:"description"`
+	Filters     []ReportTypeFilter `json:"filters"`
+}
+
+// ReportTypeFilter is one filter a report type accepts.
+type ReportTypeFilter struct {
+	Name     string `json:"name"`
+	Type     string `json:"type"` // string or array
+	Required bool   `json:"required"`
+}
+
+// ReportFilter is one filter value of a report request. Value is a string
+// (dates, one account) or a list of strings (users, accounts, metrics).
+type ReportFilter struct {
+	Name  string `json:"name"`
+	Value any    `json:"value"`
+}
+
+// CreateReportParams is the body of POST /reports.
+type CreateReportParams struct {
+	ReportType string         `json:"reportType"`
+	Title      string         `json:"title"`
+	Filters    []ReportFilter `json:"filters"`
+}
+
+// Report is a generated report. Data holds the type-specific body; see
+// AffordabilityData for CON_AFFOR_01.
+type Report struct {
+	Type        string          `json:"type"`
+	ID          string          `json:"id"`
+	Title       string          `json:"title"`
+	ReportType  string          `json:"reportType"`
+	CreatedDate Time            `json:"createdDate"`
+	CreatedBy   string          `json:"createdBy"`
+	ExpiresAt   Time            `json:"expiresAt"`
+	Filters     []ReportFilter  `json:"filters"`
+	Data        json.RawMessage `json:"data"`
+	Links       Links           `json:"links"`
+}
+
+// AffordabilityData is the data of a CON_AFFOR_01 report.
+type AffordabilityData struct {
+	Metrics []ReportMetric `json:"metrics"`
+	Groups  []ReportGroup  `json:"groups"`
+}
+
+// ReportMetric is one computed figure, e.g. ME002 average monthly salary.
+type ReportMetric struct {
+	ID          string   `json:"id"`
+	Title       string   `json:"title"`
+	Description string   `json:"description"`
+	Sections    []string `json:"sections"`
+	Result      struct {
+		Value  any    `json:"value"` // usually a string; some examples use numbers
+		Format string `json:"format"`
+	} `json:"result"`
+}
+
+// ReportGroup is a cluster of similar transactions, e.g. INC-009 salary.
+type ReportGroup struct {
+	ID       string   `json:"id"`
+	Title    string   `json:"title"`
+	Sections []string `json:"sections"`
+	Analysis struct {
+		Summary struct {
+			TransactionCount int `json:"transactionCount"`
+		} `json:"summary"`
+		Amount struct {
+			Total   string `json:"total"`
+			Average struct {
+				Month string `json:"month"`
+			} `json:"average"`
+		} `json:"amount"`
+		Frequency *struct {
+			Display string `json:"display"`
+		} `json:"frequency"`
+	} `json:"analysis"`
+}
