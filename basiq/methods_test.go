@@ -83,7 +83,7 @@ func methodCases() []methodCase {
 		{name: "GetConnection", call: func(ctx context.Context, c *basiq.Client) (any, error) { return c.GetConnection(ctx, "u1", "c1") },
 			method: "GET", path: "/users/u1/connections/c1", status: 200,
 			response: `{"type":"connection","id":"c1","accounts":{"type":"list","data":[{"type":"account","id":"a1","balance":"1.50"}]}}`,
-			check: func(t *testing.T, got any) { assert.Equal(t, "1.50", got.(*basiq.Connection).Accounts.Data[0].Balance) }},
+			check:    func(t *testing.T, got any) { assert.Equal(t, "1.50", got.(*basiq.Connection).Accounts.Data[0].Balance) }},
 		{name: "RefreshConnectionNew", call: func(ctx context.Context, c *basiq.Client) (any, error) {
 			j, existing, err := c.RefreshConnection(ctx, "u1", "c1")
 			return []any{j, existing}, err
@@ -100,9 +100,13 @@ func methodCases() []methodCase {
 		{name: "RefreshAll", call: func(ctx context.Context, c *basiq.Client) (any, error) { return c.RefreshAllConnections(ctx, "u1") },
 			method: "POST", path: "/users/u1/connections/refresh", status: 202, response: `{"type":"list","data":[{"type":"job","id":"j1"},{"type":"job","id":"j2"}]}`,
 			check: func(t *testing.T, got any) { assert.Len(t, got.([]basiq.Job), 2) }},
-		{name: "DeleteConnection", call: func(ctx context.Context, c *basiq.Client) (any, error) { return nil, c.DeleteConnection(ctx, "u1", "c1") },
+		{name: "DeleteConnection", call: func(ctx context.Context, c *basiq.Client) (any, error) {
+			return nil, c.DeleteConnection(ctx, "u1", "c1")
+		},
 			method: "DELETE", path: "/users/u1/connections/c1", status: 204},
-		{name: "PurgeConnection", call: func(ctx context.Context, c *basiq.Client) (any, error) { return nil, c.PurgeConnection(ctx, "u1", "c1") },
+		{name: "PurgeConnection", call: func(ctx context.Context, c *basiq.Client) (any, error) {
+			return nil, c.PurgeConnection(ctx, "u1", "c1")
+		},
 			method: "POST", path: "/users/u1/connections/c1/purge", status: 204},
 		{name: "GetJob", call: func(ctx context.Context, c *basiq.Client) (any, error) { return c.GetJob(ctx, "j1") },
 			method: "GET", path: "/jobs/j1", status: 200, response: jobJSON,
@@ -155,7 +159,9 @@ func methodCases() []methodCase {
 			method: "GET", path: "/users/u1/transactions/t1", status: 200, response: `{"type":"transaction","id":"t1"}`},
 		{name: "ListReportTypes", call: func(ctx context.Context, c *basiq.Client) (any, error) { return c.ListReportTypes(ctx) },
 			method: "GET", path: "/reports/types", status: 200, response: `{"type":"list","data":[{"type":"report","id":"CON_AFFOR_01","filters":[{"name":"users","type":"array","required":true}]}]}`,
-			check: func(t *testing.T, got any) { assert.True(t, got.(*basiq.List[basiq.ReportType]).Data[0].Filters[0].Required) }},
+			check: func(t *testing.T, got any) {
+				assert.True(t, got.(*basiq.List[basiq.ReportType]).Data[0].Filters[0].Required)
+			}},
 		{name: "GetReportType", call: func(ctx context.Context, c *basiq.Client) (any, error) { return c.GetReportType(ctx, "CON_AFFOR_01") },
 			method: "GET", path: "/reports/types/CON_AFFOR_01", status: 200, response: `{"type":"report","id":"CON_AFFOR_01"}`},
 		{name: "CreateReport", call: func(ctx context.Context, c *basiq.Client) (any, error) {
@@ -163,7 +169,9 @@ func methodCases() []methodCase {
 				Filters: []basiq.ReportFilter{{Name: "fromDate", Value: "2025-03-01"}, {Name: "users", Value: []string{"u1"}}}})
 		}, method: "POST", path: "/reports", status: 202, response: `{"type":"job","id":"rj1"}`,
 			body: `{"reportType":"CON_AFFOR_01","title":"Ada 2026","filters":[{"name":"fromDate","value":"2025-03-01"},{"name":"users","value":["u1"]}]}`},
-		{name: "ListReports", call: func(ctx context.Context, c *basiq.Client) (any, error) { return c.ListReports(ctx, basiq.PageOptions{}) },
+		{name: "ListReports", call: func(ctx context.Context, c *basiq.Client) (any, error) {
+			return c.ListReports(ctx, basiq.PageOptions{})
+		},
 			method: "GET", path: "/reports", status: 200, response: `{"type":"list","data":[{"type":"report","id":"r1","reportType":"CON_AFFOR_01"}]}`},
 		{name: "GetReport", call: func(ctx context.Context, c *basiq.Client) (any, error) { return c.GetReport(ctx, "r1") },
 			method: "GET", path: "/reports/r1", status: 200, response: `{"type":"report","id":"r1","createdDate":"2022-03-26T06:56:44","data":{"metrics":[]}}`,

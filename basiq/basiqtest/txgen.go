@@ -57,7 +57,9 @@ func (s *Simulator) refreshData(c *simConn, t time.Time) {
 	}
 	from := dayIndex(t) - historyDays
 	if !c.dataUntil.IsZero() && len(c.txns) > 0 {
-		from = dayIndex(c.dataUntil.Add(-pendingDays*day)) + 1
+		// Regenerate from the day the pending window began: its posted
+		// transactions come back with the same ids, its pending ones with new.
+		from = dayIndex(c.dataUntil.Add(-pendingDays * day))
 	}
 	kept := c.txns[:0]
 	for _, tx := range c.txns {
