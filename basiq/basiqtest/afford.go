@@ -209,8 +209,14 @@ func (s *Simulator) reportTxns(a reportArgs) ([]*simTxn, []*simAccount) {
 func (s *Simulator) accountSummaries(accts []*simAccount) []obj {
 	out := []obj{}
 	for _, a := range accts {
-		out = append(out, obj{"id": a.ID, "name": a.Name, "accountNo": "xxxxxx" + a.Number[len(a.Number)-4:], "class": a.Class,
-			"product": a.Product, "currentBalance": cents(a.Balance), "currency": "AUD"})
+		c := s.conns[a.ConnID]
+		self := "/users/" + c.UserID + "/accounts/" + a.ID
+		out = append(out, obj{"id": a.ID, "name": a.Name, "accountNo": a.Number[:6] + "-" + a.Number[6:], "currency": "AUD",
+			"balance": cents(a.Balance), "availableFunds": cents(a.Balance + a.Pending), "lastUpdated": ts(a.Updated),
+			"institution": c.InstitutionID, "connection": c.ID, "class": obj{"type": a.Class, "product": a.Product},
+			"accountHolder": a.Holder, "accountOwnership": a.Ownership, "status": "available", "creditLimit": cents(a.Limit),
+			"links": obj{"self": self, "transactions": "/users/" + c.UserID + "/transactions?filter=account.id.eq('" + a.ID + "')",
+				"institution": "/institutions/" + c.InstitutionID}})
 	}
 	return out
 }
@@ -260,18 +266,20 @@ func groupView(g groupDef, txns []*simTxn, a reportArgs) obj {
 	for i := len(txns) - 1; i >= 0 && len(list) < 50; i-- {
 		list = append(list, obj{"id": txns[i].ID, "date": txns[i].Date.Format("2006-01-02"), "description": txns[i].Desc, "amount": cents(txns[i].Amount)})
 	}
-	return obj{"id": g.ID, "title": g.Title, "sections": []string{g.Section},
-		"analysis": obj{
-			"summary": obj{"transactionCount": len(txns)},
-			"range":   obj{"startDate": first.Format("2006-01-02"), "endDate": last.Format("2006-01-02"), "duration": int(last.Sub(first).Hours() / 24)},
-			"amount": obj{"total": cents(total), "min": cents(lo), "max": cents(hi),
-				"average": obj{"transaction": cents(total / int64(len(txns))), "month": cents(total / months), "medianTransaction": cents(amounts[len(amounts)/2])}},
-			"frequency": frequency(txns)},
+	analysis := obj{
+		"summary": obj{"transactionCount": len(txns)},
+		"range":   obj{"startDate": first.Format("2006-01-02"), "endDate": last.Format("2006-01-02"), "duration": int(last.Sub(first).Hours() / 24)},
+		"amount": obj{"total": cents(total), "min": cents(lo), "max": cents(hi),
+			"average": obj{"transaction": cents(total / int64(len(txns))), "month": cents(total / months), "medianTransaction": cents(amounts[len(amounts)/2])}}}
+	if f := frequency(txns); f != nil { // an irregular group has no frequency
+		analysis["frequency"] = f
+	}
+	return obj{"id": g.ID, "title": g.Title, "sections": []string{g.Section}, "analysis": analysis,
 		"subgroup": []obj{{"id": g.ID + "-1", "name": strings.ToUpper(g.Title), "transactions": list}}}
 }
 
 // frequency detects a regular interval from the median gap between dates.
-func frequency(txns []*simTxn) any {
+func frequency(txns []*simTxn) obj {
 	if len(txns) < 3 {
 		return nil
 	}

@@ -39,7 +39,7 @@ func (s *Simulator) hasActiveConsent(userID string, now time.Time) bool {
 
 func (x *exchange) consentView(c *simConsent) obj {
 	v := obj{"type": "consent", "id": c.ID, "created": ts(c.Created), "updated": ts(c.Updated), "expiryDate": ts(c.Expiry),
-		"origin": "user", "status": x.s.consentStatus(c, x), "extendedRetention": false,
+		"origin": "user", "status": x.s.consentStatus(c, x),
 		"purpose": obj{"primary": obj{"title": "Financial overview", "description": "To understand your income and spending."}, "other": nil},
 		"data":    obj{"retainData": false, "initialRetrievalDays": 365, "organisation": nil, "permissions": consentPermissions},
 		"links": obj{"self": x.link("/users/" + c.UserID + "/consents/" + c.ID), "consentPolicy": x.link("/consent-policies/default"),
@@ -80,7 +80,7 @@ func (s *Simulator) deleteConsent(x *exchange) {
 			conn.Fail = &failConsentRevoked
 			if conn.Status != "invalid" {
 				conn.Status = "invalid"
-				s.emit(x.now, "connection", "invalidated", u.ID, "/users/"+u.ID+"/connections/"+conn.ID, s.connEventData(conn))
+				s.emit(x.now, "connection", "updated", u.ID, "/users/"+u.ID+"/connections/"+conn.ID, s.connEventData(conn))
 			}
 		}
 		x.w.WriteHeader(http.StatusNoContent)

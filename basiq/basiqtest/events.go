@@ -27,6 +27,9 @@ var eventTypes = []struct{ ID, Description string }{
 
 // emit records an event; dataRef is a path on the simulator.
 func (s *Simulator) emit(at time.Time, entity, typ, userID, dataRef string, data map[string]any) {
+	if data == nil {
+		data = obj{"type": entity, "userId": userID}
+	}
 	s.events = append(s.events, &simEvent{ID: s.nextID("event"), Entity: entity, Type: typ, UserID: userID,
 		DataRef: dataRef, Created: at, Data: data})
 }

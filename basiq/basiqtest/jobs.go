@@ -156,8 +156,9 @@ func (s *Simulator) stepSucceeded(j *simJob, st *simStep, at time.Time) {
 	switch st.Title {
 	case "verify-credentials":
 		if c.Status != "active" {
+			// The events API spells activation as an update; the snapshot says active.
 			c.Status = "active"
-			s.emit(at, "connection", "activated", c.UserID, "/users/"+c.UserID+"/connections/"+c.ID, s.connEventData(c))
+			s.emit(at, "connection", "updated", c.UserID, "/users/"+c.UserID+"/connections/"+c.ID, s.connEventData(c))
 		}
 	case "retrieve-accounts":
 		if c.accounts == nil {
@@ -190,7 +191,7 @@ func (s *Simulator) jobFailed(j *simJob, f *failure) {
 	case "invalid-credentials", "account-not-accessible-requires-user-action", "user-action-required":
 		if c.Status != "invalid" {
 			c.Status = "invalid"
-			s.emit(j.Updated, "connection", "invalidated", c.UserID, "/users/"+c.UserID+"/connections/"+c.ID, s.connEventData(c))
+			s.emit(j.Updated, "connection", "updated", c.UserID, "/users/"+c.UserID+"/connections/"+c.ID, s.connEventData(c))
 		}
 	}
 }
@@ -201,8 +202,11 @@ func (x *exchange) jobView(j *simJob, withInstitution bool) obj {
 	for i, st := range j.Steps {
 		steps[i] = obj{"title": st.Title, "status": st.Status, "result": x.stepResult(j, st)}
 	}
-	v := obj{"type": "job", "id": j.ID, "created": ts(j.Created), "updated": ts(j.Updated), "steps": steps,
-		"links": obj{"self": x.link("/jobs/" + j.ID), "source": x.jobSource(j)}}
+	links := obj{"self": x.link("/jobs/" + j.ID)}
+	if src := x.jobSource(j); src != "" {
+		links["source"] = src
+	}
+	v := obj{"type": "job", "id": j.ID, "created": ts(j.Created), "updated": ts(j.Updated), "steps": steps, "links": links}
 	if j.Kind == "report" {
 		v["jobType"], v["partnerId"], v["applicationId"] = "report", x.s.hashID("partner"), x.s.hashID("application")
 		v["status"] = j.Steps[0].Status
@@ -215,12 +219,14 @@ func (x *exchange) jobView(j *simJob, withInstitution bool) obj {
 	return v
 }
 
-func (x *exchange) jobSource(j *simJob) any {
+// jobSource is the resource the job works on; "" (left out, as Basiq does)
+// while a new connection's credentials are not yet verified.
+func (x *exchange) jobSource(j *simJob) string {
 	if j.Kind == "report" {
 		return x.link("/reports/" + j.ReportID)
 	}
 	if j.Kind == "connect" && j.Steps[0].Status != "success" {
-		return nil // the connection is not known until credentials are verified
+		return ""
 	}
 	return x.link("/users/" + j.UserID + "/connections/" + j.ConnID)
 }

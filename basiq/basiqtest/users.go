@@ -71,7 +71,7 @@ func (x *exchange) userView(u *simUser) obj {
 		"connections": obj{"type": "list", "count": len(conns), "data": conns},
 		"accounts":    obj{"type": "list", "count": len(accts), "data": accts},
 		"links": obj{"self": x.link(base), "accounts": x.link(base + "/accounts"), "connections": x.link(base + "/connections"),
-			"transactions": x.link(base + "/transactions")}}
+			"transactions": x.link(base + "/transactions"), "auth_link": x.link(base + "/auth_link")}}
 	if u.BusinessName != "" {
 		v["businessName"], v["businessIdNo"], v["businessIdNoType"] = u.BusinessName, u.BusinessIDNo, u.BusinessType
 	}

@@ -46,14 +46,15 @@ var categories = map[string]category{
 func (x *exchange) txnView(tx *simTxn, userID string) obj {
 	c := x.s.conns[tx.ConnID]
 	cat := categories[tx.Cat]
-	var sub, merchant, category any
+	var sub, merchant, category any = obj{}, nil, nil // subClass is empty, not null, outside payments
 	if cat.Code != "" {
 		sub = obj{"code": cat.Code, "title": cat.Title}
 		category = obj{"matchType": "merchantFull", "matchScore": "0.98", "anzsic": obj{"class": obj{"code": cat.Code, "title": cat.Title}}}
 	}
 	clean := cleanDescription(tx.Desc)
 	if cat.Merchant {
-		merchant = obj{"id": x.s.hashID("merchant", clean), "businessName": clean, "website": ""}
+		merchant = obj{"id": x.s.hashID("merchant", clean), "businessName": clean, "ABN": "", "website": "",
+			"logoMaster": "", "logoThumb": "", "phoneNumber": obj{"international": "", "local": ""}}
 	}
 	tags := cat.Tags
 	if tags == nil {
