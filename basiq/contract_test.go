@@ -178,13 +178,14 @@ func TestContractAgainstOpenAPI(t *testing.T) {
 	checked, skipped := 0, 0
 	var failures []string
 	for _, ex := range rec.exchanges {
+		// GET /users is on a legacy docs page only (API.md 5.5) and /sandbox/ is
+		// ours. (kin-openapi's router would match GET /users to /users/{userId}.)
+		if ex.path == "/users" && ex.method == "GET" || strings.HasPrefix(ex.path, "/sandbox/") {
+			skipped++
+			continue
+		}
 		route, params, ok := findRoute(rts, ex)
 		if !ok {
-			// GET /users is on a legacy docs page only (API.md 5.5); /sandbox/ is ours.
-			if ex.path == "/users" && ex.method == "GET" || strings.HasPrefix(ex.path, "/sandbox/") {
-				skipped++
-				continue
-			}
 			failures = append(failures, fmt.Sprintf("%s %s: no such route in the OpenAPI files", ex.method, ex.path))
 			continue
 		}
