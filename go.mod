@@ -4,6 +4,7 @@ go 1.26
 
 require (
 	github.com/getkin/kin-openapi v0.152.0
+	github.com/lmittmann/tint v1.2.1
 	github.com/stretchr/testify v1.12.1
 )
 
