@@ -98,7 +98,9 @@ var ErrBadAmount = errors.New("basiq: not a decimal amount")
 func ParseAmount(s string) (int64, error) {
 	s = strings.TrimSpace(s)
 	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimLeft(s, "+-")
+	if neg || strings.HasPrefix(s, "+") {
+		s = s[1:] // one sign at most
+	}
 	whole, frac, hasFrac := strings.Cut(s, ".")
 	if whole == "" || len(whole) > 15 || hasFrac && (frac == "" || len(frac) > 2) {
 		return 0, ErrBadAmount

@@ -335,3 +335,58 @@ func TestReportPDFAndValidation(t *testing.T) {
 	txns := mustGet(t, srv, reportURL+"/transactions?limit=5", auth)
 	assert.Len(t, txns["data"], 5, "the report's transaction snapshot")
 }
+
+func TestDocumentedLimits(t *testing.T) {
+	clock := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)
+	srv := NewServer(WithClock(func() time.Time { return clock }))
+	defer srv.Close()
+	form := url.Values{"scope": {"SERVER_ACCESS"}}
+	for i := range 1500 {
+		status, _, _ := raw(t, srv, "POST", "/token", "Basic k", strings.NewReader(form.Encode()),
+			"basiq-version", "3.0", "Content-Type", "application/x-www-form-urlencoded")
+		require.Equal(t, 200, status, "token %d", i+1)
+	}
+	status, out, hdr := raw(t, srv, "POST", "/token", "Basic k", strings.NewReader(form.Encode()),
+		"basiq-version", "3.0", "Content-Type", "application/x-www-form-urlencoded")
+	assert.Equal(t, 429, status, "the 1,501st token in five minutes")
+	assert.Equal(t, "too-many-requests", firstError(t, out)["code"])
+	assert.Equal(t, "300", hdr.Get("Retry-After"))
+
+	// Basiq caps sandbox connections at 500 per partner.
+	user := srv.Connections()[0].UserID
+	var err error
+	for n := len(srv.Connections()); n < maxSandboxConnections; n++ {
+		srv.mu.Lock()
+		u := srv.users[user]
+		c := &simConn{ID: srv.nextID("connection"), UserID: user, InstitutionID: "AU00000", Method: "web", Status: "active", scale: 1, generated: true}
+		srv.conns[c.ID] = c
+		u.conns = append(u.conns, c.ID)
+		srv.mu.Unlock()
+	}
+	fresh := srv.users[srv.userOrder[len(srv.userOrder)-1]].ID
+	_, err = srv.CompleteConsent(fresh, ConsentRequest{InstitutionID: "AU00002", LoginID: "jared", Password: "django"})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "too-many-sandbox-connections")
+}
+
+func TestSecondJobWithCredentialsInUseWaitsSixMinutes(t *testing.T) {
+	now := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)
+	srv := NewServer(WithClock(func() time.Time { return now }))
+	defer srv.Close()
+	users := srv.Connections()
+	a, b := users[0].UserID, users[len(users)-1].UserID
+	first, err := srv.CompleteConsent(a, ConsentRequest{InstitutionID: "NZ00001", LoginID: "richard", Password: "tabsnotspaces"})
+	require.NoError(t, err)
+	second, err := srv.CompleteConsent(b, ConsentRequest{InstitutionID: "NZ00001", LoginID: "richard", Password: "tabsnotspaces"})
+	require.NoError(t, err)
+	auth := token(t, srv, url.Values{"scope": {"SERVER_ACCESS"}})
+	stepStatus := func(job string) string {
+		return mustGet(t, srv, "/jobs/"+job, auth)["steps"].([]any)[0].(map[string]any)["status"].(string)
+	}
+	assert.Equal(t, "in-progress", stepStatus(first.JobIDs[0]))
+	assert.Equal(t, "pending", stepStatus(second.JobIDs[0]), "paused while the same credentials are in use")
+	now = now.Add(5 * time.Minute)
+	assert.Equal(t, "pending", stepStatus(second.JobIDs[0]))
+	now = now.Add(2 * time.Minute)
+	assert.NotEqual(t, "pending", stepStatus(second.JobIDs[0]), "resumed after six minutes")
+}
