@@ -53,7 +53,7 @@ func TestValidateID(t *testing.T) {
 func TestFilterValidation(t *testing.T) {
 	assert.NoError(t, basiq.Filter{basiq.In("connector.status", "operational", "major-outage")}.Validate())
 	bad := []basiq.Filter{
-		{basiq.Eq("account", "x")},        // field needs entity.property
+		{basiq.Eq("account", "x")},         // field needs entity.property
 		{basiq.Eq("account.id;drop", "x")}, // punctuation in the field
 		{{Field: "account.id", Op: "like", Values: []string{"x"}}},
 		{{Field: "transaction.postDate", Op: "bt", Values: []string{"2024-01-01"}}},

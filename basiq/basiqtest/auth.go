@@ -80,19 +80,10 @@ func (s *Simulator) postToken(x *exchange) {
 
 // allowToken enforces Basiq's token rate limit over a sliding window.
 func (s *Simulator) allowToken(x *exchange) bool {
-	cutoff := x.now.Add(-tokenWindow)
-	kept := s.tokenTimes[:0]
-	for _, t := range s.tokenTimes {
-		if t.After(cutoff) {
-			kept = append(kept, t)
-		}
-	}
-	s.tokenTimes = kept
-	if len(kept) >= tokenWindowMax {
-		x.tooMany("Too many token requests: reuse tokens for their lifetime.", kept[0].Sub(cutoff))
+	if ok, retry := admit(&s.tokenTimes, x.now, tokenWindow, tokenWindowMax); !ok {
+		x.tooMany("Too many token requests: reuse tokens for their lifetime.", retry)
 		return false
 	}
-	s.tokenTimes = append(s.tokenTimes, x.now)
 	// Expired tokens are forgotten so a long-running simulator does not grow.
 	for k, t := range s.tokens {
 		if x.now.Sub(t.expires) > time.Hour {

@@ -108,19 +108,10 @@ func (s *Simulator) refresh(x *exchange, c *simConn) (j *simJob, existing bool) 
 		return j, true
 	}
 	if c.Method == "open-banking" {
-		cutoff := x.now.Add(-24 * time.Hour)
-		recent := c.refreshTimes[:0]
-		for _, t := range c.refreshTimes {
-			if t.After(cutoff) {
-				recent = append(recent, t)
-			}
-		}
-		c.refreshTimes = recent
-		if len(recent) >= openBankingDailyRefreshes {
-			x.tooMany("Open Banking connections are limited to 20 refreshes per day.", recent[0].Sub(cutoff))
+		if ok, retry := admit(&c.refreshTimes, x.now, 24*time.Hour, openBankingDailyRefreshes); !ok {
+			x.tooMany("Open Banking connections are limited to 20 refreshes per day.", retry)
 			return nil, false
 		}
-		c.refreshTimes = append(c.refreshTimes, x.now)
 	}
 	j = s.planConnJob(c, "refresh", x.now)
 	s.startJob(j)

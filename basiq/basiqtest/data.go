@@ -131,6 +131,11 @@ func (s *Simulator) listTransactions(x *exchange) {
 	if u == nil {
 		return
 	}
+	x.pageTxns(s.userTxns(u), u.ID, "/users/"+u.ID+"/transactions")
+}
+
+// pageTxns answers one page of txns after the request's filter and cursor.
+func (x *exchange) pageTxns(txns []*simTxn, userID, path string) {
 	args, ok := x.listArgs()
 	if !ok {
 		return
@@ -140,12 +145,12 @@ func (s *Simulator) listTransactions(x *exchange) {
 		return
 	}
 	var picked []*simTxn
-	for _, tx := range s.userTxns(u) {
-		if matchAll(conds, func(f string) string { return s.txnField(tx, f) }) {
+	for _, tx := range txns {
+		if matchAll(conds, func(f string) string { return x.s.txnField(tx, f) }) {
 			picked = append(picked, tx)
 		}
 	}
-	x.pageN(len(picked), func(i int) any { return x.txnView(picked[i], u.ID) }, "/users/"+u.ID+"/transactions", args)
+	x.pageN(len(picked), func(i int) any { return x.txnView(picked[i], userID) }, path, args)
 }
 
 func (s *Simulator) getTransaction(x *exchange) {

@@ -84,6 +84,24 @@ type simToken struct {
 	expires       time.Time
 }
 
+// admit applies a sliding-window limit: it forgets times older than span,
+// and either records now (ok) or says how long until one more would fit.
+func admit(times *[]time.Time, now time.Time, span time.Duration, limit int) (ok bool, retry time.Duration) {
+	cutoff := now.Add(-span)
+	kept := (*times)[:0]
+	for _, t := range *times {
+		if t.After(cutoff) {
+			kept = append(kept, t)
+		}
+	}
+	*times = kept
+	if len(kept) >= limit {
+		return false, kept[0].Sub(cutoff)
+	}
+	*times = append(*times, now)
+	return true, 0
+}
+
 // hashID derives a stable UUID from the seed and parts, so the same seed
 // gives the same ids in every run, whatever order things are asked for.
 func (s *Simulator) hashID(parts ...any) string {

@@ -111,19 +111,10 @@ func (s *Simulator) createReport(x *exchange) {
 }
 
 func (s *Simulator) allowReport(x *exchange) bool {
-	cutoff := x.now.Add(-24 * time.Hour)
-	kept := s.reportTimes[:0]
-	for _, t := range s.reportTimes {
-		if t.After(cutoff) {
-			kept = append(kept, t)
-		}
-	}
-	s.reportTimes = kept
-	if len(kept) >= reportsPerDay {
-		x.tooMany("Report limit reached: at most 1,000 reports per day.", kept[0].Sub(cutoff))
+	if ok, retry := admit(&s.reportTimes, x.now, 24*time.Hour, reportsPerDay); !ok {
+		x.tooMany("Report limit reached: at most 1,000 reports per day.", retry)
 		return false
 	}
-	s.reportTimes = append(s.reportTimes, x.now)
 	return true
 }
 
@@ -336,21 +327,7 @@ func (s *Simulator) listReportTransactions(x *exchange) {
 		x.notFound("Requested report does not exist, has expired or is still being generated.")
 		return
 	}
-	args, ok := x.listArgs()
-	if !ok {
-		return
-	}
-	conds, ok := x.parseFilter(args.Filter, transactionFilters)
-	if !ok {
-		return
-	}
-	var picked []*simTxn
-	for _, tx := range r.txns {
-		if matchAll(conds, func(f string) string { return s.txnField(tx, f) }) {
-			picked = append(picked, tx)
-		}
-	}
-	x.pageN(len(picked), func(i int) any { return x.txnView(picked[i], r.args.users[0]) }, "/reports/"+r.ID+"/transactions", args)
+	x.pageTxns(r.txns, r.args.users[0], "/reports/"+r.ID+"/transactions")
 }
 
 func (s *Simulator) deleteReport(x *exchange) {

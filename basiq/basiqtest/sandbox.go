@@ -32,12 +32,12 @@ type ConsentResult struct {
 
 // apiError is a failure to be answered in Basiq's envelope.
 type apiError struct {
-	status                int
-	code, title, detail   string
-	param                 string
-	notFound, unsupported bool
+	status              int
+	code, title, detail string
+	param               string
 }
 
+// Error formats the failure as "status code: detail".
 func (e *apiError) Error() string { return fmt.Sprintf("%d %s: %s", e.status, e.code, e.detail) }
 
 // CompleteConsent does what a user finishing the consent UI does: it creates
