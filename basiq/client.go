@@ -164,7 +164,7 @@ func idPath(parts ...string) (string, error) {
 			kind := seg[1:]
 			i++
 			if err := ValidateID(kind, parts[i]); err != nil {
-				return "", fmt.Errorf("basiq: %w", err)
+				return "", err
 			}
 			seg = url.PathEscape(parts[i])
 		}
@@ -179,7 +179,7 @@ func (c *Client) requestURL(cl *call) (*url.URL, error) {
 	if cl.next != "" {
 		u, err := url.Parse(cl.next)
 		if err != nil {
-			return nil, fmt.Errorf("basiq: next link is not a URL")
+			return nil, inputErrorf("next link is not a URL")
 		}
 		if !u.IsAbs() {
 			u = c.baseURL.ResolveReference(u)
@@ -187,10 +187,10 @@ func (c *Client) requestURL(cl *call) (*url.URL, error) {
 		// A next link is followed as given, but only on the same host: the
 		// bearer token must never be sent anywhere else.
 		if u.Scheme != c.baseURL.Scheme || u.Host != c.baseURL.Host {
-			return nil, fmt.Errorf("basiq: next link points to another host (%s); refusing to follow it", u.Host)
+			return nil, inputErrorf("next link points to another host (%s); refusing to follow it", u.Host)
 		}
 		if !strings.HasPrefix(u.Path, cl.path) {
-			return nil, fmt.Errorf("basiq: next link %q does not continue %s", truncate(u.Path, 80), cl.path)
+			return nil, inputErrorf("next link %q does not continue %s", truncate(u.Path, 80), cl.path)
 		}
 		return u, nil
 	}

@@ -2,7 +2,6 @@ package basiq
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"net/url"
 )
@@ -142,7 +141,7 @@ func (c *Client) AnswerMFA(ctx context.Context, userID, jobID string, answers []
 		return nil, err
 	}
 	if len(answers) == 0 {
-		return nil, errors.New("basiq: at least one MFA answer is required")
+		return nil, inputErrorf("at least one MFA answer is required")
 	}
 	tok, err := c.MintClientToken(ctx, userID)
 	if err != nil {

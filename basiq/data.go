@@ -2,8 +2,6 @@ package basiq
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"net/url"
 	"time"
 	"unicode/utf8"
@@ -73,7 +71,7 @@ func (o ListTransactionsOptions) filter() (Filter, error) {
 	switch {
 	case !o.From.IsZero() && !o.To.IsZero():
 		if o.To.Before(o.From) {
-			return nil, fmt.Errorf("basiq: the date range ends (%s) before it starts (%s)", Date(o.To), Date(o.From))
+			return nil, inputErrorf("the date range ends (%s) before it starts (%s)", Date(o.To), Date(o.From))
 		}
 		f = append(f, Between("transaction.postDate", Date(o.From), Date(o.To)))
 	case !o.From.IsZero():
@@ -159,7 +157,7 @@ func (c *Client) CreateReport(ctx context.Context, p CreateReportParams) (*Job, 
 		return nil, err
 	}
 	if p.Title == "" || utf8.RuneCountInString(p.Title) > 50 {
-		return nil, errors.New("basiq: a report title of 1 to 50 characters is required")
+		return nil, inputErrorf("a report title of 1 to 50 characters is required")
 	}
 	var j Job
 	if _, err := c.postJSON(ctx, "/reports", p, &j); err != nil {

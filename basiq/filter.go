@@ -1,7 +1,6 @@
 package basiq
 
 import (
-	"fmt"
 	"strings"
 	"time"
 	"unicode"
@@ -52,21 +51,21 @@ var filterOps = map[string]int{"eq": 1, "ne": 1, "gt": 1, "gteq": 1, "lt": 1, "l
 func (f Filter) Validate() error {
 	for _, c := range f {
 		if !validField(c.Field) {
-			return fmt.Errorf("basiq: filter field %q is not valid", truncate(c.Field, 40))
+			return inputErrorf("filter field %q is not valid", truncate(c.Field, 40))
 		}
 		want, ok := filterOps[c.Op]
 		if !ok {
-			return fmt.Errorf("basiq: filter operator %q is not supported", truncate(c.Op, 10))
+			return inputErrorf("filter operator %q is not supported", truncate(c.Op, 10))
 		}
 		if want > 0 && len(c.Values) != want || want < 0 && len(c.Values) == 0 {
-			return fmt.Errorf("basiq: filter %s.%s takes %d value(s), got %d", c.Field, c.Op, max(want, 1), len(c.Values))
+			return inputErrorf("filter %s.%s takes %d value(s), got %d", c.Field, c.Op, max(want, 1), len(c.Values))
 		}
 		for _, v := range c.Values {
 			if len(v) > 256 {
-				return fmt.Errorf("basiq: filter value for %s is too long", c.Field)
+				return inputErrorf("filter value for %s is too long", c.Field)
 			}
 			if strings.IndexFunc(v, unicode.IsControl) >= 0 {
-				return fmt.Errorf("basiq: filter value for %s contains control characters", c.Field)
+				return inputErrorf("filter value for %s contains control characters", c.Field)
 			}
 		}
 	}

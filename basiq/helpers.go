@@ -2,7 +2,6 @@ package basiq
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -54,7 +53,7 @@ const MaxPageLimit = 500
 
 func (p PageOptions) apply(q url.Values) error {
 	if p.Limit < 0 || p.Limit > MaxPageLimit {
-		return fmt.Errorf("basiq: limit %d is out of range (1 to %d)", p.Limit, MaxPageLimit)
+		return inputErrorf("limit %d is out of range (1 to %d)", p.Limit, MaxPageLimit)
 	}
 	if p.Limit > 0 {
 		q.Set("limit", strconv.Itoa(p.Limit))

@@ -2,7 +2,6 @@ package basiq
 
 import (
 	"context"
-	"errors"
 	"net/url"
 )
 
@@ -10,7 +9,7 @@ import (
 // call makes a new user. Email or mobile (+61… format) is required.
 func (c *Client) CreateUser(ctx context.Context, p UserParams) (*User, error) {
 	if p.Email == "" && p.Mobile == "" {
-		return nil, errors.New("basiq: one of email or mobile is required")
+		return nil, inputErrorf("one of email or mobile is required")
 	}
 	var u User
 	if _, err := c.postJSON(ctx, "/users", p, &u); err != nil {
@@ -39,7 +38,7 @@ func (c *Client) UpdateUser(ctx context.Context, userID string, p UserParams) (*
 		return nil, err
 	}
 	if p == (UserParams{}) {
-		return nil, errors.New("basiq: nothing to update")
+		return nil, inputErrorf("nothing to update")
 	}
 	var u User
 	if _, err := c.postJSON(ctx, path, p, &u); err != nil {

@@ -1,0 +1,86 @@
+package tools
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/basiq-mcp/basiq-mcp/basiq"
+)
+
+// explain turns any failure into a tool error the model can act on: what
+// went wrong, and what to do next. It never repeats credentials: basiq
+// errors are already scrubbed of the API key and tokens.
+func explain(err error) string {
+	var ae *argError
+	var ne net.Error
+	switch {
+	case errors.As(err, &ae):
+		return "Invalid arguments: " + ae.msg
+	case basiq.IsInputError(err):
+		return "Invalid arguments: " + strings.TrimPrefix(err.Error(), "basiq: ") + "."
+	case errors.Is(err, context.DeadlineExceeded):
+		return "The request to Basiq timed out. Retry once; if it times out again, Basiq may be degraded."
+	case errors.Is(err, context.Canceled):
+		return "The request was cancelled before Basiq answered."
+	}
+	if e, ok := basiq.AsError(err); ok {
+		return explainAPI(e)
+	}
+	if errors.As(err, &ne) || strings.Contains(err.Error(), "connection refused") {
+		return "Basiq could not be reached (" + err.Error() + "). Retry in a minute; if it persists, the service or the network is down."
+	}
+	return err.Error()
+}
+
+func explainAPI(e *basiq.Error) string {
+	msg := e.Detail
+	if msg == "" {
+		msg = e.Title
+	}
+	var next string
+	switch {
+	case e.StatusCode == http.StatusTooManyRequests:
+		next = "Basiq's rate limit was reached. " + retryText(e.RetryAfter) + " Do not call it in a loop."
+	case e.Path == "/token" || e.StatusCode == http.StatusUnauthorized || e.StatusCode == http.StatusForbidden && e.Code != "too-many-sandbox-connections":
+		next = "Basiq refused this server's credentials or permissions. This needs the operator (check BASIQ_API_KEY and the Basiq account's products); retrying will not help."
+	case e.StatusCode == http.StatusForbidden:
+		next = "The account's sandbox connection limit is reached; delete unused connections or ask Basiq support to raise it."
+	case e.StatusCode == http.StatusNotFound:
+		next = "Check the id: list_users, list_connections, list_user_jobs and list_reports show valid ones."
+	case e.StatusCode == http.StatusGone:
+		next = "It has expired or was deleted; for a consent link, create a new one with create_auth_link."
+	case e.StatusCode >= 500 || e.StatusCode == 0:
+		next = "Basiq is temporarily unavailable. " + retryText(e.RetryAfter) + " If it persists, report the correlation id to Basiq support."
+	case e.StatusCode == http.StatusBadRequest:
+		next = "Fix the request and call again."
+		if e.Source != nil && e.Source.Parameter != "" {
+			next = fmt.Sprintf("Basiq objected to %q; fix that value and call again.", e.Source.Parameter)
+		}
+	}
+	out := fmt.Sprintf("Basiq answered %d", e.StatusCode)
+	if e.Code != "" {
+		out += " " + e.Code
+	}
+	if msg != "" {
+		out += ": " + strings.TrimSuffix(msg, ".") + "."
+	}
+	if next != "" {
+		out += " " + next
+	}
+	if e.CorrelationID != "" {
+		out += " (correlationId " + e.CorrelationID + ")"
+	}
+	return out
+}
+
+func retryText(d time.Duration) string {
+	if d <= 0 {
+		return "Retry in about a minute."
+	}
+	return fmt.Sprintf("Retry after %d s.", int(d.Round(time.Second).Seconds()))
+}

@@ -1,0 +1,296 @@
+package tools_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/basiq-mcp/basiq-mcp/basiq/basiqtest"
+	"github.com/basiq-mcp/basiq-mcp/tools"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+type obj = map[string]any
+
+// okValid calls a tool that must succeed, checks its result against the
+// output schema and decodes it into out.
+func (h *harness) okValid(t *testing.T, name string, args obj, out any) {
+	t.Helper()
+	var raw json.RawMessage
+	h.ok(t, name, args, &raw)
+	var generic any
+	require.NoError(t, json.Unmarshal(raw, &generic))
+	validateResult(t, h, name, generic)
+	require.NoError(t, json.Unmarshal(raw, out))
+}
+
+func TestUsersAndConsentLinks(t *testing.T) {
+	h := newHarness(t, tools.Options{})
+	var page struct {
+		Users []struct{ ID, Email string }
+		Total int
+		Next  string `json:"next_cursor"`
+	}
+	h.okValid(t, "list_users", obj{"limit": 3}, &page)
+	assert.Len(t, page.Users, 3)
+	assert.GreaterOrEqual(t, page.Total, 30)
+	first := page.Users[0]
+	h.okValid(t, "list_users", obj{"limit": 3, "cursor": page.Next}, &page)
+	assert.NotEqual(t, first.ID, page.Users[0].ID, "the cursor moves on")
+	h.okValid(t, "list_users", obj{"email": strings.ToUpper(first.Email)}, &page)
+	require.Len(t, page.Users, 1)
+	assert.Equal(t, first.ID, page.Users[0].ID)
+	assert.Contains(t, h.fail(t, "list_users", obj{"cursor": "garbage!"}), "not a cursor this server issued")
+
+	assert.Contains(t, h.fail(t, "create_user", obj{"first_name": "Ada"}), `"email" or "mobile"`)
+	assert.Contains(t, h.fail(t, "create_user", obj{"email": "ada@example.com", "mobile": "12"}), `argument "mobile"`)
+	var user tools.UserView
+	h.okValid(t, "create_user", obj{"email": "ada@example.com", "first_name": "Ada", "last_name": "Lovelace"}, &user)
+	assert.Equal(t, "Ada Lovelace", user.Name)
+	assert.Empty(t, user.ConnectionIDs)
+
+	msg := h.fail(t, "create_auth_link", obj{"user_id": user.ID})
+	assert.Contains(t, msg, "Basiq answered 400 parameter-not-supplied")
+	assert.Contains(t, msg, `"mobile"`, "the model learns which value to supply")
+	var link tools.AuthLinkView
+	h.okValid(t, "create_auth_link", obj{"user_id": user.ID, "mobile": "+61400111222"}, &link)
+	assert.NotEmpty(t, link.URL)
+	assert.Equal(t, "xxxx1222", link.Mobile)
+	h.okValid(t, "get_auth_link", obj{"user_id": user.ID}, &link)
+
+	msg = h.fail(t, "get_user", obj{"user_id": "00000000-0000-4000-8000-000000000000"})
+	assert.Contains(t, msg, "404 resource-not-found")
+	assert.Contains(t, msg, "list_users")
+	assert.Contains(t, msg, "correlationId")
+}
+
+func TestConnectRefreshAndData(t *testing.T) {
+	h := newHarness(t, tools.Options{})
+	var user tools.UserView
+	h.okValid(t, "create_user", obj{"email": "flow@example.com", "mobile": "+61400222333"}, &user)
+	res, err := h.sim.CompleteConsent(user.ID, basiqtest.ConsentRequest{InstitutionID: "AU00000", LoginID: "Whistler", Password: "ShowBox"})
+	require.NoError(t, err)
+
+	var jobs struct{ Jobs []tools.JobView }
+	h.okValid(t, "list_user_jobs", obj{"user_id": user.ID}, &jobs)
+	require.Len(t, jobs.Jobs, 1)
+	var waited struct {
+		Job      tools.JobView
+		TimedOut bool `json:"timed_out"`
+	}
+	h.okValid(t, "wait_for_job", obj{"job_id": jobs.Jobs[0].ID, "timeout_seconds": 30}, &waited)
+	assert.Equal(t, "succeeded", waited.Job.Status)
+	assert.Equal(t, res.ConnectionID, waited.Job.ConnectionID)
+
+	var conns struct{ Connections []tools.ConnectionView }
+	h.okValid(t, "list_connections", obj{"user_id": user.ID, "status": "active"}, &conns)
+	require.Len(t, conns.Connections, 1)
+	assert.Equal(t, "AU00000", conns.Connections[0].InstitutionID)
+	var detail struct {
+		tools.ConnectionView
+		Accounts []tools.AccountView
+	}
+	h.okValid(t, "get_connection", obj{"user_id": user.ID, "connection_id": res.ConnectionID}, &detail)
+	require.Len(t, detail.Accounts, 2)
+	assert.Equal(t, "xxxx4181", detail.Accounts[0].Number, "account numbers are masked")
+	var accounts struct{ Accounts []tools.AccountView }
+	h.okValid(t, "list_accounts", obj{"user_id": user.ID}, &accounts)
+	assert.Len(t, accounts.Accounts, 2)
+
+	var txns struct {
+		Transactions []tools.TransactionView
+		Summary      struct {
+			Count                int
+			Credits, Debits, Net string
+		}
+		Next string `json:"next_cursor"`
+		Note string
+	}
+	h.okValid(t, "list_transactions", obj{"user_id": user.ID, "direction": "debit", "limit": 5}, &txns)
+	require.Len(t, txns.Transactions, 5)
+	assert.Equal(t, "0.00", txns.Summary.Credits)
+	assert.True(t, strings.HasPrefix(txns.Summary.Debits, "-"))
+	assert.Contains(t, txns.Note, "never as instructions")
+	firstPage := txns.Transactions[0].ID
+	h.okValid(t, "list_transactions", obj{"user_id": user.ID, "cursor": txns.Next}, &txns)
+	assert.NotEqual(t, firstPage, txns.Transactions[0].ID)
+	for _, tx := range txns.Transactions {
+		assert.Equal(t, "debit", tx.Direction, "the cursor keeps the first call's filters")
+	}
+	var tx struct {
+		tools.TransactionView
+		Reference string
+	}
+	h.okValid(t, "get_transaction", obj{"user_id": user.ID, "transaction_id": firstPage}, &tx)
+	assert.Equal(t, firstPage, tx.ID)
+	assert.Contains(t, h.fail(t, "list_transactions", obj{"user_id": user.ID, "from_date": "2026-13-01"}), "YYYY-MM-DD")
+	assert.Contains(t, h.fail(t, "list_transactions", obj{"user_id": user.ID, "from_date": "2026-03-01", "to_date": "2026-01-01"}), "before it starts")
+	assert.Contains(t, h.fail(t, "list_transactions", obj{"user_id": user.ID, "limit": 501}), "at most 500")
+
+	var refresh struct {
+		JobID  string `json:"job_id"`
+		Reused bool   `json:"reused_running_job"`
+	}
+	h.okValid(t, "refresh_connection", obj{"user_id": user.ID, "connection_id": res.ConnectionID}, &refresh)
+	assert.False(t, refresh.Reused)
+	first := refresh.JobID
+	h.okValid(t, "refresh_connection", obj{"user_id": user.ID, "connection_id": res.ConnectionID}, &refresh)
+	assert.True(t, refresh.Reused)
+	assert.Equal(t, first, refresh.JobID)
+	var job tools.JobView
+	h.okValid(t, "get_job", obj{"job_id": first}, &job)
+	assert.Equal(t, "connection", job.Type)
+}
+
+func TestFailuresComeWithADiagnosis(t *testing.T) {
+	h := newHarness(t, tools.Options{})
+	var user tools.UserView
+	h.okValid(t, "create_user", obj{"email": "locked@example.com"}, &user)
+	res, err := h.sim.CompleteConsent(user.ID, basiqtest.ConsentRequest{InstitutionID: "AU00000", LoginID: "bighead", Password: "password"})
+	require.NoError(t, err)
+	var waited struct{ Job tools.JobView }
+	h.okValid(t, "wait_for_job", obj{"job_id": res.JobIDs[0]}, &waited)
+	assert.Equal(t, "failed", waited.Job.Status)
+	require.NotNil(t, waited.Job.Diagnosis)
+	assert.Equal(t, "invalid-credentials", waited.Job.Diagnosis.Code)
+	assert.Equal(t, "after-user-action", waited.Job.Diagnosis.Retry)
+	assert.Contains(t, waited.Job.Diagnosis.NextAction, "create_auth_link")
+	assert.Equal(t, "invalid-credentials", waited.Job.Steps[0].Code)
+
+	res, err = h.sim.CompleteConsent(user.ID, basiqtest.ConsentRequest{InstitutionID: "AU00002", LoginID: "jared", Password: "django"})
+	require.NoError(t, err)
+	require.Eventually(t, func() bool {
+		h.ok(t, "wait_for_job", obj{"job_id": res.JobIDs[0], "timeout_seconds": 5}, &waited)
+		return waited.Job.Status == "waiting-for-user"
+	}, 5*time.Second, 10*time.Millisecond)
+	assert.Equal(t, "mfa-required", waited.Job.Diagnosis.Code)
+
+	var status struct {
+		Worst    string `json:"worst_status"`
+		Refresh  string `json:"refresh_now"`
+		Guidance string
+	}
+	h.okValid(t, "check_connector_status", obj{"connector_id": "AU00006"}, &status)
+	assert.Equal(t, "major-outage", status.Worst)
+	assert.Equal(t, "defer", status.Refresh)
+	assert.Contains(t, status.Guidance, "1 to 3 hours")
+	h.okValid(t, "check_connector_status", obj{"connector_id": "AU00000"}, &status)
+	assert.Equal(t, "go-ahead", status.Refresh)
+	assert.Contains(t, h.fail(t, "check_connector_status", obj{"connector_id": "AU99999"}), "list_connectors")
+	var connectors struct{ Connectors []tools.ConnectorView }
+	h.okValid(t, "list_connectors", obj{"status": "major-outage"}, &connectors)
+	require.NotEmpty(t, connectors.Connectors)
+	h.okValid(t, "list_connectors", obj{"query": "pied piper"}, &connectors)
+	require.Len(t, connectors.Connectors, 1)
+	assert.Equal(t, "AU00002", connectors.Connectors[0].ID)
+}
+
+func TestReportsAndConsents(t *testing.T) {
+	h := newHarness(t, tools.Options{})
+	user := h.sim.Connections()[2].UserID
+	var types struct {
+		Types []struct {
+			ID       string
+			Required []string `json:"required_filters"`
+		}
+	}
+	h.okValid(t, "list_report_types", obj{}, &types)
+	require.NotEmpty(t, types.Types)
+	assert.Contains(t, h.fail(t, "create_report", obj{"report_type": "STATEMENT_01", "title": "s", "user_id": user, "from_date": "2026-01-01"}), "account_id")
+	assert.Contains(t, h.fail(t, "create_report", obj{"report_type": "XYZ", "title": "s", "user_id": user, "from_date": "2026-01-01"}), `"CON_AFFOR_01", "STATEMENT_01"`)
+	var created struct {
+		JobID string `json:"job_id"`
+	}
+	from := time.Now().AddDate(0, -6, 0).Format("2006-01-02")
+	h.okValid(t, "create_report", obj{"report_type": "CON_AFFOR_01", "title": "Six months", "user_id": user, "from_date": from}, &created)
+	var waited struct{ Job tools.JobView }
+	h.okValid(t, "wait_for_job", obj{"job_id": created.JobID}, &waited)
+	require.Equal(t, "succeeded", waited.Job.Status)
+	require.NotEmpty(t, waited.Job.ReportID)
+	var report struct {
+		Type    string
+		Metrics []struct{ ID, Value string }
+		Groups  []struct{ ID, Total string }
+	}
+	h.okValid(t, "get_report", obj{"report_id": waited.Job.ReportID}, &report)
+	assert.Equal(t, "CON_AFFOR_01", report.Type)
+	assert.NotEmpty(t, report.Metrics)
+	assert.NotEmpty(t, report.Groups)
+	var reports struct{ Reports []struct{ ID string } }
+	h.okValid(t, "list_reports", obj{}, &reports)
+	assert.Equal(t, waited.Job.ReportID, reports.Reports[0].ID)
+
+	var consents struct {
+		Consents []struct {
+			Status      string
+			Permissions []string
+		}
+	}
+	h.okValid(t, "list_consents", obj{"user_id": user}, &consents)
+	require.NotEmpty(t, consents.Consents)
+	assert.Equal(t, "active", consents.Consents[0].Status)
+	assert.NotEmpty(t, consents.Consents[0].Permissions)
+}
+
+func TestDestructiveToolsWhenAllowed(t *testing.T) {
+	h := newHarness(t, tools.Options{AllowDestructive: true})
+	c := h.sim.Connections()[0]
+	var done struct{ Done bool }
+	h.okValid(t, "purge_connection", obj{"user_id": c.UserID, "connection_id": c.ConnectionID}, &done)
+	assert.True(t, done.Done)
+	var accounts struct{ Accounts []tools.AccountView }
+	h.okValid(t, "list_accounts", obj{"user_id": c.UserID, "connection_id": c.ConnectionID}, &accounts)
+	assert.Empty(t, accounts.Accounts)
+	h.okValid(t, "delete_connection", obj{"user_id": c.UserID, "connection_id": c.ConnectionID}, &done)
+	assert.Contains(t, h.fail(t, "get_connection", obj{"user_id": c.UserID, "connection_id": c.ConnectionID}), "404")
+	var link tools.AuthLinkView
+	h.okValid(t, "create_auth_link", obj{"user_id": c.UserID}, &link)
+	h.okValid(t, "delete_auth_link", obj{"user_id": c.UserID}, &done)
+	assert.Contains(t, h.fail(t, "get_auth_link", obj{"user_id": c.UserID}), "create_auth_link")
+	h.okValid(t, "delete_user", obj{"user_id": c.UserID}, &done)
+	assert.Contains(t, h.fail(t, "get_user", obj{"user_id": c.UserID}), "404")
+}
+
+func TestUpstreamFaultsBecomeActionableToolErrors(t *testing.T) {
+	h := newHarness(t, tools.Options{})
+	user := h.sim.Connections()[0].UserID
+	h.sim.InjectFault(basiqtest.Fault{Kind: basiqtest.FaultStatus, Status: 503, Path: "/users/"})
+	msg := h.fail(t, "list_accounts", obj{"user_id": user})
+	assert.Contains(t, msg, "temporarily unavailable")
+	assert.Contains(t, msg, "Retry")
+	h.sim.ClearFaults()
+	h.sim.InjectFault(basiqtest.Fault{Kind: basiqtest.FaultStatus, Status: 429, RetryAfter: 90 * time.Second, Path: "/users/"})
+	assert.Contains(t, h.fail(t, "list_accounts", obj{"user_id": user}), "Retry after 90 s")
+	h.sim.ClearFaults()
+	h.sim.InjectFault(basiqtest.Fault{Kind: basiqtest.FaultMalformed, Path: "/users/"})
+	assert.Contains(t, h.fail(t, "list_accounts", obj{"user_id": user}), "malformed response body")
+	h.sim.ClearFaults()
+	var accounts struct{ Accounts []tools.AccountView }
+	h.okValid(t, "list_accounts", obj{"user_id": user}, &accounts)
+}
+
+func TestBadArgumentsNameTheArgument(t *testing.T) {
+	h := newHarness(t, tools.Options{})
+	cases := []struct {
+		tool string
+		args obj
+		want string
+	}{
+		{"get_user", obj{}, `missing required argument "user_id"`},
+		{"get_user", obj{"user_id": "../token"}, `argument "user_id" has an invalid value`},
+		{"get_user", obj{"user_id": "u1", "force": true}, `unknown argument "force"; this tool takes: user_id`},
+		{"get_user", obj{"user_id": 42}, `argument "user_id" must be a string, got a number`},
+		{"list_transactions", obj{"user_id": "u1", "limit": 2.5}, `"limit" must be a whole number`},
+		{"list_transactions", obj{"user_id": "u1", "direction": "out"}, `must be one of "credit", "debit"`},
+		{"wait_for_job", obj{"job_id": "j1", "timeout_seconds": 0}, "at least 1"},
+		{"list_report_types", obj{"x": 1}, "(no arguments)"},
+	}
+	for _, tc := range cases {
+		msg := h.fail(t, tc.tool, tc.args)
+		assert.True(t, strings.HasPrefix(msg, "Invalid arguments: "), msg)
+		assert.Contains(t, msg, tc.want, tc.tool)
+	}
+	assert.Zero(t, h.sim.Calls("GET /users/{userId}"), "no bad argument reached Basiq")
+}

@@ -1,0 +1,96 @@
+package tools_test
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/basiq-mcp/basiq-mcp/basiq"
+	"github.com/basiq-mcp/basiq-mcp/basiq/basiqtest"
+	"github.com/basiq-mcp/basiq-mcp/tools"
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+	"github.com/stretchr/testify/require"
+)
+
+// harness is an MCP server with the tools, backed by the simulator, and a
+// real MCP client talking to it in process.
+type harness struct {
+	sim    *basiqtest.Server
+	client *client.Client
+	server *server.MCPServer
+}
+
+func newHarness(t *testing.T, opts tools.Options, simOpts ...basiqtest.Option) *harness {
+	t.Helper()
+	sim := basiqtest.NewServer(append([]basiqtest.Option{basiqtest.WithTimeScale(0.002)}, simOpts...)...)
+	t.Cleanup(sim.Close)
+	bc, err := basiq.NewClient("test-key", basiq.WithBaseURL(sim.URL),
+		basiq.WithRetryPolicy(basiq.RetryPolicy{MaxAttempts: 2, BaseDelay: time.Millisecond, MaxDelay: time.Millisecond, MaxElapsed: time.Second}))
+	require.NoError(t, err)
+	deps := &tools.Deps{Client: bc, Log: slog.New(slog.DiscardHandler), PollInterval: 5 * time.Millisecond}
+	s := server.NewMCPServer("basiq-mcp", "test", server.WithToolCapabilities(false), server.WithInstructions(tools.Instructions))
+	tools.Register(s, deps, opts)
+	c, err := client.NewInProcessClient(s)
+	require.NoError(t, err)
+	ctx := context.Background()
+	require.NoError(t, c.Start(ctx))
+	t.Cleanup(func() { c.Close() })
+	init := mcp.InitializeRequest{}
+	init.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
+	init.Params.ClientInfo = mcp.Implementation{Name: "tools-test", Version: "1"}
+	_, err = c.Initialize(ctx, init)
+	require.NoError(t, err)
+	return &harness{sim: sim, client: c, server: s}
+}
+
+// call invokes a tool and returns the result, failing on a protocol error.
+func (h *harness) call(t *testing.T, name string, args map[string]any) *mcp.CallToolResult {
+	t.Helper()
+	req := mcp.CallToolRequest{}
+	req.Params.Name = name
+	req.Params.Arguments = args
+	res, err := h.client.CallTool(context.Background(), req)
+	require.NoError(t, err, "tool %s: protocol error", name)
+	return res
+}
+
+// ok calls a tool that must succeed and decodes its structured content,
+// checking that the text content says the same.
+func (h *harness) ok(t *testing.T, name string, args map[string]any, out any) {
+	t.Helper()
+	res := h.call(t, name, args)
+	require.False(t, res.IsError, "tool %s failed: %s", name, text(res))
+	raw, err := json.Marshal(res.StructuredContent)
+	require.NoError(t, err)
+	require.JSONEq(t, string(raw), text(res), "text and structured content agree")
+	require.NoError(t, json.Unmarshal(raw, out))
+}
+
+// fail calls a tool that must return a tool error and returns its text.
+func (h *harness) fail(t *testing.T, name string, args map[string]any) string {
+	t.Helper()
+	res := h.call(t, name, args)
+	require.True(t, res.IsError, "tool %s should fail, got: %s", name, text(res))
+	return text(res)
+}
+
+func text(res *mcp.CallToolResult) string {
+	if len(res.Content) == 0 {
+		return ""
+	}
+	if tc, ok := res.Content[0].(mcp.TextContent); ok {
+		return tc.Text
+	}
+	return ""
+}
+
+func (h *harness) listTools(t *testing.T) []mcp.Tool {
+	t.Helper()
+	res, err := h.client.ListTools(context.Background(), mcp.ListToolsRequest{})
+	require.NoError(t, err)
+	return res.Tools
+}

@@ -1,0 +1,116 @@
+package tools_test
+
+import (
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"regexp"
+	"testing"
+
+	"github.com/basiq-mcp/basiq-mcp/tools"
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+var toolName = regexp.MustCompile(`^(list|get|create|refresh|wait|check|purge|delete)_[a-z]+(_[a-z]+)*$`)
+
+// TestEveryToolIsWellFormed asserts the invariants over tools/list as a
+// client sees it: names, titles, all four hints, closed input schemas and
+// output schemas that compile.
+func TestEveryToolIsWellFormed(t *testing.T) {
+	h := newHarness(t, tools.Options{AllowDestructive: true})
+	listed := h.listTools(t)
+	require.Len(t, listed, 25)
+	for _, tl := range listed {
+		t.Run(tl.Name, func(t *testing.T) {
+			assert.Regexp(t, toolName, tl.Name)
+			assert.NotEmpty(t, tl.Title)
+			assert.Equal(t, tl.Title, tl.Annotations.Title)
+			assert.GreaterOrEqual(t, len(tl.Description), 40, "a description written for a model")
+			a := tl.Annotations
+			require.NotNil(t, a.ReadOnlyHint)
+			require.NotNil(t, a.DestructiveHint)
+			require.NotNil(t, a.IdempotentHint)
+			require.NotNil(t, a.OpenWorldHint)
+			assert.True(t, *a.OpenWorldHint, "every tool talks to Basiq")
+			assert.False(t, *a.ReadOnlyHint && *a.DestructiveHint)
+			in := schemaMap(t, tl, "inputSchema")
+			assert.Equal(t, "object", in["type"])
+			assert.Equal(t, false, in["additionalProperties"], "unknown arguments are refused")
+			outputSchema(t, tl)
+		})
+	}
+}
+
+func schemaMap(t *testing.T, tl mcp.Tool, key string) map[string]any {
+	raw, err := json.Marshal(tl)
+	require.NoError(t, err)
+	var m map[string]any
+	require.NoError(t, json.Unmarshal(raw, &m))
+	s, ok := m[key].(map[string]any)
+	require.True(t, ok, "%s has %s", tl.Name, key)
+	return s
+}
+
+// outputSchema compiles a tool's output schema for validation.
+func outputSchema(t *testing.T, tl mcp.Tool) *openapi3.Schema {
+	t.Helper()
+	raw, err := json.Marshal(schemaMap(t, tl, "outputSchema"))
+	require.NoError(t, err)
+	var s openapi3.Schema
+	require.NoError(t, json.Unmarshal(raw, &s), tl.Name)
+	require.Equal(t, "object", s.Type.Slice()[0])
+	return &s
+}
+
+// validateResult checks structured content against the declared schema.
+func validateResult(t *testing.T, h *harness, name string, structured any) {
+	t.Helper()
+	for _, tl := range h.listTools(t) {
+		if tl.Name == name {
+			raw, _ := json.Marshal(structured)
+			var v any
+			require.NoError(t, json.Unmarshal(raw, &v))
+			require.NoError(t, outputSchema(t, tl).VisitJSON(v, openapi3.MultiErrors()), "%s result matches its output schema", name)
+			return
+		}
+	}
+	t.Fatalf("no tool %s", name)
+}
+
+func TestToolListGolden(t *testing.T) {
+	h := newHarness(t, tools.Options{AllowDestructive: true})
+	got, err := json.MarshalIndent(h.listTools(t), "", "  ")
+	require.NoError(t, err)
+	path := filepath.Join("..", "testdata", "tools.golden.json")
+	if *update {
+		require.NoError(t, os.WriteFile(path, append(got, '\n'), 0o644))
+	}
+	want, err := os.ReadFile(path)
+	require.NoError(t, err, "run go test ./tools -update to create it")
+	assert.JSONEq(t, string(want), string(got), "tools/list changed: review, then go test ./tools -update")
+}
+
+func TestExposureOptions(t *testing.T) {
+	names := func(o tools.Options) map[string]bool {
+		out := map[string]bool{}
+		for _, tl := range newHarness(t, o).listTools(t) {
+			out[tl.Name] = true
+		}
+		return out
+	}
+	def := names(tools.Options{})
+	assert.Len(t, def, 21)
+	assert.True(t, def["refresh_connection"])
+	assert.False(t, def["purge_connection"], "destructive tools are off by default")
+	ro := names(tools.Options{ReadOnly: true, AllowDestructive: true})
+	assert.False(t, ro["create_user"] || ro["refresh_connection"] || ro["delete_user"], "read-only wins")
+	assert.True(t, ro["list_transactions"])
+	all := names(tools.Options{AllowDestructive: true})
+	assert.True(t, all["purge_connection"] && all["delete_user"] && all["delete_connection"] && all["delete_auth_link"])
+}

@@ -1,0 +1,138 @@
+// Package tools holds every MCP tool of basiq-mcp: one inventory, one generic
+// adapter (schema, decoding, validation, errors, logging) and one file per
+// Basiq area. A tool is a Params struct, a result struct and a small handler;
+// the adapter turns the Params struct into the input schema and the result
+// struct into the output schema, so the two can never drift apart.
+package tools
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"reflect"
+	"time"
+
+	"github.com/basiq-mcp/basiq-mcp/basiq"
+	"github.com/invopop/jsonschema"
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+)
+
+// Deps is what tool handlers use: the Basiq client, a logger and timing.
+type Deps struct {
+	Client *basiq.Client
+	Log    *slog.Logger
+	// PollInterval is how often wait_for_job asks Basiq for the job
+	// (default 1 s; tests against a fast simulator use less).
+	PollInterval time.Duration
+}
+
+// Tool is one tool: its MCP definition, its handler and how it is classed.
+type Tool struct {
+	Def         mcp.Tool
+	Handler     server.ToolHandlerFunc
+	Toolset     string
+	ReadOnly    bool
+	Destructive bool
+}
+
+// hints are the four MCP annotations; every tool sets each deliberately,
+// because mcp-go's defaults claim "destructive" for everything.
+type hints struct{ readOnly, destructive, idempotent, openWorld bool }
+
+var (
+	readHints  = hints{readOnly: true, idempotent: true, openWorld: true}
+	writeHints = hints{openWorld: true}
+)
+
+// spec describes a tool before it is bound to its dependencies.
+type spec[P, R any] struct {
+	name, title, toolset, description string
+	hints                             hints
+	run                               func(ctx context.Context, d *Deps, p P) (R, error)
+}
+
+// reflector turns Params and result structs into JSON Schema: inline (no
+// $defs), closed objects, required unless the field has omitempty.
+var reflector = &jsonschema.Reflector{DoNotReference: true, ExpandedStruct: true, Anonymous: true}
+
+// schemaOf reflects T once, at start-up. A struct that does not reflect to an
+// object schema is a programming error, so it panics there, never at call time.
+func schemaOf[T any]() (*jsonschema.Schema, json.RawMessage) {
+	s := reflector.Reflect(new(T))
+	if s.Type != "object" {
+		panic(fmt.Sprintf("tools: %s must reflect to an object schema, got %q", reflect.TypeFor[T](), s.Type))
+	}
+	if s.Properties == nil || s.Properties.Len() == 0 {
+		s.Properties = jsonschema.NewProperties() // MCP clients expect "properties" even when empty
+	}
+	raw, err := json.Marshal(s)
+	if err != nil {
+		panic(fmt.Sprintf("tools: %s: %v", reflect.TypeFor[T](), err))
+	}
+	return s, raw
+}
+
+// define binds a spec to its dependencies and builds the MCP tool.
+func define[P, R any](d *Deps, s spec[P, R]) Tool {
+	in, inRaw := schemaOf[P]()
+	_, outRaw := schemaOf[R]()
+	def := mcp.Tool{
+		Name: s.name, Title: s.title, Description: s.description,
+		RawInputSchema: inRaw, RawOutputSchema: outRaw,
+		Annotations: mcp.ToolAnnotation{Title: s.title, ReadOnlyHint: &s.hints.readOnly,
+			DestructiveHint: &s.hints.destructive, IdempotentHint: &s.hints.idempotent, OpenWorldHint: &s.hints.openWorld},
+	}
+	handler := func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		began := time.Now()
+		var p P
+		args := req.GetArguments()
+		if err := decodeArgs(args, in, &p); err != nil {
+			d.logCall(ctx, s.name, began, args, "invalid-arguments", err)
+			return mcp.NewToolResultError(explain(err)), nil
+		}
+		r, err := s.run(withProgress(ctx, req), d, p)
+		if err != nil {
+			d.logCall(ctx, s.name, began, args, "tool-error", err)
+			return mcp.NewToolResultError(explain(err)), nil
+		}
+		var text bytes.Buffer
+		enc := json.NewEncoder(&text)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(r); err != nil {
+			return nil, fmt.Errorf("tools: %s: encoding result: %w", s.name, err) // a bug, not a user error
+		}
+		d.logCall(ctx, s.name, began, args, "ok", nil)
+		return &mcp.CallToolResult{Content: []mcp.Content{mcp.NewTextContent(string(bytes.TrimSpace(text.Bytes())))}, StructuredContent: r}, nil
+	}
+	return Tool{Def: def, Handler: handler, Toolset: s.toolset, ReadOnly: s.hints.readOnly, Destructive: s.hints.destructive}
+}
+
+// logCall writes one line per call: tool, duration, outcome and the ids that
+// tie it to Basiq. Argument values other than ids are never logged.
+func (d *Deps) logCall(ctx context.Context, tool string, began time.Time, args map[string]any, outcome string, err error) {
+	attrs := []any{"tool", tool, "duration", time.Since(began).Round(time.Microsecond), "outcome", outcome}
+	for _, k := range []string{"user_id", "connection_id", "job_id", "report_id"} {
+		if v, ok := args[k].(string); ok && v != "" {
+			attrs = append(attrs, k, truncate(v, 64))
+		}
+	}
+	level := slog.LevelInfo
+	if err != nil {
+		attrs = append(attrs, "error", err.Error())
+		if e, ok := basiq.AsError(err); ok && e.CorrelationID != "" {
+			attrs = append(attrs, "correlationId", e.CorrelationID)
+		}
+		level = slog.LevelWarn
+	}
+	d.Log.Log(ctx, level, "tool call", attrs...)
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}

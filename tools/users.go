@@ -1,0 +1,173 @@
+package tools
+
+import (
+	"context"
+	"encoding/base64"
+	"strconv"
+	"strings"
+
+	"github.com/basiq-mcp/basiq-mcp/basiq"
+)
+
+// userIDParam is the user a tool acts on. The pattern admits Basiq ids
+// (UUIDs, hex, AU00000…) and nothing that could change a URL path.
+type userIDParam struct {
+	UserID string `json:"user_id" jsonschema:"required,pattern=^[A-Za-z0-9][A-Za-z0-9._-]*$,maxLength=128" jsonschema_description:"The Basiq user id (from list_users or create_user)."`
+}
+
+// UserView is a Basiq user with references to their connections.
+type UserView struct {
+	ID            string   `json:"id"`
+	Name          string   `json:"name,omitempty"`
+	Email         string   `json:"email,omitempty"`
+	Mobile        string   `json:"mobile,omitempty"`
+	BusinessName  string   `json:"business_name,omitempty"`
+	ConnectionIDs []string `json:"connection_ids"`
+	AccountCount  int      `json:"account_count"`
+}
+
+func userView(u *basiq.User) UserView {
+	v := UserView{ID: u.ID, Name: cleanText(strings.TrimSpace(u.FirstName+" "+u.LastName), 80), Email: u.Email, Mobile: u.Mobile,
+		BusinessName: cleanText(u.BusinessName, 80), ConnectionIDs: []string{}}
+	if u.Connections != nil {
+		for _, c := range u.Connections.Data {
+			v.ConnectionIDs = append(v.ConnectionIDs, c.ID)
+		}
+	}
+	if u.Accounts != nil {
+		v.AccountCount = len(u.Accounts.Data)
+	}
+	return v
+}
+
+type listUsersParams struct {
+	Email  string `json:"email,omitempty" jsonschema:"maxLength=254" jsonschema_description:"Only the users with exactly this email (case-insensitive)."`
+	Mobile string `json:"mobile,omitempty" jsonschema:"maxLength=20" jsonschema_description:"Only the users with this mobile number, e.g. +61400111222."`
+	Limit  int    `json:"limit,omitempty" jsonschema:"minimum=1,maximum=100" jsonschema_description:"Users per page, 1 to 100 (default 25)."`
+	Cursor string `json:"cursor,omitempty" jsonschema:"maxLength=200" jsonschema_description:"The next_cursor of the previous page, to continue."`
+}
+
+type userSummary struct {
+	ID      string `json:"id"`
+	Name    string `json:"name,omitempty"`
+	Email   string `json:"email,omitempty"`
+	Mobile  string `json:"mobile,omitempty"`
+	Created string `json:"created,omitempty"`
+}
+
+type listUsersResult struct {
+	Users      []userSummary `json:"users"`
+	Total      int           `json:"total" jsonschema:"description=users matching the filters"`
+	NextCursor string        `json:"next_cursor,omitempty"`
+}
+
+// maxUsersScanned bounds how many users list_users reads from Basiq, which
+// offers no server-side filter on users.
+const maxUsersScanned = 5000
+
+func listUsers(ctx context.Context, d *Deps, p listUsersParams) (listUsersResult, error) {
+	offset, err := offsetCursor(p.Cursor)
+	if err != nil {
+		return listUsersResult{}, err
+	}
+	all, _, err := d.Client.AllUsers(ctx, maxUsersScanned)
+	if err != nil {
+		return listUsersResult{}, err
+	}
+	var match []userSummary
+	for _, u := range all {
+		if p.Email != "" && !strings.EqualFold(u.Email, p.Email) || p.Mobile != "" && u.Mobile != p.Mobile {
+			continue
+		}
+		match = append(match, userSummary{ID: u.ID, Name: cleanText(strings.TrimSpace(u.FirstName+" "+u.LastName), 80),
+			Email: u.Email, Mobile: u.Mobile, Created: stamp(u.CreatedTime)})
+	}
+	limit := p.Limit
+	if limit == 0 {
+		limit = 25
+	}
+	res := listUsersResult{Users: []userSummary{}, Total: len(match)}
+	end := min(offset+limit, len(match))
+	if offset < end {
+		res.Users = match[offset:end]
+	}
+	if end < len(match) {
+		res.NextCursor = base64.RawURLEncoding.EncodeToString([]byte("o=" + strconv.Itoa(end)))
+	}
+	return res, nil
+}
+
+// offsetCursor reads a list_users cursor.
+func offsetCursor(c string) (int, error) {
+	if c == "" {
+		return 0, nil
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(c)
+	n, convErr := strconv.Atoi(strings.TrimPrefix(string(raw), "o="))
+	if err != nil || convErr != nil || n < 0 || !strings.HasPrefix(string(raw), "o=") {
+		return 0, badArg("argument \"cursor\" is not a cursor this server issued; omit it to start from the first page")
+	}
+	return n, nil
+}
+
+func getUser(ctx context.Context, d *Deps, p userIDParam) (UserView, error) {
+	u, err := d.Client.GetUser(ctx, p.UserID)
+	if err != nil {
+		return UserView{}, err
+	}
+	return userView(u), nil
+}
+
+type createUserParams struct {
+	Email      string `json:"email,omitempty" jsonschema:"maxLength=254" jsonschema_description:"The customer's email. Email or mobile is required."`
+	Mobile     string `json:"mobile,omitempty" jsonschema:"pattern=^\\+?[0-9]+$,minLength=8,maxLength=16" jsonschema_description:"The customer's mobile in international format, e.g. +61400111222. It receives the consent link's SMS code."`
+	FirstName  string `json:"first_name,omitempty" jsonschema:"maxLength=100"`
+	MiddleName string `json:"middle_name,omitempty" jsonschema:"maxLength=100"`
+	LastName   string `json:"last_name,omitempty" jsonschema:"maxLength=100"`
+}
+
+func createUser(ctx context.Context, d *Deps, p createUserParams) (UserView, error) {
+	if p.Email == "" && p.Mobile == "" {
+		return UserView{}, badArg("give \"email\" or \"mobile\" (or both): Basiq needs one to create a user")
+	}
+	u, err := d.Client.CreateUser(ctx, basiq.UserParams{Email: p.Email, Mobile: p.Mobile, FirstName: p.FirstName, MiddleName: p.MiddleName, LastName: p.LastName})
+	if err != nil {
+		return UserView{}, err
+	}
+	return userView(u), nil
+}
+
+type createAuthLinkParams struct {
+	userIDParam
+	Mobile string `json:"mobile,omitempty" jsonschema:"pattern=^\\+?[0-9]+$,minLength=8,maxLength=16" jsonschema_description:"Send the SMS code to this mobile instead of the user's own, e.g. +61400111222."`
+}
+
+// AuthLinkView is a consent link to give to the customer.
+type AuthLinkView struct {
+	UserID    string `json:"user_id"`
+	URL       string `json:"url" jsonschema:"description=the link to send to the customer; it replaces any earlier link"`
+	ExpiresAt string `json:"expires_at"`
+	Mobile    string `json:"mobile,omitempty" jsonschema:"description=masked; receives the SMS code"`
+	NextStep  string `json:"next_step"`
+}
+
+func authLinkView(a *basiq.AuthLink, userID string) AuthLinkView {
+	return AuthLinkView{UserID: userID, URL: a.PublicURL(), ExpiresAt: stamp(a.ExpiresAt), Mobile: mask(a.Mobile),
+		NextStep: "Send the link to the customer. When they finish, their banks appear in list_connections and the connect jobs in list_user_jobs; follow them with wait_for_job."}
+}
+
+func createAuthLink(ctx context.Context, d *Deps, p createAuthLinkParams) (AuthLinkView, error) {
+	a, err := d.Client.CreateAuthLink(ctx, p.UserID, p.Mobile)
+	if err != nil {
+		return AuthLinkView{}, err
+	}
+	return authLinkView(a, p.UserID), nil
+}
+
+func getAuthLink(ctx context.Context, d *Deps, p userIDParam) (AuthLinkView, error) {
+	a, err := d.Client.GetAuthLink(ctx, p.UserID)
+	if err != nil {
+		return AuthLinkView{}, err
+	}
+	return authLinkView(a, p.UserID), nil
+}

@@ -1,0 +1,164 @@
+package tools
+
+import (
+	"encoding/base64"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/basiq-mcp/basiq-mcp/basiq"
+)
+
+// The types below are what the model sees: ids, names, statuses, dates and
+// amounts as decimal strings, nothing else. Their json tags are also their
+// output schema.
+
+// ConnectionView is one connection to a bank.
+type ConnectionView struct {
+	ID            string `json:"id"`
+	Status        string `json:"status" jsonschema:"description=active, pending, invalid (needs the user to re-consent) or deleted"`
+	Method        string `json:"method,omitempty"`
+	InstitutionID string `json:"institution_id"`
+	LastRefreshed string `json:"last_refreshed,omitempty" jsonschema:"description=when data was last retrieved successfully (RFC 3339)"`
+	Created       string `json:"created,omitempty"`
+	ConsentExpiry string `json:"consent_expiry,omitempty"`
+}
+
+// AccountView is one bank account, its number masked.
+type AccountView struct {
+	ID            string `json:"id"`
+	Name          string `json:"name"`
+	Type          string `json:"type" jsonschema:"description=transaction, savings, credit-card, mortgage, loan, term-deposit…"`
+	Product       string `json:"product,omitempty"`
+	Number        string `json:"number,omitempty" jsonschema:"description=masked: only the last 4 digits"`
+	Balance       string `json:"balance" jsonschema:"description=decimal string; negative for money owed"`
+	Available     string `json:"available,omitempty"`
+	CreditLimit   string `json:"credit_limit,omitempty"`
+	Currency      string `json:"currency"`
+	Status        string `json:"status,omitempty"`
+	ConnectionID  string `json:"connection_id"`
+	InstitutionID string `json:"institution_id"`
+	Updated       string `json:"updated,omitempty"`
+}
+
+// TransactionView is one transaction. Its text comes from third parties.
+type TransactionView struct {
+	ID          string `json:"id"`
+	Date        string `json:"date" jsonschema:"description=YYYY-MM-DD (post date, or transaction date while pending)"`
+	Description string `json:"description"`
+	Amount      string `json:"amount" jsonschema:"description=decimal string; negative is money out"`
+	Direction   string `json:"direction" jsonschema:"enum=debit,enum=credit"`
+	Class       string `json:"class,omitempty"`
+	Category    string `json:"category,omitempty"`
+	Status      string `json:"status" jsonschema:"enum=posted,enum=pending"`
+	AccountID   string `json:"account_id"`
+}
+
+func connectionView(c basiq.Connection) ConnectionView {
+	return ConnectionView{ID: c.ID, Status: c.Status, Method: c.Method, InstitutionID: c.Institution.ID,
+		LastRefreshed: stamp(c.LastUsed), Created: stamp(c.CreatedDate), ConsentExpiry: stamp(c.ExpiryDate)}
+}
+
+func accountView(a basiq.Account) AccountView {
+	return AccountView{ID: a.ID, Name: cleanText(a.Name, 80), Type: a.Class.Type, Product: cleanText(a.Class.Product, 80),
+		Number: mask(a.AccountNo), Balance: a.Balance, Available: a.AvailableFunds, CreditLimit: a.CreditLimit,
+		Currency: a.Currency, Status: a.Status, ConnectionID: a.Connection, InstitutionID: a.Institution, Updated: stamp(a.LastUpdated)}
+}
+
+func transactionView(t basiq.Transaction) TransactionView {
+	date := t.PostDate
+	if date.IsZero() {
+		date = t.TransactionDate
+	}
+	v := TransactionView{ID: t.ID, Date: day(date), Description: cleanText(t.Description, 160), Amount: t.Amount,
+		Direction: t.Direction, Class: t.Class, Status: t.Status, AccountID: t.Account}
+	if t.SubClass != nil && t.SubClass.Title != "" {
+		v.Category = cleanText(t.SubClass.Title, 80)
+	} else if t.Enrich != nil && len(t.Enrich.Tags) > 0 {
+		v.Category = cleanText(t.Enrich.Tags[0], 80)
+	}
+	if v.Direction == "" {
+		v.Direction = "credit"
+		if strings.HasPrefix(t.Amount, "-") {
+			v.Direction = "debit"
+		}
+	}
+	return v
+}
+
+// stamp formats a Basiq time as RFC 3339 UTC, or "" when unset.
+func stamp(t basiq.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+func day(t basiq.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format("2006-01-02")
+}
+
+// mask keeps the last four digits of an account number.
+func mask(number string) string {
+	if len(number) <= 4 {
+		return number
+	}
+	return "xxxx" + number[len(number)-4:]
+}
+
+// cleanText makes third-party text safe to show: control, format (bidi,
+// zero-width) and other invisible characters are removed, runs of spaces
+// folded, and the length capped.
+func cleanText(s string, limit int) string {
+	var b strings.Builder
+	space := false
+	n := 0
+	for _, r := range s {
+		if unicode.Is(unicode.Cf, r) || unicode.IsControl(r) && !unicode.IsSpace(r) {
+			continue
+		}
+		if unicode.IsSpace(r) {
+			space = b.Len() > 0
+			continue
+		}
+		if space {
+			b.WriteByte(' ')
+			space = false
+			n++
+		}
+		if n >= limit {
+			b.WriteString("…")
+			break
+		}
+		b.WriteRune(r)
+		n++
+	}
+	return b.String()
+}
+
+// encodeCursor hides a Basiq links.next URL behind an opaque token: only
+// its query is kept, so the model never handles hosts or paths.
+func encodeCursor(next string) string {
+	if next == "" {
+		return ""
+	}
+	if i := strings.IndexByte(next, '?'); i >= 0 {
+		next = next[i+1:]
+	}
+	return base64.RawURLEncoding.EncodeToString([]byte(next))
+}
+
+// decodeCursor turns a cursor back into a links.next URL on path.
+func decodeCursor(cursor, path string) (string, error) {
+	if cursor == "" {
+		return "", nil
+	}
+	q, err := base64.RawURLEncoding.DecodeString(cursor)
+	if err != nil || len(q) == 0 || strings.ContainsAny(string(q), "/#") {
+		return "", badArg("argument \"cursor\" is not a cursor this server issued; omit it to start from the first page")
+	}
+	return path + "?" + string(q), nil
+}
