@@ -1,14 +1,16 @@
 // Command basiq-mcp is an MCP server for the Basiq open-banking API. This
-// file only wires flags and environment to a logger, the Basiq client or
-// simulator, and a transport.
+// file only wires flags and environment to a logger, a Basiq client (or the
+// offline simulator), the MCP server and a transport.
 package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"log"
 	"log/slog"
 	"net"
 	"net/http"
@@ -18,39 +20,111 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/basiq-mcp/basiq-mcp/basiq"
 	"github.com/basiq-mcp/basiq-mcp/basiq/basiqtest"
+	"github.com/basiq-mcp/basiq-mcp/tools"
 	"github.com/lmittmann/tint"
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
 )
+
+const version = "0.1.0"
 
 const usage = `basiq-mcp: an MCP server for the Basiq open-banking API.
 
 Usage:
-  basiq-mcp simulator [flags]   run the offline Basiq API simulator over HTTP
+  basiq-mcp [flags]                  serve MCP (stdio by default)
+  basiq-mcp tools [flags]            list the tools, one line each
+  basiq-mcp call [flags] TOOL [JSON] call one tool and print its result
+  basiq-mcp simulator [flags]        run the offline Basiq API simulator over HTTP
 
-Run "basiq-mcp simulator --help" for its flags.
+With no BASIQ_API_KEY in the environment, basiq-mcp uses the offline simulator.
+Run "basiq-mcp --help" or "basiq-mcp simulator --help" for flags.
 `
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stderr))
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
-func run(args []string, stderr io.Writer) int {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
-		return 2
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	cmd := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
 	}
-	switch args[0] {
+	switch cmd {
+	case "serve":
+		return serve(args, stdin, stdout, stderr)
+	case "tools", "call":
+		return cli(cmd, args, stdout, stderr)
 	case "simulator":
-		return runSimulator(args[1:], stderr)
-	case "-h", "-help", "--help", "help":
+		return runSimulator(args, stderr)
+	case "help":
 		fmt.Fprint(stderr, usage)
 		return 0
 	}
-	fmt.Fprintf(stderr, "basiq-mcp: unknown command %q\n\n%s", args[0], usage)
+	fmt.Fprintf(stderr, "basiq-mcp: unknown command %q\n\n%s", cmd, usage)
 	return 2
 }
 
-// newLogger writes through tint to stderr: colour only on a terminal and
+// config is everything the server reads from flags and the environment.
+// The API key is read from the environment only, never from a flag.
+type config struct {
+	transport, addr, baseURL, logLevel  string
+	sandbox, readOnly, allowDestructive bool
+	idleTTL                             time.Duration
+}
+
+func envOr(name, fallback string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return fallback
+}
+
+func envBool(name string) bool {
+	v := strings.ToLower(os.Getenv(name))
+	return v == "1" || v == "true" || v == "yes"
+}
+
+// parseConfig reads the server flags; it returns the remaining arguments.
+func parseConfig(name string, args []string, stderr io.Writer) (config, []string, int) {
+	var c config
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.transport, "transport", envOr("BASIQ_MCP_TRANSPORT", "stdio"), "stdio, sse (legacy HTTP+SSE at /sse and /message) or http (streamable HTTP at /mcp) (env BASIQ_MCP_TRANSPORT)")
+	fs.StringVar(&c.addr, "addr", envOr("BASIQ_MCP_ADDR", "127.0.0.1:8080"), "listen address for sse and http (env BASIQ_MCP_ADDR)")
+	fs.StringVar(&c.baseURL, "base-url", envOr("BASIQ_BASE_URL", basiq.DefaultBaseURL), "Basiq API base URL (env BASIQ_BASE_URL)")
+	fs.StringVar(&c.logLevel, "log-level", envOr("BASIQ_MCP_LOG_LEVEL", "info"), "debug, info, warn or error; logs go to stderr (env BASIQ_MCP_LOG_LEVEL)")
+	fs.BoolVar(&c.sandbox, "sandbox", envBool("BASIQ_MCP_SANDBOX"), "use the offline Basiq simulator even when BASIQ_API_KEY is set (env BASIQ_MCP_SANDBOX)")
+	fs.BoolVar(&c.readOnly, "read-only", envBool("BASIQ_MCP_READ_ONLY"), "expose read tools only; wins over --allow-destructive (env BASIQ_MCP_READ_ONLY)")
+	fs.BoolVar(&c.allowDestructive, "allow-destructive", envBool("BASIQ_MCP_ALLOW_DESTRUCTIVE"), "also expose purge and delete tools (env BASIQ_MCP_ALLOW_DESTRUCTIVE)")
+	ttl, err := time.ParseDuration(envOr("BASIQ_MCP_SESSION_IDLE_TTL", "30m"))
+	if err != nil {
+		fmt.Fprintf(stderr, "basiq-mcp: BASIQ_MCP_SESSION_IDLE_TTL: %v\n", err)
+		return c, nil, 2
+	}
+	fs.DurationVar(&c.idleTTL, "session-idle-ttl", ttl, "close streamable HTTP sessions idle this long (env BASIQ_MCP_SESSION_IDLE_TTL)")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, usage+"\nThe API key comes from BASIQ_API_KEY only.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return c, nil, 0
+		}
+		return c, nil, 2
+	}
+	switch c.transport {
+	case "stdio", "sse", "http":
+	default:
+		fmt.Fprintf(stderr, "basiq-mcp: --transport must be stdio, sse or http, not %q\n", c.transport)
+		return c, nil, 2
+	}
+	return c, fs.Args(), -1
+}
+
+// newLogger writes through tint to w (stderr): colour only on a terminal and
 // never when NO_COLOR is set.
 func newLogger(w io.Writer, level string) (*slog.Logger, error) {
 	var lvl slog.Level
@@ -66,11 +140,210 @@ func newLogger(w io.Writer, level string) (*slog.Logger, error) {
 	return slog.New(tint.NewHandler(w, &tint.Options{Level: lvl, NoColor: !color, TimeFormat: time.TimeOnly})), nil
 }
 
-func envOr(name, fallback string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
+// backend returns the Basiq client: the real API when BASIQ_API_KEY is set
+// (and --sandbox is not), otherwise the simulator started on loopback.
+func backend(c config, logger *slog.Logger) (*basiq.Client, func(), error) {
+	key := strings.TrimSpace(os.Getenv("BASIQ_API_KEY"))
+	if key != "" && !c.sandbox {
+		client, err := basiq.NewClient(key, basiq.WithBaseURL(c.baseURL), basiq.WithLogger(logger), basiq.WithUserAgent("basiq-mcp/"+version))
+		return client, func() {}, err
 	}
-	return fallback
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, nil, err
+	}
+	sim := &http.Server{Handler: basiqtest.New(basiqtest.WithTimeScale(0.2)), ReadHeaderTimeout: 10 * time.Second}
+	go sim.Serve(ln)
+	url := "http://" + ln.Addr().String()
+	reason := "no BASIQ_API_KEY is set"
+	if c.sandbox {
+		reason = "--sandbox"
+	}
+	logger.Info("sandbox: using the offline Basiq simulator ("+reason+"); no real bank data", "url", url)
+	client, err := basiq.NewClient("sandbox", basiq.WithBaseURL(url), basiq.WithLogger(logger))
+	return client, func() { sim.Close() }, err
+}
+
+// newServer builds the MCP server with the tools the config allows.
+func newServer(c config, client *basiq.Client, logger *slog.Logger) *server.MCPServer {
+	s := server.NewMCPServer("basiq-mcp", version, server.WithToolCapabilities(false), server.WithInstructions(tools.Instructions),
+		server.WithRecovery(), server.WithLogging())
+	tools.Register(s, &tools.Deps{Client: client, Log: logger}, tools.Options{ReadOnly: c.readOnly, AllowDestructive: c.allowDestructive})
+	return s
+}
+
+func serve(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	c, _, code := parseConfig("basiq-mcp", args, stderr)
+	if code >= 0 {
+		return code
+	}
+	logger, err := newLogger(stderr, c.logLevel)
+	if err != nil {
+		fmt.Fprintln(stderr, "basiq-mcp:", err)
+		return 2
+	}
+	client, stop, err := backend(c, logger)
+	if err != nil {
+		logger.Error("cannot start", "error", err)
+		return 1
+	}
+	defer stop()
+	s := newServer(c, client, logger)
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer cancel()
+	if c.transport == "stdio" {
+		stdio := server.NewStdioServer(s)
+		stdio.SetErrorLogger(log.New(stderr, "mcp: ", 0))
+		if err := stdio.Listen(ctx, stdin, stdout); err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, io.EOF) {
+			logger.Error("stdio transport", "error", err)
+			return 1
+		}
+		return 0
+	}
+	return serveHTTP(ctx, c, s, logger)
+}
+
+// serveHTTP runs the sse or http transport with /healthz beside it until
+// the context ends, then shuts down gracefully.
+func serveHTTP(ctx context.Context, c config, s *server.MCPServer, logger *slog.Logger) int {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(map[string]any{"status": "ok", "version": version, "transport": c.transport})
+	})
+	var shutdown func(context.Context) error
+	if c.transport == "sse" {
+		sse := server.NewSSEServer(s, server.WithKeepAlive(true))
+		mux.Handle("/", sse)
+		shutdown = sse.Shutdown
+	} else {
+		streamable := server.NewStreamableHTTPServer(s, server.WithEndpointPath("/mcp"), server.WithSessionIdleTTL(c.idleTTL))
+		mux.Handle("/mcp", streamable)
+		shutdown = streamable.Shutdown
+	}
+	return listenAndServe(ctx, c.addr, mux, shutdown, logger, "basiq-mcp", "transport", c.transport)
+}
+
+// listenAndServe serves h on addr until ctx ends, logging the URL, then
+// shuts down gracefully (first the extra shutdown, if any, then HTTP).
+func listenAndServe(ctx context.Context, addr string, h http.Handler, shutdown func(context.Context) error, logger *slog.Logger, name string, attrs ...any) int {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		logger.Error("cannot listen", "addr", addr, "error", err)
+		return 1
+	}
+	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+	logger.Info(name+" listening", append([]any{"url", "http://" + ln.Addr().String()}, attrs...)...)
+	select {
+	case err := <-served:
+		logger.Error(name+" stopped", "error", err)
+		return 1
+	case <-ctx.Done():
+	}
+	stopCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if shutdown != nil {
+		shutdown(stopCtx)
+	}
+	if err := hs.Shutdown(stopCtx); err != nil {
+		logger.Error("shutdown", "error", err)
+		return 1
+	}
+	logger.Info(name + " stopped")
+	return 0
+}
+
+// cli runs "tools" or "call" through an in-process MCP client, so people
+// and scripts see exactly what a model sees.
+func cli(cmd string, args []string, stdout, stderr io.Writer) int {
+	c, rest, code := parseConfig("basiq-mcp "+cmd, args, stderr)
+	if code >= 0 {
+		return code
+	}
+	logger, err := newLogger(stderr, envOr("BASIQ_MCP_LOG_LEVEL", "warn"))
+	if err != nil {
+		fmt.Fprintln(stderr, "basiq-mcp:", err)
+		return 2
+	}
+	bc, stop, err := backend(c, logger)
+	if err != nil {
+		fmt.Fprintln(stderr, "basiq-mcp:", err)
+		return 1
+	}
+	defer stop()
+	mc, err := client.NewInProcessClient(newServer(c, bc, logger))
+	if err != nil {
+		fmt.Fprintln(stderr, "basiq-mcp:", err)
+		return 1
+	}
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer cancel()
+	init := mcp.InitializeRequest{}
+	init.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
+	init.Params.ClientInfo = mcp.Implementation{Name: "basiq-mcp-cli", Version: version}
+	if err := mc.Start(ctx); err != nil {
+		fmt.Fprintln(stderr, "basiq-mcp:", err)
+		return 1
+	}
+	defer mc.Close()
+	if _, err := mc.Initialize(ctx, init); err != nil {
+		fmt.Fprintln(stderr, "basiq-mcp:", err)
+		return 1
+	}
+	if cmd == "tools" {
+		return listToolsCLI(ctx, mc, stdout, stderr)
+	}
+	return callToolCLI(ctx, mc, rest, stdout, stderr)
+}
+
+func listToolsCLI(ctx context.Context, mc *client.Client, stdout, stderr io.Writer) int {
+	res, err := mc.ListTools(ctx, mcp.ListToolsRequest{})
+	if err != nil {
+		fmt.Fprintln(stderr, "basiq-mcp:", err)
+		return 1
+	}
+	for _, t := range res.Tools {
+		desc := t.Description
+		if i := strings.Index(desc, ". "); i > 0 {
+			desc = desc[:i+1]
+		}
+		fmt.Fprintf(stdout, "%-24s %s\n", t.Name, desc)
+	}
+	return 0
+}
+
+// callToolCLI prints the tool's text result; a tool error exits 1, bad
+// usage 2.
+func callToolCLI(ctx context.Context, mc *client.Client, rest []string, stdout, stderr io.Writer) int {
+	if len(rest) == 0 || len(rest) > 2 {
+		fmt.Fprintln(stderr, `usage: basiq-mcp call TOOL '{"argument":"value"}'`)
+		return 2
+	}
+	args := map[string]any{}
+	if len(rest) == 2 {
+		if err := json.Unmarshal([]byte(rest[1]), &args); err != nil {
+			fmt.Fprintf(stderr, "basiq-mcp: the arguments must be one JSON object: %v\n", err)
+			return 2
+		}
+	}
+	req := mcp.CallToolRequest{}
+	req.Params.Name, req.Params.Arguments = rest[0], args
+	res, err := mc.CallTool(ctx, req)
+	if err != nil {
+		fmt.Fprintln(stderr, "basiq-mcp:", err)
+		return 1
+	}
+	for _, c := range res.Content {
+		if tc, ok := c.(mcp.TextContent); ok {
+			fmt.Fprintln(stdout, tc.Text)
+		}
+	}
+	if res.IsError {
+		return 1
+	}
+	return 0
 }
 
 // runSimulator serves the Basiq simulator until SIGINT or SIGTERM.
@@ -93,46 +366,18 @@ func runSimulator(args []string, stderr io.Writer) int {
 		return 2
 	}
 	logger, err := newLogger(stderr, *level)
-	if err != nil || *scale <= 0 {
-		fmt.Fprintf(stderr, "basiq-mcp simulator: %v\n", firstNonNil(err, errors.New("--time-scale must be above 0")))
+	if err == nil && *scale <= 0 {
+		err = errors.New("--time-scale must be above 0")
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "basiq-mcp simulator: %v\n", err)
 		return 2
 	}
 	opts := []basiqtest.Option{basiqtest.WithSeed(*seed), basiqtest.WithTimeScale(*scale), basiqtest.WithLogger(logger)}
 	if key := strings.TrimSpace(os.Getenv("BASIQ_SIMULATOR_API_KEY")); key != "" {
 		opts = append(opts, basiqtest.WithAPIKey(key))
 	}
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		logger.Error("cannot listen", "addr", *addr, "error", err)
-		return 1
-	}
-	srv := &http.Server{Handler: basiqtest.New(opts...), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-	logger.Info("basiq simulator listening", "url", "http://"+ln.Addr().String(), "seed", *seed, "time_scale", *scale)
-	select {
-	case err := <-served:
-		logger.Error("simulator stopped", "error", err)
-		return 1
-	case <-ctx.Done():
-	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdown); err != nil {
-		logger.Error("shutdown", "error", err)
-		return 1
-	}
-	logger.Info("basiq simulator stopped")
-	return 0
-}
-
-func firstNonNil(errs ...error) error {
-	for _, e := range errs {
-		if e != nil {
-			return e
-		}
-	}
-	return nil
+	return listenAndServe(ctx, *addr, basiqtest.New(opts...), nil, logger, "basiq simulator", "seed", *seed, "time_scale", *scale)
 }

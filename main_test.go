@@ -4,39 +4,263 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/basiq-mcp/basiq-mcp/basiq"
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-// buildBinary compiles basiq-mcp once per test run.
-func buildBinary(t *testing.T) string {
+var binary string
+
+// TestMain builds basiq-mcp once; the end-to-end tests run the binary.
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "basiq-mcp-bin")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "basiq-mcp")
+	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+		panic(string(out))
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// sandboxEnv is the environment with no Basiq key: the server must fall back
+// to the simulator.
+func sandboxEnv(extra ...string) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "BASIQ_") {
+			env = append(env, kv)
+		}
+	}
+	return append(append(env, "NO_COLOR=1"), extra...)
+}
+
+func TestStdioCarriesOnlyJSONRPC(t *testing.T) {
+	cmd := exec.Command(binary)
+	cmd.Env = sandboxEnv()
+	var stderr lockedBuffer
+	cmd.Stderr = &stderr
+	stdin, _ := cmd.StdinPipe()
+	stdout, _ := cmd.StdoutPipe()
+	require.NoError(t, cmd.Start())
+	lines := []string{
+		`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"e2e","version":"1"}}}`,
+		`{"jsonrpc":"2.0","method":"notifications/initialized"}`,
+		`{"jsonrpc":"2.0","id":2,"method":"tools/list"}`,
+		`{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"list_connectors","arguments":{"query":"hooli"}}}`,
+		`{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"get_user","arguments":{"user_id":"../token"}}}`,
+		`{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"no_such_tool","arguments":{}}}`,
+	}
+	responses := map[float64]map[string]any{}
+	scanner := bufio.NewScanner(stdout)
+	scanner.Buffer(make([]byte, 1<<20), 1<<22)
+	for _, l := range lines {
+		io.WriteString(stdin, l+"\n")
+		if !strings.Contains(l, `"id"`) {
+			continue
+		}
+		require.True(t, scanner.Scan(), "a response for %s; stderr: %s", l, stderr.String())
+		var msg map[string]any
+		require.NoError(t, json.Unmarshal(scanner.Bytes(), &msg), "stdout line is JSON: %q", scanner.Text())
+		require.Equal(t, "2.0", msg["jsonrpc"], "stdout line is JSON-RPC")
+		responses[msg["id"].(float64)] = msg
+	}
+	stdin.Close()
+	for scanner.Scan() { // anything left must be JSON-RPC too
+		var msg map[string]any
+		require.NoError(t, json.Unmarshal(scanner.Bytes(), &msg), "stdout line is JSON: %q", scanner.Text())
+	}
+	require.NoError(t, cmd.Wait(), "exit 0 when stdin closes")
+
+	init := responses[1]["result"].(map[string]any)
+	assert.Contains(t, init["instructions"], "create_auth_link")
+	toolsList := responses[2]["result"].(map[string]any)["tools"].([]any)
+	assert.Len(t, toolsList, 21)
+	call := responses[3]["result"].(map[string]any)
+	assert.Nil(t, call["isError"])
+	assert.Contains(t, call["structuredContent"].(map[string]any)["connectors"].([]any)[0].(map[string]any)["name"], "Hooli")
+	bad := responses[4]["result"].(map[string]any)
+	assert.Equal(t, true, bad["isError"], "a bad argument is a tool error, not a protocol error")
+	assert.NotNil(t, responses[5]["error"], "an unknown tool is a protocol error")
+	assert.Contains(t, stderr.String(), "sandbox: using the offline Basiq simulator")
+	assert.Contains(t, stderr.String(), "tool=list_connectors")
+}
+
+// lockedBuffer is a buffer a child process writes while the test reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func TestStdioWithMCPClient(t *testing.T) {
+	c, err := client.NewStdioMCPClient(binary, sandboxEnv("BASIQ_MCP_READ_ONLY=1"))
+	require.NoError(t, err)
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	initialize(t, ctx, c)
+	res, err := c.ListTools(ctx, mcp.ListToolsRequest{})
+	require.NoError(t, err)
+	for _, tl := range res.Tools {
+		assert.True(t, *tl.Annotations.ReadOnlyHint, "--read-only exposes read tools only: %s", tl.Name)
+	}
+	out := callTool(t, ctx, c, "list_users", map[string]any{"limit": 1})
+	assert.False(t, out.IsError)
+}
+
+func initialize(t *testing.T, ctx context.Context, c *client.Client) {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "basiq-mcp")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	require.NoError(t, err, string(out))
-	return bin
+	req := mcp.InitializeRequest{}
+	req.Params.ProtocolVersion = "2025-11-25"
+	req.Params.ClientInfo = mcp.Implementation{Name: "e2e", Version: "1"}
+	_, err := c.Initialize(ctx, req)
+	require.NoError(t, err)
+}
+
+func callTool(t *testing.T, ctx context.Context, c *client.Client, name string, args map[string]any) *mcp.CallToolResult {
+	t.Helper()
+	req := mcp.CallToolRequest{}
+	req.Params.Name, req.Params.Arguments = name, args
+	res, err := c.CallTool(ctx, req)
+	require.NoError(t, err)
+	return res
+}
+
+// startHTTP runs the binary on a free port and returns its base URL.
+func startHTTP(t *testing.T, transport string) (string, *exec.Cmd) {
+	t.Helper()
+	cmd := exec.Command(binary, "--transport", transport, "--addr", "127.0.0.1:0")
+	cmd.Env = sandboxEnv()
+	stderr, err := cmd.StderrPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	lines := bufio.NewScanner(stderr)
+	url := regexp.MustCompile(`basiq-mcp listening .*url=(http://127\.0\.0\.1:\d+)`)
+	for lines.Scan() {
+		if m := url.FindStringSubmatch(lines.Text()); m != nil {
+			go func() {
+				for lines.Scan() {
+				}
+			}()
+			return m[1], cmd
+		}
+	}
+	t.Fatal("the server did not say where it listens")
+	return "", nil
+}
+
+func TestStreamableHTTPTransportAndHealth(t *testing.T) {
+	base, cmd := startHTTP(t, "http")
+	resp, err := http.Get(base + "/healthz")
+	require.NoError(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	assert.Equal(t, 200, resp.StatusCode)
+	assert.JSONEq(t, `{"status":"ok","version":"`+version+`","transport":"http"}`, string(body))
+
+	c, err := client.NewStreamableHttpClient(base + "/mcp")
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	require.NoError(t, c.Start(ctx))
+	initialize(t, ctx, c)
+	out := callTool(t, ctx, c, "check_connector_status", map[string]any{"connector_id": "AU00006"})
+	require.False(t, out.IsError)
+	assert.Equal(t, "defer", out.StructuredContent.(map[string]any)["refresh_now"])
+	c.Close()
+
+	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	require.NoError(t, cmd.Wait(), "graceful exit on SIGTERM")
+}
+
+func TestLegacySSETransport(t *testing.T) {
+	base, _ := startHTTP(t, "sse")
+	c, err := client.NewSSEMCPClient(base + "/sse")
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	require.NoError(t, c.Start(ctx))
+	defer c.Close()
+	initialize(t, ctx, c)
+	out := callTool(t, ctx, c, "list_report_types", map[string]any{})
+	require.False(t, out.IsError)
+	assert.Contains(t, out.Content[0].(mcp.TextContent).Text, "CON_AFFOR_01")
+}
+
+func runCLI(t *testing.T, args ...string) (string, int) {
+	cmd := exec.Command(binary, args...)
+	cmd.Env = sandboxEnv()
+	var out bytes.Buffer
+	cmd.Stdout = &out
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	}
+	return out.String(), code
+}
+
+func TestToolsAndCallCommands(t *testing.T) {
+	out, code := runCLI(t, "tools")
+	assert.Equal(t, 0, code)
+	assert.Len(t, strings.Split(strings.TrimSpace(out), "\n"), 21)
+	assert.Contains(t, out, "refresh_connection")
+	out, code = runCLI(t, "tools", "--allow-destructive")
+	assert.Equal(t, 0, code)
+	assert.Contains(t, out, "purge_connection")
+
+	out, code = runCLI(t, "call", "list_connectors", `{"status":"major-outage"}`)
+	assert.Equal(t, 0, code)
+	var res struct{ Connectors []struct{ ID string } }
+	require.NoError(t, json.Unmarshal([]byte(out), &res))
+	assert.Equal(t, "AU00006", res.Connectors[0].ID)
+	out, code = runCLI(t, "call", "get_user", `{"user_id":"missing"}`)
+	assert.Equal(t, 1, code, "a tool error exits non-zero")
+	assert.Contains(t, out, "404")
+	_, code = runCLI(t, "call", "get_user", `{not json`)
+	assert.Equal(t, 2, code)
 }
 
 func TestSimulatorCommandServesAndStopsOnSignal(t *testing.T) {
-	bin := buildBinary(t)
-	cmd := exec.Command(bin, "simulator", "--addr", "127.0.0.1:0", "--time-scale", "0.01")
-	cmd.Env = append(os.Environ(), "NO_COLOR=1", "BASIQ_SIMULATOR_API_KEY=pinned-key")
+	cmd := exec.Command(binary, "simulator", "--addr", "127.0.0.1:0", "--time-scale", "0.01")
+	cmd.Env = sandboxEnv("BASIQ_SIMULATOR_API_KEY=pinned-key")
 	stderr, err := cmd.StderrPipe()
 	require.NoError(t, err)
-	stdout, err := cmd.StdoutPipe()
-	require.NoError(t, err)
+	var stdout bytes.Buffer
+	cmd.Stdout = &stdout
 	require.NoError(t, cmd.Start())
 	t.Cleanup(func() { cmd.Process.Kill() })
-
 	lines := bufio.NewScanner(stderr)
 	require.True(t, lines.Scan(), "a first log line")
 	m := regexp.MustCompile(`url=(http://127\.0\.0\.1:\d+)`).FindStringSubmatch(lines.Text())
@@ -47,7 +271,6 @@ func TestSimulatorCommandServesAndStopsOnSignal(t *testing.T) {
 	require.NoError(t, err)
 	_, err = wrong.ListConnectors(ctx, basiq.ListConnectorsOptions{})
 	assert.True(t, basiq.IsAuthFailure(err), "the pinned key is enforced: %v", err)
-
 	c, err := basiq.NewClient("pinned-key", basiq.WithBaseURL(m[1]))
 	require.NoError(t, err)
 	connectors, err := c.ListConnectors(ctx, basiq.ListConnectorsOptions{ID: "AU00000"})
@@ -55,33 +278,37 @@ func TestSimulatorCommandServesAndStopsOnSignal(t *testing.T) {
 	assert.Equal(t, "Hooli Bank", connectors.Data[0].Institution.Name)
 
 	require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
-	done := make(chan error, 1)
 	go func() {
 		for lines.Scan() {
 		}
-		done <- cmd.Wait()
 	}()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
 	select {
 	case err := <-done:
 		require.NoError(t, err, "exit status 0 after SIGINT")
 	case <-time.After(10 * time.Second):
 		t.Fatal("the simulator did not stop on SIGINT")
 	}
-	rest, _ := bufio.NewReader(stdout).Peek(1)
-	assert.Empty(t, rest, "nothing on stdout")
+	assert.Empty(t, stdout.String(), "nothing on stdout")
 }
 
-func TestUsageAndUnknownCommand(t *testing.T) {
+func TestUsageAndBadFlags(t *testing.T) {
 	var b bytes.Buffer
-	assert.Equal(t, 2, run(nil, &b))
-	assert.Contains(t, b.String(), "basiq-mcp simulator")
-	b.Reset()
-	assert.Equal(t, 2, run([]string{"frobnicate"}, &b))
+	assert.Equal(t, 2, run([]string{"frobnicate"}, nil, &b, &b))
 	assert.Contains(t, b.String(), `unknown command "frobnicate"`)
 	b.Reset()
-	assert.Equal(t, 0, run([]string{"simulator", "--help"}, &b))
+	assert.Equal(t, 0, run([]string{"--help"}, nil, &b, &b))
+	for _, want := range []string{"BASIQ_API_KEY", "BASIQ_MCP_TRANSPORT", "BASIQ_BASE_URL", "BASIQ_MCP_READ_ONLY", "BASIQ_MCP_ALLOW_DESTRUCTIVE", "BASIQ_MCP_SESSION_IDLE_TTL"} {
+		assert.Contains(t, b.String(), want)
+	}
+	b.Reset()
+	assert.Equal(t, 2, run([]string{"--transport", "carrier-pigeon"}, nil, &b, &b))
+	assert.Contains(t, b.String(), "--transport must be stdio, sse or http")
+	b.Reset()
+	assert.Equal(t, 0, run([]string{"simulator", "--help"}, nil, &b, &b))
 	assert.Contains(t, b.String(), "BASIQ_SIMULATOR_API_KEY")
 	b.Reset()
-	assert.Equal(t, 2, run([]string{"simulator", "--time-scale", "0"}, &b))
+	assert.Equal(t, 2, run([]string{"simulator", "--time-scale", "0"}, nil, &b, &b))
 	assert.Contains(t, b.String(), "--time-scale must be above 0")
 }
