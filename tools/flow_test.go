@@ -50,6 +50,9 @@ func TestUsersAndConsentLinks(t *testing.T) {
 	h.okValid(t, "create_user", obj{"email": "ada@example.com", "first_name": "Ada", "last_name": "Lovelace"}, &user)
 	assert.Equal(t, "Ada Lovelace", user.Name)
 	assert.Empty(t, user.ConnectionIDs)
+	var again tools.UserView
+	h.okValid(t, "get_user", obj{"user_id": user.ID}, &again)
+	assert.Equal(t, user, again)
 
 	msg := h.fail(t, "create_auth_link", obj{"user_id": user.ID})
 	assert.Contains(t, msg, "Basiq answered 400 parameter-not-supplied")
