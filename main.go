@@ -104,7 +104,7 @@ func parseConfig(name string, args []string, stderr io.Writer) (config, []string
 		fmt.Fprintf(stderr, "basiq-mcp: BASIQ_MCP_SESSION_IDLE_TTL: %v\n", err)
 		return c, nil, 2
 	}
-	fs.DurationVar(&c.idleTTL, "session-idle-ttl", ttl, "close streamable HTTP sessions idle this long (env BASIQ_MCP_SESSION_IDLE_TTL)")
+	fs.DurationVar(&c.idleTTL, "session-idle-ttl", ttl, "drop the state of streamable HTTP sessions idle this long (env BASIQ_MCP_SESSION_IDLE_TTL)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, usage+"\nThe API key comes from BASIQ_API_KEY only.\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -217,7 +217,8 @@ func serveHTTP(ctx context.Context, c config, s *server.MCPServer, logger *slog.
 		mux.Handle("/", sse)
 		shutdown = sse.Shutdown
 	} else {
-		streamable := server.NewStreamableHTTPServer(s, server.WithEndpointPath("/mcp"), server.WithSessionIdleTTL(c.idleTTL))
+		streamable := server.NewStreamableHTTPServer(s, server.WithEndpointPath("/mcp"),
+			server.WithSessionIdleTTL(c.idleTTL), server.WithStreamableHTTPLogger(logger))
 		mux.Handle("/mcp", streamable)
 		shutdown = streamable.Shutdown
 	}

@@ -312,3 +312,46 @@ func TestUsageAndBadFlags(t *testing.T) {
 	assert.Equal(t, 2, run([]string{"simulator", "--time-scale", "0"}, nil, &b, &b))
 	assert.Contains(t, b.String(), "--time-scale must be above 0")
 }
+
+// TestIdleHTTPSessionsAreSwept checks that the state of an idle streamable
+// HTTP session is dropped. mcp-go's default session ids are stateless (so the
+// 2026-07-28 protocol works), so the id itself stays acceptable; what the TTL
+// bounds is the memory each session holds.
+func TestIdleHTTPSessionsAreSwept(t *testing.T) {
+	cmd := exec.Command(binary, "--transport", "http", "--addr", "127.0.0.1:0", "--session-idle-ttl", "300ms")
+	cmd.Env = sandboxEnv()
+	stderr, err := cmd.StderrPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	lines := bufio.NewScanner(stderr)
+	var base string
+	for base == "" && lines.Scan() {
+		if m := regexp.MustCompile(`listening .*url=(http://[0-9.:]+)`).FindStringSubmatch(lines.Text()); m != nil {
+			base = m[1]
+		}
+	}
+	swept := make(chan string, 1)
+	go func() {
+		for lines.Scan() {
+			if strings.Contains(lines.Text(), "Sweeping expired session") {
+				swept <- lines.Text()
+			}
+		}
+	}()
+	req, _ := http.NewRequest("POST", base+"/mcp", strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"ttl","version":"1"}}}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	session := resp.Header.Get("Mcp-Session-Id")
+	require.NotEmpty(t, session)
+	select {
+	case line := <-swept:
+		assert.Contains(t, line, session, "the idle session was swept")
+	case <-time.After(5 * time.Second):
+		t.Fatal("the idle session was not swept")
+	}
+}
