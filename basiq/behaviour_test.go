@@ -325,3 +325,36 @@ func TestNewClientValidatesOptions(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, basiq.DefaultBaseURL, c.BaseURL())
 }
+
+func TestBaseURLWithAPathPrefix(t *testing.T) {
+	var paths []string
+	var mu sync.Mutex
+	api := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		paths = append(paths, r.URL.Path+"?"+r.URL.RawQuery)
+		mu.Unlock()
+		if r.URL.Query().Get("next") == "" {
+			reply(w, 200, `{"type":"list","data":[{"id":"t1"}],"links":{"next":"/proxy/basiq/users/u1/transactions?next=2"}}`)
+			return
+		}
+		reply(w, 200, `{"type":"list","data":[{"id":"t2"}],"links":{}}`)
+	})
+	// The fake answers /token at the root; put the prefix only on data calls.
+	c, err := basiq.NewClient("test-key", basiq.WithBaseURL(api.URL+"/proxy/basiq"),
+		basiq.WithHTTPClient(&http.Client{Transport: prefixTokenPath{http.DefaultTransport}}))
+	require.NoError(t, err)
+	txns, _, err := c.AllTransactions(context.Background(), "u1", basiq.ListTransactionsOptions{}, 0, 0)
+	require.NoError(t, err)
+	assert.Len(t, txns, 2)
+	assert.Equal(t, []string{"/proxy/basiq/users/u1/transactions?", "/proxy/basiq/users/u1/transactions?next=2"}, paths)
+}
+
+// prefixTokenPath sends /proxy/basiq/token to the fake's /token.
+type prefixTokenPath struct{ next http.RoundTripper }
+
+func (p prefixTokenPath) RoundTrip(r *http.Request) (*http.Response, error) {
+	if strings.HasSuffix(r.URL.Path, "/token") {
+		r.URL.Path = "/token"
+	}
+	return p.next.RoundTrip(r)
+}

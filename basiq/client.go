@@ -176,26 +176,27 @@ func idPath(parts ...string) (string, error) {
 
 // requestURL resolves the call to an absolute URL on the client's host.
 func (c *Client) requestURL(cl *call) (*url.URL, error) {
+	full := strings.TrimRight(c.baseURL.Path, "/") + cl.path // the base URL may carry a path prefix
 	if cl.next != "" {
 		u, err := url.Parse(cl.next)
 		if err != nil {
 			return nil, inputErrorf("next link is not a URL")
 		}
 		if !u.IsAbs() {
-			u = c.baseURL.ResolveReference(u)
+			u = c.baseURL.ResolveReference(u) // RFC 3986, as the server meant it
 		}
 		// A next link is followed as given, but only on the same host: the
 		// bearer token must never be sent anywhere else.
 		if u.Scheme != c.baseURL.Scheme || u.Host != c.baseURL.Host {
 			return nil, inputErrorf("next link points to another host (%s); refusing to follow it", u.Host)
 		}
-		if !strings.HasPrefix(u.Path, cl.path) {
+		if !strings.HasPrefix(u.Path, full) {
 			return nil, inputErrorf("next link %q does not continue %s", truncate(u.Path, 80), cl.path)
 		}
 		return u, nil
 	}
 	u := *c.baseURL
-	u.Path = strings.TrimRight(c.baseURL.Path, "/") + cl.path
+	u.Path = full
 	u.RawPath = ""
 	if p, err := url.PathUnescape(u.Path); err == nil && p != u.Path {
 		u.RawPath = u.Path

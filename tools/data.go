@@ -61,7 +61,7 @@ type listTransactionsResult struct {
 }
 
 func listTransactions(ctx context.Context, d *Deps, p listTransactionsParams) (listTransactionsResult, error) {
-	next, err := decodeCursor(p.Cursor, "/users/"+p.UserID+"/transactions")
+	next, err := decodeCursor(p.Cursor)
 	if err != nil {
 		return listTransactionsResult{}, err
 	}

@@ -1,6 +1,7 @@
 package tools_test
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -296,4 +297,17 @@ func TestBadArgumentsNameTheArgument(t *testing.T) {
 		assert.Contains(t, msg, tc.want, tc.tool)
 	}
 	assert.Zero(t, h.sim.Calls("GET /users/{userId}"), "no bad argument reached Basiq")
+}
+
+func TestForgedCursorsGoNowhere(t *testing.T) {
+	h := newHarness(t, tools.Options{})
+	conns := h.sim.Connections()
+	mine, other := conns[0].UserID, conns[len(conns)-1].UserID
+	enc := func(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
+	before := h.sim.Calls("GET /users/{userId}/transactions")
+	msg := h.fail(t, "list_transactions", obj{"user_id": mine, "cursor": enc("https://evil.example/users/" + mine + "/transactions?next=x")})
+	assert.Contains(t, msg, "another host")
+	msg = h.fail(t, "list_transactions", obj{"user_id": mine, "cursor": enc(h.sim.URL + "/users/" + other + "/transactions?next=x")})
+	assert.Contains(t, msg, "does not continue")
+	assert.Equal(t, before, h.sim.Calls("GET /users/{userId}/transactions"), "nothing was sent")
 }

@@ -185,7 +185,7 @@ type listReportsResult struct {
 }
 
 func listReports(ctx context.Context, d *Deps, p listReportsParams) (listReportsResult, error) {
-	next, err := decodeCursor(p.Cursor, "/reports")
+	next, err := decodeCursor(p.Cursor)
 	if err != nil {
 		return listReportsResult{}, err
 	}

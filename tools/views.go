@@ -139,26 +139,24 @@ func cleanText(s string, limit int) string {
 	return b.String()
 }
 
-// encodeCursor hides a Basiq links.next URL behind an opaque token: only
-// its query is kept, so the model never handles hosts or paths.
+// encodeCursor hides a Basiq links.next URL behind an opaque token, so the
+// model handles no hosts or paths. The client refuses a decoded link that
+// leaves the Basiq host or the list's path, so a forged cursor goes nowhere.
 func encodeCursor(next string) string {
 	if next == "" {
 		return ""
 	}
-	if i := strings.IndexByte(next, '?'); i >= 0 {
-		next = next[i+1:]
-	}
 	return base64.RawURLEncoding.EncodeToString([]byte(next))
 }
 
-// decodeCursor turns a cursor back into a links.next URL on path.
-func decodeCursor(cursor, path string) (string, error) {
+// decodeCursor turns a cursor back into the links.next URL it hides.
+func decodeCursor(cursor string) (string, error) {
 	if cursor == "" {
 		return "", nil
 	}
-	q, err := base64.RawURLEncoding.DecodeString(cursor)
-	if err != nil || len(q) == 0 || strings.ContainsAny(string(q), "/#") {
+	next, err := base64.RawURLEncoding.DecodeString(cursor)
+	if err != nil || len(next) == 0 || !strings.Contains(string(next), "?") {
 		return "", badArg("argument \"cursor\" is not a cursor this server issued; omit it to start from the first page")
 	}
-	return path + "?" + string(q), nil
+	return string(next), nil
 }
