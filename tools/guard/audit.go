@@ -1,0 +1,78 @@
+package guard
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+)
+
+// Entry is one audit record: who did what to which resource, and the
+// guard's decision. It never holds secrets or transaction data.
+type Entry struct {
+	Time         time.Time `json:"time"`
+	Tool         string    `json:"tool"`
+	UserID       string    `json:"userId,omitempty"`
+	ConnectionID string    `json:"connectionId,omitempty"`
+	JobID        string    `json:"jobId,omitempty"`
+	Target       string    `json:"target,omitempty"`
+	Decision     string    `json:"decision"`
+	Reason       string    `json:"reason,omitempty"`
+}
+
+// Audit appends entries as JSON lines. It is safe for concurrent use.
+type Audit struct {
+	mu sync.Mutex
+	w  io.Writer
+	f  *os.File
+}
+
+// OpenAudit opens path for appending, creating it (and its directory).
+func OpenAudit(path string) (*Audit, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("guard: audit directory: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("guard: audit log: %w", err)
+	}
+	return &Audit{w: f, f: f}, nil
+}
+
+// NewAudit writes to w (tests, or a log pipeline).
+func NewAudit(w io.Writer) *Audit { return &Audit{w: w} }
+
+// Record appends one entry. A write failure is returned, so the caller can
+// refuse to act without a trace.
+func (a *Audit) Record(e Entry) error {
+	if a == nil {
+		return nil
+	}
+	if e.Time.IsZero() {
+		e.Time = time.Now().UTC()
+	}
+	line, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if _, err := a.w.Write(append(line, '\n')); err != nil {
+		return fmt.Errorf("guard: writing the audit log: %w", err)
+	}
+	if a.f != nil {
+		return a.f.Sync()
+	}
+	return nil
+}
+
+// Close closes the audit file.
+func (a *Audit) Close() error {
+	if a == nil || a.f == nil {
+		return nil
+	}
+	return a.f.Close()
+}

@@ -1,0 +1,270 @@
+package guard_test
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/basiq-mcp/basiq-mcp/basiq"
+	"github.com/basiq-mcp/basiq-mcp/basiq/basiqtest"
+	"github.com/basiq-mcp/basiq-mcp/tools/guard"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+type fixture struct {
+	sim    *basiqtest.Server
+	client *basiq.Client
+	path   string
+	store  *guard.BoltStore
+	audit  bytes.Buffer
+}
+
+func newFixture(t *testing.T, simOpts ...basiqtest.Option) *fixture {
+	opts := append([]basiqtest.Option{basiqtest.WithTimeScale(0.001)}, simOpts...)
+	f := &fixture{sim: basiqtest.NewServer(opts...), path: filepath.Join(t.TempDir(), "guard.db")}
+	t.Cleanup(f.sim.Close)
+	var err error
+	f.client, err = basiq.NewClient("k", basiq.WithBaseURL(f.sim.URL))
+	require.NoError(t, err)
+	f.store, err = guard.OpenBolt(f.path)
+	require.NoError(t, err)
+	t.Cleanup(func() { f.store.Close() })
+	return f
+}
+
+func (f *fixture) governor(p guard.Policy) *guard.Governor {
+	return guard.NewGovernor(f.client, f.store, guard.NewAudit(&syncWriter{b: &f.audit}), p, nil, nil)
+}
+
+type syncWriter struct {
+	mu sync.Mutex
+	b  *bytes.Buffer
+}
+
+func (w *syncWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.Write(p)
+}
+
+// pick returns the first seeded connection matching the test.
+func (f *fixture) pick(t *testing.T, match func(c basiqtest.SeededConnection) bool) basiqtest.SeededConnection {
+	for _, c := range f.sim.Connections() {
+		if match(c) {
+			return c
+		}
+	}
+	t.Fatal("no such seeded connection")
+	return basiqtest.SeededConnection{}
+}
+
+func stale(c basiqtest.SeededConnection) bool {
+	return c.Status == "active" && c.InstitutionID == "AU00000" && time.Since(c.LastUsed) > 2*time.Hour
+}
+
+func TestFiftySimultaneousRefreshesSendOne(t *testing.T) {
+	f := newFixture(t)
+	g := f.governor(guard.DefaultPolicy())
+	c := f.pick(t, stale)
+	var wg sync.WaitGroup
+	outcomes := make(chan string, 50)
+	for range 50 {
+		wg.Go(func() {
+			d, err := g.Refresh(context.Background(), "refresh_connection", c.UserID, c.ConnectionID, false)
+			assert.NoError(t, err)
+			outcomes <- d.Outcome
+		})
+	}
+	wg.Wait()
+	close(outcomes)
+	counts := map[string]int{}
+	for o := range outcomes {
+		counts[o]++
+	}
+	assert.Equal(t, 1, f.sim.RefreshRequests(c.ConnectionID), "one Basiq refresh")
+	assert.Equal(t, 1, counts[guard.Refreshed])
+	assert.Equal(t, 49, counts[guard.ReusedJob]+counts[guard.Refused], "the rest reuse its job or meet the cooldown")
+}
+
+func TestRefusalsCarryAReasonAndARetryTime(t *testing.T) {
+	f := newFixture(t)
+	g := f.governor(guard.DefaultPolicy())
+	ctx := context.Background()
+	cases := []struct {
+		name    string
+		match   func(basiqtest.SeededConnection) bool
+		outcome string
+		reason  string
+		retry   bool
+	}{
+		{"invalid", func(c basiqtest.SeededConnection) bool { return c.Status == "invalid" }, guard.Refused, "re-consent", false},
+		{"major outage", func(c basiqtest.SeededConnection) bool { return c.InstitutionID == "AU00006" }, guard.Deferred, "1 to 3 hours", true},
+		{"partial outage", func(c basiqtest.SeededConnection) bool { return c.InstitutionID == "AU00005" }, guard.Deferred, "partial outage", true},
+		{"cooldown", func(c basiqtest.SeededConnection) bool { return c.Status == "active" && time.Since(c.LastUsed) < 50*time.Minute }, guard.Refused, "cooldown is 1h0m0s", true},
+	}
+	for _, tc := range cases {
+		c := f.pick(t, tc.match)
+		d, err := g.Refresh(ctx, "refresh_connection", c.UserID, c.ConnectionID, false)
+		require.NoError(t, err, tc.name)
+		assert.Equal(t, tc.outcome, d.Outcome, tc.name)
+		assert.Contains(t, d.Reason, tc.reason, tc.name)
+		if tc.retry {
+			at, err := time.Parse(time.RFC3339, d.RetryAt)
+			require.NoError(t, err, tc.name)
+			assert.True(t, at.After(time.Now()), tc.name)
+		}
+		assert.Zero(t, f.sim.RefreshRequests(c.ConnectionID), "%s: nothing sent", tc.name)
+	}
+	assert.Equal(t, 4, strings.Count(f.audit.String(), "\n"), "every decision is audited")
+}
+
+func TestRunningJobIsReusedNotRefreshed(t *testing.T) {
+	f := newFixture(t, basiqtest.WithTimeScale(1)) // a refresh takes ~10 s here
+	g := f.governor(guard.DefaultPolicy())
+	c := f.pick(t, stale)
+	job, _, err := f.client.RefreshConnection(context.Background(), c.UserID, c.ConnectionID) // sent around the governor
+	require.NoError(t, err)
+	d, err := g.Refresh(context.Background(), "refresh_connection", c.UserID, c.ConnectionID, false)
+	require.NoError(t, err)
+	assert.Equal(t, guard.ReusedJob, d.Outcome)
+	assert.Equal(t, job.ID, d.JobID)
+	assert.Equal(t, 1, f.sim.RefreshRequests(c.ConnectionID))
+}
+
+func TestDailyCapSurvivesARestart(t *testing.T) {
+	f := newFixture(t)
+	p := guard.DefaultPolicy()
+	p.Cooldown, p.DailyCapWeb = 0, 3
+	g := f.governor(p)
+	c := f.pick(t, stale)
+	ctx := context.Background()
+	for i := range 3 {
+		d, err := g.Refresh(ctx, "refresh_connection", c.UserID, c.ConnectionID, false)
+		require.NoError(t, err)
+		require.Equal(t, guard.Refreshed, d.Outcome, "refresh %d", i+1)
+		require.Eventually(t, func() bool {
+			j, err := f.client.GetJob(ctx, d.JobID)
+			return err == nil && j.Finished()
+		}, 5*time.Second, 5*time.Millisecond)
+	}
+	d, err := g.Refresh(ctx, "refresh_connection", c.UserID, c.ConnectionID, false)
+	require.NoError(t, err)
+	assert.Equal(t, guard.Refused, d.Outcome)
+	assert.Contains(t, d.Reason, "daily cap of 3")
+
+	require.NoError(t, f.store.Close())
+	reopened, err := guard.OpenBolt(f.path)
+	require.NoError(t, err)
+	f.store = reopened
+	d, err = f.governor(p).Refresh(ctx, "refresh_connection", c.UserID, c.ConnectionID, false)
+	require.NoError(t, err)
+	assert.Equal(t, guard.Refused, d.Outcome, "a restart does not reset the cap")
+	assert.Equal(t, 3, f.sim.RefreshRequests(c.ConnectionID))
+}
+
+func TestDeploymentWideBudget(t *testing.T) {
+	f := newFixture(t)
+	p := guard.DefaultPolicy()
+	p.BudgetBurst, p.BudgetPerMinute = 2, 1
+	g := f.governor(p)
+	var outcomes []string
+	for _, c := range f.sim.Connections() {
+		if !stale(c) {
+			continue
+		}
+		d, err := g.Refresh(context.Background(), "refresh_connection", c.UserID, c.ConnectionID, false)
+		require.NoError(t, err)
+		outcomes = append(outcomes, d.Outcome)
+		if len(outcomes) == 3 {
+			assert.Contains(t, d.Reason, "server-wide refresh budget")
+			break
+		}
+	}
+	assert.Equal(t, []string{guard.Refreshed, guard.Refreshed, guard.Refused}, outcomes)
+}
+
+func TestDryRunShadowAndOff(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	c := f.pick(t, stale)
+	d, err := f.governor(guard.DefaultPolicy()).Refresh(ctx, "refresh_connection", c.UserID, c.ConnectionID, true)
+	require.NoError(t, err)
+	assert.Equal(t, guard.WouldRefresh, d.Outcome)
+	assert.Zero(t, f.sim.RefreshRequests(c.ConnectionID), "a dry run sends nothing")
+	recent := f.pick(t, func(c basiqtest.SeededConnection) bool {
+		return c.Status == "active" && time.Since(c.LastUsed) < 50*time.Minute
+	})
+	shadow := guard.DefaultPolicy()
+	shadow.Mode = guard.Shadow
+	d, err = f.governor(shadow).Refresh(ctx, "refresh_connection", recent.UserID, recent.ConnectionID, false)
+	require.NoError(t, err)
+	assert.Equal(t, guard.Refreshed, d.Outcome, "shadow lets it through")
+	assert.Contains(t, f.audit.String(), `"decision":"shadow-allowed"`)
+	off := guard.DefaultPolicy()
+	off.Mode = guard.Off
+	inv := f.pick(t, func(c basiqtest.SeededConnection) bool { return c.Status == "invalid" })
+	d, err = f.governor(off).Refresh(ctx, "refresh_connection", inv.UserID, inv.ConnectionID, false)
+	require.NoError(t, err)
+	assert.Equal(t, guard.Refreshed, d.Outcome, "off checks nothing")
+}
+
+func TestConfirmations(t *testing.T) {
+	f := newFixture(t)
+	now := time.Now()
+	clock := func() time.Time { return now }
+	c := guard.NewConfirmer(nil, f.store, clock)
+	tok, expires := c.Issue("purge_connection", "u1/c1")
+	assert.WithinDuration(t, now.Add(guard.ConfirmTTL), expires, time.Second)
+
+	var ce *guard.ConfirmError
+	err := c.Redeem(tok, "purge_connection", "u1/c2")
+	require.ErrorAs(t, err, &ce)
+	assert.Contains(t, err.Error(), "not purge_connection on u1/c2", "bound to its target")
+	err = c.Redeem(tok, "delete_user", "u1/c1")
+	assert.ErrorAs(t, err, &ce, "bound to its action")
+	require.NoError(t, c.Redeem(tok, "purge_connection", "u1/c1"))
+	assert.ErrorContains(t, c.Redeem(tok, "purge_connection", "u1/c1"), "already used")
+
+	forged := tok[:len(tok)-3] + "AAA"
+	assert.ErrorContains(t, c.Redeem(forged, "purge_connection", "u1/c1"), "not issued by this server")
+	other := guard.NewConfirmer(nil, f.store, clock)
+	tok2, _ := other.Issue("purge_connection", "u1/c1")
+	assert.ErrorContains(t, c.Redeem(tok2, "purge_connection", "u1/c1"), "not issued by this server", "another key")
+	assert.ErrorContains(t, c.Redeem("garbage", "purge_connection", "u1/c1"), "not issued by this server")
+
+	tok3, _ := c.Issue("delete_user", "u9")
+	now = now.Add(guard.ConfirmTTL + time.Second)
+	assert.ErrorContains(t, c.Redeem(tok3, "delete_user", "u9"), "expired")
+}
+
+func TestIdempotency(t *testing.T) {
+	f := newFixture(t)
+	now := time.Now()
+	i := guard.NewIdempotency(f.store, func() time.Time { return now })
+	calls := 0
+	create := func() (any, error) { calls++; return map[string]int{"n": calls}, nil }
+	first, replayed, err := i.Do("create_user", "k1", map[string]string{"email": "a@b.co"}, create)
+	require.NoError(t, err)
+	assert.False(t, replayed)
+	again, replayed, err := i.Do("create_user", "k1", map[string]string{"email": "a@b.co"}, create)
+	require.NoError(t, err)
+	assert.True(t, replayed)
+	assert.JSONEq(t, string(first), string(again))
+	assert.Equal(t, 1, calls)
+	_, _, err = i.Do("create_user", "k1", map[string]string{"email": "other@b.co"}, create)
+	var ie *guard.IdempotencyError
+	assert.ErrorAs(t, err, &ie)
+	_, replayed, err = i.Do("create_report", "k1", map[string]string{"email": "a@b.co"}, create)
+	require.NoError(t, err)
+	assert.False(t, replayed, "keys are per tool")
+	now = now.Add(guard.IdempotencyTTL + time.Minute)
+	_, replayed, err = i.Do("create_user", "k1", map[string]string{"email": "a@b.co"}, create)
+	require.NoError(t, err)
+	assert.False(t, replayed, "after 24 h the key is fresh")
+	assert.Equal(t, 3, calls)
+}
