@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -23,6 +24,7 @@ import (
 	"github.com/basiq-mcp/basiq-mcp/basiq"
 	"github.com/basiq-mcp/basiq-mcp/basiq/basiqtest"
 	"github.com/basiq-mcp/basiq-mcp/tools"
+	"github.com/basiq-mcp/basiq-mcp/tools/guard"
 	"github.com/lmittmann/tint"
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
@@ -70,9 +72,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 // config is everything the server reads from flags and the environment.
 // The API key is read from the environment only, never from a flag.
 type config struct {
-	transport, addr, baseURL, logLevel  string
-	sandbox, readOnly, allowDestructive bool
-	idleTTL                             time.Duration
+	transport, addr, baseURL, logLevel, stateDir, mode string
+	sandbox, readOnly, allowDestructive                bool
+	idleTTL                                            time.Duration
+	policy                                             guard.Policy
+	toolsets, tools, exclude                           string
 }
 
 func envOr(name, fallback string) string {
@@ -87,41 +91,98 @@ func envBool(name string) bool {
 	return v == "1" || v == "true" || v == "yes"
 }
 
-// parseConfig reads the server flags; it returns the remaining arguments.
+// flags defines flags whose defaults come from environment variables, and
+// says so in --help. A malformed variable is reported, not ignored.
+type flags struct {
+	*flag.FlagSet
+	bad []string
+}
+
+func (f *flags) str(p *string, name, env, def, usage string) {
+	f.StringVar(p, name, envOr(env, def), usage+" (env "+env+")")
+}
+
+func (f *flags) boolean(p *bool, name, env, usage string) {
+	f.BoolVar(p, name, envBool(env), usage+" (env "+env+")")
+}
+
+func (f *flags) num(p *float64, name, env string, def float64, usage string) {
+	if v, err := strconv.ParseFloat(envOr(env, fmt.Sprint(def)), 64); err == nil {
+		def = v
+	} else {
+		f.bad = append(f.bad, env)
+	}
+	f.Float64Var(p, name, def, usage+" (env "+env+")")
+}
+
+func (f *flags) dur(p *time.Duration, name, env string, def time.Duration, usage string) {
+	if v, err := time.ParseDuration(envOr(env, def.String())); err == nil {
+		def = v
+	} else {
+		f.bad = append(f.bad, env)
+	}
+	f.DurationVar(p, name, def, usage+" (env "+env+")")
+}
+
+// parseConfig reads the server flags; it returns the remaining arguments
+// and, when the program should stop, an exit code (else -1).
 func parseConfig(name string, args []string, stderr io.Writer) (config, []string, int) {
 	var c config
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.StringVar(&c.transport, "transport", envOr("BASIQ_MCP_TRANSPORT", "stdio"), "stdio, sse (legacy HTTP+SSE at /sse and /message) or http (streamable HTTP at /mcp) (env BASIQ_MCP_TRANSPORT)")
-	fs.StringVar(&c.addr, "addr", envOr("BASIQ_MCP_ADDR", "127.0.0.1:8080"), "listen address for sse and http (env BASIQ_MCP_ADDR)")
-	fs.StringVar(&c.baseURL, "base-url", envOr("BASIQ_BASE_URL", basiq.DefaultBaseURL), "Basiq API base URL (env BASIQ_BASE_URL)")
-	fs.StringVar(&c.logLevel, "log-level", envOr("BASIQ_MCP_LOG_LEVEL", "info"), "debug, info, warn or error; logs go to stderr (env BASIQ_MCP_LOG_LEVEL)")
-	fs.BoolVar(&c.sandbox, "sandbox", envBool("BASIQ_MCP_SANDBOX"), "use the offline Basiq simulator even when BASIQ_API_KEY is set (env BASIQ_MCP_SANDBOX)")
-	fs.BoolVar(&c.readOnly, "read-only", envBool("BASIQ_MCP_READ_ONLY"), "expose read tools only; wins over --allow-destructive (env BASIQ_MCP_READ_ONLY)")
-	fs.BoolVar(&c.allowDestructive, "allow-destructive", envBool("BASIQ_MCP_ALLOW_DESTRUCTIVE"), "also expose purge and delete tools (env BASIQ_MCP_ALLOW_DESTRUCTIVE)")
-	ttl, err := time.ParseDuration(envOr("BASIQ_MCP_SESSION_IDLE_TTL", "30m"))
-	if err != nil {
-		fmt.Fprintf(stderr, "basiq-mcp: BASIQ_MCP_SESSION_IDLE_TTL: %v\n", err)
-		return c, nil, 2
+	f := &flags{FlagSet: flag.NewFlagSet(name, flag.ContinueOnError)}
+	f.SetOutput(stderr)
+	stateDir, _ := guard.DefaultStateDir()
+	p := guard.DefaultPolicy()
+	var obCap, webCap float64
+	f.str(&c.transport, "transport", "BASIQ_MCP_TRANSPORT", "stdio", "stdio, sse (legacy HTTP+SSE at /sse and /message) or http (streamable HTTP at /mcp)")
+	f.str(&c.addr, "addr", "BASIQ_MCP_ADDR", "127.0.0.1:8080", "listen address for sse and http")
+	f.str(&c.baseURL, "base-url", "BASIQ_BASE_URL", basiq.DefaultBaseURL, "Basiq API base URL")
+	f.str(&c.logLevel, "log-level", "BASIQ_MCP_LOG_LEVEL", "info", "debug, info, warn or error; logs go to stderr")
+	f.boolean(&c.sandbox, "sandbox", "BASIQ_MCP_SANDBOX", "use the offline Basiq simulator even when BASIQ_API_KEY is set")
+	f.boolean(&c.readOnly, "read-only", "BASIQ_MCP_READ_ONLY", "expose read tools only; wins over everything else")
+	f.boolean(&c.allowDestructive, "allow-destructive", "BASIQ_MCP_ALLOW_DESTRUCTIVE", "also expose the purge and delete tools (two-step, confirmed)")
+	f.str(&c.toolsets, "toolsets", "BASIQ_MCP_TOOLSETS", "", "comma-separated toolsets to expose (users, connections, jobs, connectors, data, reports, consents); empty for all")
+	f.str(&c.tools, "tools", "BASIQ_MCP_TOOLS", "", "comma-separated tool names to expose; empty for all")
+	f.str(&c.exclude, "exclude-tools", "BASIQ_MCP_EXCLUDE_TOOLS", "", "comma-separated tool names to hide")
+	f.dur(&c.idleTTL, "session-idle-ttl", "BASIQ_MCP_SESSION_IDLE_TTL", 30*time.Minute, "drop the state of streamable HTTP sessions idle this long")
+	f.str(&c.stateDir, "state-dir", "BASIQ_MCP_STATE_DIR", stateDir, "where guard state (state.db) and the audit log (audit.jsonl) live")
+	f.str(&c.mode, "refresh-mode", "BASIQ_MCP_REFRESH_MODE", string(p.Mode), "enforce, shadow (log what would be refused, allow it) or off")
+	f.dur(&c.policy.Cooldown, "refresh-cooldown", "BASIQ_MCP_REFRESH_COOLDOWN", p.Cooldown, "minimum time between refreshes of one connection")
+	f.num(&obCap, "refresh-daily-cap-open-banking", "BASIQ_MCP_REFRESH_DAILY_CAP_OPEN_BANKING", float64(p.DailyCapOpenBanking), "refreshes per Open Banking connection per 24 h")
+	f.num(&webCap, "refresh-daily-cap-web", "BASIQ_MCP_REFRESH_DAILY_CAP_WEB", float64(p.DailyCapWeb), "refreshes per web connection per 24 h")
+	f.num(&c.policy.BudgetPerMinute, "refresh-budget", "BASIQ_MCP_REFRESH_BUDGET", p.BudgetPerMinute, "refreshes per minute across the whole server")
+	f.Usage = func() {
+		fmt.Fprint(stderr, usage+"\nThe API key comes from BASIQ_API_KEY only. BASIQ_MCP_CONFIRM_KEY, when set, seals confirmations across restarts.\n\nFlags:\n")
+		f.PrintDefaults()
 	}
-	fs.DurationVar(&c.idleTTL, "session-idle-ttl", ttl, "drop the state of streamable HTTP sessions idle this long (env BASIQ_MCP_SESSION_IDLE_TTL)")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, usage+"\nThe API key comes from BASIQ_API_KEY only.\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
+	if err := f.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return c, nil, 0
 		}
 		return c, nil, 2
 	}
-	switch c.transport {
-	case "stdio", "sse", "http":
-	default:
+	c.policy.Mode, c.policy.DailyCapOpenBanking, c.policy.DailyCapWeb = guard.Mode(c.mode), int(obCap), int(webCap)
+	c.policy.BudgetBurst = max(1, int(c.policy.BudgetPerMinute))
+	switch {
+	case len(f.bad) > 0:
+		fmt.Fprintf(stderr, "basiq-mcp: cannot read %s\n", strings.Join(f.bad, ", "))
+	case c.transport != "stdio" && c.transport != "sse" && c.transport != "http":
 		fmt.Fprintf(stderr, "basiq-mcp: --transport must be stdio, sse or http, not %q\n", c.transport)
-		return c, nil, 2
+	case c.policy.Mode != guard.Enforce && c.policy.Mode != guard.Shadow && c.policy.Mode != guard.Off:
+		fmt.Fprintf(stderr, "basiq-mcp: --refresh-mode must be enforce, shadow or off, not %q\n", c.mode)
+	default:
+		return c, f.Args(), -1
 	}
-	return c, fs.Args(), -1
+	return c, nil, 2
+}
+
+func list(s string) []string {
+	var out []string
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // newLogger writes through tint to w (stderr): colour only on a terminal and
@@ -164,12 +225,25 @@ func backend(c config, logger *slog.Logger) (*basiq.Client, func(), error) {
 	return client, func() { sim.Close() }, err
 }
 
-// newServer builds the MCP server with the tools the config allows.
-func newServer(c config, client *basiq.Client, logger *slog.Logger) *server.MCPServer {
+// newServer builds the MCP server with the tools the config allows and the
+// guards they need.
+func newServer(c config, client *basiq.Client, logger *slog.Logger) (*server.MCPServer, func(), error) {
+	g, err := guard.Open(c.stateDir, client, c.policy, []byte(os.Getenv("BASIQ_MCP_CONFIRM_KEY")), logger)
+	if err != nil {
+		return nil, nil, err
+	}
 	s := server.NewMCPServer("basiq-mcp", version, server.WithToolCapabilities(false), server.WithInstructions(tools.Instructions),
 		server.WithRecovery(), server.WithLogging())
-	tools.Register(s, &tools.Deps{Client: client, Log: logger}, tools.Options{ReadOnly: c.readOnly, AllowDestructive: c.allowDestructive})
-	return s
+	deps := &tools.Deps{Client: client, Log: logger, Governor: g.Governor, Confirm: g.Confirm, Idem: g.Idem, Audit: g.Audit}
+	opts := tools.Options{ReadOnly: c.readOnly, AllowDestructive: c.allowDestructive, Toolsets: list(c.toolsets), Tools: list(c.tools), ExcludeTools: list(c.exclude)}
+	if _, err := tools.Register(s, deps, opts); err != nil {
+		g.Close()
+		return nil, nil, err
+	}
+	if c.policy.Mode != guard.Enforce {
+		logger.Warn("refresh guardrails are not enforced", "mode", c.policy.Mode)
+	}
+	return s, func() { g.Close() }, nil
 }
 
 func serve(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -188,7 +262,12 @@ func serve(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer stop()
-	s := newServer(c, client, logger)
+	s, closeGuards, err := newServer(c, client, logger)
+	if err != nil {
+		logger.Error("cannot start", "error", err)
+		return 1
+	}
+	defer closeGuards()
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
 	if c.transport == "stdio" {
@@ -274,7 +353,13 @@ func cli(cmd string, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer stop()
-	mc, err := client.NewInProcessClient(newServer(c, bc, logger))
+	s, closeGuards, err := newServer(c, bc, logger)
+	if err != nil {
+		fmt.Fprintln(stderr, "basiq-mcp:", err)
+		return 1
+	}
+	defer closeGuards()
+	mc, err := client.NewInProcessClient(s)
 	if err != nil {
 		fmt.Fprintln(stderr, "basiq-mcp:", err)
 		return 1
@@ -294,57 +379,9 @@ func cli(cmd string, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	if cmd == "tools" {
-		return listToolsCLI(ctx, mc, stdout, stderr)
+		return tools.PrintTools(ctx, mc, stdout, stderr)
 	}
-	return callToolCLI(ctx, mc, rest, stdout, stderr)
-}
-
-func listToolsCLI(ctx context.Context, mc *client.Client, stdout, stderr io.Writer) int {
-	res, err := mc.ListTools(ctx, mcp.ListToolsRequest{})
-	if err != nil {
-		fmt.Fprintln(stderr, "basiq-mcp:", err)
-		return 1
-	}
-	for _, t := range res.Tools {
-		desc := t.Description
-		if i := strings.Index(desc, ". "); i > 0 {
-			desc = desc[:i+1]
-		}
-		fmt.Fprintf(stdout, "%-24s %s\n", t.Name, desc)
-	}
-	return 0
-}
-
-// callToolCLI prints the tool's text result; a tool error exits 1, bad
-// usage 2.
-func callToolCLI(ctx context.Context, mc *client.Client, rest []string, stdout, stderr io.Writer) int {
-	if len(rest) == 0 || len(rest) > 2 {
-		fmt.Fprintln(stderr, `usage: basiq-mcp call TOOL '{"argument":"value"}'`)
-		return 2
-	}
-	args := map[string]any{}
-	if len(rest) == 2 {
-		if err := json.Unmarshal([]byte(rest[1]), &args); err != nil {
-			fmt.Fprintf(stderr, "basiq-mcp: the arguments must be one JSON object: %v\n", err)
-			return 2
-		}
-	}
-	req := mcp.CallToolRequest{}
-	req.Params.Name, req.Params.Arguments = rest[0], args
-	res, err := mc.CallTool(ctx, req)
-	if err != nil {
-		fmt.Fprintln(stderr, "basiq-mcp:", err)
-		return 1
-	}
-	for _, c := range res.Content {
-		if tc, ok := c.(mcp.TextContent); ok {
-			fmt.Fprintln(stdout, tc.Text)
-		}
-	}
-	if res.IsError {
-		return 1
-	}
-	return 0
+	return tools.CallFromCLI(ctx, mc, rest, stdout, stderr)
 }
 
 // runSimulator serves the Basiq simulator until SIGINT or SIGTERM.

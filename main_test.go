@@ -38,8 +38,12 @@ func TestMain(m *testing.M) {
 	}
 	code := m.Run()
 	os.RemoveAll(dir)
+	os.RemoveAll(stateDir)
 	os.Exit(code)
 }
+
+// stateDir keeps every run's guard state apart from the user's own.
+var stateDir, _ = os.MkdirTemp("", "basiq-mcp-state")
 
 // sandboxEnv is the environment with no Basiq key: the server must fall back
 // to the simulator.
@@ -50,7 +54,7 @@ func sandboxEnv(extra ...string) []string {
 			env = append(env, kv)
 		}
 	}
-	return append(append(env, "NO_COLOR=1"), extra...)
+	return append(append(env, "NO_COLOR=1", "BASIQ_MCP_STATE_DIR="+stateDir), extra...)
 }
 
 func TestStdioCarriesOnlyJSONRPC(t *testing.T) {
@@ -93,7 +97,7 @@ func TestStdioCarriesOnlyJSONRPC(t *testing.T) {
 	init := responses[1]["result"].(map[string]any)
 	assert.Contains(t, init["instructions"], "create_auth_link")
 	toolsList := responses[2]["result"].(map[string]any)["tools"].([]any)
-	assert.Len(t, toolsList, 21)
+	assert.Len(t, toolsList, 22)
 	call := responses[3]["result"].(map[string]any)
 	assert.Nil(t, call["isError"])
 	assert.Contains(t, call["structuredContent"].(map[string]any)["connectors"].([]any)[0].(map[string]any)["name"], "Hooli")
@@ -234,7 +238,7 @@ func runCLI(t *testing.T, args ...string) (string, int) {
 func TestToolsAndCallCommands(t *testing.T) {
 	out, code := runCLI(t, "tools")
 	assert.Equal(t, 0, code)
-	assert.Len(t, strings.Split(strings.TrimSpace(out), "\n"), 21)
+	assert.Len(t, strings.Split(strings.TrimSpace(out), "\n"), 22)
 	assert.Contains(t, out, "refresh_connection")
 	out, code = runCLI(t, "tools", "--allow-destructive")
 	assert.Equal(t, 0, code)
@@ -250,6 +254,13 @@ func TestToolsAndCallCommands(t *testing.T) {
 	assert.Contains(t, out, "404")
 	_, code = runCLI(t, "call", "get_user", `{not json`)
 	assert.Equal(t, 2, code)
+	out, code = runCLI(t, "tools", "--toolsets", "reports", "--allow-destructive")
+	assert.Equal(t, 0, code)
+	assert.Len(t, strings.Split(strings.TrimSpace(out), "\n"), 5)
+	_, code = runCLI(t, "tools", "--exclude-tools", "no_such_tool")
+	assert.Equal(t, 1, code, "a misspelt tool name is refused, not ignored")
+	_, err := os.Stat(filepath.Join(stateDir, "state.db"))
+	assert.NoError(t, err, "guard state lives in the state directory")
 }
 
 func TestSimulatorCommandServesAndStopsOnSignal(t *testing.T) {
@@ -299,12 +310,21 @@ func TestUsageAndBadFlags(t *testing.T) {
 	assert.Contains(t, b.String(), `unknown command "frobnicate"`)
 	b.Reset()
 	assert.Equal(t, 0, run([]string{"--help"}, nil, &b, &b))
-	for _, want := range []string{"BASIQ_API_KEY", "BASIQ_MCP_TRANSPORT", "BASIQ_BASE_URL", "BASIQ_MCP_READ_ONLY", "BASIQ_MCP_ALLOW_DESTRUCTIVE", "BASIQ_MCP_SESSION_IDLE_TTL"} {
+	for _, want := range []string{"BASIQ_API_KEY", "BASIQ_MCP_TRANSPORT", "BASIQ_BASE_URL", "BASIQ_MCP_READ_ONLY", "BASIQ_MCP_ALLOW_DESTRUCTIVE",
+		"BASIQ_MCP_SESSION_IDLE_TTL", "BASIQ_MCP_STATE_DIR", "BASIQ_MCP_REFRESH_MODE", "BASIQ_MCP_REFRESH_COOLDOWN", "BASIQ_MCP_TOOLSETS",
+		"BASIQ_MCP_EXCLUDE_TOOLS", "BASIQ_MCP_CONFIRM_KEY"} {
 		assert.Contains(t, b.String(), want)
 	}
 	b.Reset()
 	assert.Equal(t, 2, run([]string{"--transport", "carrier-pigeon"}, nil, &b, &b))
 	assert.Contains(t, b.String(), "--transport must be stdio, sse or http")
+	b.Reset()
+	assert.Equal(t, 2, run([]string{"--refresh-mode", "lenient"}, nil, &b, &b))
+	assert.Contains(t, b.String(), "--refresh-mode must be enforce, shadow or off")
+	t.Setenv("BASIQ_MCP_REFRESH_COOLDOWN", "soon")
+	b.Reset()
+	assert.Equal(t, 2, run([]string{"tools"}, nil, &b, &b))
+	assert.Contains(t, b.String(), "cannot read BASIQ_MCP_REFRESH_COOLDOWN")
 	b.Reset()
 	assert.Equal(t, 0, run([]string{"simulator", "--help"}, nil, &b, &b))
 	assert.Contains(t, b.String(), "BASIQ_SIMULATOR_API_KEY")

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/basiq-mcp/basiq-mcp/basiq"
+	"github.com/basiq-mcp/basiq-mcp/tools/guard"
 )
 
 type connectionParams struct {
@@ -55,17 +56,63 @@ func getConnection(ctx context.Context, d *Deps, p connectionParams) (connection
 	return res, nil
 }
 
-type refreshResult struct {
-	JobID    string `json:"job_id"`
-	Reused   bool   `json:"reused_running_job" jsonschema:"description=true when a refresh was already running and that job is returned instead of a new one"`
-	NextStep string `json:"next_step"`
+type refreshParams struct {
+	connectionParams
+	DryRun bool `json:"dry_run,omitempty" jsonschema_description:"Only say whether the refresh would be sent, and why not; nothing is sent."`
 }
 
-func refreshConnection(ctx context.Context, d *Deps, p connectionParams) (refreshResult, error) {
-	job, reused, err := d.Client.RefreshConnection(ctx, p.UserID, p.ConnectionID)
+type refreshResult struct {
+	Decision guard.Decision `json:"decision"`
+	NextStep string         `json:"next_step"`
+}
+
+// refreshConnection goes through the governor: it may reuse a running job,
+// refuse or defer (a tool error with the reason and the retry time).
+func refreshConnection(ctx context.Context, d *Deps, p refreshParams) (refreshResult, error) {
+	dec, err := d.Governor.Refresh(ctx, "refresh_connection", p.UserID, p.ConnectionID, p.DryRun)
 	if err != nil {
 		return refreshResult{}, err
 	}
-	return refreshResult{JobID: job.ID, Reused: reused,
-		NextStep: "Follow the job with wait_for_job (or get_job); new data is available when retrieve-transactions succeeds."}, nil
+	switch dec.Outcome {
+	case guard.Refused, guard.Deferred:
+		return refreshResult{}, &refusalError{dec}
+	case guard.WouldRefresh:
+		return refreshResult{Decision: dec, NextStep: "Call again without dry_run to refresh."}, nil
+	}
+	return refreshResult{Decision: dec, NextStep: "Follow the job with wait_for_job; new data is available when retrieve-transactions succeeds."}, nil
+}
+
+type refreshAllParams struct {
+	userIDParam
+	DryRun bool `json:"dry_run,omitempty" jsonschema_description:"Only return the plan: what would refresh and what would be skipped, and why."`
+}
+
+type refreshAllResult struct {
+	Decisions []guard.Decision `json:"decisions"`
+	Refreshed int              `json:"refreshed"`
+	Skipped   int              `json:"skipped"`
+}
+
+// refreshAllConnections applies the per-connection rules to each of one
+// user's connections in turn; Basiq's own refresh-all is never used, as it
+// would bypass them.
+func refreshAllConnections(ctx context.Context, d *Deps, p refreshAllParams) (refreshAllResult, error) {
+	l, err := d.Client.ListConnections(ctx, p.UserID, basiq.ListConnectionsOptions{})
+	if err != nil {
+		return refreshAllResult{}, err
+	}
+	res := refreshAllResult{Decisions: []guard.Decision{}}
+	for _, c := range l.Data {
+		dec, err := d.Governor.Refresh(ctx, "refresh_all_connections", p.UserID, c.ID, p.DryRun)
+		if err != nil {
+			dec = guard.Decision{UserID: p.UserID, ConnectionID: c.ID, Outcome: guard.Refused, Reason: explain(err)}
+		}
+		if dec.Outcome == guard.Refreshed || dec.Outcome == guard.WouldRefresh {
+			res.Refreshed++
+		} else {
+			res.Skipped++
+		}
+		res.Decisions = append(res.Decisions, dec)
+	}
+	return res, nil
 }

@@ -46,15 +46,15 @@ type listTransactionsParams struct {
 
 type pageSummary struct {
 	Count    int    `json:"count"`
-	Credits  string `json:"credits" jsonschema:"description=sum of money in on this page"`
-	Debits   string `json:"debits" jsonschema:"description=sum of money out on this page (negative)"`
+	Credits  string `json:"credits" jsonschema_description:"sum of money in on this page"`
+	Debits   string `json:"debits" jsonschema_description:"sum of money out on this page (negative)"`
 	Net      string `json:"net"`
 	Earliest string `json:"earliest,omitempty"`
 	Latest   string `json:"latest,omitempty"`
 }
 
 type listTransactionsResult struct {
-	Transactions []TransactionView `json:"transactions" jsonschema:"description=newest first"`
+	Transactions []TransactionView `json:"transactions" jsonschema_description:"newest first"`
 	Summary      pageSummary       `json:"summary"`
 	NextCursor   string            `json:"next_cursor,omitempty"`
 	Note         string            `json:"note"`

@@ -10,7 +10,19 @@ import (
 	"time"
 
 	"github.com/basiq-mcp/basiq-mcp/basiq"
+	"github.com/basiq-mcp/basiq-mcp/tools/guard"
 )
+
+// refusalError is a refresh the governor would not send.
+type refusalError struct{ d guard.Decision }
+
+func (e *refusalError) Error() string {
+	msg := fmt.Sprintf("Refresh %s: %s.", e.d.Outcome, e.d.Reason)
+	if e.d.RetryAt != "" {
+		msg += " It will be allowed from " + e.d.RetryAt + "; do not retry before then."
+	}
+	return msg
+}
 
 // explain turns any failure into a tool error the model can act on: what
 // went wrong, and what to do next. It never repeats credentials: basiq
@@ -18,9 +30,18 @@ import (
 func explain(err error) string {
 	var ae *argError
 	var ne net.Error
+	var re *refusalError
+	var ce *guard.ConfirmError
+	var ie *guard.IdempotencyError
 	switch {
 	case errors.As(err, &ae):
 		return "Invalid arguments: " + ae.msg
+	case errors.As(err, &re):
+		return re.Error()
+	case errors.As(err, &ce):
+		return "Not done: " + ce.Msg + "."
+	case errors.As(err, &ie):
+		return "Not done: " + ie.Msg + "."
 	case basiq.IsInputError(err):
 		return "Invalid arguments: " + strings.TrimPrefix(err.Error(), "basiq: ") + "."
 	case errors.Is(err, context.DeadlineExceeded):

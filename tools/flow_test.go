@@ -1,6 +1,7 @@
 package tools_test
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"strings"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/basiq-mcp/basiq-mcp/basiq/basiqtest"
 	"github.com/basiq-mcp/basiq-mcp/tools"
+	"github.com/basiq-mcp/basiq-mcp/tools/guard"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -133,19 +135,30 @@ func TestConnectRefreshAndData(t *testing.T) {
 	assert.Contains(t, h.fail(t, "list_transactions", obj{"user_id": user.ID, "from_date": "2026-03-01", "to_date": "2026-01-01"}), "before it starts")
 	assert.Contains(t, h.fail(t, "list_transactions", obj{"user_id": user.ID, "limit": 501}), "at most 500")
 
-	var refresh struct {
-		JobID  string `json:"job_id"`
-		Reused bool   `json:"reused_running_job"`
-	}
-	h.okValid(t, "refresh_connection", obj{"user_id": user.ID, "connection_id": res.ConnectionID}, &refresh)
-	assert.False(t, refresh.Reused)
-	first := refresh.JobID
-	h.okValid(t, "refresh_connection", obj{"user_id": user.ID, "connection_id": res.ConnectionID}, &refresh)
-	assert.True(t, refresh.Reused)
-	assert.Equal(t, first, refresh.JobID)
+	msg := h.fail(t, "refresh_connection", obj{"user_id": user.ID, "connection_id": res.ConnectionID})
+	assert.Contains(t, msg, "Refresh refused: refreshed 0s ago")
+	assert.Contains(t, msg, "It will be allowed from ", "a just-connected connection is within the cooldown")
+	assert.Zero(t, h.sim.RefreshRequests(res.ConnectionID))
+}
+
+func TestRefreshReusesARunningJob(t *testing.T) {
+	h := newHarness(t, tools.Options{}, basiqtest.WithTimeScale(1)) // jobs take ~10 s
+	c := h.sim.Connections()[0]
+	var first, second struct{ Decision guard.Decision }
+	h.okValid(t, "refresh_connection", obj{"user_id": c.UserID, "connection_id": c.ConnectionID, "dry_run": true}, &first)
+	assert.Equal(t, guard.WouldRefresh, first.Decision.Outcome)
+	assert.Zero(t, h.sim.RefreshRequests(c.ConnectionID), "a dry run sends nothing")
+	h.okValid(t, "refresh_connection", obj{"user_id": c.UserID, "connection_id": c.ConnectionID}, &first)
+	assert.Equal(t, guard.Refreshed, first.Decision.Outcome)
+	h.okValid(t, "refresh_connection", obj{"user_id": c.UserID, "connection_id": c.ConnectionID}, &second)
+	assert.Equal(t, guard.ReusedJob, second.Decision.Outcome)
+	assert.Equal(t, first.Decision.JobID, second.Decision.JobID)
+	assert.Equal(t, 1, h.sim.RefreshRequests(c.ConnectionID))
 	var job tools.JobView
-	h.okValid(t, "get_job", obj{"job_id": first}, &job)
+	h.okValid(t, "get_job", obj{"job_id": first.Decision.JobID}, &job)
 	assert.Equal(t, "connection", job.Type)
+	assert.Contains(t, h.audit.String(), `"decision":"refreshed"`)
+	assert.Contains(t, h.audit.String(), `"jobId":"`+first.Decision.JobID+`"`)
 }
 
 func TestFailuresComeWithADiagnosis(t *testing.T) {
@@ -238,23 +251,90 @@ func TestReportsAndConsents(t *testing.T) {
 	assert.NotEmpty(t, consents.Consents[0].Permissions)
 }
 
-func TestDestructiveToolsWhenAllowed(t *testing.T) {
+func TestDestructiveToolsTakeTwoSteps(t *testing.T) {
 	h := newHarness(t, tools.Options{AllowDestructive: true})
 	c := h.sim.Connections()[0]
-	var done struct{ Done bool }
-	h.okValid(t, "purge_connection", obj{"user_id": c.UserID, "connection_id": c.ConnectionID}, &done)
-	assert.True(t, done.Done)
+	args := obj{"user_id": c.UserID, "connection_id": c.ConnectionID}
+	var preview struct {
+		Status, Target string
+		WillLose       string `json:"will_lose"`
+		Token          string `json:"confirmation_token"`
+	}
+	h.okValid(t, "purge_connection", args, &preview)
+	assert.Equal(t, "preview", preview.Status)
+	assert.Regexp(t, `^\d+ accounts and \d+ transactions fetched by connection`, preview.WillLose)
+	require.NotEmpty(t, preview.Token)
 	var accounts struct{ Accounts []tools.AccountView }
 	h.okValid(t, "list_accounts", obj{"user_id": c.UserID, "connection_id": c.ConnectionID}, &accounts)
+	assert.NotEmpty(t, accounts.Accounts, "a preview deletes nothing")
+
+	other := h.sim.Connections()[2]
+	swapped := obj{"user_id": other.UserID, "connection_id": other.ConnectionID, "confirmation_token": preview.Token}
+	assert.Contains(t, h.fail(t, "purge_connection", swapped), "not purge_connection on "+other.UserID)
+	assert.Contains(t, h.fail(t, "delete_connection", obj{"user_id": c.UserID, "connection_id": c.ConnectionID, "confirmation_token": preview.Token}),
+		"is for purge_connection", "bound to its action")
+	forged := obj{"user_id": c.UserID, "connection_id": c.ConnectionID, "confirmation_token": preview.Token[:len(preview.Token)-4] + "AAAA"}
+	assert.Contains(t, h.fail(t, "purge_connection", forged), "not issued by this server")
+
+	var done struct{ Status string }
+	confirmed := obj{"user_id": c.UserID, "connection_id": c.ConnectionID, "confirmation_token": preview.Token}
+	h.okValid(t, "purge_connection", confirmed, &done)
+	assert.Equal(t, "done", done.Status)
+	h.okValid(t, "list_accounts", obj{"user_id": c.UserID, "connection_id": c.ConnectionID}, &accounts)
 	assert.Empty(t, accounts.Accounts)
-	h.okValid(t, "delete_connection", obj{"user_id": c.UserID, "connection_id": c.ConnectionID}, &done)
+	assert.Contains(t, h.fail(t, "purge_connection", confirmed), "already used", "a replay is refused")
+
+	steps := func(tool string, args obj) {
+		h.okValid(t, tool, args, &preview)
+		require.Equal(t, "preview", preview.Status, tool)
+		args["confirmation_token"] = preview.Token
+		h.okValid(t, tool, args, &done)
+		require.Equal(t, "done", done.Status, tool)
+	}
+	steps("delete_connection", obj{"user_id": c.UserID, "connection_id": c.ConnectionID})
 	assert.Contains(t, h.fail(t, "get_connection", obj{"user_id": c.UserID, "connection_id": c.ConnectionID}), "404")
 	var link tools.AuthLinkView
 	h.okValid(t, "create_auth_link", obj{"user_id": c.UserID}, &link)
-	h.okValid(t, "delete_auth_link", obj{"user_id": c.UserID}, &done)
+	steps("delete_auth_link", obj{"user_id": c.UserID})
 	assert.Contains(t, h.fail(t, "get_auth_link", obj{"user_id": c.UserID}), "create_auth_link")
-	h.okValid(t, "delete_user", obj{"user_id": c.UserID}, &done)
+	var consents struct{ Consents []struct{ ID string } }
+	h.okValid(t, "list_consents", obj{"user_id": c.UserID}, &consents)
+	steps("delete_consent", obj{"user_id": c.UserID, "consent_id": consents.Consents[0].ID})
+	steps("delete_user", obj{"user_id": c.UserID})
 	assert.Contains(t, h.fail(t, "get_user", obj{"user_id": c.UserID}), "404")
+	for _, want := range []string{`"decision":"previewed"`, `"decision":"done"`, `"decision":"refused"`} {
+		assert.Contains(t, h.audit.String(), want)
+	}
+}
+
+func TestPurgeRereadsTheTargetBeforeExecuting(t *testing.T) {
+	h := newHarness(t, tools.Options{AllowDestructive: true})
+	c := h.sim.Connections()[0]
+	var preview struct {
+		Token string `json:"confirmation_token"`
+	}
+	h.okValid(t, "purge_connection", obj{"user_id": c.UserID, "connection_id": c.ConnectionID}, &preview)
+	var consents struct{ Consents []struct{ ID string } }
+	h.okValid(t, "list_consents", obj{"user_id": c.UserID}, &consents)
+	require.NoError(t, h.deps.Client.DeleteConsent(context.Background(), c.UserID, consents.Consents[0].ID)) // the connection turns invalid
+	msg := h.fail(t, "purge_connection", obj{"user_id": c.UserID, "connection_id": c.ConnectionID, "confirmation_token": preview.Token})
+	assert.Contains(t, msg, "purges active connections only")
+}
+
+func TestIdempotentCreates(t *testing.T) {
+	h := newHarness(t, tools.Options{})
+	args := obj{"email": "retry@example.com", "idempotency_key": "8f1c2b7e-retry"}
+	var first, second tools.UserView
+	h.okValid(t, "create_user", args, &first)
+	h.okValid(t, "create_user", args, &second)
+	assert.Equal(t, first.ID, second.ID, "a retried create returns the first user")
+	assert.Equal(t, 1, h.sim.Calls("POST /users"))
+	msg := h.fail(t, "create_user", obj{"email": "other@example.com", "idempotency_key": "8f1c2b7e-retry"})
+	assert.Contains(t, msg, "already used with different arguments")
+	var third tools.UserView
+	h.okValid(t, "create_user", obj{"email": "retry@example.com"}, &third)
+	assert.NotEqual(t, first.ID, third.ID, "without a key every call creates")
+	assert.Contains(t, h.fail(t, "create_user", obj{"email": "a@b.co", "idempotency_key": "short"}), `"idempotency_key"`)
 }
 
 func TestUpstreamFaultsBecomeActionableToolErrors(t *testing.T) {

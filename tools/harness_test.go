@@ -1,15 +1,19 @@
 package tools_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"log/slog"
+	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/basiq-mcp/basiq-mcp/basiq"
 	"github.com/basiq-mcp/basiq-mcp/basiq/basiqtest"
 	"github.com/basiq-mcp/basiq-mcp/tools"
+	"github.com/basiq-mcp/basiq-mcp/tools/guard"
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
@@ -22,18 +26,51 @@ type harness struct {
 	sim    *basiqtest.Server
 	client *client.Client
 	server *server.MCPServer
+	audit  *lockedBuffer
+	deps   *tools.Deps
+}
+
+// lockedBuffer collects the audit log while tools write it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 func newHarness(t *testing.T, opts tools.Options, simOpts ...basiqtest.Option) *harness {
+	return newGuardedHarness(t, opts, guard.DefaultPolicy(), filepath.Join(t.TempDir(), "guard.db"), simOpts...)
+}
+
+// newGuardedHarness also chooses the refresh policy and the state file (so
+// a test can restart the server on the same state).
+func newGuardedHarness(t *testing.T, opts tools.Options, policy guard.Policy, statePath string, simOpts ...basiqtest.Option) *harness {
 	t.Helper()
 	sim := basiqtest.NewServer(append([]basiqtest.Option{basiqtest.WithTimeScale(0.002)}, simOpts...)...)
 	t.Cleanup(sim.Close)
 	bc, err := basiq.NewClient("test-key", basiq.WithBaseURL(sim.URL),
 		basiq.WithRetryPolicy(basiq.RetryPolicy{MaxAttempts: 2, BaseDelay: time.Millisecond, MaxDelay: time.Millisecond, MaxElapsed: time.Second}))
 	require.NoError(t, err)
-	deps := &tools.Deps{Client: bc, Log: slog.New(slog.DiscardHandler), PollInterval: 5 * time.Millisecond}
+	store, err := guard.OpenBolt(statePath)
+	require.NoError(t, err)
+	t.Cleanup(func() { store.Close() })
+	audit := &lockedBuffer{}
+	deps := &tools.Deps{Client: bc, Log: slog.New(slog.DiscardHandler), PollInterval: 5 * time.Millisecond, Audit: guard.NewAudit(audit),
+		Confirm: guard.NewConfirmer([]byte("test-key-for-confirmations"), store, nil), Idem: guard.NewIdempotency(store, nil)}
+	deps.Governor = guard.NewGovernor(bc, store, deps.Audit, policy, nil, nil)
 	s := server.NewMCPServer("basiq-mcp", "test", server.WithToolCapabilities(false), server.WithInstructions(tools.Instructions))
-	tools.Register(s, deps, opts)
+	_, err = tools.Register(s, deps, opts)
+	require.NoError(t, err)
 	c, err := client.NewInProcessClient(s)
 	require.NoError(t, err)
 	ctx := context.Background()
@@ -44,7 +81,7 @@ func newHarness(t *testing.T, opts tools.Options, simOpts ...basiqtest.Option) *
 	init.Params.ClientInfo = mcp.Implementation{Name: "tools-test", Version: "1"}
 	_, err = c.Initialize(ctx, init)
 	require.NoError(t, err)
-	return &harness{sim: sim, client: c, server: s}
+	return &harness{sim: sim, client: c, server: s, audit: audit, deps: deps}
 }
 
 // call invokes a tool and returns the result, failing on a protocol error.

@@ -25,7 +25,7 @@ var toolName = regexp.MustCompile(`^(list|get|create|refresh|wait|check|purge|de
 func TestEveryToolIsWellFormed(t *testing.T) {
 	h := newHarness(t, tools.Options{AllowDestructive: true})
 	listed := h.listTools(t)
-	require.Len(t, listed, 25)
+	require.Len(t, listed, 28)
 	for _, tl := range listed {
 		t.Run(tl.Name, func(t *testing.T) {
 			assert.Regexp(t, toolName, tl.Name)
@@ -91,9 +91,25 @@ func TestToolListGolden(t *testing.T) {
 	if *update {
 		require.NoError(t, os.WriteFile(path, append(got, '\n'), 0o644))
 	}
-	want, err := os.ReadFile(path)
+	raw, err := os.ReadFile(path)
 	require.NoError(t, err, "run go test ./tools -update to create it")
-	assert.JSONEq(t, string(want), string(got), "tools/list changed: review, then go test ./tools -update")
+	var want, have []map[string]any
+	require.NoError(t, json.Unmarshal(raw, &want))
+	require.NoError(t, json.Unmarshal(got, &have))
+	byName := map[string]string{}
+	for _, tl := range want {
+		b, _ := json.Marshal(tl)
+		byName[tl["name"].(string)] = string(b)
+	}
+	var changed []string
+	for _, tl := range have {
+		b, _ := json.Marshal(tl)
+		if byName[tl["name"].(string)] != string(b) {
+			changed = append(changed, tl["name"].(string))
+		}
+	}
+	assert.Empty(t, changed, "these tools changed in tools/list: review, then go test ./tools -update")
+	assert.Len(t, have, len(want), "tools were added or removed: review, then go test ./tools -update")
 }
 
 func TestExposureOptions(t *testing.T) {
@@ -105,12 +121,23 @@ func TestExposureOptions(t *testing.T) {
 		return out
 	}
 	def := names(tools.Options{})
-	assert.Len(t, def, 21)
+	assert.Len(t, def, 22)
 	assert.True(t, def["refresh_connection"])
 	assert.False(t, def["purge_connection"], "destructive tools are off by default")
 	ro := names(tools.Options{ReadOnly: true, AllowDestructive: true})
 	assert.False(t, ro["create_user"] || ro["refresh_connection"] || ro["delete_user"], "read-only wins")
 	assert.True(t, ro["list_transactions"])
 	all := names(tools.Options{AllowDestructive: true})
-	assert.True(t, all["purge_connection"] && all["delete_user"] && all["delete_connection"] && all["delete_auth_link"])
+	assert.True(t, all["purge_connection"] && all["delete_user"] && all["delete_connection"] && all["delete_auth_link"] && all["delete_consent"] && all["delete_report"])
+	sets := names(tools.Options{Toolsets: []string{"reports"}, AllowDestructive: true})
+	assert.Equal(t, map[string]bool{"list_report_types": true, "create_report": true, "get_report": true, "list_reports": true, "delete_report": true}, sets)
+	picked := names(tools.Options{Tools: []string{"get_user", "list_users"}})
+	assert.Len(t, picked, 2)
+	excluded := names(tools.Options{ExcludeTools: []string{"refresh_connection", "refresh_all_connections"}})
+	assert.False(t, excluded["refresh_connection"] || excluded["refresh_all_connections"])
+	assert.Len(t, excluded, 20)
+	_, err := tools.Select(tools.Inventory(&tools.Deps{}), tools.Options{Toolsets: []string{"userz"}})
+	assert.ErrorContains(t, err, `no toolset "userz"`)
+	_, err = tools.Select(tools.Inventory(&tools.Deps{}), tools.Options{ExcludeTools: []string{"purge"}})
+	assert.ErrorContains(t, err, `no tool named "purge"`)
 }

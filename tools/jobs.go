@@ -124,7 +124,7 @@ type listUserJobsParams struct {
 }
 
 type listUserJobsResult struct {
-	Jobs []JobView `json:"jobs" jsonschema:"description=jobs of the last 7 days, newest first"`
+	Jobs []JobView `json:"jobs" jsonschema_description:"jobs of the last 7 days, newest first"`
 }
 
 func listUserJobs(ctx context.Context, d *Deps, p listUserJobsParams) (listUserJobsResult, error) {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/basiq-mcp/basiq-mcp/basiq"
+	"github.com/basiq-mcp/basiq-mcp/tools/guard"
 )
 
 type reportTypeView struct {
@@ -44,6 +45,7 @@ func listReportTypes(ctx context.Context, d *Deps, _ noParams) (listReportTypesR
 }
 
 type createReportParams struct {
+	idemParam
 	ReportType string   `json:"report_type" jsonschema:"required,enum=CON_AFFOR_01,enum=STATEMENT_01" jsonschema_description:"CON_AFFOR_01: consumer affordability (income, expenses, commitments, risk flags). STATEMENT_01: a bank statement of one account."`
 	Title      string   `json:"title" jsonschema:"required,minLength=1,maxLength=50" jsonschema_description:"A title of at most 50 characters, e.g. 'Ada Lovelace affordability 2026-03'."`
 	UserID     string   `json:"user_id" jsonschema:"required,pattern=^[A-Za-z0-9][A-Za-z0-9._-]*$,maxLength=128" jsonschema_description:"The user the report is about."`
@@ -85,12 +87,17 @@ func createReport(ctx context.Context, d *Deps, p createReportParams) (createRep
 		}
 		filters = append(filters, basiq.ReportFilter{Name: "users", Value: []string{p.UserID}}, basiq.ReportFilter{Name: "accounts", Value: accounts})
 	}
-	job, err := d.Client.CreateReport(ctx, basiq.CreateReportParams{ReportType: p.ReportType, Title: p.Title, Filters: filters})
-	if err != nil {
-		return createReportResult{}, err
-	}
-	return createReportResult{JobID: job.ID, ReportType: p.ReportType,
-		NextStep: "Wait with wait_for_job; when it succeeds, read the report with get_report and the job's report_id."}, nil
+	key := p.IdempotencyKey
+	p.IdempotencyKey = ""
+	return once(d, "create_report", key, p, func() (createReportResult, error) {
+		job, err := d.Client.CreateReport(ctx, basiq.CreateReportParams{ReportType: p.ReportType, Title: p.Title, Filters: filters})
+		if err != nil {
+			return createReportResult{}, err
+		}
+		d.audit(guard.Entry{Tool: "create_report", UserID: p.UserID, JobID: job.ID, Decision: "created", Reason: p.ReportType})
+		return createReportResult{JobID: job.ID, ReportType: p.ReportType,
+			NextStep: "Wait with wait_for_job; when it succeeds, read the report with get_report and the job's report_id."}, nil
+	})
 }
 
 // reportAccounts returns the accounts to report on: the ones asked for, or
@@ -121,7 +128,7 @@ type metricView struct {
 	ID     string `json:"id"`
 	Title  string `json:"title"`
 	Value  string `json:"value"`
-	Format string `json:"format,omitempty" jsonschema:"description=integer, money, percent or boolean"`
+	Format string `json:"format,omitempty" jsonschema_description:"integer, money, percent or boolean"`
 }
 
 type groupView struct {

@@ -15,15 +15,23 @@ import (
 	"time"
 
 	"github.com/basiq-mcp/basiq-mcp/basiq"
+	"github.com/basiq-mcp/basiq-mcp/tools/guard"
 	"github.com/invopop/jsonschema"
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 )
 
-// Deps is what tool handlers use: the Basiq client, a logger and timing.
+// Deps is what tool handlers use: the Basiq client, the guards, a logger
+// and timing.
 type Deps struct {
 	Client *basiq.Client
 	Log    *slog.Logger
+	// Governor decides every refresh; Confirm seals confirmations for
+	// destructive tools; Idem makes creates retry-safe; Audit records writes.
+	Governor *guard.Governor
+	Confirm  *guard.Confirmer
+	Idem     *guard.Idempotency
+	Audit    *guard.Audit
 	// PollInterval is how often wait_for_job asks Basiq for the job
 	// (default 1 s; tests against a fast simulator use less).
 	PollInterval time.Duration

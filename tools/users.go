@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/basiq-mcp/basiq-mcp/basiq"
+	"github.com/basiq-mcp/basiq-mcp/tools/guard"
 )
 
 // userIDParam is the user a tool acts on. The pattern admits Basiq ids
@@ -57,7 +58,7 @@ type userSummary struct {
 
 type listUsersResult struct {
 	Users      []userSummary `json:"users"`
-	Total      int           `json:"total" jsonschema:"description=users matching the filters"`
+	Total      int           `json:"total" jsonschema_description:"users matching the filters"`
 	NextCursor string        `json:"next_cursor,omitempty"`
 }
 
@@ -119,6 +120,7 @@ func getUser(ctx context.Context, d *Deps, p userIDParam) (UserView, error) {
 }
 
 type createUserParams struct {
+	idemParam
 	Email      string `json:"email,omitempty" jsonschema:"maxLength=254" jsonschema_description:"The customer's email. Email or mobile is required."`
 	Mobile     string `json:"mobile,omitempty" jsonschema:"pattern=^\\+?[0-9]+$,minLength=8,maxLength=16" jsonschema_description:"The customer's mobile in international format, e.g. +61400111222. It receives the consent link's SMS code."`
 	FirstName  string `json:"first_name,omitempty" jsonschema:"maxLength=100"`
@@ -130,24 +132,30 @@ func createUser(ctx context.Context, d *Deps, p createUserParams) (UserView, err
 	if p.Email == "" && p.Mobile == "" {
 		return UserView{}, badArg("give \"email\" or \"mobile\" (or both): Basiq needs one to create a user")
 	}
-	u, err := d.Client.CreateUser(ctx, basiq.UserParams{Email: p.Email, Mobile: p.Mobile, FirstName: p.FirstName, MiddleName: p.MiddleName, LastName: p.LastName})
-	if err != nil {
-		return UserView{}, err
-	}
-	return userView(u), nil
+	key := p.IdempotencyKey
+	p.IdempotencyKey = ""
+	return once(d, "create_user", key, p, func() (UserView, error) {
+		u, err := d.Client.CreateUser(ctx, basiq.UserParams{Email: p.Email, Mobile: p.Mobile, FirstName: p.FirstName, MiddleName: p.MiddleName, LastName: p.LastName})
+		if err != nil {
+			return UserView{}, err
+		}
+		d.audit(guard.Entry{Tool: "create_user", UserID: u.ID, Decision: "created"})
+		return userView(u), nil
+	})
 }
 
 type createAuthLinkParams struct {
 	userIDParam
+	idemParam
 	Mobile string `json:"mobile,omitempty" jsonschema:"pattern=^\\+?[0-9]+$,minLength=8,maxLength=16" jsonschema_description:"Send the SMS code to this mobile instead of the user's own, e.g. +61400111222."`
 }
 
 // AuthLinkView is a consent link to give to the customer.
 type AuthLinkView struct {
 	UserID    string `json:"user_id"`
-	URL       string `json:"url" jsonschema:"description=the link to send to the customer; it replaces any earlier link"`
+	URL       string `json:"url" jsonschema_description:"the link to send to the customer; it replaces any earlier link"`
 	ExpiresAt string `json:"expires_at"`
-	Mobile    string `json:"mobile,omitempty" jsonschema:"description=masked; receives the SMS code"`
+	Mobile    string `json:"mobile,omitempty" jsonschema_description:"masked; receives the SMS code"`
 	NextStep  string `json:"next_step"`
 }
 
@@ -157,11 +165,16 @@ func authLinkView(a *basiq.AuthLink, userID string) AuthLinkView {
 }
 
 func createAuthLink(ctx context.Context, d *Deps, p createAuthLinkParams) (AuthLinkView, error) {
-	a, err := d.Client.CreateAuthLink(ctx, p.UserID, p.Mobile)
-	if err != nil {
-		return AuthLinkView{}, err
-	}
-	return authLinkView(a, p.UserID), nil
+	key := p.IdempotencyKey
+	p.IdempotencyKey = ""
+	return once(d, "create_auth_link", key, p, func() (AuthLinkView, error) {
+		a, err := d.Client.CreateAuthLink(ctx, p.UserID, p.Mobile)
+		if err != nil {
+			return AuthLinkView{}, err
+		}
+		d.audit(guard.Entry{Tool: "create_auth_link", UserID: p.UserID, Decision: "created"})
+		return authLinkView(a, p.UserID), nil
+	})
 }
 
 func getAuthLink(ctx context.Context, d *Deps, p userIDParam) (AuthLinkView, error) {

@@ -16,10 +16,10 @@ import (
 // ConnectionView is one connection to a bank.
 type ConnectionView struct {
 	ID            string `json:"id"`
-	Status        string `json:"status" jsonschema:"description=active, pending, invalid (needs the user to re-consent) or deleted"`
+	Status        string `json:"status" jsonschema_description:"active, pending, invalid (needs the user to re-consent) or deleted"`
 	Method        string `json:"method,omitempty"`
 	InstitutionID string `json:"institution_id"`
-	LastRefreshed string `json:"last_refreshed,omitempty" jsonschema:"description=when data was last retrieved successfully (RFC 3339)"`
+	LastRefreshed string `json:"last_refreshed,omitempty" jsonschema_description:"when data was last retrieved successfully (RFC 3339)"`
 	Created       string `json:"created,omitempty"`
 	ConsentExpiry string `json:"consent_expiry,omitempty"`
 }
@@ -28,10 +28,10 @@ type ConnectionView struct {
 type AccountView struct {
 	ID            string `json:"id"`
 	Name          string `json:"name"`
-	Type          string `json:"type" jsonschema:"description=transaction, savings, credit-card, mortgage, loan, term-deposit…"`
+	Type          string `json:"type" jsonschema_description:"transaction, savings, credit-card, mortgage, loan, term-deposit…"`
 	Product       string `json:"product,omitempty"`
-	Number        string `json:"number,omitempty" jsonschema:"description=masked: only the last 4 digits"`
-	Balance       string `json:"balance" jsonschema:"description=decimal string; negative for money owed"`
+	Number        string `json:"number,omitempty" jsonschema_description:"masked: only the last 4 digits"`
+	Balance       string `json:"balance" jsonschema_description:"decimal string; negative for money owed"`
 	Available     string `json:"available,omitempty"`
 	CreditLimit   string `json:"credit_limit,omitempty"`
 	Currency      string `json:"currency"`
@@ -44,9 +44,9 @@ type AccountView struct {
 // TransactionView is one transaction. Its text comes from third parties.
 type TransactionView struct {
 	ID          string `json:"id"`
-	Date        string `json:"date" jsonschema:"description=YYYY-MM-DD (post date, or transaction date while pending)"`
+	Date        string `json:"date" jsonschema_description:"YYYY-MM-DD (post date, or transaction date while pending)"`
 	Description string `json:"description"`
-	Amount      string `json:"amount" jsonschema:"description=decimal string; negative is money out"`
+	Amount      string `json:"amount" jsonschema_description:"decimal string; negative is money out"`
 	Direction   string `json:"direction" jsonschema:"enum=debit,enum=credit"`
 	Class       string `json:"class,omitempty"`
 	Category    string `json:"category,omitempty"`

@@ -16,7 +16,7 @@ type waitParams struct {
 
 type waitResult struct {
 	Job      JobView `json:"job"`
-	TimedOut bool    `json:"timed_out" jsonschema:"description=true when the job was still running at the timeout; call wait_for_job again"`
+	TimedOut bool    `json:"timed_out" jsonschema_description:"true when the job was still running at the timeout; call wait_for_job again"`
 	Waited   int     `json:"waited_seconds"`
 }
 

@@ -28,13 +28,15 @@ func TestWaitForJobReportsProgressPerStep(t *testing.T) {
 	})
 	c := h.sim.Connections()[0]
 	var refresh struct {
-		JobID string `json:"job_id"`
+		Decision struct {
+			JobID string `json:"job_id"`
+		}
 	}
 	h.ok(t, "refresh_connection", obj{"user_id": c.UserID, "connection_id": c.ConnectionID}, &refresh)
 
 	req := mcp.CallToolRequest{}
 	req.Params.Name = "wait_for_job"
-	req.Params.Arguments = obj{"job_id": refresh.JobID}
+	req.Params.Arguments = obj{"job_id": refresh.Decision.JobID}
 	req.Params.Meta = &mcp.Meta{ProgressToken: "tok-7"}
 	res, err := h.client.CallTool(context.Background(), req)
 	require.NoError(t, err)
@@ -65,11 +67,13 @@ func TestWaitForJobWithoutProgressTokenSendsNone(t *testing.T) {
 	})
 	c := h.sim.Connections()[0]
 	var refresh struct {
-		JobID string `json:"job_id"`
+		Decision struct {
+			JobID string `json:"job_id"`
+		}
 	}
 	h.ok(t, "refresh_connection", obj{"user_id": c.UserID, "connection_id": c.ConnectionID}, &refresh)
 	var waited struct{ Job tools.JobView }
-	h.ok(t, "wait_for_job", obj{"job_id": refresh.JobID}, &waited)
+	h.ok(t, "wait_for_job", obj{"job_id": refresh.Decision.JobID}, &waited)
 	assert.Equal(t, "succeeded", waited.Job.Status)
 	mu.Lock()
 	defer mu.Unlock()
@@ -80,7 +84,9 @@ func TestWaitForJobHonoursCancellationAndTimeout(t *testing.T) {
 	h := newHarness(t, tools.Options{}, basiqtest.WithTimeScale(1)) // a real refresh: ~10 s
 	c := h.sim.Connections()[0]
 	var refresh struct {
-		JobID string `json:"job_id"`
+		Decision struct {
+			JobID string `json:"job_id"`
+		}
 	}
 	h.ok(t, "refresh_connection", obj{"user_id": c.UserID, "connection_id": c.ConnectionID}, &refresh)
 
@@ -89,7 +95,7 @@ func TestWaitForJobHonoursCancellationAndTimeout(t *testing.T) {
 		TimedOut bool `json:"timed_out"`
 	}
 	began := time.Now()
-	h.ok(t, "wait_for_job", obj{"job_id": refresh.JobID, "timeout_seconds": 1}, &waited)
+	h.ok(t, "wait_for_job", obj{"job_id": refresh.Decision.JobID, "timeout_seconds": 1}, &waited)
 	assert.True(t, waited.TimedOut)
 	assert.Equal(t, "running", waited.Job.Status)
 	assert.Less(t, time.Since(began), 3*time.Second)
@@ -98,7 +104,7 @@ func TestWaitForJobHonoursCancellationAndTimeout(t *testing.T) {
 	defer cancel()
 	req := mcp.CallToolRequest{}
 	req.Params.Name = "wait_for_job"
-	req.Params.Arguments = obj{"job_id": refresh.JobID, "timeout_seconds": 60}
+	req.Params.Arguments = obj{"job_id": refresh.Decision.JobID, "timeout_seconds": 60}
 	began = time.Now()
 	_, _ = h.client.CallTool(ctx, req)
 	assert.Less(t, time.Since(began), 2*time.Second, "a cancelled call stops waiting at once")

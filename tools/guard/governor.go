@@ -54,7 +54,7 @@ type Decision struct {
 	ConnectionID string `json:"connection_id"`
 	Outcome      string `json:"outcome" jsonschema:"enum=refreshed,enum=reused-running-job,enum=refused,enum=deferred,enum=would-refresh"`
 	Reason       string `json:"reason,omitempty"`
-	RetryAt      string `json:"retry_at,omitempty" jsonschema:"description=RFC 3339 time from which a refresh will be allowed"`
+	RetryAt      string `json:"retry_at,omitempty" jsonschema_description:"RFC 3339 time from which a refresh will be allowed"`
 	JobID        string `json:"job_id,omitempty"`
 }
 

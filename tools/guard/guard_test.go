@@ -105,7 +105,9 @@ func TestRefusalsCarryAReasonAndARetryTime(t *testing.T) {
 		{"invalid", func(c basiqtest.SeededConnection) bool { return c.Status == "invalid" }, guard.Refused, "re-consent", false},
 		{"major outage", func(c basiqtest.SeededConnection) bool { return c.InstitutionID == "AU00006" }, guard.Deferred, "1 to 3 hours", true},
 		{"partial outage", func(c basiqtest.SeededConnection) bool { return c.InstitutionID == "AU00005" }, guard.Deferred, "partial outage", true},
-		{"cooldown", func(c basiqtest.SeededConnection) bool { return c.Status == "active" && time.Since(c.LastUsed) < 50*time.Minute }, guard.Refused, "cooldown is 1h0m0s", true},
+		{"cooldown", func(c basiqtest.SeededConnection) bool {
+			return c.Status == "active" && time.Since(c.LastUsed) < 50*time.Minute
+		}, guard.Refused, "cooldown is 1h0m0s", true},
 	}
 	for _, tc := range cases {
 		c := f.pick(t, tc.match)

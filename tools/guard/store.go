@@ -9,10 +9,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"time"
 
+	"github.com/basiq-mcp/basiq-mcp/basiq"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -49,21 +51,24 @@ var (
 // for a daily cap and a cooldown.
 const ledgerWindow = 48 * time.Hour
 
-// BoltStore is a Store in one bbolt file: crash-safe, single-writer.
+// BoltStore is a Store in one bbolt file: crash-safe and shared by every
+// basiq-mcp process on the machine. The file is opened for each operation,
+// because bbolt locks it while open: a second server (another editor
+// starting one) must not fail to start, and should obey the same caps.
 type BoltStore struct {
-	db *bolt.DB
+	path string
 }
 
-// OpenBolt opens (or creates) the store at path, creating its directory.
+// lockWait bounds how long an operation waits for another process.
+const lockWait = 5 * time.Second
+
+// OpenBolt creates the store at path if needed, with its directory.
 func OpenBolt(path string) (*BoltStore, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("guard: state directory: %w", err)
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
-	if err != nil {
-		return nil, fmt.Errorf("guard: opening %s (is another basiq-mcp using it?): %w", path, err)
-	}
-	err = db.Update(func(tx *bolt.Tx) error {
+	s := &BoltStore{path: path}
+	err := s.update(func(tx *bolt.Tx) error {
 		for _, b := range [][]byte{bucketRefreshes, bucketUsed, bucketRecords} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
@@ -71,19 +76,41 @@ func OpenBolt(path string) (*BoltStore, error) {
 		}
 		return nil
 	})
-	if err != nil {
-		db.Close()
-		return nil, err
-	}
-	return &BoltStore{db: db}, nil
+	return s, err
 }
 
-// Close closes the file.
-func (s *BoltStore) Close() error { return s.db.Close() }
+func (s *BoltStore) open() (*bolt.DB, error) {
+	db, err := bolt.Open(s.path, 0o600, &bolt.Options{Timeout: lockWait})
+	if err != nil {
+		return nil, fmt.Errorf("guard: opening %s: %w", s.path, err)
+	}
+	return db, nil
+}
+
+func (s *BoltStore) update(fn func(*bolt.Tx) error) error {
+	db, err := s.open()
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return db.Update(fn)
+}
+
+func (s *BoltStore) view(fn func(*bolt.Tx) error) error {
+	db, err := s.open()
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return db.View(fn)
+}
+
+// Close has nothing to release: the file is closed after each operation.
+func (s *BoltStore) Close() error { return nil }
 
 // AddRefresh appends at to key's ledger, dropping entries older than the window.
 func (s *BoltStore) AddRefresh(key string, at time.Time) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketRefreshes)
 		times := append(decodeTimes(b.Get([]byte(key)), at.Add(-ledgerWindow)), at)
 		return b.Put([]byte(key), encodeTimes(times))
@@ -93,7 +120,7 @@ func (s *BoltStore) AddRefresh(key string, at time.Time) error {
 // Refreshes returns key's refresh times since the given time, oldest first.
 func (s *BoltStore) Refreshes(key string, since time.Time) ([]time.Time, error) {
 	var out []time.Time
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		out = decodeTimes(tx.Bucket(bucketRefreshes).Get([]byte(key)), since)
 		return nil
 	})
@@ -104,7 +131,7 @@ func (s *BoltStore) Refreshes(key string, since time.Time) ([]time.Time, error) 
 // so the bucket holds only confirmations that could still be replayed.
 func (s *BoltStore) UseOnce(id string, expires time.Time) (bool, error) {
 	first := false
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketUsed)
 		if b.Get([]byte(id)) != nil {
 			return nil
@@ -132,14 +159,14 @@ func (s *BoltStore) PutRecord(key string, rec Record) error {
 	if err != nil {
 		return err
 	}
-	return s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketRecords).Put([]byte(key), raw) })
+	return s.update(func(tx *bolt.Tx) error { return tx.Bucket(bucketRecords).Put([]byte(key), raw) })
 }
 
 // GetRecord reads an idempotency record.
 func (s *BoltStore) GetRecord(key string) (Record, bool, error) {
 	var rec Record
 	found := false
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		raw := tx.Bucket(bucketRecords).Get([]byte(key))
 		if raw == nil {
 			return nil
@@ -182,3 +209,31 @@ func DefaultStateDir() (string, error) {
 	}
 	return filepath.Join(home, ".local", "state", "basiq-mcp"), nil
 }
+
+// Guards is everything the tools need from this package, opened from one
+// state directory: state.db (ledger, confirmations, idempotency) and
+// audit.jsonl.
+type Guards struct {
+	Governor *Governor
+	Confirm  *Confirmer
+	Idem     *Idempotency
+	Audit    *Audit
+}
+
+// Open opens the guards in dir. confirmKey seals confirmations; empty means
+// a random per-process key.
+func Open(dir string, c *basiq.Client, p Policy, confirmKey []byte, log *slog.Logger) (*Guards, error) {
+	store, err := OpenBolt(filepath.Join(dir, "state.db"))
+	if err != nil {
+		return nil, err
+	}
+	audit, err := OpenAudit(filepath.Join(dir, "audit.jsonl"))
+	if err != nil {
+		return nil, err
+	}
+	return &Guards{Governor: NewGovernor(c, store, audit, p, log, nil), Confirm: NewConfirmer(confirmKey, store, nil),
+		Idem: NewIdempotency(store, nil), Audit: audit}, nil
+}
+
+// Close closes the audit log.
+func (g *Guards) Close() error { return g.Audit.Close() }
