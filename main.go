@@ -233,7 +233,7 @@ func newServer(c config, client *basiq.Client, logger *slog.Logger) (*server.MCP
 		return nil, nil, err
 	}
 	s := server.NewMCPServer("basiq-mcp", version, server.WithToolCapabilities(false), server.WithInstructions(tools.Instructions),
-		server.WithRecovery(), server.WithLogging())
+		server.WithRecovery(), server.WithLogging(), server.WithElicitation())
 	deps := &tools.Deps{Client: client, Log: logger, Governor: g.Governor, Confirm: g.Confirm, Idem: g.Idem, Audit: g.Audit}
 	opts := tools.Options{ReadOnly: c.readOnly, AllowDestructive: c.allowDestructive, Toolsets: list(c.toolsets), Tools: list(c.tools), ExcludeTools: list(c.exclude)}
 	if _, err := tools.Register(s, deps, opts); err != nil {

@@ -3,8 +3,10 @@ package tools
 import (
 	"context"
 	"encoding/json"
+	"time"
 
 	"github.com/basiq-mcp/basiq-mcp/tools/guard"
+	"github.com/mark3labs/mcp-go/mcp"
 )
 
 // idemParam is the optional idempotency key of a create tool.
@@ -46,7 +48,7 @@ type confirmParam struct {
 
 // destructiveResult is a preview (nothing done yet) or the done action.
 type destructiveResult struct {
-	Status            string `json:"status" jsonschema:"enum=preview,enum=done"`
+	Status            string `json:"status" jsonschema:"enum=preview,enum=done,enum=not-confirmed"`
 	Action            string `json:"action"`
 	Target            string `json:"target"`
 	WillLose          string `json:"will_lose,omitempty" jsonschema_description:"what the action deletes, in plain words"`
@@ -58,10 +60,21 @@ type destructiveResult struct {
 // twoStep runs the preview-then-confirm protocol of a destructive action.
 // inspect reads the target and says what would be lost; it runs for the
 // preview and again just before executing, so a target that changed in
-// between (a purge needs an active connection) is caught.
+// between (a purge needs an active connection) is caught. When the client
+// supports elicitation, the human is asked to type the target's id instead
+// of the model passing a token back.
 func twoStep(ctx context.Context, d *Deps, action, target, token string,
 	inspect func(context.Context) (string, error), execute func(context.Context) (string, error)) (destructiveResult, error) {
 	res := destructiveResult{Action: action, Target: target}
+	req, _ := ctx.Value(requestKey{}).(*mcp.CallToolRequest)
+	if answer := elicited(req); answer != nil {
+		if msg := answerMismatch(answer, target); msg != "" {
+			d.audit(guard.Entry{Tool: action, Target: target, Decision: "not-confirmed", Reason: msg})
+			res.Status, res.Message = "not-confirmed", msg+" Nothing was deleted."
+			return res, nil
+		}
+		token = req.Params.RequestState // our own sealed confirmation, handed out with the question
+	}
 	if token == "" {
 		lose, err := inspect(ctx)
 		if err != nil {
@@ -69,7 +82,10 @@ func twoStep(ctx context.Context, d *Deps, action, target, token string,
 		}
 		tok, expires := d.Confirm.Issue(action, target)
 		d.audit(guard.Entry{Tool: action, Target: target, Decision: "previewed"})
-		res.Status, res.WillLose, res.ConfirmationToken, res.ExpiresAt = "preview", lose, tok, expires.Format("2006-01-02T15:04:05Z07:00")
+		if canElicit(ctx) {
+			return res, askHuman(action, target, lose, tok)
+		}
+		res.Status, res.WillLose, res.ConfirmationToken, res.ExpiresAt = "preview", lose, tok, expires.Format(time.RFC3339)
 		res.Message = "Nothing was deleted. Show the human what would be lost; only if they agree, call " + action + " again with the same arguments and this confirmation_token."
 		return res, nil
 	}

@@ -68,7 +68,7 @@ func newGuardedHarness(t *testing.T, opts tools.Options, policy guard.Policy, st
 	deps := &tools.Deps{Client: bc, Log: slog.New(slog.DiscardHandler), PollInterval: 5 * time.Millisecond, Audit: guard.NewAudit(audit),
 		Confirm: guard.NewConfirmer([]byte("test-key-for-confirmations"), store, nil), Idem: guard.NewIdempotency(store, nil)}
 	deps.Governor = guard.NewGovernor(bc, store, deps.Audit, policy, nil, nil)
-	s := server.NewMCPServer("basiq-mcp", "test", server.WithToolCapabilities(false), server.WithInstructions(tools.Instructions))
+	s := server.NewMCPServer("basiq-mcp", "test", server.WithToolCapabilities(false), server.WithInstructions(tools.Instructions), server.WithElicitation())
 	_, err = tools.Register(s, deps, opts)
 	require.NoError(t, err)
 	c, err := client.NewInProcessClient(s)

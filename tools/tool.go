@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"reflect"
@@ -101,7 +102,12 @@ func define[P, R any](d *Deps, s spec[P, R]) Tool {
 			d.logCall(ctx, s.name, began, args, "invalid-arguments", err)
 			return mcp.NewToolResultError(explain(err)), nil
 		}
-		r, err := s.run(withProgress(ctx, req), d, p)
+		r, err := s.run(context.WithValue(withProgress(ctx, req), requestKey{}, &req), d, p)
+		var ask *inputRequired
+		if errors.As(err, &ask) { // the tool needs the human first (multi round trip)
+			d.logCall(ctx, s.name, began, args, "input-required", nil)
+			return ask.result, nil
+		}
 		if err != nil {
 			d.logCall(ctx, s.name, began, args, "tool-error", err)
 			return mcp.NewToolResultError(explain(err)), nil

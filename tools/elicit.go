@@ -1,0 +1,62 @@
+package tools
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+)
+
+// requestKey carries the raw tool call, for the tools that need more than
+// their arguments (the answers of a multi round trip).
+type requestKey struct{}
+
+// inputRequired is returned by a tool that must ask the human first; the
+// adapter sends its result as is.
+type inputRequired struct{ result *mcp.CallToolResult }
+
+func (e *inputRequired) Error() string { return "input required" }
+
+// confirmID names the question in the multi round trip.
+const confirmID = "confirm_target"
+
+// canElicit reports whether the client said it can ask its user questions.
+func canElicit(ctx context.Context) bool {
+	s, ok := server.ClientSessionFromContext(ctx).(server.SessionWithClientInfo)
+	return ok && s.GetClientCapabilities().Elicitation != nil
+}
+
+// askHuman asks the client's user to type the target's id. The request
+// state is the sealed confirmation: it comes back with the answer, and the
+// model cannot forge one.
+func askHuman(action, target, lose, sealed string) error {
+	id := target[strings.LastIndex(target, "/")+1:]
+	params := mcp.ElicitationParams{Mode: mcp.ElicitationModeForm,
+		Message: fmt.Sprintf("%s will delete %s. This cannot be undone. To go ahead, type %s.", action, lose, id),
+		RequestedSchema: map[string]any{"type": "object", "required": []string{"id"},
+			"properties": map[string]any{"id": map[string]any{"type": "string", "title": "Type " + id + " to confirm"}}}}
+	return &inputRequired{server.NewInputRequestBuilder(sealed).Elicit(confirmID, params).ToolResult()}
+}
+
+// elicited returns the human's answer, on the retry of a multi round trip.
+func elicited(req *mcp.CallToolRequest) *mcp.ElicitationResult {
+	if req == nil {
+		return nil
+	}
+	return server.ElicitationResponse(req.Params.InputResponses, confirmID)
+}
+
+// answerMismatch says why the answer does not confirm target, or "".
+func answerMismatch(answer *mcp.ElicitationResult, target string) string {
+	if answer.Action != mcp.ElicitationResponseActionAccept {
+		return "The human did not confirm (" + string(answer.Action) + ")."
+	}
+	content, _ := answer.Content.(map[string]any)
+	typed, _ := content["id"].(string)
+	if want := target[strings.LastIndex(target, "/")+1:]; strings.TrimSpace(typed) != want {
+		return fmt.Sprintf("The human typed %q, not %q.", truncate(typed, 40), want)
+	}
+	return ""
+}

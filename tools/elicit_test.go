@@ -1,0 +1,69 @@
+package tools_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/basiq-mcp/basiq-mcp/tools"
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// human answers elicitation requests the way a person at the client would.
+type human struct {
+	action mcp.ElicitationResponseAction
+	typed  string
+	asked  []string
+}
+
+func (h *human) Elicit(_ context.Context, req mcp.ElicitationRequest) (*mcp.ElicitationResult, error) {
+	h.asked = append(h.asked, req.Params.Message)
+	return &mcp.ElicitationResult{ElicitationResponse: mcp.ElicitationResponse{Action: h.action, Content: map[string]any{"id": h.typed}}}, nil
+}
+
+func TestDestructiveToolsAskTheHumanWhenTheClientCan(t *testing.T) {
+	h := newHarness(t, tools.Options{AllowDestructive: true})
+	conns := h.sim.Connections()
+	cases := []struct {
+		name   string
+		person human
+		status string
+	}{
+		{"declined", human{action: mcp.ElicitationResponseActionDecline}, "not-confirmed"},
+		{"wrong id", human{action: mcp.ElicitationResponseActionAccept, typed: "something-else"}, "not-confirmed"},
+		{"confirmed", human{action: mcp.ElicitationResponseActionAccept}, "done"},
+	}
+	for i, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := conns[i*3]
+			if tc.person.typed == "" && tc.person.action == mcp.ElicitationResponseActionAccept {
+				tc.person.typed = c.ConnectionID
+			}
+			mc, err := client.NewInProcessClientWithOptions(h.server, client.WithElicitationHandler(&tc.person))
+			require.NoError(t, err)
+			defer mc.Close()
+			ctx := context.Background()
+			require.NoError(t, mc.Start(ctx))
+			init := mcp.InitializeRequest{}
+			init.Params.ProtocolVersion = "2025-11-25"
+			init.Params.ClientInfo = mcp.Implementation{Name: "with-a-human", Version: "1"}
+			init.Params.Capabilities.Elicitation = &mcp.ElicitationCapability{}
+			_, err = mc.Initialize(ctx, init)
+			require.NoError(t, err)
+
+			req := mcp.CallToolRequest{}
+			req.Params.Name = "delete_connection"
+			req.Params.Arguments = obj{"user_id": c.UserID, "connection_id": c.ConnectionID}
+			res, err := mc.CallTool(ctx, req)
+			require.NoError(t, err)
+			require.False(t, res.IsError, text(res))
+			require.Len(t, tc.person.asked, 1, "the human was asked once")
+			assert.Contains(t, tc.person.asked[0], "type "+c.ConnectionID)
+			assert.Equal(t, tc.status, res.StructuredContent.(map[string]any)["status"])
+			_, getErr := h.deps.Client.GetConnection(ctx, c.UserID, c.ConnectionID)
+			assert.Equal(t, tc.status == "done", getErr != nil, "deleted only when the human typed the id")
+		})
+	}
+}
