@@ -23,6 +23,8 @@ import (
 
 	"github.com/basiq-mcp/basiq-mcp/basiq"
 	"github.com/basiq-mcp/basiq-mcp/basiq/basiqtest"
+	"github.com/basiq-mcp/basiq-mcp/prompts"
+	"github.com/basiq-mcp/basiq-mcp/resources"
 	"github.com/basiq-mcp/basiq-mcp/tools"
 	"github.com/basiq-mcp/basiq-mcp/tools/guard"
 	"github.com/lmittmann/tint"
@@ -73,6 +75,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 // The API key is read from the environment only, never from a flag.
 type config struct {
 	transport, addr, baseURL, logLevel, stateDir, mode string
+	docsURL                                            string
 	sandbox, readOnly, allowDestructive                bool
 	idleTTL                                            time.Duration
 	policy                                             guard.Policy
@@ -144,6 +147,7 @@ func parseConfig(name string, args []string, stderr io.Writer) (config, []string
 	f.str(&c.tools, "tools", "BASIQ_MCP_TOOLS", "", "comma-separated tool names to expose; empty for all")
 	f.str(&c.exclude, "exclude-tools", "BASIQ_MCP_EXCLUDE_TOOLS", "", "comma-separated tool names to hide")
 	f.dur(&c.idleTTL, "session-idle-ttl", "BASIQ_MCP_SESSION_IDLE_TTL", 30*time.Minute, "drop the state of streamable HTTP sessions idle this long")
+	f.str(&c.docsURL, "docs-url", "BASIQ_MCP_DOCS_URL", resources.DefaultLiveDocsURL, "where Basiq's live documentation is read; off for the embedded guides only")
 	f.str(&c.stateDir, "state-dir", "BASIQ_MCP_STATE_DIR", stateDir, "where guard state (state.db) and the audit log (audit.jsonl) live")
 	f.str(&c.mode, "refresh-mode", "BASIQ_MCP_REFRESH_MODE", string(p.Mode), "enforce, shadow (log what would be refused, allow it) or off")
 	f.dur(&c.policy.Cooldown, "refresh-cooldown", "BASIQ_MCP_REFRESH_COOLDOWN", p.Cooldown, "minimum time between refreshes of one connection")
@@ -225,6 +229,16 @@ func backend(c config, logger *slog.Logger) (*basiq.Client, func(), error) {
 	return client, func() { sim.Close() }, err
 }
 
+// searchDocs adapts the guides' search to the tool (tools and resources do
+// not import each other).
+func searchDocs(query string, limit int) []tools.DocHit {
+	var out []tools.DocHit
+	for _, h := range resources.Search(query, limit) {
+		out = append(out, tools.DocHit{URI: h.URI, Title: h.Title, Section: h.Section, Snippet: h.Snippet})
+	}
+	return out
+}
+
 // newServer builds the MCP server with the tools the config allows and the
 // guards they need.
 func newServer(c config, client *basiq.Client, logger *slog.Logger) (*server.MCPServer, func(), error) {
@@ -232,9 +246,18 @@ func newServer(c config, client *basiq.Client, logger *slog.Logger) (*server.MCP
 	if err != nil {
 		return nil, nil, err
 	}
+	res, err := resources.New(resources.Options{Client: client, Log: logger, LiveDocsURL: c.docsURL})
+	if err != nil {
+		g.Close()
+		return nil, nil, err
+	}
 	s := server.NewMCPServer("basiq-mcp", version, server.WithToolCapabilities(false), server.WithInstructions(tools.Instructions),
-		server.WithRecovery(), server.WithLogging(), server.WithElicitation())
-	deps := &tools.Deps{Client: client, Log: logger, Governor: g.Governor, Confirm: g.Confirm, Idem: g.Idem, Audit: g.Audit}
+		server.WithRecovery(), server.WithLogging(), server.WithElicitation(),
+		server.WithResourceCapabilities(false, false), server.WithPromptCapabilities(false), server.WithCompletions(),
+		server.WithResourceCompletionProvider(res.Completer()), server.WithPromptCompletionProvider(res.Completer()))
+	res.Register(s)
+	prompts.Register(s)
+	deps := &tools.Deps{Client: client, Log: logger, Governor: g.Governor, Confirm: g.Confirm, Idem: g.Idem, Audit: g.Audit, SearchDocs: searchDocs}
 	opts := tools.Options{ReadOnly: c.readOnly, AllowDestructive: c.allowDestructive, Toolsets: list(c.toolsets), Tools: list(c.tools), ExcludeTools: list(c.exclude)}
 	if _, err := tools.Register(s, deps, opts); err != nil {
 		g.Close()

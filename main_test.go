@@ -54,7 +54,7 @@ func sandboxEnv(extra ...string) []string {
 			env = append(env, kv)
 		}
 	}
-	return append(append(env, "NO_COLOR=1", "BASIQ_MCP_STATE_DIR="+stateDir), extra...)
+	return append(append(env, "NO_COLOR=1", "BASIQ_MCP_STATE_DIR="+stateDir, "BASIQ_MCP_DOCS_URL=off"), extra...)
 }
 
 func TestStdioCarriesOnlyJSONRPC(t *testing.T) {
@@ -97,7 +97,7 @@ func TestStdioCarriesOnlyJSONRPC(t *testing.T) {
 	init := responses[1]["result"].(map[string]any)
 	assert.Contains(t, init["instructions"], "create_auth_link")
 	toolsList := responses[2]["result"].(map[string]any)["tools"].([]any)
-	assert.Len(t, toolsList, 22)
+	assert.Len(t, toolsList, 23)
 	call := responses[3]["result"].(map[string]any)
 	assert.Nil(t, call["isError"])
 	assert.Contains(t, call["structuredContent"].(map[string]any)["connectors"].([]any)[0].(map[string]any)["name"], "Hooli")
@@ -238,7 +238,7 @@ func runCLI(t *testing.T, args ...string) (string, int) {
 func TestToolsAndCallCommands(t *testing.T) {
 	out, code := runCLI(t, "tools")
 	assert.Equal(t, 0, code)
-	assert.Len(t, strings.Split(strings.TrimSpace(out), "\n"), 22)
+	assert.Len(t, strings.Split(strings.TrimSpace(out), "\n"), 23)
 	assert.Contains(t, out, "refresh_connection")
 	out, code = runCLI(t, "tools", "--allow-destructive")
 	assert.Equal(t, 0, code)

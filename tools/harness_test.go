@@ -66,7 +66,8 @@ func newGuardedHarness(t *testing.T, opts tools.Options, policy guard.Policy, st
 	t.Cleanup(func() { store.Close() })
 	audit := &lockedBuffer{}
 	deps := &tools.Deps{Client: bc, Log: slog.New(slog.DiscardHandler), PollInterval: 5 * time.Millisecond, Audit: guard.NewAudit(audit),
-		Confirm: guard.NewConfirmer([]byte("test-key-for-confirmations"), store, nil), Idem: guard.NewIdempotency(store, nil)}
+		Confirm: guard.NewConfirmer([]byte("test-key-for-confirmations"), store, nil), Idem: guard.NewIdempotency(store, nil),
+		SearchDocs: fakeSearch}
 	deps.Governor = guard.NewGovernor(bc, store, deps.Audit, policy, nil, nil)
 	s := server.NewMCPServer("basiq-mcp", "test", server.WithToolCapabilities(false), server.WithInstructions(tools.Instructions), server.WithElicitation())
 	_, err = tools.Register(s, deps, opts)
@@ -130,4 +131,9 @@ func (h *harness) listTools(t *testing.T) []mcp.Tool {
 	res, err := h.client.ListTools(context.Background(), mcp.ListToolsRequest{})
 	require.NoError(t, err)
 	return res.Tools
+}
+
+// fakeSearch stands in for the guides' search, which lives in resources.
+func fakeSearch(query string, limit int) []tools.DocHit {
+	return []tools.DocHit{{URI: "basiq://docs/test", Title: "Test guide", Section: query}}[:min(limit, 1)]
 }

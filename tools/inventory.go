@@ -18,9 +18,11 @@ const (
 	SetData        = "data"
 	SetReports     = "reports"
 	SetConsents    = "consents"
+	SetDocs        = "docs"
 )
 
 var (
+	localReadHints   = hints{readOnly: true, idempotent: true} // reads this server's own guides, not Basiq
 	destructiveHints = hints{destructive: true, idempotent: true, openWorld: true}
 	refreshHints     = hints{openWorld: true}
 )
@@ -28,7 +30,7 @@ var (
 // Inventory returns every tool, read and write side by side, in the order
 // tools/list shows them.
 func Inventory(d *Deps) []Tool {
-	return []Tool{
+	all := []Tool{
 		define(d, spec[listUsersParams, listUsersResult]{name: "list_users", title: "List users", toolset: SetUsers, hints: readHints, run: listUsers,
 			description: "List Basiq users (customers), optionally only those with an exact email or mobile. Use it to find a user_id before any other tool; check it before create_user to avoid duplicates. Pages with cursor."}),
 		define(d, spec[userIDParam, UserView]{name: "get_user", title: "Get user", toolset: SetUsers, hints: readHints, run: getUser,
@@ -93,6 +95,11 @@ func Inventory(d *Deps) []Tool {
 		define(d, spec[confirmReportParams, destructiveResult]{name: "delete_report", title: "Delete report", toolset: SetReports, hints: destructiveHints, run: deleteReport,
 			description: "Delete a report and its data snapshot. Two steps: preview first, then call again with the confirmation_token once the human agrees."}),
 	}
+	if d.SearchDocs != nil {
+		all = append(all, define(d, spec[searchDocsParams, searchDocsResult]{name: "search_docs", title: "Search the guides", toolset: SetDocs, hints: localReadHints, run: searchDocs,
+			description: "Find the guide sections about a topic (Basiq concepts, failure codes, limits, this server's guardrails) by keywords, so you need not read every guide. Returns resource URIs to read."}))
+	}
+	return all
 }
 
 // Options choose which tools a server exposes.

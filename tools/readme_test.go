@@ -17,7 +17,7 @@ import (
 func TestReadmeListsEveryTool(t *testing.T) {
 	var b strings.Builder
 	b.WriteString("| tool | what it does | kind | toolset |\n|---|---|---|---|\n")
-	for _, tl := range tools.Inventory(&tools.Deps{Log: slog.New(slog.DiscardHandler)}) {
+	for _, tl := range tools.Inventory(&tools.Deps{Log: slog.New(slog.DiscardHandler), SearchDocs: fakeSearch}) {
 		kind := "read"
 		switch {
 		case tl.Destructive:

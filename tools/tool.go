@@ -33,6 +33,10 @@ type Deps struct {
 	Confirm  *guard.Confirmer
 	Idem     *guard.Idempotency
 	Audit    *guard.Audit
+	// SearchDocs finds guide sections by keywords (the guides live in the
+	// resources package, which tools does not import); nil leaves
+	// search_docs out.
+	SearchDocs func(query string, limit int) []DocHit
 	// PollInterval is how often wait_for_job asks Basiq for the job
 	// (default 1 s; tests against a fast simulator use less).
 	PollInterval time.Duration

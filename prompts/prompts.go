@@ -1,0 +1,117 @@
+// Package prompts holds the workflows a support agent or an IDE assistant
+// runs against Basiq, as MCP prompts: each tells the model which tools to
+// call, in which order, and what to check.
+package prompts
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+)
+
+// Prompt is one workflow: its MCP definition, the text it renders and the
+// tools that text names (checked against the tool inventory by a test).
+type Prompt struct {
+	Def    mcp.Prompt
+	Tools  []string
+	render func(args map[string]string) (string, error)
+}
+
+var (
+	idRe   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
+	dateRe = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
+)
+
+func arg(name, desc string, required bool) mcp.PromptOption {
+	opts := []mcp.ArgumentOption{mcp.ArgumentDescription(desc)}
+	if required {
+		opts = append(opts, mcp.RequiredArgument())
+	}
+	return mcp.WithArgument(name, opts...)
+}
+
+// All returns every prompt.
+func All() []Prompt {
+	return []Prompt{
+		{Def: mcp.NewPrompt("connect_bank", mcp.WithPromptDescription("Onboard a customer: find or create their Basiq user, send a consent link, follow the connection jobs and summarise the accounts."),
+			arg("customer_email", "The customer's email, to find or create their user.", false),
+			arg("customer_mobile", "The customer's mobile, e.g. +61400111222 (receives the consent link's SMS code).", false),
+			arg("customer_name", "The customer's name, for a new user.", false)),
+			Tools: []string{"list_users", "create_user", "create_auth_link", "list_user_jobs", "wait_for_job", "get_job", "list_accounts"}, render: connectBank},
+		{Def: mcp.NewPrompt("troubleshoot_connection", mcp.WithPromptDescription("Find out why a customer's connection failed or is stale, and take the right next step: never a blind refresh."),
+			arg("user_id", "The Basiq user id.", true),
+			arg("connection_id", "The connection to check; all of the user's when omitted.", false)),
+			Tools: []string{"list_connections", "list_user_jobs", "get_job", "check_connector_status", "refresh_connection", "wait_for_job", "create_auth_link"}, render: troubleshoot},
+		{Def: mcp.NewPrompt("affordability_review", mcp.WithPromptDescription("Prepare a consumer affordability review: check the data is current, create the report, wait, and summarise the metrics."),
+			arg("user_id", "The Basiq user id.", true),
+			arg("months", "How many months to cover, 1 to 24 (default 6).", false)),
+			Tools: []string{"list_connections", "list_consents", "list_report_types", "create_report", "wait_for_job", "get_report"}, render: affordability},
+		{Def: mcp.NewPrompt("explain_spending", mcp.WithPromptDescription("Explain what a customer spent and earned over a period, by category, from their transactions."),
+			arg("user_id", "The Basiq user id.", true),
+			arg("from_date", "First day, YYYY-MM-DD.", true),
+			arg("to_date", "Last day, YYYY-MM-DD (default today).", false)),
+			Tools: []string{"list_accounts", "list_transactions"}, render: spending},
+	}
+}
+
+// Register adds every prompt to s.
+func Register(s *server.MCPServer) {
+	for _, p := range All() {
+		render := p.render
+		s.AddPrompt(p.Def, func(_ context.Context, req mcp.GetPromptRequest) (*mcp.GetPromptResult, error) {
+			for k := range req.Params.Arguments {
+				if !hasArg(p.Def, k) {
+					return nil, fmt.Errorf("prompt %s has no argument %q", p.Def.Name, k)
+				}
+			}
+			for _, a := range p.Def.Arguments {
+				if a.Required && strings.TrimSpace(req.Params.Arguments[a.Name]) == "" {
+					return nil, fmt.Errorf("prompt %s needs the argument %q: %s", p.Def.Name, a.Name, a.Description)
+				}
+			}
+			body, err := render(req.Params.Arguments)
+			if err != nil {
+				return nil, fmt.Errorf("prompt %s: %w", p.Def.Name, err)
+			}
+			return mcp.NewGetPromptResult(p.Def.Description, []mcp.PromptMessage{mcp.NewPromptMessage(mcp.RoleUser, mcp.NewTextContent(body))}), nil
+		})
+	}
+}
+
+func hasArg(p mcp.Prompt, name string) bool {
+	for _, a := range p.Arguments {
+		if a.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+func checkID(name, v string) error {
+	if v != "" && !idRe.MatchString(v) {
+		return fmt.Errorf("%q is not a valid %s", truncate(v, 40), name)
+	}
+	return nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
+}
+
+func checkDate(name, v string) error {
+	if v == "" {
+		return nil
+	}
+	if _, err := time.Parse("2006-01-02", v); !dateRe.MatchString(v) || err != nil {
+		return fmt.Errorf("%s must be a date as YYYY-MM-DD, not %q", name, truncate(v, 40))
+	}
+	return nil
+}

@@ -1,0 +1,200 @@
+package resources
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/basiq-mcp/basiq-mcp/basiq"
+	"github.com/mark3labs/mcp-go/mcp"
+)
+
+// The views below are what a resource read returns: small, current JSON.
+
+type connectorView struct {
+	ID     string `json:"id"`
+	Method string `json:"method"`
+	Name   string `json:"name"`
+	Status string `json:"status"`
+	Stage  string `json:"stage,omitempty"`
+}
+
+func (r *reader) connectors(ctx context.Context, req mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
+	l, err := r.client.ListConnectors(ctx, basiq.ListConnectorsOptions{})
+	if err != nil {
+		return nil, failed(err)
+	}
+	out := make([]connectorView, 0, len(l.Data))
+	for _, c := range l.Data {
+		out = append(out, connectorView{c.ID, c.Method, c.Institution.Name, c.Status, c.Stage})
+	}
+	return jsonContents(req.Params.URI, map[string]any{"connectors": out})
+}
+
+func (r *reader) connector(ctx context.Context, req mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
+	id, err := param(req.Params.URI, "basiq://connectors/", "")
+	if err != nil {
+		return nil, err
+	}
+	l, err := r.client.ListConnectors(ctx, basiq.ListConnectorsOptions{ID: id})
+	if err != nil {
+		return nil, failed(err)
+	}
+	if len(l.Data) == 0 {
+		return nil, fmt.Errorf("no institution %q; basiq://connectors lists them", id)
+	}
+	out := make([]connectorView, 0, len(l.Data))
+	for _, c := range l.Data {
+		out = append(out, connectorView{c.ID, c.Method, c.Institution.Name, c.Status, c.Stage})
+	}
+	return jsonContents(req.Params.URI, map[string]any{"id": id, "name": l.Data[0].Institution.Name, "methods": out})
+}
+
+func (r *reader) user(ctx context.Context, req mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
+	id, err := param(req.Params.URI, "basiq://users/", "")
+	if err != nil {
+		return nil, err
+	}
+	u, err := r.client.GetUser(ctx, id)
+	if err != nil {
+		return nil, failed(err)
+	}
+	conns := []string{}
+	accounts := 0
+	if u.Connections != nil {
+		for _, c := range u.Connections.Data {
+			conns = append(conns, c.ID)
+		}
+	}
+	if u.Accounts != nil {
+		accounts = len(u.Accounts.Data)
+	}
+	return jsonContents(req.Params.URI, map[string]any{"id": u.ID, "name": strings.TrimSpace(u.FirstName + " " + u.LastName),
+		"email": u.Email, "mobile": u.Mobile, "connection_ids": conns, "account_count": accounts})
+}
+
+func (r *reader) userConnections(ctx context.Context, req mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
+	id, err := param(req.Params.URI, "basiq://users/", "/connections")
+	if err != nil {
+		return nil, err
+	}
+	l, err := r.client.ListConnections(ctx, id, basiq.ListConnectionsOptions{})
+	if err != nil {
+		return nil, failed(err)
+	}
+	out := []map[string]string{}
+	for _, c := range l.Data {
+		out = append(out, map[string]string{"id": c.ID, "status": c.Status, "institution_id": c.Institution.ID,
+			"method": c.Method, "last_refreshed": stamp(c.LastUsed)})
+	}
+	return jsonContents(req.Params.URI, map[string]any{"user_id": id, "connections": out})
+}
+
+func (r *reader) job(ctx context.Context, req mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
+	id, err := param(req.Params.URI, "basiq://jobs/", "")
+	if err != nil {
+		return nil, err
+	}
+	j, err := r.client.GetJob(ctx, id)
+	if err != nil {
+		return nil, failed(err)
+	}
+	status := "running"
+	switch {
+	case j.FailedStep() != nil:
+		status = "failed"
+	case j.Succeeded():
+		status = "succeeded"
+	}
+	steps := []map[string]string{}
+	for _, s := range j.Steps {
+		st := map[string]string{"name": s.Title, "status": s.Status}
+		if s.Status == basiq.StepFailed && s.Result != nil {
+			st["error_code"] = s.Result.Code
+		}
+		steps = append(steps, st)
+	}
+	return jsonContents(req.Params.URI, map[string]any{"id": j.ID, "type": j.JobType, "status": status, "steps": steps})
+}
+
+func stamp(t basiq.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+// failed words a Basiq failure for a resource read: what Basiq said and the
+// correlation id. It never carries credentials.
+func failed(err error) error {
+	e, ok := basiq.AsError(err)
+	if !ok {
+		return fmt.Errorf("reading from Basiq failed: %v", err)
+	}
+	msg := fmt.Sprintf("Basiq answered %d %s: %s", e.StatusCode, e.Code, firstNonEmpty(e.Detail, e.Title))
+	if e.CorrelationID != "" {
+		msg += " (correlationId " + e.CorrelationID + ")"
+	}
+	return fmt.Errorf("%s", msg)
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// Completer completes the arguments of resource templates and prompts:
+// guide slugs, Basiq page names, institution ids and names, user ids and
+// report types. Basiq lookups are cached for a minute.
+type Completer struct {
+	client *basiq.Client
+	live   *liveDocs
+
+	mu    sync.Mutex
+	cache map[string]cachedValues
+}
+
+type cachedValues struct {
+	values []string
+	at     time.Time
+}
+
+// CompleteResourceArgument completes a template argument.
+func (c *Completer) CompleteResourceArgument(ctx context.Context, _ string, arg mcp.CompleteArgument, _ mcp.CompleteContext) (*mcp.Completion, error) {
+	return c.complete(ctx, arg)
+}
+
+// CompletePromptArgument completes a prompt argument.
+func (c *Completer) CompletePromptArgument(ctx context.Context, _ string, arg mcp.CompleteArgument, _ mcp.CompleteContext) (*mcp.Completion, error) {
+	return c.complete(ctx, arg)
+}
+
+func (c *Completer) complete(ctx context.Context, arg mcp.CompleteArgument) (*mcp.Completion, error) {
+	values, err := c.values(ctx, arg.Name)
+	if err != nil {
+		return &mcp.Completion{Values: []string{}}, nil // completion is a hint: no answer rather than an error
+	}
+	want := strings.ToLower(arg.Value)
+	var match []string
+	for _, v := range values {
+		if strings.Contains(strings.ToLower(v), want) {
+			match = append(match, v)
+		}
+	}
+	sort.SliceStable(match, func(i, j int) bool {
+		return strings.HasPrefix(strings.ToLower(match[i]), want) && !strings.HasPrefix(strings.ToLower(match[j]), want)
+	})
+	out := &mcp.Completion{Values: []string{}, Total: len(match)}
+	if len(match) > 100 {
+		match, out.HasMore = match[:100], true
+	}
+	out.Values = append(out.Values, match...)
+	return out, nil
+}

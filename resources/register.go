@@ -1,0 +1,144 @@
+package resources
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/basiq-mcp/basiq-mcp/basiq"
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+)
+
+// Options configure the resources.
+type Options struct {
+	Client *basiq.Client
+	Log    *slog.Logger
+	// LiveDocsURL is where Basiq's published pages are read (default
+	// DefaultLiveDocsURL); "off" serves the embedded guides only.
+	LiveDocsURL string
+	HTTPClient  *http.Client
+}
+
+const (
+	mimeMarkdown = "text/markdown"
+	mimeJSON     = "application/json"
+)
+
+// Set is the resources of one server, ready to register.
+type Set struct {
+	r         *reader
+	completer *Completer
+}
+
+// New prepares the resources; the completer is needed before the MCP
+// server is built (it is a server option), the registration after.
+func New(o Options) (*Set, error) {
+	r := &reader{client: o.Client}
+	if o.LiveDocsURL != "off" {
+		base := o.LiveDocsURL
+		if base == "" {
+			base = DefaultLiveDocsURL
+		}
+		var err error
+		if r.live, err = newLiveDocs(base, o.HTTPClient); err != nil {
+			return nil, err
+		}
+	}
+	return &Set{r: r, completer: &Completer{client: o.Client, live: r.live}}, nil
+}
+
+// Completer completes resource template and prompt arguments.
+func (set *Set) Completer() *Completer { return set.completer }
+
+// Register adds every resource and template to s.
+func (set *Set) Register(s *server.MCPServer) {
+	r := set.r
+	for _, g := range Guides() {
+		s.AddResource(mcp.NewResource(g.URI(), g.Slug, mcp.WithResourceTitle(g.Title), mcp.WithResourceDescription(g.Description),
+			mcp.WithMIMEType(mimeMarkdown)), r.guide)
+	}
+	s.AddResource(mcp.NewResource("basiq://connectors", "connectors", mcp.WithResourceTitle("Institutions and their status"),
+		mcp.WithResourceDescription("Every institution and access method Basiq supports, with its current status."), mcp.WithMIMEType(mimeJSON)), r.connectors)
+	templates := []struct {
+		uri, name, title, desc, mime string
+		read                         server.ResourceTemplateHandlerFunc
+	}{
+		{"basiq://docs/{slug}", "guide", "A basiq-mcp guide", "One of this server's guides by slug (see resources/list).", mimeMarkdown, r.guide},
+		{"basiq://basiq-docs/{page}", "basiq-page", "A page of Basiq's documentation",
+			"A page of Basiq's published documentation, read live (cached 1 h); offline, the closest embedded guide, marked as such.", mimeMarkdown, r.livePage},
+		{"basiq://connectors/{id}", "connector", "One institution's status", "One institution (e.g. AU00000): each access method with its status and stage.", mimeJSON, r.connector},
+		{"basiq://users/{userId}", "user", "A user", "A user's contact details, connection ids and account count.", mimeJSON, r.user},
+		{"basiq://users/{userId}/connections", "user-connections", "A user's connections", "A user's connections with status and last refresh.", mimeJSON, r.userConnections},
+		{"basiq://jobs/{jobId}", "job", "A job", "A job's steps and status.", mimeJSON, r.job},
+	}
+	for _, t := range templates {
+		s.AddResourceTemplate(mcp.NewResourceTemplate(t.uri, t.name, mcp.WithTemplateTitle(t.title), mcp.WithTemplateDescription(t.desc),
+			mcp.WithTemplateMIMEType(t.mime)), t.read)
+	}
+}
+
+// reader answers resources/read.
+type reader struct {
+	client *basiq.Client
+	live   *liveDocs
+}
+
+func text(uri, mime, body string) []mcp.ResourceContents {
+	return []mcp.ResourceContents{mcp.TextResourceContents{URI: uri, MIMEType: mime, Text: body}}
+}
+
+func jsonContents(uri string, v any) ([]mcp.ResourceContents, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return text(uri, mimeJSON, string(b)), nil
+}
+
+// param extracts the one variable part of uri after prefix (and before
+// suffix), refusing anything that is not an id.
+func param(uri, prefix, suffix string) (string, error) {
+	v, ok := strings.CutPrefix(uri, prefix)
+	if v, ok = strings.CutSuffix(v, suffix); !ok && suffix != "" {
+		return "", fmt.Errorf("unknown resource %q", uri)
+	}
+	if err := basiq.ValidateID("id", v); err != nil {
+		return "", fmt.Errorf("resource %q: %v", uri, strings.TrimPrefix(err.Error(), "basiq: "))
+	}
+	return v, nil
+}
+
+func (r *reader) guide(_ context.Context, req mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
+	slug, err := param(req.Params.URI, "basiq://docs/", "")
+	if err != nil {
+		return nil, err
+	}
+	g, ok := FindGuide(slug)
+	if !ok {
+		var slugs []string
+		for _, g := range Guides() {
+			slugs = append(slugs, g.Slug)
+		}
+		return nil, fmt.Errorf("no guide %q; the guides are: %s", slug, strings.Join(slugs, ", "))
+	}
+	return text(req.Params.URI, mimeMarkdown, g.Body), nil
+}
+
+func (r *reader) livePage(ctx context.Context, req mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
+	page, err := param(req.Params.URI, "basiq://basiq-docs/", "")
+	if err != nil {
+		return nil, err
+	}
+	if r.live == nil {
+		return text(req.Params.URI, mimeMarkdown, fallback(page, fmt.Errorf("live documentation is turned off"))), nil
+	}
+	body, err := r.live.Page(ctx, page)
+	if err != nil {
+		return text(req.Params.URI, mimeMarkdown, fallback(page, err)), nil
+	}
+	return text(req.Params.URI, mimeMarkdown, body), nil
+}

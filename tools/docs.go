@@ -1,0 +1,32 @@
+package tools
+
+import "context"
+
+// DocHit is a guide section that matches a search.
+type DocHit struct {
+	URI     string `json:"uri" jsonschema_description:"read it with resources/read"`
+	Title   string `json:"title"`
+	Section string `json:"section"`
+	Snippet string `json:"snippet,omitempty"`
+}
+
+type searchDocsParams struct {
+	Query string `json:"query" jsonschema:"required,minLength=2,maxLength=200" jsonschema_description:"Keywords, e.g. 'invalid credentials', 'refresh limit', 'purge', 'consent expired'."`
+	Limit int    `json:"limit,omitempty" jsonschema:"minimum=1,maximum=10" jsonschema_description:"How many sections, 1 to 10 (default 5)."`
+}
+
+type searchDocsResult struct {
+	Hits []DocHit `json:"hits" jsonschema_description:"best first; read a guide with resources/read on its uri"`
+}
+
+func searchDocs(_ context.Context, d *Deps, p searchDocsParams) (searchDocsResult, error) {
+	limit := p.Limit
+	if limit == 0 {
+		limit = 5
+	}
+	hits := d.SearchDocs(p.Query, limit)
+	if hits == nil {
+		hits = []DocHit{}
+	}
+	return searchDocsResult{Hits: hits}, nil
+}
