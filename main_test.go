@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/basiq-mcp/basiq-mcp/basiq"
+	"github.com/basiq-mcp/basiq-mcp/prompts"
+	"github.com/basiq-mcp/basiq-mcp/tools"
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/stretchr/testify/assert"
@@ -72,6 +74,9 @@ func TestStdioCarriesOnlyJSONRPC(t *testing.T) {
 		`{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"list_connectors","arguments":{"query":"hooli"}}}`,
 		`{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"get_user","arguments":{"user_id":"../token"}}}`,
 		`{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"no_such_tool","arguments":{}}}`,
+		`{"jsonrpc":"2.0","id":6,"method":"resources/read","params":{"uri":"basiq://docs/getting-started"}}`,
+		`{"jsonrpc":"2.0","id":7,"method":"prompts/get","params":{"name":"troubleshoot_connection","arguments":{"user_id":"u1"}}}`,
+		`{"jsonrpc":"2.0","id":8,"method":"tools/call","params":{"name":"search_docs","arguments":{"query":"purge"}}}`,
 	}
 	responses := map[float64]map[string]any{}
 	scanner := bufio.NewScanner(stdout)
@@ -104,6 +109,12 @@ func TestStdioCarriesOnlyJSONRPC(t *testing.T) {
 	bad := responses[4]["result"].(map[string]any)
 	assert.Equal(t, true, bad["isError"], "a bad argument is a tool error, not a protocol error")
 	assert.NotNil(t, responses[5]["error"], "an unknown tool is a protocol error")
+	guide := responses[6]["result"].(map[string]any)["contents"].([]any)[0].(map[string]any)
+	assert.Contains(t, guide["text"], "Find or create the user")
+	prompt := responses[7]["result"].(map[string]any)["messages"].([]any)[0].(map[string]any)
+	assert.Contains(t, prompt["content"].(map[string]any)["text"], "check_connector_status")
+	search := responses[8]["result"].(map[string]any)["structuredContent"].(map[string]any)["hits"].([]any)
+	assert.Equal(t, "basiq://docs/best-practices", search[0].(map[string]any)["uri"])
 	assert.Contains(t, stderr.String(), "sandbox: using the offline Basiq simulator")
 	assert.Contains(t, stderr.String(), "tool=list_connectors")
 }
@@ -302,6 +313,18 @@ func TestSimulatorCommandServesAndStopsOnSignal(t *testing.T) {
 		t.Fatal("the simulator did not stop on SIGINT")
 	}
 	assert.Empty(t, stdout.String(), "nothing on stdout")
+}
+
+func TestEveryToolAPromptNamesExists(t *testing.T) {
+	names := map[string]bool{}
+	for _, tl := range tools.Inventory(&tools.Deps{SearchDocs: searchDocs}) {
+		names[tl.Def.Name] = true
+	}
+	for _, p := range prompts.All() {
+		for _, tl := range p.Tools {
+			assert.True(t, names[tl], "prompt %s names %s, which is not a tool", p.Def.Name, tl)
+		}
+	}
 }
 
 func TestUsageAndBadFlags(t *testing.T) {
