@@ -8,6 +8,10 @@ import (
 	"github.com/basiq-mcp/basiq-mcp/basiq"
 )
 
+// nameSep joins a candidate to a name it can also be found by; only the
+// part before it is offered.
+const nameSep = "\x00"
+
 // completionTTL is how long completion candidates from Basiq are reused.
 const completionTTL = time.Minute
 
@@ -46,7 +50,7 @@ func (c *Completer) values(ctx context.Context, name string) ([]string, error) {
 			for _, conn := range l.Data {
 				if !seen[conn.ID] {
 					seen[conn.ID] = true
-					out = append(out, conn.ID)
+					out = append(out, conn.ID+nameSep+conn.Institution.Name) // matched by either, answered by id
 				}
 			}
 			return out, nil

@@ -185,7 +185,8 @@ func (c *Completer) complete(ctx context.Context, arg mcp.CompleteArgument) (*mc
 	var match []string
 	for _, v := range values {
 		if strings.Contains(strings.ToLower(v), want) {
-			match = append(match, v)
+			value, _, _ := strings.Cut(v, nameSep)
+			match = append(match, value)
 		}
 	}
 	sort.SliceStable(match, func(i, j int) bool {

@@ -194,6 +194,7 @@ func TestCompletions(t *testing.T) {
 	}
 	assert.Equal(t, []string{"jobs-and-failures"}, complete("basiq://docs/{slug}", "slug", "jobs"))
 	assert.Contains(t, complete("basiq://connectors/{id}", "id", "AU0000"), "AU00006")
+	assert.Equal(t, []string{"AU00002"}, complete("basiq://connectors/{id}", "id", "pied piper"), "found by name, answered by id")
 	user := sim.Connections()[0].UserID
 	assert.Equal(t, []string{user}, complete("basiq://users/{userId}", "userId", user[:12]))
 	assert.Equal(t, []string{"posttoken"}, complete("basiq://basiq-docs/{page}", "page", "token"))
