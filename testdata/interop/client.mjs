@@ -1,0 +1,193 @@
+// Interop checks of basiq-mcp with the official MCP TypeScript SDK, over
+// stdio, streamable HTTP and legacy SSE, plus one stateless 2026-07-28
+// exchange in plain JSON-RPC (the SDK negotiates up to 2025-11-25). Every
+// structuredContent is validated against the tool's outputSchema with Ajv,
+// an independent JSON Schema validator, using the schema's dialect.
+//
+// Usage: BASIQ_MCP_BIN=/path/to/basiq-mcp node client.mjs
+// It ends with "N passed, N failed" and exits 1 on any failure.
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
+import Ajv2020 from 'ajv/dist/2020.js';
+import Ajv from 'ajv';
+import addFormats from 'ajv-formats';
+
+const bin = process.env.BASIQ_MCP_BIN;
+if (!bin) {
+  console.error('set BASIQ_MCP_BIN to the built basiq-mcp binary');
+  process.exit(2);
+}
+const env = {
+  PATH: process.env.PATH,
+  HOME: process.env.HOME ?? tmpdir(),
+  NO_COLOR: '1',
+  BASIQ_MCP_DOCS_URL: 'off',
+  BASIQ_MCP_STATE_DIR: mkdtempSync(join(tmpdir(), 'basiq-mcp-interop-')),
+};
+
+let passed = 0;
+let failed = 0;
+function check(name, ok, detail = '') {
+  if (ok) {
+    passed++;
+    console.log(`ok   ${name}`);
+  } else {
+    failed++;
+    console.log(`FAIL ${name}${detail ? `: ${detail}` : ''}`);
+  }
+}
+async function attempt(name, fn) {
+  try {
+    await fn();
+  } catch (err) {
+    check(name, false, err?.message ?? String(err));
+  }
+}
+
+// compileSchema picks the validator for the schema's declared dialect;
+// MCP 2025-11-25 makes 2020-12 the default.
+function compileSchema(schema) {
+  const draft7 = typeof schema.$schema === 'string' && schema.$schema.includes('draft-07');
+  const ajv = draft7 ? new Ajv({ strict: true, allErrors: true }) : new Ajv2020({ strict: true, allErrors: true });
+  addFormats(ajv);
+  return ajv.compile(schema);
+}
+
+async function listAll(fetchPage, key) {
+  const items = [];
+  let cursor;
+  do {
+    const page = await fetchPage(cursor ? { cursor } : {});
+    items.push(...page[key]);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return items;
+}
+
+// startHTTP runs the binary on a free loopback port and resolves its URL.
+function startHTTP(transport) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, ['--transport', transport, '--addr', '127.0.0.1:0'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let buf = '';
+    const timer = setTimeout(() => reject(new Error(`${transport} server did not start`)), 15000);
+    child.stderr.on('data', (d) => {
+      buf += d.toString();
+      const m = buf.match(/listening .*url=(http:\/\/127\.0\.0\.1:\d+)/);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ url: m[1], child });
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`${transport} server exited with ${code}`)));
+  });
+}
+
+async function exercise(label, transport) {
+  const client = new Client({ name: 'basiq-mcp-interop', version: '1.0.0' });
+  await client.connect(transport);
+  check(`${label}: initialize names the server`, client.getServerVersion()?.name === 'basiq-mcp');
+  check(`${label}: server gives instructions`, (client.getInstructions() ?? '').includes('create_auth_link'));
+
+  const tools = await listAll((p) => client.listTools(p), 'tools');
+  check(`${label}: tools/list returns the default tools`, tools.length >= 20, `${tools.length} tools`);
+  const validators = new Map();
+  for (const t of tools) {
+    const a = t.annotations ?? {};
+    const hints = ['readOnlyHint', 'destructiveHint', 'idempotentHint', 'openWorldHint'].every((h) => typeof a[h] === 'boolean');
+    let compiles = false;
+    let why = 'no outputSchema';
+    if (t.outputSchema) {
+      try {
+        validators.set(t.name, compileSchema(t.outputSchema));
+        compileSchema(t.inputSchema);
+        compiles = true;
+      } catch (err) {
+        why = err.message;
+      }
+    }
+    check(`${label}: ${t.name} is described, titled, annotated, schemas compile`,
+      (t.description ?? '').length > 20 && (t.title || a.title) && hints && compiles, compiles ? 'missing description, title or hints' : why);
+  }
+  const resources = await listAll((p) => client.listResources(p), 'resources');
+  check(`${label}: resources/list`, resources.some((r) => r.uri === 'basiq://docs/getting-started'));
+  const prompts = await listAll((p) => client.listPrompts(p), 'prompts');
+  check(`${label}: prompts/list`, prompts.some((p) => p.name === 'troubleshoot_connection'));
+
+  async function call(name, args, expectError = false) {
+    const res = await client.callTool({ name, arguments: args });
+    if (expectError) {
+      check(`${label}: ${name} with bad arguments is a tool error`, res.isError === true, JSON.stringify(res.content?.[0]));
+      return res;
+    }
+    const validate = validators.get(name);
+    const valid = !res.isError && validate && validate(res.structuredContent);
+    check(`${label}: ${name} result matches its outputSchema`, valid, res.isError ? res.content?.[0]?.text : JSON.stringify(validate?.errors));
+    return res;
+  }
+  const outage = await call('list_connectors', { status: 'major-outage' });
+  check(`${label}: list_connectors finds the outage`, outage.structuredContent?.connectors?.some((c) => c.id === 'AU00006'));
+  const status = await call('check_connector_status', { connector_id: 'AU00006' });
+  check(`${label}: check_connector_status says defer`, status.structuredContent?.refresh_now === 'defer');
+  const users = await call('list_users', { limit: 2 });
+  const user = users.structuredContent?.users?.[0]?.id;
+  if (user) {
+    await call('list_accounts', { user_id: user });
+    await call('list_transactions', { user_id: user, limit: 5 });
+    const prompt = await client.getPrompt({ name: 'troubleshoot_connection', arguments: { user_id: user } });
+    check(`${label}: prompts/get renders`, prompt.messages?.[0]?.content?.text?.includes('check_connector_status'));
+  }
+  await call('search_docs', { query: 'invalid credentials' });
+  await call('get_user', { user_id: '../token' }, true);
+  let unknownRejected = false;
+  try {
+    await client.callTool({ name: 'no_such_tool', arguments: {} });
+  } catch {
+    unknownRejected = true;
+  }
+  check(`${label}: an unknown tool is a protocol error`, unknownRejected);
+  const guide = await client.readResource({ uri: 'basiq://docs/getting-started' });
+  check(`${label}: resources/read returns the guide`, guide.contents?.[0]?.text?.includes('consent link'));
+  await client.close();
+}
+
+// stateless sends one 2026-07-28 request: no initialize, no session; the
+// protocol version and client identity travel in _meta and headers.
+async function stateless(url, method, params, name) {
+  const headers = { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream',
+    'MCP-Protocol-Version': '2026-07-28', 'Mcp-Method': method };
+  if (name) headers['Mcp-Name'] = name;
+  const meta = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+    'io.modelcontextprotocol/clientInfo': { name: 'basiq-mcp-interop', version: '1.0.0' }, 'io.modelcontextprotocol/clientCapabilities': {} };
+  const res = await fetch(`${url}/mcp`, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: { ...params, _meta: meta } }) });
+  return res.json();
+}
+
+const servers = [];
+try {
+  await attempt('stdio', () => exercise('stdio', new StdioClientTransport({ command: bin, env })));
+
+  const http = await startHTTP('http');
+  servers.push(http.child);
+  await attempt('streamable HTTP', () => exercise('http', new StreamableHTTPClientTransport(new URL(`${http.url}/mcp`))));
+  await attempt('stateless 2026-07-28', async () => {
+    const discover = await stateless(http.url, 'server/discover', {});
+    check('2026-07-28: server/discover offers the stateless protocol', discover.result?.supportedVersions?.includes('2026-07-28'), JSON.stringify(discover.error));
+    const res = await stateless(http.url, 'tools/call', { name: 'check_connector_status', arguments: { connector_id: 'AU00006' } }, 'check_connector_status');
+    check('2026-07-28: tools/call without a session', res.result?.structuredContent?.refresh_now === 'defer', JSON.stringify(res.error));
+  });
+
+  const sse = await startHTTP('sse');
+  servers.push(sse.child);
+  await attempt('legacy SSE', () => exercise('sse', new SSEClientTransport(new URL(`${sse.url}/sse`))));
+} finally {
+  servers.forEach((c) => c.kill('SIGTERM'));
+}
+
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);
