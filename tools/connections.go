@@ -9,7 +9,7 @@ import (
 
 type connectionParams struct {
 	userIDParam
-	ConnectionID string `json:"connection_id" jsonschema:"required,pattern=^[A-Za-z0-9][A-Za-z0-9._-]*$,maxLength=128" jsonschema_description:"The connection id (from list_connections)."`
+	ConnectionID string `json:"connection_id" jsonschema:"required,pattern=^[\\w.-]+$" jsonschema_description:"Connection id."`
 }
 
 type listConnectionsParams struct {

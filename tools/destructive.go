@@ -19,7 +19,7 @@ type confirmUserParams struct {
 
 type confirmConsentParams struct {
 	userIDParam
-	ConsentID string `json:"consent_id" jsonschema:"required,pattern=^[A-Za-z0-9][A-Za-z0-9._-]*$,maxLength=128" jsonschema_description:"The consent id (from list_consents)."`
+	ConsentID string `json:"consent_id" jsonschema:"required,pattern=^[\\w.-]+$" jsonschema_description:"The consent id (from list_consents)."`
 	confirmParam
 }
 

@@ -30,7 +30,7 @@ func TestEveryToolIsWellFormed(t *testing.T) {
 		t.Run(tl.Name, func(t *testing.T) {
 			assert.Regexp(t, toolName, tl.Name)
 			assert.NotEmpty(t, tl.Title)
-			assert.Equal(t, tl.Title, tl.Annotations.Title)
+			assert.Empty(t, tl.Annotations.Title, "the title is sent once, as the tool title")
 			assert.GreaterOrEqual(t, len(tl.Description), 40, "a description written for a model")
 			a := tl.Annotations
 			require.NotNil(t, a.ReadOnlyHint)

@@ -8,7 +8,7 @@ import (
 )
 
 type jobParams struct {
-	JobID string `json:"job_id" jsonschema:"required,pattern=^[A-Za-z0-9][A-Za-z0-9._-]*$,maxLength=128" jsonschema_description:"The job id (from refresh_connection, create_report or list_user_jobs)."`
+	JobID string `json:"job_id" jsonschema:"required,pattern=^[\\w.-]+$" jsonschema_description:"Job id."`
 }
 
 // JobView is a job step by step, with a diagnosis when it needs attention.
@@ -120,7 +120,7 @@ func getJob(ctx context.Context, d *Deps, p jobParams) (JobView, error) {
 
 type listUserJobsParams struct {
 	userIDParam
-	ConnectionID string `json:"connection_id,omitempty" jsonschema:"pattern=^[A-Za-z0-9][A-Za-z0-9._-]*$,maxLength=128" jsonschema_description:"Only the jobs of this connection."`
+	ConnectionID string `json:"connection_id,omitempty" jsonschema:"pattern=^[\\w.-]+$" jsonschema_description:"Only the jobs of this connection."`
 }
 
 type listUserJobsResult struct {

@@ -88,14 +88,43 @@ func schemaOf[T any]() (*jsonschema.Schema, json.RawMessage) {
 	return s, raw
 }
 
+// outputDepth is how many levels of nesting an output schema describes.
+// Output schemas are for validating results, and every byte of tools/list
+// is taken from the model's context; deeper levels are typed, not spelled
+// out.
+const outputDepth = 2
+
+// lean trims an output schema for tools/list: no descriptions, no closed
+// objects, and types only below depth.
+func lean(s *jsonschema.Schema, depth int) *jsonschema.Schema {
+	if s == nil {
+		return nil
+	}
+	if depth == 0 {
+		return &jsonschema.Schema{Type: s.Type}
+	}
+	out := &jsonschema.Schema{Type: s.Type, Enum: s.Enum, Required: s.Required, Items: lean(s.Items, depth-1)}
+	if s.Properties != nil {
+		out.Properties = jsonschema.NewProperties()
+		for p := s.Properties.Oldest(); p != nil; p = p.Next() {
+			out.Properties.Set(p.Key, lean(p.Value, depth-1))
+		}
+	}
+	return out
+}
+
 // define binds a spec to its dependencies and builds the MCP tool.
 func define[P, R any](d *Deps, s spec[P, R]) Tool {
 	in, inRaw := schemaOf[P]()
-	_, outRaw := schemaOf[R]()
+	out, _ := schemaOf[R]()
+	outRaw, err := json.Marshal(lean(out, outputDepth+1))
+	if err != nil {
+		panic(fmt.Sprintf("tools: %s output schema: %v", s.name, err))
+	}
 	def := mcp.Tool{
 		Name: s.name, Title: s.title, Description: s.description,
 		RawInputSchema: inRaw, RawOutputSchema: outRaw,
-		Annotations: mcp.ToolAnnotation{Title: s.title, ReadOnlyHint: &s.hints.readOnly,
+		Annotations: mcp.ToolAnnotation{ReadOnlyHint: &s.hints.readOnly,
 			DestructiveHint: &s.hints.destructive, IdempotentHint: &s.hints.idempotent, OpenWorldHint: &s.hints.openWorld},
 	}
 	handler := func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {

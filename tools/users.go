@@ -13,7 +13,7 @@ import (
 // userIDParam is the user a tool acts on. The pattern admits Basiq ids
 // (UUIDs, hex, AU00000…) and nothing that could change a URL path.
 type userIDParam struct {
-	UserID string `json:"user_id" jsonschema:"required,pattern=^[A-Za-z0-9][A-Za-z0-9._-]*$,maxLength=128" jsonschema_description:"The Basiq user id (from list_users or create_user)."`
+	UserID string `json:"user_id" jsonschema:"required,pattern=^[\\w.-]+$" jsonschema_description:"Basiq user id."`
 }
 
 // UserView is a Basiq user with references to their connections.

@@ -112,7 +112,7 @@ async function exercise(label, transport) {
       }
     }
     check(`${label}: ${t.name} is described, titled, annotated, schemas compile`,
-      (t.description ?? '').length > 20 && (t.title || a.title) && hints && compiles, compiles ? 'missing description, title or hints' : why);
+      (t.description ?? '').length > 20 && t.title && hints && compiles, compiles ? 'missing description, title or hints' : why);
   }
   const resources = await listAll((p) => client.listResources(p), 'resources');
   check(`${label}: resources/list`, resources.some((r) => r.uri === 'basiq://docs/getting-started'));
