@@ -358,3 +358,36 @@ func (p prefixTokenPath) RoundTrip(r *http.Request) (*http.Response, error) {
 	}
 	return p.next.RoundTrip(r)
 }
+
+func TestConnectorListsAreCachedBriefly(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var mu sync.Mutex
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	api := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request) {
+		reply(w, 200, `{"type":"list","data":[{"type":"connector","id":"AU00000","status":"operational"}]}`)
+	})
+	c := api.client(t, basiq.WithClock(clock))
+	ctx := context.Background()
+	first, err := c.ListConnectors(ctx, basiq.ListConnectorsOptions{ID: "AU00000"})
+	require.NoError(t, err)
+	first.Data[0].Status = "tampered" // a caller's change must not reach the cache
+	again, err := c.ListConnectors(ctx, basiq.ListConnectorsOptions{ID: "AU00000"})
+	require.NoError(t, err)
+	assert.Equal(t, "operational", again.Data[0].Status)
+	assert.Len(t, api.requests(), 1, "the second lookup is served from the cache")
+	assert.Equal(t, 1, c.ConnectorCacheHits())
+	_, err = c.ListConnectors(ctx, basiq.ListConnectorsOptions{ID: "AU00002"})
+	require.NoError(t, err)
+	assert.Len(t, api.requests(), 2, "another query is another entry")
+	mu.Lock()
+	now = now.Add(basiq.DefaultConnectorCacheTTL)
+	mu.Unlock()
+	_, err = c.ListConnectors(ctx, basiq.ListConnectorsOptions{ID: "AU00000"})
+	require.NoError(t, err)
+	assert.Len(t, api.requests(), 3, "an expired entry is fetched again")
+
+	off := api.client(t, basiq.WithConnectorCacheTTL(0))
+	off.ListConnectors(ctx, basiq.ListConnectorsOptions{})
+	off.ListConnectors(ctx, basiq.ListConnectorsOptions{})
+	assert.Len(t, api.requests(), 5, "a TTL of 0 turns the cache off")
+}

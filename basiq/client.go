@@ -38,6 +38,9 @@ type Client struct {
 	retry   RetryPolicy
 	tokens  *tokenSource
 	agent   string
+
+	connectorTTL time.Duration
+	connectors   connectorCache
 }
 
 // Option configures a Client.
@@ -95,6 +98,17 @@ func WithRetryPolicy(p RetryPolicy) Option {
 	}
 }
 
+// WithConnectorCacheTTL sets how long connector lists are reused (default
+// DefaultConnectorCacheTTL; 0 turns the cache off). Basiq recomputes
+// connector statuses about every 30 minutes, so agents asking the same
+// question again within a minute need not reach Basiq.
+func WithConnectorCacheTTL(d time.Duration) Option {
+	return func(c *Client) error {
+		c.connectorTTL = d
+		return nil
+	}
+}
+
 // WithUserAgent sets the User-Agent header sent with every request.
 func WithUserAgent(ua string) Option {
 	return func(c *Client) error {
@@ -119,6 +133,8 @@ func NewClient(apiKey string, opts ...Option) (*Client, error) {
 		now:     time.Now,
 		retry:   DefaultRetryPolicy,
 		agent:   "basiq-mcp",
+
+		connectorTTL: DefaultConnectorCacheTTL,
 	}
 	for _, opt := range opts {
 		if err := opt(c); err != nil {

@@ -183,7 +183,16 @@ func (c *Client) ListConnectors(ctx context.Context, o ListConnectorsOptions) (*
 	if err != nil {
 		return nil, err
 	}
-	return listPage[Connector](ctx, c, "/connectors", q, PageOptions{})
+	key := q.Encode()
+	if l, ok := c.connectors.get(key, c.now(), c.connectorTTL); ok {
+		return l, nil
+	}
+	l, err := listPage[Connector](ctx, c, "/connectors", q, PageOptions{})
+	if err != nil {
+		return nil, err
+	}
+	c.connectors.put(key, l, c.now())
+	return l.clone(), nil
 }
 
 // GetConnector fetches one institution's connector for one access method.

@@ -67,24 +67,14 @@ type Governor struct {
 	now    func() time.Time
 	log    *slog.Logger
 
-	keys       keyed
-	mu         sync.Mutex
-	tokens     float64
-	filled     time.Time
-	connectors map[string]cachedStatus
-}
-
-type cachedStatus struct {
-	status string
-	at     time.Time
+	keys   keyed
+	mu     sync.Mutex
+	tokens float64
+	filled time.Time
 }
 
 var statusRank = map[string]int{basiq.ConnectorOperational: 0, basiq.ConnectorUnderMaintenance: 1,
 	basiq.ConnectorDegraded: 2, basiq.ConnectorPartialOutage: 3, basiq.ConnectorMajorOutage: 4}
-
-// connectorTTL is how long a connector status is reused: Basiq recomputes
-// statuses about every 30 minutes.
-const connectorTTL = time.Minute
 
 // NewGovernor returns a governor; now may be nil for time.Now.
 func NewGovernor(c *basiq.Client, s Store, a *Audit, p Policy, log *slog.Logger, now func() time.Time) *Governor {
@@ -95,7 +85,7 @@ func NewGovernor(c *basiq.Client, s Store, a *Audit, p Policy, log *slog.Logger,
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Governor{client: c, store: s, audit: a, policy: p, now: now, log: log,
-		tokens: float64(p.BudgetBurst), connectors: map[string]cachedStatus{}}
+		tokens: float64(p.BudgetBurst)}
 }
 
 // Policy returns the rules in force.
@@ -236,17 +226,9 @@ func (g *Governor) takeBudget(now time.Time, dryRun bool) time.Duration {
 	return time.Duration((1 - g.tokens) / g.policy.BudgetPerMinute * float64(time.Minute))
 }
 
-// connectorStatus returns the institution's status for the method, reusing
-// a recent answer.
+// connectorStatus returns the institution's status for the method (the
+// client reuses recent connector lists).
 func (g *Governor) connectorStatus(ctx context.Context, institution, method string) (string, error) {
-	key := institution + "/" + method
-	now := g.now()
-	g.mu.Lock()
-	c, ok := g.connectors[key]
-	g.mu.Unlock()
-	if ok && now.Sub(c.at) < connectorTTL {
-		return c.status, nil
-	}
 	l, err := g.client.ListConnectors(ctx, basiq.ListConnectorsOptions{ID: institution})
 	if err != nil {
 		return "", err
@@ -264,8 +246,5 @@ func (g *Governor) connectorStatus(ctx context.Context, institution, method stri
 	if status == "" {
 		status = worst
 	}
-	g.mu.Lock()
-	g.connectors[key] = cachedStatus{status, now}
-	g.mu.Unlock()
 	return status, nil
 }
