@@ -51,9 +51,9 @@ func decodeArgs(args map[string]any, s *jsonschema.Schema, out any) error {
 	if err != nil {
 		return badArg("arguments are not valid JSON: %v", err)
 	}
-	dec := json.NewDecoder(strings.NewReader(string(b)))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(out); err != nil {
+	// Unknown keys were refused above, against the same schema the struct
+	// reflects to, so a plain Unmarshal is enough.
+	if err := json.Unmarshal(b, out); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
 			return badArg("argument %q must be %s", te.Field, te.Type.String())

@@ -152,7 +152,9 @@ func define[P, R any](d *Deps, s spec[P, R]) Tool {
 			return nil, fmt.Errorf("tools: %s: encoding result: %w", s.name, err) // a bug, not a user error
 		}
 		d.logCall(ctx, s.name, began, args, "ok", nil)
-		return &mcp.CallToolResult{Content: []mcp.Content{mcp.NewTextContent(string(bytes.TrimSpace(text.Bytes())))}, StructuredContent: r}, nil
+		// The text and the structured content are the same JSON: encode once.
+		body := bytes.TrimSpace(text.Bytes())
+		return &mcp.CallToolResult{Content: []mcp.Content{mcp.NewTextContent(string(body))}, StructuredContent: json.RawMessage(body)}, nil
 	}
 	return Tool{Def: def, Handler: handler, Toolset: s.toolset, ReadOnly: s.hints.readOnly, Destructive: s.hints.destructive}
 }
@@ -160,19 +162,24 @@ func define[P, R any](d *Deps, s spec[P, R]) Tool {
 // logCall writes one line per call: tool, duration, outcome and the ids that
 // tie it to Basiq. Argument values other than ids are never logged.
 func (d *Deps) logCall(ctx context.Context, tool string, began time.Time, args map[string]any, outcome string, err error) {
+	level := slog.LevelInfo
+	if err != nil {
+		level = slog.LevelWarn
+	}
+	if !d.Log.Enabled(ctx, level) {
+		return
+	}
 	attrs := []any{"tool", tool, "duration", time.Since(began).Round(time.Microsecond), "outcome", outcome}
 	for _, k := range []string{"user_id", "connection_id", "job_id", "report_id"} {
 		if v, ok := args[k].(string); ok && v != "" {
 			attrs = append(attrs, k, truncate(v, 64))
 		}
 	}
-	level := slog.LevelInfo
 	if err != nil {
 		attrs = append(attrs, "error", err.Error())
 		if e, ok := basiq.AsError(err); ok && e.CorrelationID != "" {
 			attrs = append(attrs, "correlationId", e.CorrelationID)
 		}
-		level = slog.LevelWarn
 	}
 	d.Log.Log(ctx, level, "tool call", attrs...)
 }

@@ -1,0 +1,142 @@
+package tools_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/basiq-mcp/basiq-mcp/basiq"
+	"github.com/basiq-mcp/basiq-mcp/tools"
+	"github.com/mark3labs/mcp-go/mcp"
+)
+
+// The benchmarks below measure what the MCP layer adds: the same call
+// straight through the basiq client, and through an in-process MCP client
+// and the tool (decode, validate, call, trim, encode), in one run.
+
+func benchHarness(b *testing.B) (*harness, basiq.ListTransactionsOptions, string, string) {
+	t := &testing.T{}
+	h := newHarness(t, tools.Options{})
+	b.Cleanup(func() { h.client.Close(); h.sim.Close() })
+	c := h.sim.Connections()[0]
+	return h, basiq.ListTransactionsOptions{PageOptions: basiq.PageOptions{Limit: 100}}, c.UserID, c.ConnectionID
+}
+
+func BenchmarkDirectGetConnection(b *testing.B) {
+	h, _, user, conn := benchHarness(b)
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := h.deps.Client.GetConnection(ctx, user, conn); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkMCPGetConnection(b *testing.B) {
+	h, _, user, conn := benchHarness(b)
+	benchTool(b, h, "get_connection", map[string]any{"user_id": user, "connection_id": conn})
+}
+
+func BenchmarkDirectListTransactions100(b *testing.B) {
+	h, opts, user, _ := benchHarness(b)
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := h.deps.Client.ListTransactions(ctx, user, opts); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkMCPListTransactions100(b *testing.B) {
+	h, _, user, _ := benchHarness(b)
+	benchTool(b, h, "list_transactions", map[string]any{"user_id": user, "limit": 100})
+}
+
+func benchTool(b *testing.B, h *harness, name string, args map[string]any) {
+	ctx := context.Background()
+	req := mcp.CallToolRequest{}
+	req.Params.Name, req.Params.Arguments = name, args
+	b.ReportAllocs()
+	for b.Loop() {
+		res, err := h.client.CallTool(ctx, req)
+		if err != nil || res.IsError {
+			b.Fatal(err, res)
+		}
+	}
+}
+
+// BenchmarkServerGetConnection is the server's share alone: a JSON-RPC
+// tools/call as a transport delivers it, through the tool, to the encoded
+// response, without any client library's parsing.
+func BenchmarkServerGetConnection(b *testing.B) {
+	h, _, user, conn := benchHarness(b)
+	benchServer(b, h, `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_connection","arguments":{"user_id":"`+user+`","connection_id":"`+conn+`"}}}`)
+}
+
+func BenchmarkServerListTransactions100(b *testing.B) {
+	h, _, user, _ := benchHarness(b)
+	benchServer(b, h, `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"list_transactions","arguments":{"user_id":"`+user+`","limit":100}}}`)
+}
+
+func benchServer(b *testing.B, h *harness, msg string) {
+	ctx := context.Background()
+	raw := []byte(msg)
+	b.ReportAllocs()
+	for b.Loop() {
+		res := h.server.HandleMessage(ctx, raw)
+		out, err := json.Marshal(res)
+		if err != nil || !bytes.Contains(out, []byte(`"result"`)) || bytes.Contains(out, []byte(`"isError":true`)) {
+			b.Fatal(err, string(out[:min(len(out), 300)]))
+		}
+	}
+}
+
+// BenchmarkOverhead alternates the direct client call and the same call
+// through the server on every iteration, so noise on a shared machine hits
+// both alike, and reports the median of each and what the server adds.
+func BenchmarkOverhead(b *testing.B) {
+	h, opts, user, conn := benchHarness(b)
+	ctx := context.Background()
+	cases := []struct {
+		name   string
+		direct func() error
+		msg    string
+	}{
+		{"get_connection", func() error { _, err := h.deps.Client.GetConnection(ctx, user, conn); return err },
+			`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_connection","arguments":{"user_id":"` + user + `","connection_id":"` + conn + `"}}}`},
+		{"list_transactions_100", func() error { _, err := h.deps.Client.ListTransactions(ctx, user, opts); return err },
+			`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"list_transactions","arguments":{"user_id":"` + user + `","limit":100}}}`},
+	}
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			var direct, server []time.Duration
+			for b.Loop() {
+				t0 := time.Now()
+				if err := c.direct(); err != nil {
+					b.Fatal(err)
+				}
+				t1 := time.Now()
+				if _, err := json.Marshal(h.server.HandleMessage(ctx, []byte(c.msg))); err != nil {
+					b.Fatal(err)
+				}
+				direct, server = append(direct, t1.Sub(t0)), append(server, time.Since(t1))
+			}
+			d, s := median(direct), median(server)
+			b.ReportMetric(float64(d.Microseconds()), "direct-µs")
+			b.ReportMetric(float64(s.Microseconds()), "server-µs")
+			b.ReportMetric(float64((s - d).Microseconds()), "added-µs")
+			b.ReportMetric(100*float64(s-d)/float64(d), "added-%")
+		})
+	}
+}
+
+func median(ds []time.Duration) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
