@@ -128,7 +128,7 @@ func NewClient(apiKey string, opts ...Option) (*Client, error) {
 	c := &Client{
 		apiKey:  apiKey,
 		baseURL: base,
-		http:    &http.Client{Timeout: 60 * time.Second},
+		http:    &http.Client{Timeout: 60 * time.Second, Transport: pooledTransport()},
 		log:     slog.New(slog.DiscardHandler),
 		now:     time.Now,
 		retry:   DefaultRetryPolicy,
@@ -143,6 +143,15 @@ func NewClient(apiKey string, opts ...Option) (*Client, error) {
 	}
 	c.tokens = newTokenSource(c)
 	return c, nil
+}
+
+// pooledTransport keeps enough idle connections to Basiq for concurrent
+// tool calls; Go's default keeps 2 per host, so calls in parallel would
+// open and close connections all the time.
+func pooledTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns, t.MaxIdleConnsPerHost = 128, 64
+	return t
 }
 
 // BaseURL returns the API host the client talks to.

@@ -1,0 +1,498 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/basiq-mcp/basiq-mcp/basiq"
+	"github.com/basiq-mcp/basiq-mcp/basiq/basiqtest"
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/client/transport"
+	"github.com/mark3labs/mcp-go/mcp"
+)
+
+func pct(ds []time.Duration, p float64) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[min(len(s)-1, int(float64(len(s))*p))]
+}
+
+func us(d time.Duration) string { return fmt.Sprintf("%.0f µs", float64(d.Nanoseconds())/1000) }
+
+// server is a running basiq-mcp (or peer) process.
+type server struct {
+	cmd *exec.Cmd
+	url string
+}
+
+func (s *server) stop() {
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	s.cmd.Wait()
+}
+
+var listening = regexp.MustCompile(`listening .*url=(http://127\.0\.0\.1:\d+)`)
+
+func startHTTP(bin string, env []string) (*server, error) {
+	cmd := exec.Command(bin, "--transport", "http", "--addr", "127.0.0.1:0")
+	cmd.Env = append(env, "BASIQ_MCP_LOG_LEVEL=info") // the URL is logged at info
+	stderr, _ := cmd.StderrPipe()
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	lines := bufio.NewScanner(stderr)
+	for lines.Scan() {
+		if m := listening.FindStringSubmatch(lines.Text()); m != nil {
+			go io.Copy(io.Discard, stderr)
+			return &server{cmd, m[1] + "/mcp"}, nil
+		}
+	}
+	return nil, fmt.Errorf("%s did not start", bin)
+}
+
+// startPeer runs the TypeScript reference server on streamable HTTP.
+func startPeer(script string, port int) (*server, error) {
+	cmd := exec.Command("node", script, "streamableHttp")
+	cmd.Env = append(os.Environ(), fmt.Sprintf("PORT=%d", port))
+	stderr, _ := cmd.StderrPipe()
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	lines := bufio.NewScanner(stderr)
+	for lines.Scan() {
+		if strings.Contains(lines.Text(), "listening on port") {
+			go io.Copy(io.Discard, stderr)
+			return &server{cmd, fmt.Sprintf("http://127.0.0.1:%d/mcp", port)}, nil
+		}
+	}
+	return nil, fmt.Errorf("the peer did not start")
+}
+
+func connect(ctx context.Context, c *client.Client) error {
+	if err := c.Start(ctx); err != nil {
+		return err
+	}
+	init := mcp.InitializeRequest{}
+	init.Params.ProtocolVersion = "2025-11-25"
+	init.Params.ClientInfo = mcp.Implementation{Name: "bench", Version: "1"}
+	_, err := c.Initialize(ctx, init)
+	return err
+}
+
+func call(ctx context.Context, c *client.Client, name string, args map[string]any) (*mcp.CallToolResult, error) {
+	req := mcp.CallToolRequest{}
+	req.Params.Name, req.Params.Arguments = name, args
+	res, err := c.CallTool(ctx, req)
+	if err == nil && res.IsError {
+		err = fmt.Errorf("%s: %v", name, res.Content)
+	}
+	return res, err
+}
+
+// timed calls fn n times and returns each duration.
+func timed(n int, fn func() error) ([]time.Duration, error) {
+	out := make([]time.Duration, 0, n)
+	for range n {
+		t := time.Now()
+		if err := fn(); err != nil {
+			return nil, err
+		}
+		out = append(out, time.Since(t))
+	}
+	return out, nil
+}
+
+func latency(ctx context.Context, c config, env []string, direct *basiq.Client, conn basiqtest.SeededConnection) error {
+	stdio, err := client.NewStdioMCPClient(c.bin, env)
+	if err != nil {
+		return err
+	}
+	defer stdio.Close()
+	if err := connect(ctx, stdio); err != nil {
+		return err
+	}
+	srv, err := startHTTP(c.bin, env)
+	if err != nil {
+		return err
+	}
+	defer srv.stop()
+	httpc, err := client.NewStreamableHttpClient(srv.url)
+	if err != nil {
+		return err
+	}
+	defer httpc.Close()
+	if err := connect(ctx, httpc); err != nil {
+		return err
+	}
+	fmt.Println("## Per-call latency (sequential; median and p99)\n\n| call | direct client | stdio | streamable HTTP |\n|---|---|---|---|")
+	cases := []struct {
+		name   string
+		direct func() error
+		args   map[string]any
+	}{
+		{"get_connection", func() error { _, err := direct.GetConnection(ctx, conn.UserID, conn.ConnectionID); return err },
+			map[string]any{"user_id": conn.UserID, "connection_id": conn.ConnectionID}},
+		{"list_transactions", func() error {
+			_, err := direct.ListTransactions(ctx, conn.UserID, basiq.ListTransactionsOptions{PageOptions: basiq.PageOptions{Limit: 100}})
+			return err
+		}, map[string]any{"user_id": conn.UserID, "limit": 100}},
+	}
+	for _, cs := range cases {
+		d, err := timed(c.calls, cs.direct)
+		if err != nil {
+			return err
+		}
+		s, err := timed(c.calls, func() error { _, err := call(ctx, stdio, cs.name, cs.args); return err })
+		if err != nil {
+			return err
+		}
+		h, err := timed(c.calls, func() error { _, err := call(ctx, httpc, cs.name, cs.args); return err })
+		if err != nil {
+			return err
+		}
+		fmt.Printf("| %s | %s / %s | %s / %s (%.2f×) | %s / %s (%.2f×) |\n", cs.name, us(pct(d, .5)), us(pct(d, .99)),
+			us(pct(s, .5)), us(pct(s, .99)), ratio(pct(s, .5), pct(d, .5)), us(pct(h, .5)), us(pct(h, .99)), ratio(pct(h, .5), pct(d, .5)))
+	}
+	fmt.Println()
+	return nil
+}
+
+func ratio(a, b time.Duration) float64 { return float64(a) / float64(max(b, 1)) }
+
+// load runs conc clients, each its own session, calling tool for window.
+func load(ctx context.Context, url string, conc int, window time.Duration, tool string, args map[string]any) (rate float64, p50, p99 time.Duration, errs int, err error) {
+	clients := make([]*client.Client, conc)
+	for i := range clients {
+		if clients[i], err = client.NewStreamableHttpClient(url); err != nil {
+			return
+		}
+		if err = connect(ctx, clients[i]); err != nil {
+			return
+		}
+		defer clients[i].Close()
+	}
+	var mu sync.Mutex
+	var all []time.Duration
+	var wg sync.WaitGroup
+	deadline := time.Now().Add(window)
+	for _, c := range clients {
+		wg.Go(func() {
+			var mine []time.Duration
+			bad := 0
+			for time.Now().Before(deadline) {
+				t := time.Now()
+				if _, err := call(ctx, c, tool, args); err != nil {
+					bad++
+				}
+				mine = append(mine, time.Since(t))
+			}
+			mu.Lock()
+			all, errs = append(all, mine...), errs+bad
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	return float64(len(all)) / window.Seconds(), pct(all, .5), pct(all, .99), errs, nil
+}
+
+func throughput(ctx context.Context, c config, env []string) error {
+	srv, err := startHTTP(c.bin, env)
+	if err != nil {
+		return err
+	}
+	defer srv.stop()
+	var peer *server
+	if c.peer != "" {
+		if peer, err = startPeer(c.peer, 18731); err != nil {
+			return err
+		}
+		defer peer.stop()
+	}
+	fmt.Print("## Streamable HTTP under load (cheapest tool: basiq-mcp search_docs; peer: server-everything echo)\n\n")
+	fmt.Println("| clients | basiq-mcp calls/s | p50 | p99 | errors | peer calls/s | p50 | p99 | errors | ours/peer |\n|---|---|---|---|---|---|---|---|---|---|")
+	for _, conc := range []int{1, 16, 64} {
+		r, p50, p99, errs, err := load(ctx, srv.url, conc, c.window, "search_docs", map[string]any{"query": "refresh limit"})
+		if err != nil {
+			return err
+		}
+		if errs > 0 {
+			return fmt.Errorf("%d errors at %d clients", errs, conc)
+		}
+		row := fmt.Sprintf("| %d | %.0f | %s | %s | %d", conc, r, us(p50), us(p99), errs)
+		if peer != nil {
+			pr, pp50, pp99, perrs, err := load(ctx, peer.url, conc, c.window, "echo", map[string]any{"message": "hi"})
+			if err != nil {
+				return err
+			}
+			row += fmt.Sprintf(" | %.0f | %s | %s | %d | %.2f× |", pr, us(pp50), us(pp99), perrs, r/max(pr, 1))
+		} else {
+			row += " | – | – | – | – | – |"
+		}
+		fmt.Println(row)
+	}
+	fmt.Println()
+	return nil
+}
+
+// firstResponse starts a stdio server and times process start to the
+// initialize response.
+func firstResponse(name string, args, env []string) (time.Duration, error) {
+	cmd := exec.Command(name, args...)
+	cmd.Env = env
+	stdin, _ := cmd.StdinPipe()
+	stdout, _ := cmd.StdoutPipe()
+	t := time.Now()
+	if err := cmd.Start(); err != nil {
+		return 0, err
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	io.WriteString(stdin, `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"bench","version":"1"}}}`+"\n")
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil || !strings.Contains(line, `"result"`) {
+		return 0, fmt.Errorf("%s: no initialize result: %q %v", name, line, err)
+	}
+	return time.Since(t), nil
+}
+
+func coldStart(c config, env []string) error {
+	var ours, peer []time.Duration
+	for range c.starts {
+		d, err := firstResponse(c.bin, nil, env)
+		if err != nil {
+			return err
+		}
+		ours = append(ours, d)
+		if c.peer != "" {
+			d, err := firstResponse("node", []string{c.peer, "stdio"}, os.Environ())
+			if err != nil {
+				return err
+			}
+			peer = append(peer, d)
+		}
+	}
+	fmt.Printf("## Cold start (process start to the initialize response over stdio, median of %d)\n\n| basiq-mcp | TypeScript reference server | ratio |\n|---|---|---|\n", c.starts)
+	if c.peer != "" {
+		fmt.Printf("| %s | %s | %.2f× |\n\n", us(pct(ours, .5)), us(pct(peer, .5)), ratio(pct(ours, .5), pct(peer, .5)))
+	} else {
+		fmt.Printf("| %s | – | – |\n\n", us(pct(ours, .5)))
+	}
+	return nil
+}
+
+func rss(pid int) int {
+	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			var kb int
+			fmt.Sscanf(strings.TrimSpace(v), "%d", &kb)
+			return kb
+		}
+	}
+	return 0
+}
+
+// openSessions initializes n sessions with plain HTTP and returns their ids.
+func openSessions(url string, n int) ([]string, error) {
+	ids := make([]string, 0, n)
+	for range n {
+		req, _ := http.NewRequest("POST", url, strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"bench","version":"1"}}}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "application/json, text/event-stream")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return nil, err
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		ids = append(ids, resp.Header.Get("Mcp-Session-Id"))
+	}
+	return ids, nil
+}
+
+func closeSessions(url string, ids []string) {
+	for _, id := range ids {
+		req, _ := http.NewRequest("DELETE", url, nil)
+		req.Header.Set("Mcp-Session-Id", id)
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			resp.Body.Close()
+		}
+	}
+}
+
+func memory(ctx context.Context, c config, env []string) error {
+	srv, err := startHTTP(c.bin, env)
+	if err != nil {
+		return err
+	}
+	defer srv.stop()
+	pid := srv.cmd.Process.Pid
+	time.Sleep(200 * time.Millisecond)
+	idle := rss(pid)
+	rows := []string{fmt.Sprintf("| idle | %d |", idle/1024)}
+	for round := 1; round <= 2; round++ {
+		ids, err := openSessions(srv.url, c.sessions)
+		if err != nil {
+			return err
+		}
+		open := rss(pid)
+		closeSessions(srv.url, ids)
+		time.Sleep(300 * time.Millisecond)
+		rows = append(rows, fmt.Sprintf("| %d sessions open (round %d) | %d |", c.sessions, round, open/1024),
+			fmt.Sprintf("| after closing them (round %d) | %d |", round, rss(pid)/1024))
+	}
+	fmt.Printf("## Memory (RSS of the HTTP server, MiB)\n\n| state | RSS |\n|---|---|\n%s\n\n", strings.Join(rows, "\n"))
+	return nil
+}
+
+func economy(ctx context.Context, c config, env []string, sim *basiqtest.Server, conn basiqtest.SeededConnection) error {
+	stdio, err := client.NewStdioMCPClient(c.bin, env)
+	if err != nil {
+		return err
+	}
+	defer stdio.Close()
+	if err := connect(ctx, stdio); err != nil {
+		return err
+	}
+	tools, listBytes, err := wireToolsList(c.bin, env)
+	if err != nil {
+		return err
+	}
+	res, err := call(ctx, stdio, "list_transactions", map[string]any{"user_id": conn.UserID, "limit": 100})
+	if err != nil {
+		return err
+	}
+	ours := len(res.Content[0].(mcp.TextContent).Text)
+	raw, err := rawTransactions(sim.URL, conn.UserID)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("## Bytes a model reads (≈ tokens: bytes/4)\n\n| what | bytes | ≈ tokens | note |\n|---|---|---|---|\n")
+	fmt.Printf("| tools/list, default tools (%d) | %d | %d | the result as sent on stdio; goal: under 16 KB |\n", tools, listBytes, listBytes/4)
+	fmt.Printf("| list_transactions, 100 rows | %d | %d | %.0f%% of Basiq's raw JSON for the same page (%d bytes); goal: at most 30%% |\n\n",
+		ours, ours/4, 100*float64(ours)/float64(raw), raw)
+	return nil
+}
+
+// wireToolsList sends tools/list over stdio and measures the result as
+// sent: the bytes a client hands the model.
+func wireToolsList(bin string, env []string) (tools, size int, err error) {
+	cmd := exec.Command(bin)
+	cmd.Env = env
+	stdin, _ := cmd.StdinPipe()
+	stdout, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		return 0, 0, err
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	io.WriteString(stdin, `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"bench","version":"1"}}}`+"\n"+
+		`{"jsonrpc":"2.0","method":"notifications/initialized"}`+"\n"+`{"jsonrpc":"2.0","id":2,"method":"tools/list"}`+"\n")
+	r := bufio.NewReaderSize(stdout, 1<<20)
+	for {
+		line, err := r.ReadBytes('\n')
+		if err != nil {
+			return 0, 0, err
+		}
+		var msg struct {
+			ID     int             `json:"id"`
+			Result json.RawMessage `json:"result"`
+		}
+		if json.Unmarshal(line, &msg) == nil && msg.ID == 2 {
+			var res struct{ Tools []json.RawMessage }
+			json.Unmarshal(msg.Result, &res)
+			return len(res.Tools), len(msg.Result), nil
+		}
+	}
+}
+
+// rawTransactions fetches the same page straight from the simulator.
+func rawTransactions(simURL, userID string) (int, error) {
+	form := strings.NewReader("scope=SERVER_ACCESS")
+	req, _ := http.NewRequest("POST", simURL+"/token", form)
+	req.Header.Set("Authorization", "Basic bench")
+	req.Header.Set("basiq-version", "3.0")
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	json.NewDecoder(resp.Body).Decode(&tok)
+	resp.Body.Close()
+	req, _ = http.NewRequest("GET", simURL+"/users/"+userID+"/transactions?limit=100", nil)
+	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return len(b), err
+}
+
+// upstream counts, at the simulator, what tool calls cost Basiq.
+func upstream(ctx context.Context, c config, env []string, sim *basiqtest.Server) error {
+	srv, err := startHTTP(c.bin, env) // a fresh process: no token yet
+	if err != nil {
+		return err
+	}
+	defer srv.stop()
+	users := sim.Connections()
+	tokens, connectors := sim.Calls("POST /token"), sim.Calls("GET /connectors")
+	const sessions, perSession = 50, 20
+	clients := make([]*client.Client, sessions)
+	for i := range clients {
+		if clients[i], err = client.NewStreamableHttpClient(srv.url, transport.WithHTTPTimeout(30*time.Second)); err != nil {
+			return err
+		}
+		if err := connect(ctx, clients[i]); err != nil {
+			return err
+		}
+		defer clients[i].Close()
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	failures := 0
+	for i, cl := range clients {
+		for j := range perSession {
+			wg.Go(func() {
+				u := users[(i*perSession+j)%len(users)].UserID
+				if _, err := call(ctx, cl, "get_user", map[string]any{"user_id": u}); err != nil {
+					mu.Lock()
+					failures++
+					mu.Unlock()
+				}
+			})
+		}
+	}
+	wg.Wait()
+	tokenRequests := sim.Calls("POST /token") - tokens
+	for range 100 {
+		if _, err := call(ctx, clients[0], "check_connector_status", map[string]any{"connector_id": "AU00000"}); err != nil {
+			return err
+		}
+	}
+	connectorRequests := sim.Calls("GET /connectors") - connectors
+	fmt.Printf("## Calls that reach Basiq\n\n| what | reached Basiq | note |\n|---|---|---|\n")
+	fmt.Printf("| %d concurrent get_user calls on a cold start | %d token request(s) | %d failed; goal: exactly 1 token request |\n", sessions*perSession, tokenRequests, failures)
+	fmt.Printf("| 100 check_connector_status calls for one institution | %d connector lookup(s) | the rest served from the 1-minute cache |\n", connectorRequests)
+	if failures > 0 || tokenRequests != 1 {
+		return fmt.Errorf("upstream economy broken: %d failures, %d token requests", failures, tokenRequests)
+	}
+	return nil
+}
