@@ -75,7 +75,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 // The API key is read from the environment only, never from a flag.
 type config struct {
 	transport, addr, baseURL, logLevel, stateDir, mode string
-	docsURL                                            string
+	docsURL, authToken, origins                        string
 	sandbox, readOnly, allowDestructive                bool
 	idleTTL                                            time.Duration
 	policy                                             guard.Policy
@@ -147,6 +147,8 @@ func parseConfig(name string, args []string, stderr io.Writer) (config, []string
 	f.str(&c.tools, "tools", "BASIQ_MCP_TOOLS", "", "comma-separated tool names to expose; empty for all")
 	f.str(&c.exclude, "exclude-tools", "BASIQ_MCP_EXCLUDE_TOOLS", "", "comma-separated tool names to hide")
 	f.dur(&c.idleTTL, "session-idle-ttl", "BASIQ_MCP_SESSION_IDLE_TTL", 30*time.Minute, "drop the state of streamable HTTP sessions idle this long")
+	f.str(&c.authToken, "auth-token", "BASIQ_MCP_AUTH_TOKEN", "", "bearer token HTTP clients must send; required off loopback (prefer the variable: flags show in ps)")
+	f.str(&c.origins, "allowed-origins", "BASIQ_MCP_ALLOWED_ORIGINS", "", "comma-separated browser origins allowed besides loopback ones")
 	f.str(&c.docsURL, "docs-url", "BASIQ_MCP_DOCS_URL", resources.DefaultLiveDocsURL, "where Basiq's live documentation is read; off for the embedded guides only")
 	f.str(&c.stateDir, "state-dir", "BASIQ_MCP_STATE_DIR", stateDir, "where guard state (state.db) and the audit log (audit.jsonl) live")
 	f.str(&c.mode, "refresh-mode", "BASIQ_MCP_REFRESH_MODE", string(p.Mode), "enforce, shadow (log what would be refused, allow it) or off")
@@ -324,7 +326,12 @@ func serveHTTP(ctx context.Context, c config, s *server.MCPServer, logger *slog.
 		mux.Handle("/mcp", streamable)
 		shutdown = streamable.Shutdown
 	}
-	return listenAndServe(ctx, c.addr, mux, shutdown, logger, "basiq-mcp", "transport", c.transport)
+	if !guard.IsLoopback(c.addr) && c.authToken == "" {
+		logger.Error("refusing to listen off loopback without an auth token: set BASIQ_MCP_AUTH_TOKEN", "addr", c.addr)
+		return 2
+	}
+	h := guard.HTTPGuard(mux, guard.HTTPOptions{AuthToken: c.authToken, AllowedOrigins: list(c.origins), Open: []string{"/healthz"}})
+	return listenAndServe(ctx, c.addr, h, shutdown, logger, "basiq-mcp", "transport", c.transport, "auth", c.authToken != "")
 }
 
 // listenAndServe serves h on addr until ctx ends, logging the URL, then
@@ -335,7 +342,8 @@ func listenAndServe(ctx context.Context, addr string, h http.Handler, shutdown f
 		logger.Error("cannot listen", "addr", addr, "error", err)
 		return 1
 	}
-	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, IdleTimeout: 2 * time.Minute,
+		MaxHeaderBytes: 64 << 10}
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
 	logger.Info(name+" listening", append([]any{"url", "http://" + ln.Addr().String()}, attrs...)...)

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -18,9 +19,11 @@ import (
 	"time"
 
 	"github.com/basiq-mcp/basiq-mcp/basiq"
+	"github.com/basiq-mcp/basiq-mcp/basiq/basiqtest"
 	"github.com/basiq-mcp/basiq-mcp/prompts"
 	"github.com/basiq-mcp/basiq-mcp/tools"
 	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -396,5 +399,110 @@ func TestIdleHTTPSessionsAreSwept(t *testing.T) {
 		assert.Contains(t, line, session, "the idle session was swept")
 	case <-time.After(5 * time.Second):
 		t.Fatal("the idle session was not swept")
+	}
+}
+
+func TestHTTPNeedsATokenOffLoopback(t *testing.T) {
+	cmd := exec.Command(binary, "--transport", "http", "--addr", "0.0.0.0:0")
+	cmd.Env = sandboxEnv()
+	out, err := cmd.CombinedOutput()
+	require.Error(t, err)
+	assert.Equal(t, 2, cmd.ProcessState.ExitCode())
+	assert.Contains(t, string(out), "refusing to listen off loopback without an auth token")
+}
+
+func TestHTTPBearerToken(t *testing.T) {
+	cmd := exec.Command(binary, "--transport", "http", "--addr", "127.0.0.1:0")
+	cmd.Env = sandboxEnv("BASIQ_MCP_AUTH_TOKEN=a-long-random-token")
+	stderr, _ := cmd.StderrPipe()
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	lines := bufio.NewScanner(stderr)
+	var base string
+	for base == "" && lines.Scan() {
+		if m := regexp.MustCompile(`listening .*url=(http://[0-9.:]+)`).FindStringSubmatch(lines.Text()); m != nil {
+			base = m[1]
+		}
+	}
+	go func() {
+		for lines.Scan() {
+		}
+	}()
+	resp, err := http.Post(base+"/mcp", "application/json", strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"ping"}`))
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, 401, resp.StatusCode)
+	resp, err = http.Get(base + "/healthz")
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, 200, resp.StatusCode, "healthz needs no token")
+
+	c, err := client.NewStreamableHttpClient(base+"/mcp", transport.WithHTTPHeaders(map[string]string{"Authorization": "Bearer a-long-random-token"}))
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	require.NoError(t, c.Start(ctx))
+	defer c.Close()
+	initialize(t, ctx, c)
+	assert.False(t, callTool(t, ctx, c, "list_report_types", map[string]any{}).IsError)
+}
+
+// TestSecretsNeverLeak drives the binary with a recognisable API key, at
+// debug level, through successes, errors, refusals and previews, then looks
+// for the key and for any token the simulator issued in everything the
+// process wrote.
+func TestSecretsNeverLeak(t *testing.T) {
+	const key = "LEAKCHECK-api-key-7f3a9c"
+	sim := basiqtest.NewServer(basiqtest.WithAPIKey(key), basiqtest.WithTimeScale(0.01))
+	defer sim.Close()
+	state := t.TempDir()
+	env := sandboxEnv("BASIQ_API_KEY="+key, "BASIQ_BASE_URL="+sim.URL, "BASIQ_MCP_STATE_DIR="+state, "BASIQ_MCP_LOG_LEVEL=debug",
+		"BASIQ_MCP_ALLOW_DESTRUCTIVE=1")
+	cmd := exec.Command(binary)
+	cmd.Env = env
+	var stderr lockedBuffer
+	cmd.Stderr = &stderr
+	stdin, _ := cmd.StdinPipe()
+	stdout, _ := cmd.StdoutPipe()
+	require.NoError(t, cmd.Start())
+	conn := sim.Connections()[0]
+	calls := []string{
+		`{"name":"list_users","arguments":{"limit":2}}`,
+		`{"name":"get_user","arguments":{"user_id":"00000000-0000-4000-8000-000000000000"}}`,
+		`{"name":"get_user","arguments":{"user_id":"../token"}}`,
+		`{"name":"refresh_connection","arguments":{"user_id":"` + conn.UserID + `","connection_id":"` + conn.ConnectionID + `"}}`,
+		`{"name":"refresh_connection","arguments":{"user_id":"` + conn.UserID + `","connection_id":"` + conn.ConnectionID + `"}}`,
+		`{"name":"purge_connection","arguments":{"user_id":"` + conn.UserID + `","connection_id":"` + conn.ConnectionID + `"}}`,
+		`{"name":"create_auth_link","arguments":{"user_id":"` + conn.UserID + `"}}`,
+		`{"name":"list_transactions","arguments":{"user_id":"` + conn.UserID + `","limit":3}}`,
+	}
+	var out bytes.Buffer
+	reader := bufio.NewReader(stdout)
+	io.WriteString(stdin, `{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"leak","version":"1"}}}`+"\n")
+	line, _ := reader.ReadString('\n')
+	out.WriteString(line)
+	io.WriteString(stdin, `{"jsonrpc":"2.0","method":"notifications/initialized"}`+"\n")
+	for i, c := range calls {
+		io.WriteString(stdin, fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"method":"tools/call","params":%s}`+"\n", i+1, c))
+		line, err := reader.ReadString('\n')
+		require.NoError(t, err)
+		out.WriteString(line)
+	}
+	sim.ExpireTokens() // force a renewal, so a second token exists too
+	io.WriteString(stdin, `{"jsonrpc":"2.0","id":99,"method":"tools/call","params":{"name":"get_user","arguments":{"user_id":"`+conn.UserID+`"}}}`+"\n")
+	line, _ = reader.ReadString('\n')
+	out.WriteString(line)
+	stdin.Close()
+	cmd.Wait()
+	audit, err := os.ReadFile(filepath.Join(state, "audit.jsonl"))
+	require.NoError(t, err)
+	require.Greater(t, sim.Calls("POST /token"), 1, "tokens were issued and renewed")
+	require.Contains(t, out.String(), `"isError":true`, "errors were exercised")
+	require.Contains(t, stderr.String(), "basiq request", "debug logging was on")
+	tokenRe := regexp.MustCompile(`sim\.[0-9a-f]{16,}`)
+	for name, text := range map[string]string{"stdout": out.String(), "stderr": stderr.String(), "audit log": string(audit)} {
+		assert.NotContains(t, text, key, "the API key leaked into %s", name)
+		assert.False(t, tokenRe.MatchString(text), "a Basiq token leaked into %s", name)
+		assert.NotContains(t, strings.ToLower(text), "authorization: ", "a header leaked into %s", name)
 	}
 }

@@ -1,0 +1,161 @@
+package guard
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// HTTPOptions configure the guard in front of the MCP HTTP endpoints.
+type HTTPOptions struct {
+	// AuthToken, when set, must come as "Authorization: Bearer <token>".
+	// It is only ever compared here: it is never forwarded to Basiq.
+	AuthToken string
+	// AllowedOrigins are browser origins allowed besides loopback ones.
+	AllowedOrigins []string
+	// MaxBodyBytes caps a request body (default 1 MiB).
+	MaxBodyBytes int64
+	// RatePerMinute and Burst limit requests per client address
+	// (defaults 600 a minute, bursts of 60).
+	RatePerMinute float64
+	Burst         int
+	// Open lists paths served without these checks (e.g. /healthz).
+	Open []string
+}
+
+// HTTPGuard wraps the MCP HTTP handler with authentication, origin checks,
+// per-client rate limits and a body size cap.
+func HTTPGuard(next http.Handler, o HTTPOptions) http.Handler {
+	if o.MaxBodyBytes <= 0 {
+		o.MaxBodyBytes = 1 << 20
+	}
+	if o.RatePerMinute <= 0 {
+		o.RatePerMinute = 600
+	}
+	if o.Burst <= 0 {
+		o.Burst = 60
+	}
+	var want [32]byte
+	if o.AuthToken != "" {
+		want = sha256.Sum256([]byte(o.AuthToken))
+	}
+	limits := &clientLimits{rate: o.RatePerMinute / 60, burst: float64(o.Burst), buckets: map[string]*bucket{}}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if slices.Contains(o.Open, r.URL.Path) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if origin := r.Header.Get("Origin"); origin != "" && !originAllowed(origin, o.AllowedOrigins) {
+			http.Error(w, "Forbidden: origin "+origin+" is not allowed", http.StatusForbidden)
+			return
+		}
+		if o.AuthToken != "" {
+			raw, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+			got := sha256.Sum256([]byte(strings.TrimSpace(raw)))
+			if !ok || subtle.ConstantTimeCompare(got[:], want[:]) != 1 { // equal-length digests: no timing hint
+				w.Header().Set("WWW-Authenticate", `Bearer realm="basiq-mcp"`)
+				http.Error(w, "Unauthorized: send Authorization: Bearer <token>", http.StatusUnauthorized)
+				return
+			}
+		}
+		if wait := limits.take(clientKey(r), time.Now()); wait > 0 {
+			w.Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds())+1))
+			http.Error(w, "Too many requests from this client", http.StatusTooManyRequests)
+			return
+		}
+		if r.ContentLength > o.MaxBodyBytes {
+			http.Error(w, fmt.Sprintf("Request body too large (at most %d bytes)", o.MaxBodyBytes), http.StatusRequestEntityTooLarge)
+			return
+		}
+		if r.Body != nil {
+			r.Body = http.MaxBytesReader(w, r.Body, o.MaxBodyBytes)
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// originAllowed accepts loopback origins (local tools such as an inspector)
+// and the configured ones; a page on any other site is refused.
+func originAllowed(origin string, allowed []string) bool {
+	if slices.Contains(allowed, origin) {
+		return true
+	}
+	u, err := url.Parse(origin)
+	if err != nil {
+		return false
+	}
+	host := u.Hostname()
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func clientKey(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// clientLimits is a token bucket per client address.
+type clientLimits struct {
+	mu      sync.Mutex
+	rate    float64 // tokens per second
+	burst   float64
+	buckets map[string]*bucket
+	swept   time.Time
+}
+
+type bucket struct {
+	tokens float64
+	at     time.Time
+}
+
+// take spends one token for key, or says how long until one is available.
+func (l *clientLimits) take(key string, now time.Time) time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if now.Sub(l.swept) > time.Minute { // forget idle clients
+		for k, b := range l.buckets {
+			if now.Sub(b.at) > 10*time.Minute {
+				delete(l.buckets, k)
+			}
+		}
+		l.swept = now
+	}
+	b := l.buckets[key]
+	if b == nil {
+		b = &bucket{tokens: l.burst, at: now}
+		l.buckets[key] = b
+	}
+	b.tokens = min(l.burst, b.tokens+now.Sub(b.at).Seconds()*l.rate)
+	b.at = now
+	if b.tokens < 1 {
+		return time.Duration((1 - b.tokens) / l.rate * float64(time.Second))
+	}
+	b.tokens--
+	return 0
+}
+
+// IsLoopback reports whether a listen address binds loopback only.
+func IsLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
