@@ -41,6 +41,7 @@ type Client struct {
 
 	connectorTTL time.Duration
 	connectors   connectorCache
+	breaker      breaker
 }
 
 // Option configures a Client.
@@ -135,6 +136,7 @@ func NewClient(apiKey string, opts ...Option) (*Client, error) {
 		agent:   "basiq-mcp",
 
 		connectorTTL: DefaultConnectorCacheTTL,
+		breaker:      breaker{threshold: DefaultBreakerThreshold, cooldown: DefaultBreakerCooldown},
 	}
 	for _, opt := range opts {
 		if err := opt(c); err != nil {

@@ -59,6 +59,22 @@ func (p RetryPolicy) backoff(n int) time.Duration {
 // send issues cl, retrying as the policy allows, and decodes a 2xx JSON body
 // into out (when out is non-nil). It returns the HTTP status on success.
 func (c *Client) send(ctx context.Context, cl *call, out any) (int, error) {
+	if err := c.breaker.allow(c.now()); err != nil {
+		return 0, err
+	}
+	status, err := c.sendOnce(ctx, cl, out)
+	if ctx.Err() != nil {
+		err = errors.Join(err, errCallerGaveUp) // not Basiq's fault
+	}
+	c.breaker.record(c.now(), upstreamDown(err))
+	if errors.Is(err, errCallerGaveUp) {
+		return status, ctx.Err()
+	}
+	return status, err
+}
+
+// sendOnce is one logical call, with its retries.
+func (c *Client) sendOnce(ctx context.Context, cl *call, out any) (int, error) {
 	u, err := c.requestURL(cl)
 	if err != nil {
 		return 0, err

@@ -49,6 +49,10 @@ func explain(err error) string {
 	case errors.Is(err, context.Canceled):
 		return "The request was cancelled before Basiq answered."
 	}
+	if wait, ok := basiq.IsUnavailable(err); ok {
+		return "Basiq is not answering (several calls in a row failed), so this call was not sent. " + retryText(wait) +
+			" Do not retry sooner; if it lasts, Basiq or the network is down."
+	}
 	if e, ok := basiq.AsError(err); ok {
 		return explainAPI(e)
 	}

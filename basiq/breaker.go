@@ -1,0 +1,106 @@
+package basiq
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// Circuit breaker defaults: after this many calls in a row fail because
+// Basiq is down (network errors, 5xx, garbled answers), calls fail fast for
+// the cooldown instead of piling up; then one probe call is let through.
+const (
+	DefaultBreakerThreshold = 5
+	DefaultBreakerCooldown  = 30 * time.Second
+)
+
+// UnavailableError is returned without calling Basiq while the breaker is
+// open.
+type UnavailableError struct {
+	Failures   int
+	RetryAfter time.Duration
+}
+
+func (e *UnavailableError) Error() string {
+	return fmt.Sprintf("basiq: Basiq looks unavailable (%d calls in a row failed); not calling it for %s", e.Failures, e.RetryAfter.Round(time.Second))
+}
+
+// IsUnavailable reports whether err is the breaker refusing a call, and
+// when to try again.
+func IsUnavailable(err error) (time.Duration, bool) {
+	var e *UnavailableError
+	if errors.As(err, &e) {
+		return e.RetryAfter, true
+	}
+	return 0, false
+}
+
+// WithCircuitBreaker sets the breaker's threshold and cooldown; a threshold
+// of 0 turns it off.
+func WithCircuitBreaker(threshold int, cooldown time.Duration) Option {
+	return func(c *Client) error {
+		c.breaker = breaker{threshold: threshold, cooldown: cooldown}
+		return nil
+	}
+}
+
+type breaker struct {
+	threshold int
+	cooldown  time.Duration
+
+	mu        sync.Mutex
+	failures  int
+	openUntil time.Time
+	probing   bool
+}
+
+// allow refuses a call while open; after the cooldown it lets one probe in.
+func (b *breaker) allow(now time.Time) error {
+	if b.threshold <= 0 {
+		return nil
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.failures < b.threshold {
+		return nil
+	}
+	if now.Before(b.openUntil) || b.probing {
+		wait := max(b.openUntil.Sub(now), time.Second)
+		return &UnavailableError{Failures: b.failures, RetryAfter: wait}
+	}
+	b.probing = true
+	return nil
+}
+
+// record notes how a call ended: down means Basiq could not answer.
+func (b *breaker) record(now time.Time, down bool) {
+	if b.threshold <= 0 {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.probing = false
+	if !down {
+		b.failures = 0
+		return
+	}
+	b.failures++
+	if b.failures >= b.threshold {
+		b.openUntil = now.Add(b.cooldown)
+	}
+}
+
+// upstreamDown reports whether err means Basiq itself failed, as opposed
+// to refusing the request (4xx) or the caller giving up.
+func upstreamDown(err error) bool {
+	if err == nil || IsInputError(err) || errors.Is(err, errCallerGaveUp) {
+		return false
+	}
+	if e, ok := AsError(err); ok {
+		return e.StatusCode >= 500
+	}
+	return true
+}
+
+var errCallerGaveUp = errors.New("caller gave up")
