@@ -76,6 +76,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 type config struct {
 	transport, addr, baseURL, logLevel, stateDir, mode string
 	docsURL, authToken, origins                        string
+	clientRate                                         float64
 	sandbox, readOnly, allowDestructive                bool
 	idleTTL                                            time.Duration
 	policy                                             guard.Policy
@@ -148,6 +149,7 @@ func parseConfig(name string, args []string, stderr io.Writer) (config, []string
 	f.str(&c.exclude, "exclude-tools", "BASIQ_MCP_EXCLUDE_TOOLS", "", "comma-separated tool names to hide")
 	f.dur(&c.idleTTL, "session-idle-ttl", "BASIQ_MCP_SESSION_IDLE_TTL", 30*time.Minute, "drop the state of streamable HTTP sessions idle this long")
 	f.str(&c.authToken, "auth-token", "BASIQ_MCP_AUTH_TOKEN", "", "bearer token HTTP clients must send; required off loopback (prefer the variable: flags show in ps)")
+	f.num(&c.clientRate, "client-rate", "BASIQ_MCP_CLIENT_RATE", -1, "HTTP requests a minute per client address; -1: 600 off loopback, unlimited on it; 0: unlimited")
 	f.str(&c.origins, "allowed-origins", "BASIQ_MCP_ALLOWED_ORIGINS", "", "comma-separated browser origins allowed besides loopback ones")
 	f.str(&c.docsURL, "docs-url", "BASIQ_MCP_DOCS_URL", resources.DefaultLiveDocsURL, "where Basiq's live documentation is read; off for the embedded guides only")
 	f.str(&c.stateDir, "state-dir", "BASIQ_MCP_STATE_DIR", stateDir, "where guard state (state.db) and the audit log (audit.jsonl) live")
@@ -330,7 +332,14 @@ func serveHTTP(ctx context.Context, c config, s *server.MCPServer, logger *slog.
 		logger.Error("refusing to listen off loopback without an auth token: set BASIQ_MCP_AUTH_TOKEN", "addr", c.addr)
 		return 2
 	}
-	h := guard.HTTPGuard(mux, guard.HTTPOptions{AuthToken: c.authToken, AllowedOrigins: list(c.origins), Open: []string{"/healthz"}})
+	rate := c.clientRate
+	if rate < 0 { // limit per client only where others can reach the server
+		rate = 0
+		if !guard.IsLoopback(c.addr) {
+			rate = 600
+		}
+	}
+	h := guard.HTTPGuard(mux, guard.HTTPOptions{AuthToken: c.authToken, AllowedOrigins: list(c.origins), RatePerMinute: rate, Open: []string{"/healthz"}})
 	return listenAndServe(ctx, c.addr, h, shutdown, logger, "basiq-mcp", "transport", c.transport, "auth", c.authToken != "")
 }
 

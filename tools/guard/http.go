@@ -22,8 +22,8 @@ type HTTPOptions struct {
 	AllowedOrigins []string
 	// MaxBodyBytes caps a request body (default 1 MiB).
 	MaxBodyBytes int64
-	// RatePerMinute and Burst limit requests per client address
-	// (defaults 600 a minute, bursts of 60).
+	// RatePerMinute and Burst limit requests per client address; a rate of
+	// 0 turns the limit off (burst defaults to a tenth of a minute's rate).
 	RatePerMinute float64
 	Burst         int
 	// Open lists paths served without these checks (e.g. /healthz).
@@ -36,11 +36,8 @@ func HTTPGuard(next http.Handler, o HTTPOptions) http.Handler {
 	if o.MaxBodyBytes <= 0 {
 		o.MaxBodyBytes = 1 << 20
 	}
-	if o.RatePerMinute <= 0 {
-		o.RatePerMinute = 600
-	}
 	if o.Burst <= 0 {
-		o.Burst = 60
+		o.Burst = max(1, int(o.RatePerMinute/10))
 	}
 	var want [32]byte
 	if o.AuthToken != "" {
@@ -65,7 +62,7 @@ func HTTPGuard(next http.Handler, o HTTPOptions) http.Handler {
 				return
 			}
 		}
-		if wait := limits.take(clientKey(r), time.Now()); wait > 0 {
+		if wait := limits.take(clientKey(r), time.Now()); o.RatePerMinute > 0 && wait > 0 {
 			w.Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds())+1))
 			http.Error(w, "Too many requests from this client", http.StatusTooManyRequests)
 			return
