@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"log/slog"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -58,7 +60,7 @@ func newGuardedHarness(t *testing.T, opts tools.Options, policy guard.Policy, st
 	t.Helper()
 	sim := basiqtest.NewServer(append([]basiqtest.Option{basiqtest.WithTimeScale(0.002)}, simOpts...)...)
 	t.Cleanup(sim.Close)
-	bc, err := basiq.NewClient("test-key", basiq.WithBaseURL(sim.URL),
+	bc, err := basiq.NewClient(harnessKey, basiq.WithBaseURL(sim.URL),
 		basiq.WithRetryPolicy(basiq.RetryPolicy{MaxAttempts: 2, BaseDelay: time.Millisecond, MaxDelay: time.Millisecond, MaxElapsed: time.Second}))
 	require.NoError(t, err)
 	store, err := guard.OpenBolt(statePath)
@@ -82,10 +84,22 @@ func newGuardedHarness(t *testing.T, opts tools.Options, policy guard.Policy, st
 	init.Params.ClientInfo = mcp.Implementation{Name: "tools-test", Version: "1"}
 	_, err = c.Initialize(ctx, init)
 	require.NoError(t, err)
+	t.Cleanup(func() {
+		if strings.Contains(audit.String(), harnessKey) || tokenShape.MatchString(audit.String()) {
+			t.Error("a secret reached the audit log")
+		}
+	})
 	return &harness{sim: sim, client: c, server: s, audit: audit, deps: deps}
 }
 
-// call invokes a tool and returns the result, failing on a protocol error.
+// harnessKey is recognisable, so that every test can check that neither it
+// nor a Basiq token ever reaches a tool result or the audit log.
+const harnessKey = "LEAKCHECK-harness-key-51c0"
+
+var tokenShape = regexp.MustCompile(`sim\.[0-9a-f]{16,}`)
+
+// call invokes a tool and returns the result, failing on a protocol error
+// or on a secret in the result.
 func (h *harness) call(t *testing.T, name string, args map[string]any) *mcp.CallToolResult {
 	t.Helper()
 	req := mcp.CallToolRequest{}
@@ -93,6 +107,9 @@ func (h *harness) call(t *testing.T, name string, args map[string]any) *mcp.Call
 	req.Params.Arguments = args
 	res, err := h.client.CallTool(context.Background(), req)
 	require.NoError(t, err, "tool %s: protocol error", name)
+	raw, _ := json.Marshal(res)
+	require.NotContains(t, string(raw), harnessKey, "tool %s leaked the API key", name)
+	require.False(t, tokenShape.Match(raw), "tool %s leaked a token", name)
 	return res
 }
 
