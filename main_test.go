@@ -176,9 +176,17 @@ func callTool(t *testing.T, ctx context.Context, c *client.Client, name string, 
 
 // startHTTP runs the binary on a free port and returns its base URL.
 func startHTTP(t *testing.T, transport string) (string, *exec.Cmd) {
+	base, cmd, _ := startServer(t, sandboxEnv(), "--transport", transport)
+	return base, cmd
+}
+
+// startServer runs the binary with args on a free loopback port and returns
+// its base URL, the process, and the rest of its log lines as they come
+// (dropped when nobody reads them).
+func startServer(t *testing.T, env []string, args ...string) (string, *exec.Cmd, <-chan string) {
 	t.Helper()
-	cmd := exec.Command(binary, "--transport", transport, "--addr", "127.0.0.1:0")
-	cmd.Env = sandboxEnv()
+	cmd := exec.Command(binary, append(args, "--addr", "127.0.0.1:0")...)
+	cmd.Env = env
 	stderr, err := cmd.StderrPipe()
 	require.NoError(t, err)
 	require.NoError(t, cmd.Start())
@@ -187,15 +195,20 @@ func startHTTP(t *testing.T, transport string) (string, *exec.Cmd) {
 	url := regexp.MustCompile(`basiq-mcp listening .*url=(http://127\.0\.0\.1:\d+)`)
 	for lines.Scan() {
 		if m := url.FindStringSubmatch(lines.Text()); m != nil {
+			rest := make(chan string, 64)
 			go func() {
 				for lines.Scan() {
+					select {
+					case rest <- lines.Text():
+					default:
+					}
 				}
 			}()
-			return m[1], cmd
+			return m[1], cmd, rest
 		}
 	}
 	t.Fatal("the server did not say where it listens")
-	return "", nil
+	return "", nil, nil
 }
 
 func TestStreamableHTTPTransportAndHealth(t *testing.T) {
@@ -364,24 +377,13 @@ func TestUsageAndBadFlags(t *testing.T) {
 // 2026-07-28 protocol works), so the id itself stays acceptable; what the TTL
 // bounds is the memory each session holds.
 func TestIdleHTTPSessionsAreSwept(t *testing.T) {
-	cmd := exec.Command(binary, "--transport", "http", "--addr", "127.0.0.1:0", "--session-idle-ttl", "300ms")
-	cmd.Env = sandboxEnv()
-	stderr, err := cmd.StderrPipe()
-	require.NoError(t, err)
-	require.NoError(t, cmd.Start())
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	lines := bufio.NewScanner(stderr)
-	var base string
-	for base == "" && lines.Scan() {
-		if m := regexp.MustCompile(`listening .*url=(http://[0-9.:]+)`).FindStringSubmatch(lines.Text()); m != nil {
-			base = m[1]
-		}
-	}
+	base, _, lines := startServer(t, sandboxEnv(), "--transport", "http", "--session-idle-ttl", "300ms")
 	swept := make(chan string, 1)
 	go func() {
-		for lines.Scan() {
-			if strings.Contains(lines.Text(), "Sweeping expired session") {
-				swept <- lines.Text()
+		for line := range lines {
+			if strings.Contains(line, "Sweeping expired session") {
+				swept <- line
+				return
 			}
 		}
 	}()
@@ -412,22 +414,7 @@ func TestHTTPNeedsATokenOffLoopback(t *testing.T) {
 }
 
 func TestHTTPBearerToken(t *testing.T) {
-	cmd := exec.Command(binary, "--transport", "http", "--addr", "127.0.0.1:0")
-	cmd.Env = sandboxEnv("BASIQ_MCP_AUTH_TOKEN=a-long-random-token")
-	stderr, _ := cmd.StderrPipe()
-	require.NoError(t, cmd.Start())
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	lines := bufio.NewScanner(stderr)
-	var base string
-	for base == "" && lines.Scan() {
-		if m := regexp.MustCompile(`listening .*url=(http://[0-9.:]+)`).FindStringSubmatch(lines.Text()); m != nil {
-			base = m[1]
-		}
-	}
-	go func() {
-		for lines.Scan() {
-		}
-	}()
+	base, _, _ := startServer(t, sandboxEnv("BASIQ_MCP_AUTH_TOKEN=a-long-random-token"), "--transport", "http")
 	resp, err := http.Post(base+"/mcp", "application/json", strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"ping"}`))
 	require.NoError(t, err)
 	resp.Body.Close()
