@@ -93,6 +93,19 @@ func connect(ctx context.Context, c *client.Client) error {
 	return err
 }
 
+// stdioClient starts the binary as a stdio MCP server and initializes it.
+func stdioClient(ctx context.Context, bin string, env []string) (*client.Client, error) {
+	c, err := client.NewStdioMCPClient(bin, env)
+	if err != nil {
+		return nil, err
+	}
+	if err := connect(ctx, c); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
 func call(ctx context.Context, c *client.Client, name string, args map[string]any) (*mcp.CallToolResult, error) {
 	req := mcp.CallToolRequest{}
 	req.Params.Name, req.Params.Arguments = name, args
@@ -117,14 +130,11 @@ func timed(n int, fn func() error) ([]time.Duration, error) {
 }
 
 func latency(ctx context.Context, c config, env []string, direct *basiq.Client, conn basiqtest.SeededConnection) error {
-	stdio, err := client.NewStdioMCPClient(c.bin, env)
+	stdio, err := stdioClient(ctx, c.bin, env)
 	if err != nil {
 		return err
 	}
 	defer stdio.Close()
-	if err := connect(ctx, stdio); err != nil {
-		return err
-	}
 	srv, err := startHTTP(c.bin, env)
 	if err != nil {
 		return err
@@ -359,14 +369,11 @@ func memory(ctx context.Context, c config, env []string) error {
 }
 
 func economy(ctx context.Context, c config, env []string, sim *basiqtest.Server, conn basiqtest.SeededConnection) error {
-	stdio, err := client.NewStdioMCPClient(c.bin, env)
+	stdio, err := stdioClient(ctx, c.bin, env)
 	if err != nil {
 		return err
 	}
 	defer stdio.Close()
-	if err := connect(ctx, stdio); err != nil {
-		return err
-	}
 	tools, listBytes, err := wireToolsList(c.bin, env)
 	if err != nil {
 		return err
