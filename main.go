@@ -144,7 +144,7 @@ func parseConfig(name string, args []string, stderr io.Writer) (config, []string
 	f.boolean(&c.sandbox, "sandbox", "BASIQ_MCP_SANDBOX", "use the offline Basiq simulator even when BASIQ_API_KEY is set")
 	f.boolean(&c.readOnly, "read-only", "BASIQ_MCP_READ_ONLY", "expose read tools only; wins over everything else")
 	f.boolean(&c.allowDestructive, "allow-destructive", "BASIQ_MCP_ALLOW_DESTRUCTIVE", "also expose the purge and delete tools (two-step, confirmed)")
-	f.str(&c.toolsets, "toolsets", "BASIQ_MCP_TOOLSETS", "", "comma-separated toolsets to expose (users, connections, jobs, connectors, data, reports, consents); empty for all")
+	f.str(&c.toolsets, "toolsets", "BASIQ_MCP_TOOLSETS", "", "comma-separated toolsets to expose (users, connections, jobs, connectors, data, reports, consents, docs), all, or default; empty lists the default five and lets a session add the others with enable_toolset")
 	f.str(&c.tools, "tools", "BASIQ_MCP_TOOLS", "", "comma-separated tool names to expose; empty for all")
 	f.str(&c.exclude, "exclude-tools", "BASIQ_MCP_EXCLUDE_TOOLS", "", "comma-separated tool names to hide")
 	f.dur(&c.idleTTL, "session-idle-ttl", "BASIQ_MCP_SESSION_IDLE_TTL", 30*time.Minute, "drop the state of streamable HTTP sessions idle this long")
@@ -381,6 +381,9 @@ func cli(cmd string, args []string, stdout, stderr io.Writer) int {
 	c, rest, code := parseConfig("basiq-mcp "+cmd, args, stderr)
 	if code >= 0 {
 		return code
+	}
+	if cmd == "call" && c.toolsets == "" && c.tools == "" {
+		c.toolsets = "all" // a person named the tool: no need to enable its toolset first
 	}
 	logger, err := newLogger(stderr, envOr("BASIQ_MCP_LOG_LEVEL", "warn"))
 	if err != nil {

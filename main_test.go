@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -79,9 +80,12 @@ func TestStdioCarriesOnlyJSONRPC(t *testing.T) {
 		`{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"no_such_tool","arguments":{}}}`,
 		`{"jsonrpc":"2.0","id":6,"method":"resources/read","params":{"uri":"basiq://docs/getting-started"}}`,
 		`{"jsonrpc":"2.0","id":7,"method":"prompts/get","params":{"name":"troubleshoot_connection","arguments":{"user_id":"u1"}}}`,
-		`{"jsonrpc":"2.0","id":8,"method":"tools/call","params":{"name":"search_docs","arguments":{"query":"purge"}}}`,
+		`{"jsonrpc":"2.0","id":8,"method":"tools/call","params":{"name":"enable_toolset","arguments":{"toolset":"docs"}}}`,
+		`{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"search_docs","arguments":{"query":"purge"}}}`,
+		`{"jsonrpc":"2.0","id":10,"method":"tools/list"}`,
 	}
-	responses := map[float64]map[string]any{}
+	responses, sizes := map[float64]map[string]any{}, map[float64]int{}
+	var notices []string
 	scanner := bufio.NewScanner(stdout)
 	scanner.Buffer(make([]byte, 1<<20), 1<<22)
 	for _, l := range lines {
@@ -89,11 +93,17 @@ func TestStdioCarriesOnlyJSONRPC(t *testing.T) {
 		if !strings.Contains(l, `"id"`) {
 			continue
 		}
-		require.True(t, scanner.Scan(), "a response for %s; stderr: %s", l, stderr.String())
-		var msg map[string]any
-		require.NoError(t, json.Unmarshal(scanner.Bytes(), &msg), "stdout line is JSON: %q", scanner.Text())
-		require.Equal(t, "2.0", msg["jsonrpc"], "stdout line is JSON-RPC")
-		responses[msg["id"].(float64)] = msg
+		for { // notifications may come before the response
+			require.True(t, scanner.Scan(), "a response for %s; stderr: %s", l, stderr.String())
+			var msg map[string]any
+			require.NoError(t, json.Unmarshal(scanner.Bytes(), &msg), "stdout line is JSON: %q", scanner.Text())
+			require.Equal(t, "2.0", msg["jsonrpc"], "stdout line is JSON-RPC")
+			if id, ok := msg["id"].(float64); ok {
+				responses[id], sizes[id] = msg, len(scanner.Bytes())
+				break
+			}
+			notices = append(notices, msg["method"].(string))
+		}
 	}
 	stdin.Close()
 	for scanner.Scan() { // anything left must be JSON-RPC too
@@ -105,7 +115,8 @@ func TestStdioCarriesOnlyJSONRPC(t *testing.T) {
 	init := responses[1]["result"].(map[string]any)
 	assert.Contains(t, init["instructions"], "create_auth_link")
 	toolsList := responses[2]["result"].(map[string]any)["tools"].([]any)
-	assert.Len(t, toolsList, 23)
+	assert.Len(t, toolsList, 17, "the default toolsets and enable_toolset")
+	assert.Less(t, sizes[2], 16_000, "the default tools/list, as sent, fits the 16 KB budget")
 	call := responses[3]["result"].(map[string]any)
 	assert.Nil(t, call["isError"])
 	assert.Contains(t, call["structuredContent"].(map[string]any)["connectors"].([]any)[0].(map[string]any)["name"], "Hooli")
@@ -116,7 +127,9 @@ func TestStdioCarriesOnlyJSONRPC(t *testing.T) {
 	assert.Contains(t, guide["text"], "Find or create the user")
 	prompt := responses[7]["result"].(map[string]any)["messages"].([]any)[0].(map[string]any)
 	assert.Contains(t, prompt["content"].(map[string]any)["text"], "check_connector_status")
-	search := responses[8]["result"].(map[string]any)["structuredContent"].(map[string]any)["hits"].([]any)
+	assert.Contains(t, notices, "notifications/tools/list_changed", "enable_toolset tells the client")
+	assert.Len(t, responses[10]["result"].(map[string]any)["tools"].([]any), 18, "search_docs is listed once enabled")
+	search := responses[9]["result"].(map[string]any)["structuredContent"].(map[string]any)["hits"].([]any)
 	assert.Equal(t, "basiq://docs/best-practices", search[0].(map[string]any)["uri"])
 	assert.Contains(t, stderr.String(), "sandbox: using the offline Basiq simulator")
 	assert.Contains(t, stderr.String(), "tool=list_connectors")
@@ -229,6 +242,12 @@ func TestStreamableHTTPTransportAndHealth(t *testing.T) {
 	out := callTool(t, ctx, c, "check_connector_status", map[string]any{"connector_id": "AU00006"})
 	require.False(t, out.IsError)
 	assert.Equal(t, "defer", out.StructuredContent.(map[string]any)["refresh_now"])
+	changed := watchToolList(c)
+	require.False(t, callTool(t, ctx, c, "enable_toolset", map[string]any{"toolset": "consents"}).IsError)
+	listed, err := c.ListTools(ctx, mcp.ListToolsRequest{})
+	require.NoError(t, err)
+	assert.Len(t, listed.Tools, 18, "the session keeps its enabled toolset across requests")
+	require.Eventually(t, func() bool { return changed.Load() == 1 }, 5*time.Second, 10*time.Millisecond, "list_changed over streamable HTTP")
 	c.Close()
 
 	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
@@ -244,9 +263,24 @@ func TestLegacySSETransport(t *testing.T) {
 	require.NoError(t, c.Start(ctx))
 	defer c.Close()
 	initialize(t, ctx, c)
+	changed := watchToolList(c)
+	enabled := callTool(t, ctx, c, "enable_toolset", map[string]any{"toolset": "reports"})
+	require.False(t, enabled.IsError)
 	out := callTool(t, ctx, c, "list_report_types", map[string]any{})
 	require.False(t, out.IsError)
 	assert.Contains(t, out.Content[0].(mcp.TextContent).Text, "CON_AFFOR_01")
+	require.Eventually(t, func() bool { return changed.Load() == 1 }, 5*time.Second, 10*time.Millisecond, "list_changed over SSE")
+}
+
+// watchToolList counts the client's notifications/tools/list_changed.
+func watchToolList(c *client.Client) *atomic.Int32 {
+	var n atomic.Int32
+	c.OnNotification(func(m mcp.JSONRPCNotification) {
+		if m.Method == "notifications/tools/list_changed" {
+			n.Add(1)
+		}
+	})
+	return &n
 }
 
 func runCLI(t *testing.T, args ...string) (string, int) {
@@ -265,7 +299,8 @@ func runCLI(t *testing.T, args ...string) (string, int) {
 func TestToolsAndCallCommands(t *testing.T) {
 	out, code := runCLI(t, "tools")
 	assert.Equal(t, 0, code)
-	assert.Len(t, strings.Split(strings.TrimSpace(out), "\n"), 23)
+	assert.Len(t, strings.Split(strings.TrimSpace(out), "\n"), 17, "what a model sees first")
+	assert.Contains(t, out, "enable_toolset")
 	assert.Contains(t, out, "refresh_connection")
 	out, code = runCLI(t, "tools", "--allow-destructive")
 	assert.Equal(t, 0, code)
@@ -276,6 +311,8 @@ func TestToolsAndCallCommands(t *testing.T) {
 	var res struct{ Connectors []struct{ ID string } }
 	require.NoError(t, json.Unmarshal([]byte(out), &res))
 	assert.Equal(t, "AU00006", res.Connectors[0].ID)
+	out, code = runCLI(t, "call", "list_report_types", `{}`)
+	assert.Equal(t, 0, code, "call reaches on-demand tools without enabling them: %s", out)
 	out, code = runCLI(t, "call", "get_user", `{"user_id":"missing"}`)
 	assert.Equal(t, 1, code, "a tool error exits non-zero")
 	assert.Contains(t, out, "404")
@@ -336,6 +373,7 @@ func TestEveryToolAPromptNamesExists(t *testing.T) {
 	for _, tl := range tools.Inventory(&tools.Deps{SearchDocs: searchDocs}) {
 		names[tl.Def.Name] = true
 	}
+	names[tools.EnableToolset] = true
 	for _, p := range prompts.All() {
 		for _, tl := range p.Tools {
 			assert.True(t, names[tl], "prompt %s names %s, which is not a tool", p.Def.Name, tl)
@@ -431,7 +469,7 @@ func TestHTTPBearerToken(t *testing.T) {
 	require.NoError(t, c.Start(ctx))
 	defer c.Close()
 	initialize(t, ctx, c)
-	assert.False(t, callTool(t, ctx, c, "list_report_types", map[string]any{}).IsError)
+	assert.False(t, callTool(t, ctx, c, "list_connectors", map[string]any{"query": "hooli"}).IsError)
 }
 
 // TestSecretsNeverLeak drives the binary with a recognisable API key, at

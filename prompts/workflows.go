@@ -21,7 +21,7 @@ func connectBank(a map[string]string) (string, error) {
 
 1. Find the customer with list_users (filter by their email or mobile). Basiq does not deduplicate users, so only if there is no match, create one with create_user (pass an idempotency_key so a retry cannot create a second user).
 2. Create a consent link with create_auth_link for that user_id and give the url to the customer. Explain that they choose their bank in Basiq's screens, agree to share data and log in to the bank; the link replaces any earlier one.
-3. When the customer says they are done, look at list_user_jobs for the user. Follow each new job with wait_for_job.
+3. When the customer says they are done, look at list_user_jobs for the user. Follow each new job with get_job and wait_seconds.
    - If a job is waiting-for-user, the bank wants a one-time code: tell the customer to enter it now.
    - If a job failed, read its diagnosis (get_job) and follow its next_action; most failures need the customer (a new consent link), not a retry.
 4. When retrieve-transactions has succeeded, call list_accounts and summarise: each account's name, type, masked number and balance, and the total available across transaction accounts.
@@ -49,9 +49,9 @@ func troubleshoot(a map[string]string) (string, error) {
 2. list_user_jobs (with connection_id when you have one): read the newest job. If it failed, get_job gives a diagnosis with the meaning and the next action. Follow it:
    - invalid-credentials, account-not-accessible-requires-user-action, user-action-required: the customer acts (new consent link, or their online banking first).
    - service-unavailable: go to step 3.
-   - a job still running: wait_for_job rather than starting another.
+   - a job still running: wait for it (get_job with wait_seconds) rather than starting another.
 3. check_connector_status for the connection's institution_id. During a major or partial outage, tell the customer it is the bank and when to try again; do not refresh.
-4. Only if the connection is active, the institution is operational and the data is stale for the task, call refresh_connection once and follow the job with wait_for_job. If the refresh is refused, report the reason and the time it will be allowed; do not retry sooner.
+4. Only if the connection is active, the institution is operational and the data is stale for the task, call refresh_connection once and follow the job with get_job and wait_seconds. If the refresh is refused, report the reason and the time it will be allowed; do not retry sooner.
 
 Finish with a short summary for the support agent: what was wrong, what you did, what the customer must do.`, scope, user), nil
 }
@@ -72,11 +72,13 @@ func affordability(a map[string]string) (string, error) {
 	from := time.Now().UTC().AddDate(0, -months, 0).Format("2006-01-02")
 	return fmt.Sprintf(`Prepare a consumer affordability review for Basiq user %q covering the last %d months (from %s).
 
+Consents and reports are on-demand tools: if list_consents or create_report is not in your tool list, call enable_toolset with toolset consents, then with reports.
+
 1. list_consents: the user needs an active consent, otherwise the report fails. If none is active, stop and ask for a new consent (create_auth_link is the way, but confirm with the human first).
 2. list_connections: every connection should be active and refreshed recently. Note any that are not; the report would miss their data.
 3. list_report_types: check that CON_AFFOR_01 is available.
 4. create_report with report_type CON_AFFOR_01, a title of at most 50 characters, user_id %q and from_date %s (pass an idempotency_key).
-5. wait_for_job with the returned job_id; when it succeeds, read it with get_report and the job's report_id.
+5. get_job with the returned job_id and wait_seconds; when it succeeds, read it with get_report and the job's report_id.
 6. Summarise for a credit assessor:
    - income: salary sources, monthly average, other income, government benefits;
    - commitments: lenders and monthly repayments, credit limits and balances;

@@ -9,12 +9,12 @@ import (
 
 type connectionParams struct {
 	userIDParam
-	ConnectionID string `json:"connection_id" jsonschema:"required,pattern=^[\\w.-]+$" jsonschema_description:"Connection id."`
+	ConnectionID string `json:"connection_id" jsonschema:"required,pattern=^[\\w.-]+$"`
 }
 
 type listConnectionsParams struct {
 	userIDParam
-	Status        string `json:"status,omitempty" jsonschema:"enum=active,enum=pending,enum=invalid" jsonschema_description:"Only connections in this status."`
+	Status        string `json:"status,omitempty" jsonschema:"enum=active,enum=pending,enum=invalid"`
 	InstitutionID string `json:"institution_id,omitempty" jsonschema:"pattern=^[A-Z]{2}[0-9]+$,maxLength=7" jsonschema_description:"Only connections to this institution, e.g. AU00000."`
 }
 
@@ -58,7 +58,7 @@ func getConnection(ctx context.Context, d *Deps, p connectionParams) (connection
 
 type refreshParams struct {
 	connectionParams
-	DryRun bool `json:"dry_run,omitempty" jsonschema_description:"Only say whether the refresh would be sent, and why not; nothing is sent."`
+	DryRun bool `json:"dry_run,omitempty" jsonschema_description:"Only say whether it would be sent, and why; send nothing."`
 }
 
 type refreshResult struct {
@@ -79,12 +79,12 @@ func refreshConnection(ctx context.Context, d *Deps, p refreshParams) (refreshRe
 	case guard.WouldRefresh:
 		return refreshResult{Decision: dec, NextStep: "Call again without dry_run to refresh."}, nil
 	}
-	return refreshResult{Decision: dec, NextStep: "Follow the job with wait_for_job; new data is available when retrieve-transactions succeeds."}, nil
+	return refreshResult{Decision: dec, NextStep: "Follow the job with get_job and wait_seconds; new data is available when retrieve-transactions succeeds."}, nil
 }
 
 type refreshAllParams struct {
 	userIDParam
-	DryRun bool `json:"dry_run,omitempty" jsonschema_description:"Only return the plan: what would refresh and what would be skipped, and why."`
+	DryRun bool `json:"dry_run,omitempty" jsonschema_description:"Only return the plan; send nothing."`
 }
 
 type refreshAllResult struct {

@@ -23,8 +23,8 @@ func connectorView(c basiq.Connector) ConnectorView {
 }
 
 type listConnectorsParams struct {
-	Status  string `json:"status,omitempty" jsonschema:"enum=operational,enum=degraded-performance,enum=partial-outage,enum=major-outage,enum=under-maintenance" jsonschema_description:"Only connectors in this status."`
-	Method  string `json:"method,omitempty" jsonschema:"enum=web,enum=open-banking,enum=pdf,enum=csv" jsonschema_description:"Only this access method."`
+	Status  string `json:"status,omitempty" jsonschema:"enum=operational,enum=degraded-performance,enum=partial-outage,enum=major-outage,enum=under-maintenance"`
+	Method  string `json:"method,omitempty" jsonschema:"enum=web,enum=open-banking,enum=pdf,enum=csv"`
 	Country string `json:"country,omitempty" jsonschema:"enum=Australia,enum=New Zealand"`
 	Query   string `json:"query,omitempty" jsonschema:"maxLength=80" jsonschema_description:"Words to find in the institution's name or id, e.g. hooli."`
 }
@@ -79,7 +79,7 @@ type connectorStatusResult struct {
 var statusAdvice = map[string]struct{ refresh, guidance string }{
 	"operational":          {"go-ahead", "The institution is working normally."},
 	"under-maintenance":    {"go-ahead", "Basiq is improving this connector; it still works."},
-	"degraded-performance": {"expect-delays", "It works but slowly; jobs may take several times longer. Wait with wait_for_job rather than retrying."},
+	"degraded-performance": {"expect-delays", "It works but slowly; jobs may take several times longer. Wait (get_job with wait_seconds) rather than retrying."},
 	"partial-outage":       {"defer", "Some requests fail. Defer refreshes by about an hour unless the customer is waiting."},
 	"major-outage":         {"defer", "The institution is down. Do not refresh: retry in 1 to 3 hours. Failed jobs now are expected, not the customer's fault."},
 }

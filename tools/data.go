@@ -34,14 +34,14 @@ func listAccounts(ctx context.Context, d *Deps, p listAccountsParams) (listAccou
 
 type listTransactionsParams struct {
 	userIDParam
-	FromDate  string `json:"from_date,omitempty" jsonschema:"format=date" jsonschema_description:"First day, YYYY-MM-DD (inclusive)."`
-	ToDate    string `json:"to_date,omitempty" jsonschema:"format=date" jsonschema_description:"Last day, YYYY-MM-DD (inclusive)."`
+	FromDate  string `json:"from_date,omitempty" jsonschema:"format=date" jsonschema_description:"First day, inclusive."`
+	ToDate    string `json:"to_date,omitempty" jsonschema:"format=date" jsonschema_description:"Last day, inclusive."`
 	AccountID string `json:"account_id,omitempty" jsonschema:"pattern=^[\\w.-]+$" jsonschema_description:"Only this account (from list_accounts)."`
 	Direction string `json:"direction,omitempty" jsonschema:"enum=debit,enum=credit" jsonschema_description:"debit for money out, credit for money in."`
 	Class     string `json:"class,omitempty" jsonschema:"enum=payment,enum=transfer,enum=bank-fee,enum=cash-withdrawal,enum=loan-interest,enum=loan-repayment,enum=refund,enum=direct-credit,enum=interest"`
 	Status    string `json:"status,omitempty" jsonschema:"enum=posted,enum=pending" jsonschema_description:"Pending transactions get new ids on every refresh; posted ones are final."`
-	Limit     int    `json:"limit,omitempty" jsonschema:"minimum=1,maximum=500" jsonschema_description:"Transactions per page, 1 to 500 (default 100)."`
-	Cursor    string `json:"cursor,omitempty" jsonschema:"maxLength=2000" jsonschema_description:"The next_cursor of the previous page; the other filters are kept from the first call."`
+	Limit     int    `json:"limit,omitempty" jsonschema:"minimum=1,maximum=500" jsonschema_description:"Per page (default 100)."`
+	Cursor    string `json:"cursor,omitempty" jsonschema:"maxLength=2000" jsonschema_description:"next_cursor of the previous page (the first call's filters stay)."`
 }
 
 type pageSummary struct {
@@ -103,7 +103,7 @@ func listTransactions(ctx context.Context, d *Deps, p listTransactionsParams) (l
 
 type transactionParams struct {
 	userIDParam
-	TransactionID string `json:"transaction_id" jsonschema:"required,pattern=^[\\w.-]+$" jsonschema_description:"Transaction id."`
+	TransactionID string `json:"transaction_id" jsonschema:"required,pattern=^[\\w.-]+$"`
 }
 
 type transactionDetail struct {

@@ -142,9 +142,21 @@ func checkString(name string, p *jsonschema.Schema, s string) error {
 		}
 	}
 	if p.Pattern != "" && !compiled(p.Pattern).MatchString(s) {
-		return badArg("argument %q has an invalid value %q (%s)", name, truncate(s, 40), firstSentence(p.Description))
+		return badArg("argument %q has an invalid value %q (%s)", name, truncate(s, 40), patternHint(p))
 	}
 	return nil
+}
+
+// patternHint says what a pattern allows: the argument's own description
+// when it has one, in words for ids, otherwise the pattern itself.
+func patternHint(p *jsonschema.Schema) string {
+	switch {
+	case p.Description != "":
+		return firstSentence(p.Description)
+	case p.Pattern == `^[\w.-]+$`:
+		return "an id has only letters, digits, '_', '.' and '-': copy it from the tool that returned it"
+	}
+	return "it must match " + p.Pattern
 }
 
 func checkBounds(name string, p *jsonschema.Schema, f float64) error {

@@ -82,13 +82,10 @@ func TestConnectRefreshAndData(t *testing.T) {
 	var jobs struct{ Jobs []tools.JobView }
 	h.okValid(t, "list_user_jobs", obj{"user_id": user.ID}, &jobs)
 	require.Len(t, jobs.Jobs, 1)
-	var waited struct {
-		Job      tools.JobView
-		TimedOut bool `json:"timed_out"`
-	}
-	h.okValid(t, "wait_for_job", obj{"job_id": jobs.Jobs[0].ID, "timeout_seconds": 30}, &waited)
-	assert.Equal(t, "succeeded", waited.Job.Status)
-	assert.Equal(t, res.ConnectionID, waited.Job.ConnectionID)
+	var waited waitedJob
+	h.okValid(t, "get_job", obj{"job_id": jobs.Jobs[0].ID, "wait_seconds": 30}, &waited)
+	assert.Equal(t, "succeeded", waited.Status)
+	assert.Equal(t, res.ConnectionID, waited.ConnectionID)
 
 	var conns struct{ Connections []tools.ConnectionView }
 	h.okValid(t, "list_connections", obj{"user_id": user.ID, "status": "active"}, &conns)
@@ -167,22 +164,22 @@ func TestFailuresComeWithADiagnosis(t *testing.T) {
 	h.okValid(t, "create_user", obj{"email": "locked@example.com"}, &user)
 	res, err := h.sim.CompleteConsent(user.ID, basiqtest.ConsentRequest{InstitutionID: "AU00000", LoginID: "bighead", Password: "password"})
 	require.NoError(t, err)
-	var waited struct{ Job tools.JobView }
-	h.okValid(t, "wait_for_job", obj{"job_id": res.JobIDs[0]}, &waited)
-	assert.Equal(t, "failed", waited.Job.Status)
-	require.NotNil(t, waited.Job.Diagnosis)
-	assert.Equal(t, "invalid-credentials", waited.Job.Diagnosis.Code)
-	assert.Equal(t, "after-user-action", waited.Job.Diagnosis.Retry)
-	assert.Contains(t, waited.Job.Diagnosis.NextAction, "create_auth_link")
-	assert.Equal(t, "invalid-credentials", waited.Job.Steps[0].Code)
+	var waited waitedJob
+	h.okValid(t, "get_job", obj{"job_id": res.JobIDs[0], "wait_seconds": 60}, &waited)
+	assert.Equal(t, "failed", waited.Status)
+	require.NotNil(t, waited.Diagnosis)
+	assert.Equal(t, "invalid-credentials", waited.Diagnosis.Code)
+	assert.Equal(t, "after-user-action", waited.Diagnosis.Retry)
+	assert.Contains(t, waited.Diagnosis.NextAction, "create_auth_link")
+	assert.Equal(t, "invalid-credentials", waited.Steps[0].Code)
 
 	res, err = h.sim.CompleteConsent(user.ID, basiqtest.ConsentRequest{InstitutionID: "AU00002", LoginID: "jared", Password: "django"})
 	require.NoError(t, err)
 	require.Eventually(t, func() bool {
-		h.ok(t, "wait_for_job", obj{"job_id": res.JobIDs[0], "timeout_seconds": 5}, &waited)
-		return waited.Job.Status == "waiting-for-user"
+		h.ok(t, "get_job", obj{"job_id": res.JobIDs[0], "wait_seconds": 5}, &waited)
+		return waited.Status == "waiting-for-user"
 	}, 5*time.Second, 10*time.Millisecond)
-	assert.Equal(t, "mfa-required", waited.Job.Diagnosis.Code)
+	assert.Equal(t, "mfa-required", waited.Diagnosis.Code)
 
 	var status struct {
 		Worst    string `json:"worst_status"`
@@ -222,22 +219,22 @@ func TestReportsAndConsents(t *testing.T) {
 	}
 	from := time.Now().AddDate(0, -6, 0).Format("2006-01-02")
 	h.okValid(t, "create_report", obj{"report_type": "CON_AFFOR_01", "title": "Six months", "user_id": user, "from_date": from}, &created)
-	var waited struct{ Job tools.JobView }
-	h.okValid(t, "wait_for_job", obj{"job_id": created.JobID}, &waited)
-	require.Equal(t, "succeeded", waited.Job.Status)
-	require.NotEmpty(t, waited.Job.ReportID)
+	var waited waitedJob
+	h.okValid(t, "get_job", obj{"job_id": created.JobID, "wait_seconds": 60}, &waited)
+	require.Equal(t, "succeeded", waited.Status)
+	require.NotEmpty(t, waited.ReportID)
 	var report struct {
 		Type    string
 		Metrics []struct{ ID, Value string }
 		Groups  []struct{ ID, Total string }
 	}
-	h.okValid(t, "get_report", obj{"report_id": waited.Job.ReportID}, &report)
+	h.okValid(t, "get_report", obj{"report_id": waited.ReportID}, &report)
 	assert.Equal(t, "CON_AFFOR_01", report.Type)
 	assert.NotEmpty(t, report.Metrics)
 	assert.NotEmpty(t, report.Groups)
 	var reports struct{ Reports []struct{ ID string } }
 	h.okValid(t, "list_reports", obj{}, &reports)
-	assert.Equal(t, waited.Job.ReportID, reports.Reports[0].ID)
+	assert.Equal(t, waited.ReportID, reports.Reports[0].ID)
 
 	var consents struct {
 		Consents []struct {
@@ -363,12 +360,12 @@ func TestBadArgumentsNameTheArgument(t *testing.T) {
 		want string
 	}{
 		{"get_user", obj{}, `missing required argument "user_id"`},
-		{"get_user", obj{"user_id": "../token"}, `argument "user_id" has an invalid value`},
+		{"get_user", obj{"user_id": "../token"}, `argument "user_id" has an invalid value "../token" (an id has only letters, digits`},
 		{"get_user", obj{"user_id": "u1", "force": true}, `unknown argument "force"; this tool takes: user_id`},
 		{"get_user", obj{"user_id": 42}, `argument "user_id" must be a string, got a number`},
 		{"list_transactions", obj{"user_id": "u1", "limit": 2.5}, `"limit" must be a whole number`},
 		{"list_transactions", obj{"user_id": "u1", "direction": "out"}, `must be one of "credit", "debit"`},
-		{"wait_for_job", obj{"job_id": "j1", "timeout_seconds": 0}, "at least 1"},
+		{"get_job", obj{"job_id": "j1", "wait_seconds": -1}, "at least 0"},
 		{"list_report_types", obj{"x": 1}, "(no arguments)"},
 	}
 	for _, tc := range cases {

@@ -67,8 +67,8 @@ func TestRestartKeepsCaps(t *testing.T) {
 	for range 2 {
 		var r struct{ Decision guard.Decision }
 		h.ok(t, "refresh_connection", args, &r)
-		var w struct{ Job tools.JobView }
-		h.ok(t, "wait_for_job", obj{"job_id": r.Decision.JobID}, &w)
+		var w waitedJob
+		h.ok(t, "get_job", obj{"job_id": r.Decision.JobID, "wait_seconds": 60}, &w)
 	}
 	assert.Contains(t, h.fail(t, "refresh_connection", args), "daily cap of 2")
 

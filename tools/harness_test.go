@@ -50,7 +50,12 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
+// newHarness lists every toolset unless opts choose: most tests are about
+// the tools, not about which are listed first (onDemandHarness is).
 func newHarness(t *testing.T, opts tools.Options, simOpts ...basiqtest.Option) *harness {
+	if opts.Toolsets == nil && opts.Tools == nil {
+		opts.Toolsets = []string{"all"}
+	}
 	return newGuardedHarness(t, opts, guard.DefaultPolicy(), filepath.Join(t.TempDir(), "guard.db"), simOpts...)
 }
 

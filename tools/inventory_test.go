@@ -17,14 +17,13 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
-var toolName = regexp.MustCompile(`^(list|get|create|refresh|wait|check|purge|delete|search)_[a-z]+(_[a-z]+)*$`)
+var toolName = regexp.MustCompile(`^(list|get|create|refresh|check|purge|delete|search|enable)_[a-z]+(_[a-z]+)*$`)
 
 // TestEveryToolIsWellFormed asserts the invariants over tools/list as a
 // client sees it: names, titles, all four hints, closed input schemas and
 // output schemas that compile.
 func TestEveryToolIsWellFormed(t *testing.T) {
-	h := newHarness(t, tools.Options{AllowDestructive: true})
-	listed := h.listTools(t)
+	listed := enableAll(t, onDemandHarness(t, tools.Options{AllowDestructive: true}))
 	require.Len(t, listed, 29)
 	for _, tl := range listed {
 		t.Run(tl.Name, func(t *testing.T) {
@@ -37,7 +36,7 @@ func TestEveryToolIsWellFormed(t *testing.T) {
 			require.NotNil(t, a.DestructiveHint)
 			require.NotNil(t, a.IdempotentHint)
 			require.NotNil(t, a.OpenWorldHint)
-			assert.Equal(t, tl.Name != "search_docs", *a.OpenWorldHint, "every tool but search_docs talks to Basiq")
+			assert.Equal(t, tl.Name != "search_docs" && tl.Name != tools.EnableToolset, *a.OpenWorldHint, "every tool but search_docs and enable_toolset talks to Basiq")
 			assert.False(t, *a.ReadOnlyHint && *a.DestructiveHint)
 			in := schemaMap(t, tl, "inputSchema")
 			assert.Equal(t, "object", in["type"])
@@ -84,8 +83,7 @@ func validateResult(t *testing.T, h *harness, name string, structured any) {
 }
 
 func TestToolListGolden(t *testing.T) {
-	h := newHarness(t, tools.Options{AllowDestructive: true})
-	got, err := json.MarshalIndent(h.listTools(t), "", "  ")
+	got, err := json.MarshalIndent(enableAll(t, onDemandHarness(t, tools.Options{AllowDestructive: true})), "", "  ")
 	require.NoError(t, err)
 	path := filepath.Join("..", "testdata", "tools.golden.json")
 	if *update {
@@ -121,7 +119,7 @@ func TestExposureOptions(t *testing.T) {
 		return out
 	}
 	def := names(tools.Options{})
-	assert.Len(t, def, 23)
+	assert.Len(t, def, 22, "every toolset (the harness asks for all)")
 	assert.True(t, def["refresh_connection"])
 	assert.False(t, def["purge_connection"], "destructive tools are off by default")
 	ro := names(tools.Options{ReadOnly: true, AllowDestructive: true})
@@ -135,7 +133,7 @@ func TestExposureOptions(t *testing.T) {
 	assert.Len(t, picked, 2)
 	excluded := names(tools.Options{ExcludeTools: []string{"refresh_connection", "refresh_all_connections"}})
 	assert.False(t, excluded["refresh_connection"] || excluded["refresh_all_connections"])
-	assert.Len(t, excluded, 21)
+	assert.Len(t, excluded, 20)
 	_, err := tools.Select(tools.Inventory(&tools.Deps{}), tools.Options{Toolsets: []string{"userz"}})
 	assert.ErrorContains(t, err, `no toolset "userz"`)
 	_, err = tools.Select(tools.Inventory(&tools.Deps{}), tools.Options{ExcludeTools: []string{"purge"}})

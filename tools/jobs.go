@@ -7,10 +7,6 @@ import (
 	"github.com/basiq-mcp/basiq-mcp/basiq"
 )
 
-type jobParams struct {
-	JobID string `json:"job_id" jsonschema:"required,pattern=^[\\w.-]+$" jsonschema_description:"Job id."`
-}
-
 // JobView is a job step by step, with a diagnosis when it needs attention.
 type JobView struct {
 	ID           string     `json:"id"`
@@ -108,14 +104,6 @@ func diagnose(step *basiq.JobStep) *Diagnosis {
 	}
 	d.Code = code
 	return &d
-}
-
-func getJob(ctx context.Context, d *Deps, p jobParams) (JobView, error) {
-	j, err := d.Client.GetJob(ctx, p.JobID)
-	if err != nil {
-		return JobView{}, err
-	}
-	return jobView(j), nil
 }
 
 type listUserJobsParams struct {

@@ -96,7 +96,7 @@ func createReport(ctx context.Context, d *Deps, p createReportParams) (createRep
 		}
 		d.audit(guard.Entry{Tool: "create_report", UserID: p.UserID, JobID: job.ID, Decision: "created", Reason: p.ReportType})
 		return createReportResult{JobID: job.ID, ReportType: p.ReportType,
-			NextStep: "Wait with wait_for_job; when it succeeds, read the report with get_report and the job's report_id."}, nil
+			NextStep: "Wait with get_job and wait_seconds; when it succeeds, read the report with get_report and the job's report_id."}, nil
 	})
 }
 

@@ -37,7 +37,7 @@ type Deps struct {
 	// resources package, which tools does not import); nil leaves
 	// search_docs out.
 	SearchDocs func(query string, limit int) []DocHit
-	// PollInterval is how often wait_for_job asks Basiq for the job
+	// PollInterval is how often get_job, when waiting, asks Basiq for the job
 	// (default 1 s; tests against a fast simulator use less).
 	PollInterval time.Duration
 }
@@ -81,6 +81,8 @@ func schemaOf[T any]() (*jsonschema.Schema, json.RawMessage) {
 	if s.Properties == nil || s.Properties.Len() == 0 {
 		s.Properties = jsonschema.NewProperties() // MCP clients expect "properties" even when empty
 	}
+	s.Version = "" // MCP reads a schema without $schema as 2020-12, which this is; 58 bytes a tool saved
+
 	raw, err := json.Marshal(s)
 	if err != nil {
 		panic(fmt.Sprintf("tools: %s: %v", reflect.TypeFor[T](), err))
@@ -88,23 +90,25 @@ func schemaOf[T any]() (*jsonschema.Schema, json.RawMessage) {
 	return s, raw
 }
 
-// outputDepth is how many levels of nesting an output schema describes.
-// Output schemas are for validating results, and every byte of tools/list
-// is taken from the model's context; deeper levels are typed, not spelled
-// out.
-const outputDepth = 2
+// outputDepth is how many levels of nesting an output schema spells out.
+// Every byte of tools/list is taken from the model's context, and a model
+// learns the fields of a list item from the first result it reads, so an
+// output schema names and types the top-level fields and the fields of
+// objects directly under them; arrays of objects are typed, not spelled out.
+const outputDepth = 1
 
-// lean trims an output schema for tools/list: no descriptions, no closed
-// objects, and types only below depth.
+// lean trims an output schema for tools/list to field names and types: no
+// descriptions, no required lists, no closed objects, nothing below depth
+// but the type (and the item type of an array of scalars).
 func lean(s *jsonschema.Schema, depth int) *jsonschema.Schema {
 	if s == nil {
 		return nil
 	}
-	if depth == 0 {
-		return &jsonschema.Schema{Type: s.Type}
+	out := &jsonschema.Schema{Type: s.Type, Enum: s.Enum}
+	if s.Items != nil && (depth > 1 || s.Items.Type != "object" && s.Items.Type != "array") {
+		out.Items = lean(s.Items, max(depth-1, 0))
 	}
-	out := &jsonschema.Schema{Type: s.Type, Enum: s.Enum, Required: s.Required, Items: lean(s.Items, depth-1)}
-	if s.Properties != nil {
+	if s.Properties != nil && depth > 0 {
 		out.Properties = jsonschema.NewProperties()
 		for p := s.Properties.Oldest(); p != nil; p = p.Next() {
 			out.Properties.Set(p.Key, lean(p.Value, depth-1))

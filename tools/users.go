@@ -13,7 +13,7 @@ import (
 // userIDParam is the user a tool acts on. The pattern admits Basiq ids
 // (UUIDs, hex, AU00000…) and nothing that could change a URL path.
 type userIDParam struct {
-	UserID string `json:"user_id" jsonschema:"required,pattern=^[\\w.-]+$" jsonschema_description:"Basiq user id."`
+	UserID string `json:"user_id" jsonschema:"required,pattern=^[\\w.-]+$"`
 }
 
 // UserView is a Basiq user with references to their connections.
@@ -42,10 +42,10 @@ func userView(u *basiq.User) UserView {
 }
 
 type listUsersParams struct {
-	Email  string `json:"email,omitempty" jsonschema:"maxLength=254" jsonschema_description:"Only the users with exactly this email (case-insensitive)."`
-	Mobile string `json:"mobile,omitempty" jsonschema:"maxLength=20" jsonschema_description:"Only the users with this mobile number, e.g. +61400111222."`
-	Limit  int    `json:"limit,omitempty" jsonschema:"minimum=1,maximum=100" jsonschema_description:"Users per page, 1 to 100 (default 25)."`
-	Cursor string `json:"cursor,omitempty" jsonschema:"maxLength=200" jsonschema_description:"The next_cursor of the previous page, to continue."`
+	Email  string `json:"email,omitempty" jsonschema:"maxLength=254" jsonschema_description:"Exact email, case-insensitive."`
+	Mobile string `json:"mobile,omitempty" jsonschema:"maxLength=20" jsonschema_description:"Mobile, e.g. +61400111222."`
+	Limit  int    `json:"limit,omitempty" jsonschema:"minimum=1,maximum=100" jsonschema_description:"Per page (default 25)."`
+	Cursor string `json:"cursor,omitempty" jsonschema:"maxLength=200" jsonschema_description:"next_cursor of the previous page."`
 }
 
 type userSummary struct {
@@ -121,8 +121,8 @@ func getUser(ctx context.Context, d *Deps, p userIDParam) (UserView, error) {
 
 type createUserParams struct {
 	idemParam
-	Email      string `json:"email,omitempty" jsonschema:"maxLength=254" jsonschema_description:"The customer's email. Email or mobile is required."`
-	Mobile     string `json:"mobile,omitempty" jsonschema:"pattern=^\\+?[0-9]+$,minLength=8,maxLength=16" jsonschema_description:"The customer's mobile in international format, e.g. +61400111222. It receives the consent link's SMS code."`
+	Email      string `json:"email,omitempty" jsonschema:"maxLength=254" jsonschema_description:"Email or mobile is required."`
+	Mobile     string `json:"mobile,omitempty" jsonschema:"pattern=^\\+?[0-9]+$,minLength=8,maxLength=16" jsonschema_description:"International format, e.g. +61400111222; gets the consent link's SMS code."`
 	FirstName  string `json:"first_name,omitempty" jsonschema:"maxLength=100"`
 	MiddleName string `json:"middle_name,omitempty" jsonschema:"maxLength=100"`
 	LastName   string `json:"last_name,omitempty" jsonschema:"maxLength=100"`
@@ -161,7 +161,7 @@ type AuthLinkView struct {
 
 func authLinkView(a *basiq.AuthLink, userID string) AuthLinkView {
 	return AuthLinkView{UserID: userID, URL: a.PublicURL(), ExpiresAt: stamp(a.ExpiresAt), Mobile: mask(a.Mobile),
-		NextStep: "Send the link to the customer. When they finish, their banks appear in list_connections and the connect jobs in list_user_jobs; follow them with wait_for_job."}
+		NextStep: "Send the link to the customer. When they finish, their banks appear in list_connections and the connect jobs in list_user_jobs; follow them with get_job and wait_seconds."}
 }
 
 func createAuthLink(ctx context.Context, d *Deps, p createAuthLinkParams) (AuthLinkView, error) {

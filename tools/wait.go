@@ -9,15 +9,18 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 )
 
-type waitParams struct {
-	jobParams
-	TimeoutSeconds int `json:"timeout_seconds,omitempty" jsonschema:"minimum=1,maximum=300" jsonschema_description:"How long to wait, 1 to 300 seconds (default 60). A refresh usually takes 10 to 30 seconds."`
+// jobParams name a job and how long to wait for it: one tool both reads a
+// job and follows it, so a model never has to choose between two.
+type jobParams struct {
+	JobID       string `json:"job_id" jsonschema:"required,pattern=^[\\w.-]+$"`
+	WaitSeconds int    `json:"wait_seconds,omitempty" jsonschema:"minimum=0,maximum=300" jsonschema_description:"Wait up to this long for the job to finish or need the customer (progress per step). A refresh takes 10 to 30 s. 0: answer at once."`
 }
 
-type waitResult struct {
-	Job      JobView `json:"job"`
-	TimedOut bool    `json:"timed_out" jsonschema_description:"true when the job was still running at the timeout; call wait_for_job again"`
-	Waited   int     `json:"waited_seconds"`
+// jobResult is the job, and how the wait for it ended.
+type jobResult struct {
+	JobView
+	TimedOut bool `json:"timed_out,omitempty"`
+	Waited   int  `json:"waited_seconds,omitempty"`
 }
 
 type progressKey struct{}
@@ -41,41 +44,40 @@ func notifyProgress(ctx context.Context, progress, total int, message string) {
 		"progressToken": token, "progress": progress, "total": total, "message": message})
 }
 
-// waitForJob polls the job until it finishes, needs the customer, or the
-// timeout passes; it reports each finished step as progress and stops at
-// once when the call is cancelled.
-func waitForJob(ctx context.Context, d *Deps, p waitParams) (waitResult, error) {
-	timeout := time.Duration(p.TimeoutSeconds) * time.Second
-	if timeout == 0 {
-		timeout = time.Minute
-	}
+// getJob reads a job; with wait_seconds it polls until the job finishes,
+// needs the customer, or the wait ends, reporting each finished step as
+// progress and stopping at once when the call is cancelled.
+func getJob(ctx context.Context, d *Deps, p jobParams) (jobResult, error) {
 	interval := d.PollInterval
 	if interval <= 0 {
 		interval = time.Second
 	}
 	began := time.Now()
-	deadline := began.Add(timeout)
+	deadline := began.Add(time.Duration(p.WaitSeconds) * time.Second)
 	reported := -1
 	for {
 		j, err := d.Client.GetJob(ctx, p.JobID)
 		if err != nil {
-			return waitResult{}, err
+			return jobResult{}, err
 		}
 		v := jobView(j)
+		if p.WaitSeconds == 0 {
+			return jobResult{JobView: v}, nil
+		}
 		if done := finishedSteps(v); done != reported {
 			reported = done
 			notifyProgress(ctx, done, len(v.Steps), progressMessage(v))
 		}
 		waited := int(time.Since(began).Seconds())
 		if v.Status != "running" {
-			return waitResult{Job: v, Waited: waited}, nil
+			return jobResult{JobView: v, Waited: waited}, nil
 		}
 		if time.Now().Add(interval).After(deadline) {
-			return waitResult{Job: v, TimedOut: true, Waited: waited}, nil
+			return jobResult{JobView: v, TimedOut: true, Waited: waited}, nil
 		}
 		select {
 		case <-ctx.Done():
-			return waitResult{}, ctx.Err()
+			return jobResult{}, ctx.Err()
 		case <-time.After(interval):
 		}
 	}

@@ -35,8 +35,8 @@ func TestWaitForJobReportsProgressPerStep(t *testing.T) {
 	h.ok(t, "refresh_connection", obj{"user_id": c.UserID, "connection_id": c.ConnectionID}, &refresh)
 
 	req := mcp.CallToolRequest{}
-	req.Params.Name = "wait_for_job"
-	req.Params.Arguments = obj{"job_id": refresh.Decision.JobID}
+	req.Params.Name = "get_job"
+	req.Params.Arguments = obj{"job_id": refresh.Decision.JobID, "wait_seconds": 60}
 	req.Params.Meta = &mcp.Meta{ProgressToken: "tok-7"}
 	res, err := h.client.CallTool(context.Background(), req)
 	require.NoError(t, err)
@@ -72,9 +72,9 @@ func TestWaitForJobWithoutProgressTokenSendsNone(t *testing.T) {
 		}
 	}
 	h.ok(t, "refresh_connection", obj{"user_id": c.UserID, "connection_id": c.ConnectionID}, &refresh)
-	var waited struct{ Job tools.JobView }
-	h.ok(t, "wait_for_job", obj{"job_id": refresh.Decision.JobID}, &waited)
-	assert.Equal(t, "succeeded", waited.Job.Status)
+	var waited waitedJob
+	h.ok(t, "get_job", obj{"job_id": refresh.Decision.JobID, "wait_seconds": 60}, &waited)
+	assert.Equal(t, "succeeded", waited.Status)
 	mu.Lock()
 	defer mu.Unlock()
 	assert.Zero(t, count)
@@ -90,21 +90,18 @@ func TestWaitForJobHonoursCancellationAndTimeout(t *testing.T) {
 	}
 	h.ok(t, "refresh_connection", obj{"user_id": c.UserID, "connection_id": c.ConnectionID}, &refresh)
 
-	var waited struct {
-		Job      tools.JobView
-		TimedOut bool `json:"timed_out"`
-	}
+	var waited waitedJob
 	began := time.Now()
-	h.ok(t, "wait_for_job", obj{"job_id": refresh.Decision.JobID, "timeout_seconds": 1}, &waited)
+	h.ok(t, "get_job", obj{"job_id": refresh.Decision.JobID, "wait_seconds": 1}, &waited)
 	assert.True(t, waited.TimedOut)
-	assert.Equal(t, "running", waited.Job.Status)
+	assert.Equal(t, "running", waited.Status)
 	assert.Less(t, time.Since(began), 3*time.Second)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Millisecond)
 	defer cancel()
 	req := mcp.CallToolRequest{}
-	req.Params.Name = "wait_for_job"
-	req.Params.Arguments = obj{"job_id": refresh.Decision.JobID, "timeout_seconds": 60}
+	req.Params.Name = "get_job"
+	req.Params.Arguments = obj{"job_id": refresh.Decision.JobID, "wait_seconds": 60}
 	began = time.Now()
 	_, _ = h.client.CallTool(ctx, req)
 	assert.Less(t, time.Since(began), 2*time.Second, "a cancelled call stops waiting at once")
@@ -119,4 +116,11 @@ func number(v any) float64 {
 		return n
 	}
 	return -1
+}
+
+// waitedJob is what get_job returns: the job, and how a wait for it ended.
+type waitedJob struct {
+	tools.JobView
+	TimedOut bool `json:"timed_out"`
+	Waited   int  `json:"waited_seconds"`
 }

@@ -14,6 +14,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
+import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import Ajv2020 from 'ajv/dist/2020.js';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
@@ -95,7 +96,10 @@ async function exercise(label, transport) {
   check(`${label}: server gives instructions`, (client.getInstructions() ?? '').includes('create_auth_link'));
 
   const tools = await listAll((p) => client.listTools(p), 'tools');
-  check(`${label}: tools/list returns the default tools`, tools.length >= 20, `${tools.length} tools`);
+  check(`${label}: tools/list returns the default tools and enable_toolset`,
+    tools.length >= 15 && tools.some((t) => t.name === 'enable_toolset'), `${tools.length} tools`);
+  const listBytes = Buffer.byteLength(JSON.stringify({ tools }));
+  check(`${label}: the default tools/list is under 16 KB`, listBytes < 16000, `${listBytes} bytes`);
   const validators = new Map();
   for (const t of tools) {
     const a = t.annotations ?? {};
@@ -142,6 +146,17 @@ async function exercise(label, transport) {
     const prompt = await client.getPrompt({ name: 'troubleshoot_connection', arguments: { user_id: user } });
     check(`${label}: prompts/get renders`, prompt.messages?.[0]?.content?.text?.includes('check_connector_status'));
   }
+  let changed = 0;
+  client.setNotificationHandler(ToolListChangedNotificationSchema, () => { changed++; });
+  const enabled = await call('enable_toolset', { toolset: 'docs' });
+  check(`${label}: enable_toolset names search_docs`, enabled.structuredContent?.tools?.includes('search_docs'));
+  const after = await listAll((p) => client.listTools(p), 'tools');
+  check(`${label}: search_docs is listed once enabled`, after.length === tools.length + 1 && after.some((t) => t.name === 'search_docs'), `${after.length} tools`);
+  for (const t of after) {
+    if (!validators.has(t.name) && t.outputSchema) validators.set(t.name, compileSchema(t.outputSchema));
+  }
+  for (let i = 0; i < 100 && changed === 0; i++) await new Promise((r) => setTimeout(r, 20));
+  check(`${label}: enable_toolset sends notifications/tools/list_changed`, changed === 1, `${changed} notifications`);
   await call('search_docs', { query: 'invalid credentials' });
   await call('get_user', { user_id: '../token' }, true);
   let unknownRejected = false;
