@@ -48,7 +48,9 @@ func (s *server) stop() {
 var listening = regexp.MustCompile(`listening .*url=(http://127\.0\.0\.1:\d+)`)
 
 func startHTTP(bin string, env []string) (*server, error) {
-	cmd := exec.Command(bin, "--transport", "http", "--addr", "127.0.0.1:0")
+	// Every toolset listed, so the load can call search_docs (our cheapest
+	// tool) without each session enabling it first.
+	cmd := exec.Command(bin, "--transport", "http", "--addr", "127.0.0.1:0", "--toolsets", "all")
 	cmd.Env = append(env, "BASIQ_MCP_LOG_LEVEL=info") // the URL is logged at info
 	stderr, _ := cmd.StderrPipe()
 	if err := cmd.Start(); err != nil {
@@ -378,6 +380,10 @@ func economy(ctx context.Context, c config, env []string, sim *basiqtest.Server,
 	if err != nil {
 		return err
 	}
+	allTools, allBytes, err := wireToolsList(c.bin, env, "--toolsets", "all")
+	if err != nil {
+		return err
+	}
 	res, err := call(ctx, stdio, "list_transactions", map[string]any{"user_id": conn.UserID, "limit": 100})
 	if err != nil {
 		return err
@@ -389,6 +395,7 @@ func economy(ctx context.Context, c config, env []string, sim *basiqtest.Server,
 	}
 	fmt.Printf("## Bytes a model reads (≈ tokens: bytes/4)\n\n| what | bytes | ≈ tokens | note |\n|---|---|---|---|\n")
 	fmt.Printf("| tools/list, default tools (%d) | %d | %d | the result as sent on stdio; goal: under 16 KB |\n", tools, listBytes, listBytes/4)
+	fmt.Printf("| tools/list, --toolsets all (%d) | %d | %d | every toolset listed from the start |\n", allTools, allBytes, allBytes/4)
 	fmt.Printf("| list_transactions, 100 rows | %d | %d | %.0f%% of Basiq's raw JSON for the same page (%d bytes); goal: at most 30%% |\n\n",
 		ours, ours/4, 100*float64(ours)/float64(raw), raw)
 	return nil
@@ -396,8 +403,8 @@ func economy(ctx context.Context, c config, env []string, sim *basiqtest.Server,
 
 // wireToolsList sends tools/list over stdio and measures the result as
 // sent: the bytes a client hands the model.
-func wireToolsList(bin string, env []string) (tools, size int, err error) {
-	cmd := exec.Command(bin)
+func wireToolsList(bin string, env []string, args ...string) (tools, size int, err error) {
+	cmd := exec.Command(bin, args...)
 	cmd.Env = env
 	stdin, _ := cmd.StdinPipe()
 	stdout, _ := cmd.StdoutPipe()
