@@ -195,6 +195,9 @@ try {
     check('2026-07-28: server/discover offers the stateless protocol', discover.result?.supportedVersions?.includes('2026-07-28'), JSON.stringify(discover.error));
     const res = await stateless(http.url, 'tools/call', { name: 'check_connector_status', arguments: { connector_id: 'AU00006' } }, 'check_connector_status');
     check('2026-07-28: tools/call without a session', res.result?.structuredContent?.refresh_now === 'defer', JSON.stringify(res.error));
+    const enable = await stateless(http.url, 'tools/call', { name: 'enable_toolset', arguments: { toolset: 'docs' } }, 'enable_toolset');
+    check('2026-07-28: enable_toolset without a session is a tool error naming --toolsets all',
+      enable.result?.isError === true && enable.result?.content?.[0]?.text?.includes('--toolsets all'), JSON.stringify(enable));
   });
 
   const sse = await startHTTP('sse');
