@@ -79,6 +79,19 @@ func newGuardedHarness(t *testing.T, opts tools.Options, policy guard.Policy, st
 	s := server.NewMCPServer("basiq-mcp", "test", server.WithToolCapabilities(false), server.WithInstructions(tools.Instructions), server.WithElicitation())
 	_, err = tools.Register(s, deps, opts)
 	require.NoError(t, err)
+	c := connect(t, s, "tools-test")
+	t.Cleanup(func() {
+		if strings.Contains(audit.String(), harnessKey) || tokenShape.MatchString(audit.String()) {
+			t.Error("a secret reached the audit log")
+		}
+	})
+	return &harness{sim: sim, client: c, server: s, audit: audit, deps: deps}
+}
+
+// connect starts an initialized in-process MCP client session on s, closed
+// when the test ends.
+func connect(t *testing.T, s *server.MCPServer, name string) *client.Client {
+	t.Helper()
 	c, err := client.NewInProcessClient(s)
 	require.NoError(t, err)
 	ctx := context.Background()
@@ -86,15 +99,10 @@ func newGuardedHarness(t *testing.T, opts tools.Options, policy guard.Policy, st
 	t.Cleanup(func() { c.Close() })
 	init := mcp.InitializeRequest{}
 	init.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
-	init.Params.ClientInfo = mcp.Implementation{Name: "tools-test", Version: "1"}
+	init.Params.ClientInfo = mcp.Implementation{Name: name, Version: "1"}
 	_, err = c.Initialize(ctx, init)
 	require.NoError(t, err)
-	t.Cleanup(func() {
-		if strings.Contains(audit.String(), harnessKey) || tokenShape.MatchString(audit.String()) {
-			t.Error("a secret reached the audit log")
-		}
-	})
-	return &harness{sim: sim, client: c, server: s, audit: audit, deps: deps}
+	return c
 }
 
 // harnessKey is recognisable, so that every test can check that neither it

@@ -162,7 +162,7 @@ func splitOnDemand(chosen []Tool, o Options) (listed, hidden []Tool) {
 func registerOnDemand(s *server.MCPServer, d *Deps, hidden []Tool) Tool {
 	o := newOnDemand(hidden)
 	enable := define(d, spec[enableToolsetParams, enableToolsetResult]{name: EnableToolset, title: "Enable a toolset",
-		toolset: "", hints: localReadHints, run: o.run, description: o.describe()})
+		hints: localReadHints, run: o.run, description: o.describe()})
 	for _, t := range hidden {
 		s.AddTool(t.Def, t.Handler)
 	}

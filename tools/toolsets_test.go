@@ -10,7 +10,6 @@ import (
 
 	"github.com/basiq-mcp/basiq-mcp/tools"
 	"github.com/basiq-mcp/basiq-mcp/tools/guard"
-	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -79,7 +78,7 @@ func TestOnDemandToolsets(t *testing.T) {
 	assert.Contains(t, res.Note, "Already enabled")
 	assert.Contains(t, h.fail(t, tools.EnableToolset, obj{"toolset": "data"}), `must be one of "consents", "docs", "reports"`)
 
-	other := secondClient(t, h)
+	other := connect(t, h.server, "second")
 	res2, err := other.ListTools(context.Background(), mcp.ListToolsRequest{})
 	require.NoError(t, err)
 	assert.Len(t, res2.Tools, 17, "another session keeps its own list")
@@ -124,17 +123,4 @@ func callReq(name string, args map[string]any) mcp.CallToolRequest {
 	req := mcp.CallToolRequest{}
 	req.Params.Name, req.Params.Arguments = name, args
 	return req
-}
-
-func secondClient(t *testing.T, h *harness) *client.Client {
-	c, err := client.NewInProcessClient(h.server)
-	require.NoError(t, err)
-	require.NoError(t, c.Start(context.Background()))
-	t.Cleanup(func() { c.Close() })
-	init := mcp.InitializeRequest{}
-	init.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
-	init.Params.ClientInfo = mcp.Implementation{Name: "second", Version: "1"}
-	_, err = c.Initialize(context.Background(), init)
-	require.NoError(t, err)
-	return c
 }
