@@ -94,7 +94,7 @@ func (b *breaker) record(now time.Time, down bool) {
 // upstreamDown reports whether err means Basiq itself failed, as opposed
 // to refusing the request (4xx) or the caller giving up.
 func upstreamDown(err error) bool {
-	if err == nil || IsInputError(err) || errors.Is(err, errCallerGaveUp) {
+	if err == nil || IsInputError(err) || IsDecodeError(err) || errors.Is(err, errCallerGaveUp) {
 		return false
 	}
 	if e, ok := AsError(err); ok {

@@ -100,9 +100,10 @@ func (c *Client) sendOnce(ctx context.Context, cl *call, out any) (int, error) {
 			if out == nil || len(body) == 0 {
 				return status, nil
 			}
-			if derr := json.Unmarshal(body, out); derr != nil {
-				err = fmt.Errorf("basiq: %s %s: malformed response body: %w", cl.method, u.Path, derr)
-				retry = cl.idempotent
+			if derr := decodeLenient(body, out); derr != nil {
+				// A cut-off body may be the network's doing, so a read is tried
+				// again; either way Basiq answered, so the breaker is not told.
+				err, retry = &DecodeError{Method: cl.method, Path: u.Path, Err: derr}, cl.idempotent
 				break
 			}
 			return status, nil

@@ -31,6 +31,9 @@ type List[T any] struct {
 	TotalCount int    `json:"totalCount"`
 	Data       []T    `json:"data"`
 	Links      Links  `json:"links"`
+	// Skipped lists the records of this page that could not be read; Data
+	// holds the others.
+	Skipped []Skipped `json:"-"`
 }
 
 // Next returns the opaque URL of the following page, or "" on the last page.
@@ -128,11 +131,20 @@ type StepResult struct {
 	Code        string   `json:"code"`
 	Title       string   `json:"title"`
 	Detail      string   `json:"detail"`
+	Details     string   `json:"details"` // the spelling of Basiq's OpenAPI files
 	Method      string   `json:"method"`
 	Description string   `json:"description"`
 	Input       []string `json:"input"`
 	ExpiryMs    int64    `json:"expiryMs"`
 	Links       Links    `json:"links"`
+}
+
+// Message is the failure text, under whichever name Basiq sent it.
+func (r *StepResult) Message() string {
+	if r.Detail != "" {
+		return r.Detail
+	}
+	return r.Details
 }
 
 // Job step statuses.

@@ -72,7 +72,7 @@ func jobView(j *basiq.Job) JobView {
 	for _, s := range j.Steps {
 		sv := StepView{Name: s.Title, Status: s.Status}
 		if s.Status == basiq.StepFailed && s.Result != nil {
-			sv.Code, sv.Error = s.Result.Code, cleanText(s.Result.Detail, 200)
+			sv.Code, sv.Error = s.Result.Code, cleanText(s.Result.Message(), 200)
 		}
 		if s.Status == basiq.StepSuccess && s.Result != nil && strings.HasPrefix(s.Result.URL, "/reports/") {
 			v.ReportID = strings.TrimPrefix(s.Result.URL, "/reports/")
