@@ -92,7 +92,9 @@ var clientCases = []clientCase{
 	{"POST /reports", func(ctx context.Context, c *basiq.Client) (any, error) {
 		return c.CreateReport(ctx, basiq.CreateReportParams{ReportType: "CON_AFFOR_01", Title: "t", Filters: []basiq.ReportFilter{{Name: "users", Value: []string{"ea3a81"}}}})
 	}},
-	{"GET /reports", func(ctx context.Context, c *basiq.Client) (any, error) { return c.ListReports(ctx, basiq.PageOptions{}) }},
+	{"GET /reports", func(ctx context.Context, c *basiq.Client) (any, error) {
+		return c.ListReports(ctx, basiq.PageOptions{})
+	}},
 	{"GET /reports/{id}", func(ctx context.Context, c *basiq.Client) (any, error) { return c.GetReport(ctx, "r1") }},
 	{"DELETE /reports/{id}", func(ctx context.Context, c *basiq.Client) (any, error) { return nil, c.DeleteReport(ctx, "r1") }},
 	{"GET /events", func(ctx context.Context, c *basiq.Client) (any, error) {
