@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strings"
 )
 
 // ListConnectionsOptions narrows GET /users/{id}/connections.
@@ -12,16 +13,16 @@ type ListConnectionsOptions struct {
 	InstitutionID string // e.g. AU00000
 }
 
-// ListConnections lists a user's connections.
+// ListConnections lists a user's connections. Basiq's file documents the
+// institution.id filter by example but spells no status filter it accepts,
+// and an unsupported filter is a 400 since 2023, so the status is matched
+// here, on the page Basiq returns.
 func (c *Client) ListConnections(ctx context.Context, userID string, o ListConnectionsOptions) (*List[Connection], error) {
 	path, err := idPath("users", ":user id", userID, "connections")
 	if err != nil {
 		return nil, err
 	}
 	var f Filter
-	if o.Status != "" {
-		f = append(f, Eq("connection.status", o.Status))
-	}
 	if o.InstitutionID != "" {
 		f = append(f, Eq("institution.id", o.InstitutionID))
 	}
@@ -29,7 +30,18 @@ func (c *Client) ListConnections(ctx context.Context, userID string, o ListConne
 	if err != nil {
 		return nil, err
 	}
-	return listPage[Connection](ctx, c, path, q, PageOptions{})
+	l, err := listPage[Connection](ctx, c, path, q, PageOptions{})
+	if err != nil || o.Status == "" {
+		return l, err
+	}
+	kept := l.Data[:0]
+	for _, conn := range l.Data {
+		if strings.EqualFold(conn.Status, o.Status) {
+			kept = append(kept, conn)
+		}
+	}
+	l.Data = kept
+	return l, nil
 }
 
 // GetConnection fetches one connection with its accounts and profile.

@@ -100,7 +100,7 @@ func AsError(err error) (*Error, bool) {
 // IsNotFound reports whether err is Basiq's 404 for a missing resource.
 func IsNotFound(err error) bool {
 	e, ok := AsError(err)
-	return ok && e.StatusCode == http.StatusNotFound && e.Code != "parameter-not-valid"
+	return ok && e.StatusCode == http.StatusNotFound && e.Code != CodeParameterNotValid
 }
 
 // IsGone reports whether err is a 410: the resource existed but expired or was
@@ -120,12 +120,62 @@ func IsRateLimited(err error) (retryAfter time.Duration, limited bool) {
 	return e.RetryAfter, true
 }
 
+// Error codes of Basiq's envelope that decisions depend on.
+const (
+	CodeParameterNotValid    = "parameter-not-valid"
+	CodeRequestNotValid      = "request-not-valid"
+	CodeTooManySandbox       = "too-many-sandbox-connections"
+	CodeAccessDenied         = "access-denied"
+	CodeInvalidToken         = "invalid-authorization-token"
+)
+
+// Limit kinds reported by IsLimited.
+const (
+	LimitRate           = "rate"                // 429: too many requests
+	LimitTokenFlood     = "token-requests"      // 403 request-not-valid from /token: too many tokens from one address
+	LimitSandboxConnect = "sandbox-connections" // 403 too-many-sandbox-connections
+)
+
+// IsLimited reports whether err is one of Basiq's limits rather than a
+// refusal of the credentials: a 429, or the documented 403s for a flood of
+// token requests and the sandbox connection cap. kind says which;
+// retryAfter is the wait Basiq asked for, if it said.
+func IsLimited(err error) (kind string, retryAfter time.Duration, limited bool) {
+	e, ok := AsError(err)
+	switch {
+	case !ok:
+		return "", 0, false
+	case e.StatusCode == http.StatusTooManyRequests:
+		return LimitRate, e.RetryAfter, true
+	case e.StatusCode == http.StatusForbidden && e.Code == CodeTooManySandbox:
+		return LimitSandboxConnect, e.RetryAfter, true
+	case e.StatusCode == http.StatusForbidden && e.Code == CodeRequestNotValid && e.Path == "/token":
+		return LimitTokenFlood, e.RetryAfter, true
+	}
+	return "", 0, false
+}
+
 // IsAuthFailure reports whether err means the credentials were refused:
-// a bad or disabled API key, an expired token or a missing permission.
+// a bad or disabled API key, an expired token or a missing permission. The
+// 403s that are limits (IsLimited) are not auth failures.
 func IsAuthFailure(err error) bool {
 	e, ok := AsError(err)
-	return ok && (e.StatusCode == http.StatusUnauthorized || e.StatusCode == http.StatusForbidden ||
-		e.Code == "parameter-not-valid" && e.Path == "/token")
+	if !ok {
+		return false
+	}
+	if _, _, limited := IsLimited(err); limited {
+		return false
+	}
+	return e.StatusCode == http.StatusUnauthorized || e.StatusCode == http.StatusForbidden ||
+		e.Code == CodeParameterNotValid && e.Path == "/token"
+}
+
+// IsFilterRefused reports whether Basiq refused the filter this client
+// built (400 parameter-not-valid on the filter parameter): Basiq's filter
+// support differs from what the client expected, not the caller's values.
+func IsFilterRefused(err error) bool {
+	e, ok := AsError(err)
+	return ok && e.StatusCode == http.StatusBadRequest && e.Source != nil && e.Source.Parameter == "filter"
 }
 
 // parseError builds an *Error from a non-2xx response body.

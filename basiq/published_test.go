@@ -2,7 +2,6 @@ package basiq_test
 
 import (
 	"context"
-	"os"
 	"reflect"
 	"testing"
 	"time"
@@ -11,22 +10,6 @@ import (
 	"github.com/basiq-mcp/basiq-mcp/basiq/specfake"
 	"github.com/stretchr/testify/require"
 )
-
-// publishedSpec loads Basiq's OpenAPI files from ../shared. Outside CI a
-// checkout without them skips; CI always has them, so there it fails.
-func publishedSpec(t *testing.T) *specfake.Spec {
-	t.Helper()
-	dir, ok := specfake.Dir()
-	if !ok {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("Basiq's OpenAPI files are missing from %s, and CI always has ../shared", dir)
-		}
-		t.Skipf("Basiq's OpenAPI files are not at %s (../shared beside the repository)", dir)
-	}
-	spec, err := specfake.Load(dir)
-	require.NoError(t, err)
-	return spec
-}
 
 // clientCase is one client method and the operation it calls.
 type clientCase struct {
@@ -108,7 +91,7 @@ var clientCases = []clientCase{
 // client method that calls the operation: each must decode, and no list
 // record may be skipped.
 func TestClientReadsEveryPublishedResponse(t *testing.T) {
-	spec := publishedSpec(t)
+	spec := specfake.Require(t)
 	srv := specfake.NewServer(spec)
 	defer srv.Close()
 	ctx := context.Background()

@@ -139,8 +139,8 @@ func (c *Client) tokenRejected(cl *call, apiErr *Error) bool {
 	if cl.auth != authServer {
 		return false
 	}
-	expired := apiErr.StatusCode == http.StatusUnauthorized && apiErr.Code == "invalid-authorization-token" ||
-		apiErr.StatusCode == http.StatusForbidden && apiErr.Code == "access-denied" && strings.Contains(strings.ToLower(apiErr.Detail), "expired")
+	expired := apiErr.StatusCode == http.StatusUnauthorized && apiErr.Code == CodeInvalidToken ||
+		apiErr.StatusCode == http.StatusForbidden && apiErr.Code == CodeAccessDenied && strings.Contains(strings.ToLower(apiErr.Detail), "expired")
 	if expired {
 		c.tokens.invalidate()
 	}

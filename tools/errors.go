@@ -63,29 +63,9 @@ func explain(err error) string {
 }
 
 func explainAPI(e *basiq.Error) string {
-	msg := e.Detail
+	msg := cleanText(e.Detail, 300)
 	if msg == "" {
-		msg = e.Title
-	}
-	var next string
-	switch {
-	case e.StatusCode == http.StatusTooManyRequests:
-		next = "Basiq's rate limit was reached. " + retryText(e.RetryAfter) + " Do not call it in a loop."
-	case e.Path == "/token" || e.StatusCode == http.StatusUnauthorized || e.StatusCode == http.StatusForbidden && e.Code != "too-many-sandbox-connections":
-		next = "Basiq refused this server's credentials or permissions. This needs the operator (check BASIQ_API_KEY and the Basiq account's products); retrying will not help."
-	case e.StatusCode == http.StatusForbidden:
-		next = "The account's sandbox connection limit is reached; delete unused connections or ask Basiq support to raise it."
-	case e.StatusCode == http.StatusNotFound:
-		next = "Check the id: list_users, list_connections, list_user_jobs and list_reports show valid ones."
-	case e.StatusCode == http.StatusGone:
-		next = "It has expired or was deleted; for a consent link, create a new one with create_auth_link."
-	case e.StatusCode >= 500 || e.StatusCode == 0:
-		next = "Basiq is temporarily unavailable. " + retryText(e.RetryAfter) + " If it persists, report the correlation id to Basiq support."
-	case e.StatusCode == http.StatusBadRequest:
-		next = "Fix the request and call again."
-		if e.Source != nil && e.Source.Parameter != "" {
-			next = fmt.Sprintf("Basiq objected to %q; fix that value and call again.", e.Source.Parameter)
-		}
+		msg = cleanText(e.Title, 300)
 	}
 	out := fmt.Sprintf("Basiq answered %d", e.StatusCode)
 	if e.Code != "" {
@@ -94,13 +74,44 @@ func explainAPI(e *basiq.Error) string {
 	if msg != "" {
 		out += ": " + strings.TrimSuffix(msg, ".") + "."
 	}
-	if next != "" {
+	if next := nextStep(e); next != "" {
 		out += " " + next
 	}
 	if e.CorrelationID != "" {
 		out += " (correlationId " + e.CorrelationID + ")"
 	}
 	return out
+}
+
+// nextStep says what to do about a Basiq error, using the client's own
+// predicates so that the two never classify an error differently.
+func nextStep(e *basiq.Error) string {
+	if kind, wait, limited := basiq.IsLimited(e); limited {
+		switch kind {
+		case basiq.LimitTokenFlood:
+			return "Basiq is limiting how many access tokens this server may request (too many within 5 minutes); the API key is fine. " + retryText(max(wait, 5*time.Minute)) + " Do not call in a loop."
+		case basiq.LimitSandboxConnect:
+			return "The account's sandbox connection limit (500) is reached; delete unused connections or ask Basiq support to raise it."
+		}
+		return "Basiq's rate limit was reached. " + retryText(wait) + " Do not call it in a loop."
+	}
+	switch {
+	case basiq.IsAuthFailure(e):
+		return "Basiq refused this server's credentials or permissions. This needs the operator (check BASIQ_API_KEY and the Basiq account's products); retrying will not help."
+	case basiq.IsFilterRefused(e):
+		return "Basiq refused a filter this server built, not your values: its filter support differs from what this server expected. Call again without the narrowing arguments (dates, status, class…) and narrow the results yourself, and tell the operator."
+	case basiq.IsNotFound(e):
+		return "Check the id: list_users, list_connections, list_user_jobs and list_reports show valid ones."
+	case basiq.IsGone(e):
+		return "It has expired or was deleted; for a consent link, create a new one with create_auth_link."
+	case e.Temporary() || e.StatusCode >= 500 || e.StatusCode == 0:
+		return "Basiq is temporarily unavailable. " + retryText(e.RetryAfter) + " If it persists, report the correlation id to Basiq support."
+	case e.StatusCode == http.StatusBadRequest && e.Source != nil && e.Source.Parameter != "":
+		return fmt.Sprintf("Basiq objected to %q; fix that value and call again.", e.Source.Parameter)
+	case e.StatusCode == http.StatusBadRequest:
+		return "Fix the request and call again."
+	}
+	return ""
 }
 
 func retryText(d time.Duration) string {

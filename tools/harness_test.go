@@ -65,7 +65,16 @@ func newGuardedHarness(t *testing.T, opts tools.Options, policy guard.Policy, st
 	t.Helper()
 	sim := basiqtest.NewServer(append([]basiqtest.Option{basiqtest.WithTimeScale(0.002)}, simOpts...)...)
 	t.Cleanup(sim.Close)
-	bc, err := basiq.NewClient(harnessKey, basiq.WithBaseURL(sim.URL),
+	h := harnessAt(t, sim.URL, opts, policy, statePath)
+	h.sim = sim
+	return h
+}
+
+// harnessAt builds the server and client against any Basiq at baseURL (the
+// simulator, or a Basiq built from the published OpenAPI files).
+func harnessAt(t *testing.T, baseURL string, opts tools.Options, policy guard.Policy, statePath string) *harness {
+	t.Helper()
+	bc, err := basiq.NewClient(harnessKey, basiq.WithBaseURL(baseURL),
 		basiq.WithRetryPolicy(basiq.RetryPolicy{MaxAttempts: 2, BaseDelay: time.Millisecond, MaxDelay: time.Millisecond, MaxElapsed: time.Second}))
 	require.NoError(t, err)
 	store, err := guard.OpenBolt(statePath)
@@ -85,7 +94,7 @@ func newGuardedHarness(t *testing.T, opts tools.Options, policy guard.Policy, st
 			t.Error("a secret reached the audit log")
 		}
 	})
-	return &harness{sim: sim, client: c, server: s, audit: audit, deps: deps}
+	return &harness{client: c, server: s, audit: audit, deps: deps}
 }
 
 // connect starts an initialized in-process MCP client session on s, closed

@@ -18,6 +18,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
 )
@@ -45,7 +46,25 @@ func (o *Operation) Key() string { return o.Method + " " + o.Path }
 
 // Spec holds every operation of the loaded files.
 type Spec struct {
-	Ops []*Operation
+	Ops  []*Operation
+	docs []*openapi3.T
+}
+
+// Enum returns the enum of a property of a named component schema, from
+// whichever file defines it.
+func (s *Spec) Enum(schema, property string) []string {
+	for _, doc := range s.docs {
+		ref := doc.Components.Schemas[schema]
+		if ref == nil || ref.Value == nil || ref.Value.Properties[property] == nil {
+			continue
+		}
+		var out []string
+		for _, v := range ref.Value.Properties[property].Value.Enum {
+			out = append(out, fmt.Sprint(v))
+		}
+		return out
+	}
+	return nil
 }
 
 // Dir finds ../shared/basiq/openapi beside the repository that holds the
@@ -71,6 +90,7 @@ func Load(dir string) (*Spec, error) {
 		if err != nil {
 			return nil, fmt.Errorf("specfake: %s: %w", name, err)
 		}
+		s.docs = append(s.docs, doc)
 		for path, item := range doc.Paths.Map() {
 			for method, op := range item.Operations() {
 				o, err := build(method, path, op)
@@ -194,3 +214,22 @@ func jsonContent(r *openapi3.Response) *openapi3.MediaType {
 
 // StatusText is a convenience for failure messages.
 func StatusText(code int) string { return fmt.Sprintf("%d %s", code, http.StatusText(code)) }
+
+// Require loads the files for a test. Without them the test is skipped with
+// a message, except under CI (the CI variable is set), which always has
+// ../shared: there their absence fails the test.
+func Require(t testing.TB) *Spec {
+	t.Helper()
+	dir, ok := Dir()
+	if !ok {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("Basiq's OpenAPI files are missing (looked for %s), and CI always has ../shared", dir)
+		}
+		t.Skipf("Basiq's OpenAPI files are not at %s (../shared beside the repository)", dir)
+	}
+	spec, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return spec
+}
