@@ -133,7 +133,7 @@ func TestConnectRefreshAndData(t *testing.T) {
 	assert.Contains(t, h.fail(t, "list_transactions", obj{"user_id": user.ID, "limit": 501}), "at most 500")
 
 	msg := h.fail(t, "refresh_connection", obj{"user_id": user.ID, "connection_id": res.ConnectionID})
-	assert.Contains(t, msg, "Refresh refused: refreshed 0s ago")
+	assert.Contains(t, msg, "Refresh refused: refreshed 0 s ago")
 	assert.Contains(t, msg, "It will be allowed from ", "a just-connected connection is within the cooldown")
 	assert.Zero(t, h.sim.RefreshRequests(res.ConnectionID))
 }

@@ -212,6 +212,8 @@ The answer lists the job ids Basiq's redirect would carry; poll GET /jobs/{id}.
 type SeededConnection struct {
 	UserID, ConnectionID, InstitutionID, Method, Status, LoginID string
 	LastUsed                                                     time.Time
+	// FailCode is the failure every job of the connection meets, if any.
+	FailCode string
 }
 
 // Connections lists every connection that was not deleted, users in seed
@@ -223,8 +225,32 @@ func (s *Simulator) Connections() []SeededConnection {
 	var out []SeededConnection
 	for _, uid := range s.userOrder {
 		for _, c := range s.activeConns(s.users[uid]) {
-			out = append(out, SeededConnection{c.UserID, c.ID, c.InstitutionID, c.Method, c.Status, c.LoginID, c.LastUsed})
+			sc := SeededConnection{c.UserID, c.ID, c.InstitutionID, c.Method, c.Status, c.LoginID, c.LastUsed, ""}
+			if c.Fail != nil {
+				sc.FailCode = c.Fail.Code
+			}
+			out = append(out, sc)
 		}
 	}
 	return out
+}
+
+// ResolveAtBank plays the customer doing at their bank what a
+// user-action-required failure asked for (accepting terms, say). Basiq's
+// docs say the next successful refresh then restores the invalid connection
+// to active; failures only re-consent can cure are left alone. It reports
+// whether there was such a cause to clear.
+func (s *Simulator) ResolveAtBank(connectionID string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.conns[connectionID]
+	if c == nil || c.Fail == nil {
+		return false
+	}
+	switch c.Fail.Code {
+	case "account-not-accessible-requires-user-action", "user-action-required":
+		c.Fail = nil
+		return true
+	}
+	return false
 }

@@ -109,13 +109,12 @@ func (g *Governor) Refresh(ctx context.Context, tool, userID, connID string, dry
 	if err != nil {
 		return d, err
 	}
-	for _, j := range jobs.Data {
-		if !j.Finished() {
-			d.Outcome, d.JobID, d.Reason = ReusedJob, j.ID, "a job for this connection is already running; follow it instead of refreshing"
-			return d, g.record(tool, d, dryRun)
-		}
+	ev := readJobs(jobs.Data, g.now())
+	if ev.running != nil {
+		d.Outcome, d.JobID, d.Reason = ReusedJob, ev.running.ID, "a job for this connection is already running; follow it instead of refreshing"
+		return d, g.record(tool, d, dryRun)
 	}
-	if refusal, err := g.check(ctx, key, conn, dryRun); err != nil {
+	if refusal, err := g.check(ctx, key, conn, ev, dryRun); err != nil {
 		return d, err
 	} else if refusal != nil {
 		if g.policy.Mode == Enforce || dryRun {
@@ -129,14 +128,14 @@ func (g *Governor) Refresh(ctx context.Context, tool, userID, connID string, dry
 }
 
 // check returns the first rule the refresh breaks, or nil.
-func (g *Governor) check(ctx context.Context, key string, conn *basiq.Connection, dryRun bool) (*Decision, error) {
+func (g *Governor) check(ctx context.Context, key string, conn *basiq.Connection, ev jobEvidence, dryRun bool) (*Decision, error) {
 	now := g.now()
-	switch conn.Status {
-	case "active":
-	case "invalid":
-		return &Decision{Outcome: Refused, Reason: "the connection is invalid: the customer must re-consent (create_auth_link); a refresh cannot fix it"}, nil
-	default:
-		return &Decision{Outcome: Refused, Reason: fmt.Sprintf("the connection is %s, not active; follow its job with list_user_jobs", conn.Status)}, nil
+	history, err := g.store.Refreshes(key, now.Add(-24*time.Hour))
+	if err != nil {
+		return nil, err
+	}
+	if refusal := statusRule(conn, history, ev, now); refusal != nil {
+		return refusal, nil
 	}
 	status, err := g.connectorStatus(ctx, conn.Institution.ID, conn.Method)
 	if err != nil {
@@ -148,16 +147,9 @@ func (g *Governor) check(ctx context.Context, key string, conn *basiq.Connection
 	case basiq.ConnectorPartialOutage:
 		return g.refusal(Deferred, now.Add(time.Hour), "institution %s has a partial outage; retry in about an hour", conn.Institution.ID), nil
 	}
-	history, err := g.store.Refreshes(key, now.Add(-24*time.Hour))
-	if err != nil {
-		return nil, err
-	}
-	last := conn.LastUsed.Time
-	if n := len(history); n > 0 && history[n-1].After(last) {
-		last = history[n-1]
-	}
+	last := lastActivity(conn, history, ev)
 	if next := last.Add(g.policy.Cooldown); now.Before(next) {
-		return g.refusal(Refused, next, "refreshed %s ago (%s); the cooldown is %s", now.Sub(last).Round(time.Minute), last.UTC().Format(time.RFC3339), g.policy.Cooldown), nil
+		return g.refusal(Refused, next, "refreshed %s (%s); the cooldown is %s", ago(now, last), last.UTC().Format(time.RFC3339), g.policy.Cooldown), nil
 	}
 	daily := g.policy.DailyCapWeb
 	if conn.Method == "open-banking" || conn.Method == "openbanking" {

@@ -102,7 +102,8 @@ func TestRefusalsCarryAReasonAndARetryTime(t *testing.T) {
 		reason  string
 		retry   bool
 	}{
-		{"invalid", func(c basiqtest.SeededConnection) bool { return c.Status == "invalid" }, guard.Refused, "re-consent", false},
+		{"invalid credentials", func(c basiqtest.SeededConnection) bool { return c.Status == "invalid" && c.FailCode == "invalid-credentials" },
+			guard.Refused, "re-consent", false},
 		{"major outage", func(c basiqtest.SeededConnection) bool { return c.InstitutionID == "AU00006" }, guard.Deferred, "1 to 3 hours", true},
 		{"partial outage", func(c basiqtest.SeededConnection) bool { return c.InstitutionID == "AU00005" }, guard.Deferred, "partial outage", true},
 		{"cooldown", func(c basiqtest.SeededConnection) bool {
@@ -123,6 +124,50 @@ func TestRefusalsCarryAReasonAndARetryTime(t *testing.T) {
 		assert.Zero(t, f.sim.RefreshRequests(c.ConnectionID), "%s: nothing sent", tc.name)
 	}
 	assert.Equal(t, 4, strings.Count(f.audit.String(), "\n"), "every decision is audited")
+}
+
+// TestInvalidConnectionGetsOneRefresh: Basiq's docs say a successful
+// refresh restores an invalid connection once the customer has cleared the
+// cause at their bank; one try a day is allowed, and a failure only
+// re-consent can cure is refused outright (the case above).
+func TestInvalidConnectionGetsOneRefresh(t *testing.T) {
+	f := newFixture(t)
+	g := f.governor(guard.DefaultPolicy())
+	c := f.pick(t, func(c basiqtest.SeededConnection) bool {
+		return c.Status == "invalid" && c.FailCode == "account-not-accessible-requires-user-action"
+	})
+	require.True(t, f.sim.ResolveAtBank(c.ConnectionID), "the customer accepts the bank's terms")
+	d, err := g.Refresh(context.Background(), "refresh_connection", c.UserID, c.ConnectionID, false)
+	require.NoError(t, err)
+	assert.Equal(t, guard.Refreshed, d.Outcome, d.Reason)
+	assert.Equal(t, 1, f.sim.RefreshRequests(c.ConnectionID))
+
+	require.Eventually(t, func() bool {
+		conn, err := f.client.GetConnection(context.Background(), c.UserID, c.ConnectionID)
+		return err == nil && conn.Status == "active"
+	}, 5*time.Second, 20*time.Millisecond, "the refresh restored the connection")
+}
+
+func TestInvalidConnectionIsRefreshedOnlyOnceADay(t *testing.T) {
+	f := newFixture(t)
+	now := time.Now()
+	g := guard.NewGovernor(f.client, f.store, guard.NewAudit(&syncWriter{b: &f.audit}), guard.DefaultPolicy(), nil, func() time.Time { return now })
+	c := f.pick(t, func(c basiqtest.SeededConnection) bool {
+		return c.Status == "invalid" && c.FailCode == "account-not-accessible-requires-user-action"
+	})
+	d, err := g.Refresh(context.Background(), "refresh_connection", c.UserID, c.ConnectionID, false)
+	require.NoError(t, err)
+	require.Equal(t, guard.Refreshed, d.Outcome, d.Reason)
+	require.Eventually(t, func() bool {
+		j, err := f.client.GetJob(context.Background(), d.JobID)
+		return err == nil && j.Finished()
+	}, 5*time.Second, 10*time.Millisecond)
+	now = now.Add(3 * time.Hour)
+	d, err = g.Refresh(context.Background(), "refresh_connection", c.UserID, c.ConnectionID, false)
+	require.NoError(t, err)
+	assert.Equal(t, guard.Refused, d.Outcome)
+	assert.Contains(t, d.Reason, "already refreshed")
+	assert.Equal(t, 1, f.sim.RefreshRequests(c.ConnectionID), "the second try was not sent")
 }
 
 func TestRunningJobIsReusedNotRefreshed(t *testing.T) {

@@ -1,0 +1,110 @@
+package guard
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/basiq-mcp/basiq-mcp/basiq"
+)
+
+// stallAfter is how long an unfinished job counts as running. Basiq retries
+// a job that met service-unavailable every 2 hours for up to 7 days (API.md
+// 9.5, from Basiq's connection docs); treating such a job as running would
+// block the connection for a week, so one not updated for longer than one
+// retry interval no longer stops a refresh.
+const stallAfter = 2 * time.Hour
+
+// invalidRetryWindow is how often an invalid connection may be refreshed:
+// Basiq's docs say a successful refresh restores an invalid connection once
+// the customer has cleared the cause at their bank, so one try a day is
+// allowed; more would only ask the bank again for nothing.
+const invalidRetryWindow = 24 * time.Hour
+
+// reconsentCodes are failures a refresh cannot cure: the customer must give
+// new credentials or a new authorisation through the consent screens.
+var reconsentCodes = map[string]bool{"invalid-credentials": true, "authorization-failed": true, "invalid-connection": true}
+
+// jobEvidence is what Basiq's own job history says about one connection, so
+// that a fresh state directory cannot lead to repeated refreshes.
+type jobEvidence struct {
+	running *basiq.Job // unfinished and updated within stallAfter
+	newest  *basiq.Job // the most recently started job
+}
+
+func jobTime(j *basiq.Job) time.Time {
+	if !j.Created.IsZero() {
+		return j.Created.Time
+	}
+	return j.Updated.Time
+}
+
+func readJobs(jobs []basiq.Job, now time.Time) jobEvidence {
+	var ev jobEvidence
+	for i := range jobs {
+		j := &jobs[i]
+		if ev.newest == nil || jobTime(j).After(jobTime(ev.newest)) {
+			ev.newest = j
+		}
+		last := j.Updated.Time
+		if last.IsZero() {
+			last = jobTime(j)
+		}
+		if !j.Finished() && (last.IsZero() || now.Sub(last) < stallAfter) && ev.running == nil {
+			ev.running = j
+		}
+	}
+	return ev
+}
+
+// lastActivity is the latest of Basiq's lastUsed, our own ledger and the
+// newest job Basiq started for the connection (a failed refresh leaves
+// lastUsed where it was, yet it asked the bank, and maybe the customer).
+func lastActivity(conn *basiq.Connection, history []time.Time, ev jobEvidence) time.Time {
+	last := conn.LastUsed.Time
+	if n := len(history); n > 0 && history[n-1].After(last) {
+		last = history[n-1]
+	}
+	if ev.newest != nil && jobTime(ev.newest).After(last) {
+		last = jobTime(ev.newest)
+	}
+	return last
+}
+
+// statusRule returns the refusal the connection's status calls for, or nil.
+// An empty status (Basiq's files do not require one) is left to Basiq.
+func statusRule(conn *basiq.Connection, history []time.Time, ev jobEvidence, now time.Time) *Decision {
+	switch conn.Status {
+	case "active", "":
+		return nil
+	case "invalid":
+		return invalidRule(history, ev, now)
+	case "pending", "pre-init", "init":
+		return &Decision{Outcome: Refused, Reason: fmt.Sprintf("the connection is still being set up (status %s); follow its connect job with list_user_jobs", conn.Status)}
+	}
+	return &Decision{Outcome: Refused, Reason: fmt.Sprintf("Basiq reports the connection as %q, which cannot be refreshed; check it with get_connection and list_user_jobs", conn.Status)}
+}
+
+// invalidRule allows one refresh a day of an invalid connection, unless its
+// newest job failed in a way only re-consent can fix.
+func invalidRule(history []time.Time, ev jobEvidence, now time.Time) *Decision {
+	if ev.newest != nil {
+		if step := ev.newest.FailedStep(); step != nil && step.Result != nil && reconsentCodes[step.Result.Code] {
+			return &Decision{Outcome: Refused, Reason: fmt.Sprintf("the connection is invalid and its last job failed with %s: a refresh cannot fix that; the customer must re-consent (create_auth_link)", step.Result.Code)}
+		}
+	}
+	if n := len(history); n > 0 && now.Sub(history[n-1]) < invalidRetryWindow {
+		d := &Decision{Outcome: Refused, RetryAt: history[n-1].Add(invalidRetryWindow).UTC().Format(time.RFC3339),
+			Reason: fmt.Sprintf("the connection is invalid and was already refreshed %s; if it is still invalid, the customer must re-consent (create_auth_link)", ago(now, history[n-1]))}
+		return d
+	}
+	return nil
+}
+
+// ago says how long ago t was, in seconds under a minute.
+func ago(now, t time.Time) string {
+	d := now.Sub(t)
+	if d < time.Minute {
+		return fmt.Sprintf("%d s ago", int(d.Seconds()))
+	}
+	return fmt.Sprintf("%s ago", d.Round(time.Minute))
+}
