@@ -115,7 +115,7 @@ func TestStdioCarriesOnlyJSONRPC(t *testing.T) {
 	init := responses[1]["result"].(map[string]any)
 	assert.Contains(t, init["instructions"], "create_auth_link")
 	toolsList := responses[2]["result"].(map[string]any)["tools"].([]any)
-	assert.Len(t, toolsList, 17, "the default toolsets and enable_toolset")
+	assert.Len(t, toolsList, defaultListed(t), "the default toolsets and enable_toolset")
 	assert.Less(t, sizes[2], 16_000, "the default tools/list, as sent, fits the 16 KB budget")
 	call := responses[3]["result"].(map[string]any)
 	assert.Nil(t, call["isError"])
@@ -128,7 +128,7 @@ func TestStdioCarriesOnlyJSONRPC(t *testing.T) {
 	prompt := responses[7]["result"].(map[string]any)["messages"].([]any)[0].(map[string]any)
 	assert.Contains(t, prompt["content"].(map[string]any)["text"], "check_connector_status")
 	assert.Contains(t, notices, "notifications/tools/list_changed", "enable_toolset tells the client")
-	assert.Len(t, responses[10]["result"].(map[string]any)["tools"].([]any), 18, "search_docs is listed once enabled")
+	assert.Len(t, responses[10]["result"].(map[string]any)["tools"].([]any), defaultListed(t)+1, "search_docs is listed once enabled")
 	search := responses[9]["result"].(map[string]any)["structuredContent"].(map[string]any)["hits"].([]any)
 	assert.Equal(t, "basiq://docs/best-practices", search[0].(map[string]any)["uri"])
 	assert.Contains(t, stderr.String(), "sandbox: using the offline Basiq simulator")
@@ -246,7 +246,7 @@ func TestStreamableHTTPTransportAndHealth(t *testing.T) {
 	require.False(t, callTool(t, ctx, c, "enable_toolset", map[string]any{"toolset": "consents"}).IsError)
 	listed, err := c.ListTools(ctx, mcp.ListToolsRequest{})
 	require.NoError(t, err)
-	assert.Len(t, listed.Tools, 18, "the session keeps its enabled toolset across requests")
+	assert.Len(t, listed.Tools, defaultListed(t)+len(consentTools(t)), "the session keeps its enabled toolset across requests")
 	require.Eventually(t, func() bool { return changed.Load() == 1 }, 5*time.Second, 10*time.Millisecond, "list_changed over streamable HTTP")
 	c.Close()
 
@@ -299,7 +299,7 @@ func runCLI(t *testing.T, args ...string) (string, int) {
 func TestToolsAndCallCommands(t *testing.T) {
 	out, code := runCLI(t, "tools")
 	assert.Equal(t, 0, code)
-	assert.Len(t, strings.Split(strings.TrimSpace(out), "\n"), 17, "what a model sees first")
+	assert.Len(t, strings.Split(strings.TrimSpace(out), "\n"), defaultListed(t), "what a model sees first")
 	assert.Contains(t, out, "enable_toolset")
 	assert.Contains(t, out, "refresh_connection")
 	out, code = runCLI(t, "tools", "--allow-destructive")
@@ -530,4 +530,21 @@ func TestSecretsNeverLeak(t *testing.T) {
 		assert.False(t, tokenRe.MatchString(text), "a Basiq token leaked into %s", name)
 		assert.NotContains(t, strings.ToLower(text), "authorization: ", "a header leaked into %s", name)
 	}
+}
+
+// defaultListed is how many tools a default server lists first: the default
+// toolsets' tools and enable_toolset, counted from the inventory.
+func defaultListed(t *testing.T) int {
+	t.Helper()
+	chosen, err := tools.Select(tools.Inventory(&tools.Deps{}), tools.Options{Toolsets: tools.DefaultToolsets})
+	require.NoError(t, err)
+	return len(chosen) + 1
+}
+
+// consentTools are the tools enable_toolset adds for "consents" by default.
+func consentTools(t *testing.T) []tools.Tool {
+	t.Helper()
+	chosen, err := tools.Select(tools.Inventory(&tools.Deps{}), tools.Options{Toolsets: []string{tools.SetConsents}})
+	require.NoError(t, err)
+	return chosen
 }

@@ -194,6 +194,46 @@ func (j *Job) MFAChallenge() *StepResult {
 	return nil
 }
 
+// Job states, as JobState derives them.
+const (
+	JobRunning        = "running"
+	JobWaitingForUser = "waiting-for-user"
+	JobSucceeded      = "succeeded"
+	JobFailed         = "failed"
+)
+
+// JobState is the one word for where a job stands: failed, waiting-for-user
+// (an MFA challenge is open), succeeded, or running.
+func JobState(j *Job) string {
+	switch {
+	case j.FailedStep() != nil || j.Status == StepFailed:
+		return JobFailed
+	case j.MFAChallenge() != nil:
+		return JobWaitingForUser
+	case j.Succeeded():
+		return JobSucceeded
+	}
+	return JobRunning
+}
+
+// ReportID returns the id of the report a finished report job made, taken
+// from its step's result URL (absolute or relative), or "".
+func (j *Job) ReportID() string {
+	for _, s := range j.Steps {
+		if s.Status != StepSuccess || s.Result == nil {
+			continue
+		}
+		if i := strings.Index(s.Result.URL, "/reports/"); i >= 0 {
+			id := s.Result.URL[i+len("/reports/"):]
+			if k := strings.IndexAny(id, "/?"); k >= 0 {
+				id = id[:k]
+			}
+			return id
+		}
+	}
+	return ""
+}
+
 // ConnectionID returns the id of the connection the job works on, taken from
 // its source link, or "" when the job is not about a connection (yet).
 func (j *Job) ConnectionID() string {

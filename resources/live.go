@@ -102,13 +102,7 @@ func (r *reader) job(ctx context.Context, req mcp.ReadResourceRequest) ([]mcp.Re
 	if err != nil {
 		return nil, failed(err)
 	}
-	status := "running"
-	switch {
-	case j.FailedStep() != nil:
-		status = "failed"
-	case j.Succeeded():
-		status = "succeeded"
-	}
+	status := basiq.JobState(j)
 	steps := []map[string]string{}
 	for _, s := range j.Steps {
 		st := map[string]string{"name": s.Title, "status": s.Status}

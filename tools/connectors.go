@@ -63,7 +63,7 @@ func containsAll(hay string, words []string) bool {
 }
 
 type connectorStatusParams struct {
-	ConnectorID string `json:"connector_id" jsonschema:"required,pattern=^[A-Z]{2}[0-9]+$,maxLength=7" jsonschema_description:"The institution id, e.g. AU00000 (from a connection's institution_id or list_connectors)."`
+	ConnectorID string `json:"connector_id" jsonschema:"required,pattern=^[A-Z]{2}[0-9]+$,maxLength=7" jsonschema_description:"e.g. AU00000"`
 }
 
 type connectorStatusResult struct {

@@ -39,7 +39,7 @@ type listTransactionsParams struct {
 	AccountID string `json:"account_id,omitempty" jsonschema:"pattern=^[\\w.-]+$" jsonschema_description:"Only this account (from list_accounts)."`
 	Direction string `json:"direction,omitempty" jsonschema:"enum=debit,enum=credit" jsonschema_description:"debit for money out, credit for money in."`
 	Class     string `json:"class,omitempty" jsonschema:"enum=payment,enum=transfer,enum=bank-fee,enum=cash-withdrawal,enum=loan-interest,enum=loan-repayment,enum=refund,enum=direct-credit,enum=interest"`
-	Status    string `json:"status,omitempty" jsonschema:"enum=posted,enum=pending" jsonschema_description:"Pending transactions get new ids on every refresh; posted ones are final."`
+	Status    string `json:"status,omitempty" jsonschema:"enum=posted,enum=pending"`
 	Limit     int    `json:"limit,omitempty" jsonschema:"minimum=1,maximum=500" jsonschema_description:"Per page (default 100)."`
 	Cursor    string `json:"cursor,omitempty" jsonschema:"maxLength=2000" jsonschema_description:"next_cursor of the previous page (the first call's filters stay)."`
 }

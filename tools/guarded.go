@@ -11,7 +11,7 @@ import (
 
 // idemParam is the optional idempotency key of a create tool.
 type idemParam struct {
-	IdempotencyKey string `json:"idempotency_key,omitempty" jsonschema:"minLength=8,maxLength=128,pattern=^[A-Za-z0-9._:-]+$" jsonschema_description:"e.g. a UUID. A retry with the same key and arguments within 24 h returns the first result, not a second create."`
+	IdempotencyKey string `json:"idempotency_key,omitempty" jsonschema:"minLength=8,maxLength=128,pattern=^[A-Za-z0-9._:-]+$" jsonschema_description:"A retry with the same key and arguments (24 h) returns the first result."`
 }
 
 // once runs create at most once per idempotency key (when one is given).

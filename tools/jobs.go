@@ -2,7 +2,6 @@ package tools
 
 import (
 	"context"
-	"strings"
 
 	"github.com/basiq-mcp/basiq-mcp/basiq"
 )
@@ -29,8 +28,9 @@ type StepView struct {
 }
 
 func jobView(j *basiq.Job) JobView {
-	v := JobView{ID: j.ID, Type: "connection", Status: "running", ConnectionID: j.ConnectionID(), Created: stamp(j.Created), Updated: stamp(j.Updated), Steps: []StepView{}}
-	if j.JobType == "report" {
+	v := JobView{ID: j.ID, Type: "connection", Status: basiq.JobState(j), ConnectionID: j.ConnectionID(), ReportID: j.ReportID(),
+		Created: stamp(j.Created), Updated: stamp(j.Updated), Steps: []StepView{}}
+	if j.JobType == "report" || v.ReportID != "" {
 		v.Type, v.ConnectionID = "report", ""
 	}
 	for _, s := range j.Steps {
@@ -38,21 +38,14 @@ func jobView(j *basiq.Job) JobView {
 		if s.Status == basiq.StepFailed && s.Result != nil {
 			sv.Code, sv.Error = s.Result.Code, cleanText(s.Result.Message(), 200)
 		}
-		if s.Status == basiq.StepSuccess && s.Result != nil && strings.HasPrefix(s.Result.URL, "/reports/") {
-			v.ReportID = strings.TrimPrefix(s.Result.URL, "/reports/")
-		}
 		v.Steps = append(v.Steps, sv)
 	}
-	switch {
-	case j.FailedStep() != nil || j.Status == basiq.StepFailed:
-		v.Status = "failed"
+	switch v.Status {
+	case basiq.JobFailed:
 		v.Diagnosis = diagnose(j.FailedStep())
-	case j.MFAChallenge() != nil:
-		v.Status = "waiting-for-user"
+	case basiq.JobWaitingForUser:
 		d := mfaDiagnosis
 		v.Diagnosis = &d
-	case j.Succeeded():
-		v.Status = "succeeded"
 	}
 	return v
 }

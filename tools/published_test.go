@@ -34,6 +34,7 @@ var publishedCases = []toolCase{
 	{name: "refresh_all_connections", args: obj{"user_id": "ea3a81"}},
 	{name: "get_job", args: obj{"job_id": "e9132638"}},
 	{name: "list_user_jobs", args: obj{"user_id": "ea3a81"}},
+	{name: "answer_mfa", args: obj{"user_id": "ea3a81", "job_id": "e9132638", "code": "123456"}},
 	{name: "list_connectors", args: obj{}},
 	{name: "check_connector_status", args: obj{"connector_id": "AU00000"}},
 	{name: "list_accounts", args: obj{"user_id": "ea3a81"}},

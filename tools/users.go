@@ -121,8 +121,8 @@ func getUser(ctx context.Context, d *Deps, p userIDParam) (UserView, error) {
 
 type createUserParams struct {
 	idemParam
-	Email      string `json:"email,omitempty" jsonschema:"maxLength=254" jsonschema_description:"Email or mobile is required."`
-	Mobile     string `json:"mobile,omitempty" jsonschema:"pattern=^\\+?[0-9]+$,minLength=8,maxLength=16" jsonschema_description:"International format, e.g. +61400111222; gets the consent link's SMS code."`
+	Email      string `json:"email,omitempty" jsonschema:"maxLength=254"`
+	Mobile     string `json:"mobile,omitempty" jsonschema:"pattern=^\\+?[0-9]+$,minLength=8,maxLength=16" jsonschema_description:"e.g. +61400111222"`
 	FirstName  string `json:"first_name,omitempty" jsonschema:"maxLength=100"`
 	MiddleName string `json:"middle_name,omitempty" jsonschema:"maxLength=100"`
 	LastName   string `json:"last_name,omitempty" jsonschema:"maxLength=100"`
@@ -147,7 +147,7 @@ func createUser(ctx context.Context, d *Deps, p createUserParams) (UserView, err
 type createAuthLinkParams struct {
 	userIDParam
 	idemParam
-	Mobile string `json:"mobile,omitempty" jsonschema:"pattern=^\\+?[0-9]+$,minLength=8,maxLength=16" jsonschema_description:"Send the SMS code to this mobile instead of the user's own, e.g. +61400111222."`
+	Mobile string `json:"mobile,omitempty" jsonschema:"pattern=^\\+?[0-9]+$,minLength=8,maxLength=16" jsonschema_description:"Send the SMS code here instead, e.g. +61400111222."`
 }
 
 // AuthLinkView is a consent link to give to the customer.

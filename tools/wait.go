@@ -13,7 +13,7 @@ import (
 // job and follows it, so a model never has to choose between two.
 type jobParams struct {
 	JobID       string `json:"job_id" jsonschema:"required,pattern=^[\\w.-]+$"`
-	WaitSeconds int    `json:"wait_seconds,omitempty" jsonschema:"minimum=0,maximum=300" jsonschema_description:"Wait up to this long for the job to finish or need the customer (progress per step). A refresh takes 10 to 30 s. 0: answer at once."`
+	WaitSeconds int    `json:"wait_seconds,omitempty" jsonschema:"minimum=0,maximum=300" jsonschema_description:"Wait up to this long for the job to finish or need the customer; a refresh takes 10-30 s."`
 }
 
 // jobResult is the job, and how the wait for it ended.

@@ -1,0 +1,55 @@
+package tools_test
+
+import (
+	"encoding/json"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/basiq-mcp/basiq-mcp/basiq/basiqtest"
+	"github.com/basiq-mcp/basiq-mcp/tools"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestAnswerMFAThroughTheTool: the bank challenges during a job; the
+// diagnosis names answer_mfa, the code goes to Basiq with a CLIENT token, the
+// job finishes, and the code appears in no result, log line or audit record.
+func TestAnswerMFAThroughTheTool(t *testing.T) {
+	h := newHarness(t, tools.Options{})
+	var logs lockedBuffer
+	h.deps.Log = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	var user tools.UserView
+	h.okValid(t, "create_user", obj{"email": "otp@example.com"}, &user)
+	res, err := h.sim.CompleteConsent(user.ID, basiqtest.ConsentRequest{InstitutionID: "AU00002", LoginID: "jared", Password: "django"})
+	require.NoError(t, err)
+	job := res.JobIDs[0]
+
+	var waited waitedJob
+	require.Eventually(t, func() bool {
+		h.ok(t, "get_job", obj{"job_id": job, "wait_seconds": 5}, &waited)
+		return waited.Status == "waiting-for-user"
+	}, 5*time.Second, 10*time.Millisecond)
+	assert.Contains(t, waited.Diagnosis.NextAction, "answer_mfa")
+
+	const code = "1234"
+	var answer struct{ Status, Message string }
+	call := h.call(t, "answer_mfa", obj{"user_id": user.ID, "job_id": job, "code": code})
+	require.False(t, call.IsError, text(call))
+	require.NoError(t, json.Unmarshal([]byte(text(call)), &answer))
+	assert.Equal(t, "sent", answer.Status)
+	h.okValid(t, "get_job", obj{"job_id": job, "wait_seconds": 30}, &waited)
+	assert.Equal(t, "succeeded", waited.Status)
+
+	// The job no longer asks: nothing is sent, and the result says why.
+	before := h.sim.Calls("POST /jobs/{jobId}/mfa")
+	h.okValid(t, "answer_mfa", obj{"user_id": user.ID, "job_id": job, "code": code}, &answer)
+	assert.Equal(t, "not-sent", answer.Status)
+	assert.Equal(t, before, h.sim.Calls("POST /jobs/{jobId}/mfa"))
+
+	assert.Contains(t, h.fail(t, "answer_mfa", obj{"user_id": user.ID, "job_id": job}), "\"code\"")
+	for what, s := range map[string]string{"log": logs.String(), "audit": h.audit.String(), "result": text(call)} {
+		assert.NotContains(t, s, code, "the one-time code reached the %s", what)
+	}
+	assert.Contains(t, h.audit.String(), `"tool":"answer_mfa"`)
+}
