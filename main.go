@@ -261,7 +261,7 @@ func newServer(c config, client *basiq.Client, logger *slog.Logger) (*server.MCP
 		server.WithResourceCompletionProvider(res.Completer()), server.WithPromptCompletionProvider(res.Completer()))
 	res.Register(s)
 	prompts.Register(s)
-	deps := &tools.Deps{Client: client, Log: logger, Governor: g.Governor, Confirm: g.Confirm, Idem: g.Idem, Audit: g.Audit, SearchDocs: searchDocs}
+	deps := &tools.Deps{Client: client, Log: logger, Governor: g.Governor, Confirm: g.Confirm, Idem: g.Idem, Audit: g.Audit, Users: g.Users, SearchDocs: searchDocs}
 	opts := tools.Options{ReadOnly: c.readOnly, AllowDestructive: c.allowDestructive, Toolsets: list(c.toolsets), Tools: list(c.tools), ExcludeTools: list(c.exclude)}
 	if _, err := tools.Register(s, deps, opts); err != nil {
 		g.Close()

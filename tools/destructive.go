@@ -86,7 +86,15 @@ func deleteUser(ctx context.Context, d *Deps, p confirmUserParams) (destructiveR
 			u.ID, firstNonEmpty(v.Name, v.Email, v.Mobile), len(v.ConnectionIDs), v.AccountCount), nil
 	}
 	return twoStep(ctx, d, "delete_user", p.UserID, p.ConfirmationToken, inspect, func(ctx context.Context) (string, error) {
-		return "The user and all their data were deleted.", d.Client.DeleteUser(ctx, p.UserID)
+		if err := d.Client.DeleteUser(ctx, p.UserID); err != nil {
+			return "", err
+		}
+		if d.Users != nil {
+			if err := d.Users.Forget(p.UserID); err != nil {
+				d.Log.WarnContext(ctx, "customer directory", "error", err)
+			}
+		}
+		return "The user and all their data were deleted.", nil
 	})
 }
 

@@ -83,7 +83,7 @@ func harnessAt(t *testing.T, baseURL string, opts tools.Options, policy guard.Po
 	audit := &lockedBuffer{}
 	deps := &tools.Deps{Client: bc, Log: slog.New(slog.DiscardHandler), PollInterval: 5 * time.Millisecond, Audit: guard.NewAudit(audit),
 		Confirm: guard.NewConfirmer([]byte("test-key-for-confirmations"), store, nil), Idem: guard.NewIdempotency(store, nil),
-		SearchDocs: fakeSearch}
+		Users: guard.NewDirectory(store, nil), SearchDocs: fakeSearch}
 	deps.Governor = guard.NewGovernor(bc, store, deps.Audit, policy, nil, nil)
 	s := server.NewMCPServer("basiq-mcp", "test", server.WithToolCapabilities(false), server.WithInstructions(tools.Instructions), server.WithElicitation())
 	_, err = tools.Register(s, deps, opts)

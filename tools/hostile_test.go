@@ -25,7 +25,7 @@ func TestHostileInputsGetClearErrors(t *testing.T) {
 		want       string
 	}{
 		{"huge string", "search_docs", obj{"query": strings.Repeat("x", 1<<20)}, `"query" is too long`},
-		{"deep JSON", "list_users", obj{"email": nested(500)}, `must be a string, got a list`},
+		{"deep JSON", "list_users", obj{"query": nested(500)}, `must be a string, got a list`},
 		{"wrong type", "list_transactions", obj{"user_id": map[string]any{"$ne": 1}}, `must be a string, got an object`},
 		{"negative limit", "list_transactions", obj{"user_id": "u1", "limit": -5}, `at least 1`},
 		{"huge limit", "list_transactions", obj{"user_id": "u1", "limit": 1e300}, `at most 500`},
@@ -46,7 +46,7 @@ func TestHostileInputsGetClearErrors(t *testing.T) {
 	for range 10050 { // past encoding/json's nesting limit of 10,000
 		overLimit = []any{overLimit}
 	}
-	tooDeep.Params.Name, tooDeep.Params.Arguments = "list_users", obj{"email": overLimit}
+	tooDeep.Params.Name, tooDeep.Params.Arguments = "list_users", obj{"query": overLimit}
 	_, err := h.client.CallTool(context.Background(), tooDeep)
 	assert.Error(t, err, "JSON nested past the decoder's limit is a protocol error")
 	for _, name := range []string{"no_such_tool", "../get_user", strings.Repeat("a", 10000)} {

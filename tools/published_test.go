@@ -18,11 +18,16 @@ type toolCase struct {
 	name    string
 	args    obj
 	confirm bool
+	// idFrom names a list tool and field whose first item's id completes
+	// args (a consent id is only valid if the user's list shows it).
+	idFrom *idSource
 }
+
+type idSource struct{ tool, list, arg string }
 
 // publishedCases call every tool with ids shaped like Basiq's own examples.
 var publishedCases = []toolCase{
-	{name: "list_users", args: obj{"email": "gavin@"}},
+	{name: "list_users", args: obj{"query": "gavin@"}},
 	{name: "get_user", args: obj{"user_id": "ea3a81"}},
 	{name: "create_user", args: obj{"email": "gavin@hooli.com", "first_name": "Gavin"}},
 	{name: "create_auth_link", args: obj{"user_id": "ea3a81"}},
@@ -49,7 +54,7 @@ var publishedCases = []toolCase{
 	{name: "delete_connection", args: obj{"user_id": "ea3a81", "connection_id": "8fce3b"}, confirm: true},
 	{name: "delete_user", args: obj{"user_id": "ea3a81"}, confirm: true},
 	{name: "delete_auth_link", args: obj{"user_id": "ea3a81"}, confirm: true},
-	{name: "delete_consent", args: obj{"user_id": "ea3a81", "consent_id": "c58ef1"}, confirm: true},
+	{name: "delete_consent", args: obj{"user_id": "ea3a81"}, confirm: true, idFrom: &idSource{"list_consents", "consents", "consent_id"}},
 	{name: "delete_report", args: obj{"report_id": "e1956419"}, confirm: true},
 }
 
@@ -96,7 +101,19 @@ func TestEveryToolWorksAgainstPublishedResponses(t *testing.T) {
 func runPublished(t *testing.T, baseURL string, opts tools.Options, tc toolCase, what string) {
 	t.Helper()
 	h := harnessAt(t, baseURL, opts, guard.DefaultPolicy(), filepath.Join(t.TempDir(), "guard.db"))
-	res := h.call(t, tc.name, tc.args)
+	args := obj{}
+	for k, v := range tc.args {
+		args[k] = v
+	}
+	if src := tc.idFrom; src != nil {
+		var list map[string][]struct{ ID string }
+		h.ok(t, src.tool, tc.args, &list)
+		if len(list[src.list]) == 0 {
+			return // nothing to act on in this response
+		}
+		args[src.arg] = list[src.list][0].ID
+	}
+	res := h.call(t, tc.name, args)
 	if res.IsError {
 		t.Errorf("%s (%s): %s", tc.name, what, text(res))
 		return
@@ -109,10 +126,7 @@ func runPublished(t *testing.T, baseURL string, opts tools.Options, tc toolCase,
 	}
 	require.NoError(t, json.Unmarshal([]byte(text(res)), &preview))
 	require.NotEmpty(t, preview.ConfirmationToken, "%s (%s): no confirmation token in %s", tc.name, what, text(res))
-	args := obj{"confirmation_token": preview.ConfirmationToken}
-	for k, v := range tc.args {
-		args[k] = v
-	}
+	args["confirmation_token"] = preview.ConfirmationToken
 	res = h.call(t, tc.name, args)
 	if res.IsError {
 		t.Errorf("%s confirmed (%s): %s", tc.name, what, text(res))

@@ -33,6 +33,9 @@ type Deps struct {
 	Confirm  *guard.Confirmer
 	Idem     *guard.Idempotency
 	Audit    *guard.Audit
+	// Users remembers the customers this deployment created or read, for
+	// list_users where Basiq has no user search; nil keeps no directory.
+	Users *guard.Directory
 	// SearchDocs finds guide sections by keywords (the guides live in the
 	// resources package, which tools does not import); nil leaves
 	// search_docs out.

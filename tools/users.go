@@ -2,8 +2,6 @@ package tools
 
 import (
 	"context"
-	"encoding/base64"
-	"strconv"
 	"strings"
 
 	"github.com/basiq-mcp/basiq-mcp/basiq"
@@ -41,81 +39,12 @@ func userView(u *basiq.User) UserView {
 	return v
 }
 
-type listUsersParams struct {
-	Email  string `json:"email,omitempty" jsonschema:"maxLength=254" jsonschema_description:"Exact email, case-insensitive."`
-	Mobile string `json:"mobile,omitempty" jsonschema:"maxLength=20" jsonschema_description:"Mobile, e.g. +61400111222."`
-	Limit  int    `json:"limit,omitempty" jsonschema:"minimum=1,maximum=100" jsonschema_description:"Per page (default 25)."`
-	Cursor string `json:"cursor,omitempty" jsonschema:"maxLength=200" jsonschema_description:"next_cursor of the previous page."`
-}
-
-type userSummary struct {
-	ID      string `json:"id"`
-	Name    string `json:"name,omitempty"`
-	Email   string `json:"email,omitempty"`
-	Mobile  string `json:"mobile,omitempty"`
-	Created string `json:"created,omitempty"`
-}
-
-type listUsersResult struct {
-	Users      []userSummary `json:"users"`
-	Total      int           `json:"total" jsonschema_description:"users matching the filters"`
-	NextCursor string        `json:"next_cursor,omitempty"`
-}
-
-// maxUsersScanned bounds how many users list_users reads from Basiq, which
-// offers no server-side filter on users.
-const maxUsersScanned = 5000
-
-func listUsers(ctx context.Context, d *Deps, p listUsersParams) (listUsersResult, error) {
-	offset, err := offsetCursor(p.Cursor)
-	if err != nil {
-		return listUsersResult{}, err
-	}
-	all, _, err := d.Client.AllUsers(ctx, maxUsersScanned)
-	if err != nil {
-		return listUsersResult{}, err
-	}
-	var match []userSummary
-	for _, u := range all {
-		if p.Email != "" && !strings.EqualFold(u.Email, p.Email) || p.Mobile != "" && u.Mobile != p.Mobile {
-			continue
-		}
-		match = append(match, userSummary{ID: u.ID, Name: cleanText(strings.TrimSpace(u.FirstName+" "+u.LastName), 80),
-			Email: u.Email, Mobile: u.Mobile, Created: stamp(u.CreatedTime)})
-	}
-	limit := p.Limit
-	if limit == 0 {
-		limit = 25
-	}
-	res := listUsersResult{Users: []userSummary{}, Total: len(match)}
-	end := min(offset+limit, len(match))
-	if offset < end {
-		res.Users = match[offset:end]
-	}
-	if end < len(match) {
-		res.NextCursor = base64.RawURLEncoding.EncodeToString([]byte("o=" + strconv.Itoa(end)))
-	}
-	return res, nil
-}
-
-// offsetCursor reads a list_users cursor.
-func offsetCursor(c string) (int, error) {
-	if c == "" {
-		return 0, nil
-	}
-	raw, err := base64.RawURLEncoding.DecodeString(c)
-	n, convErr := strconv.Atoi(strings.TrimPrefix(string(raw), "o="))
-	if err != nil || convErr != nil || n < 0 || !strings.HasPrefix(string(raw), "o=") {
-		return 0, badArg("argument \"cursor\" is not a cursor this server issued; omit it to start from the first page")
-	}
-	return n, nil
-}
-
 func getUser(ctx context.Context, d *Deps, p userIDParam) (UserView, error) {
 	u, err := d.Client.GetUser(ctx, p.UserID)
 	if err != nil {
 		return UserView{}, err
 	}
+	d.remember(ctx, u)
 	return userView(u), nil
 }
 
@@ -140,6 +69,7 @@ func createUser(ctx context.Context, d *Deps, p createUserParams) (UserView, err
 			return UserView{}, err
 		}
 		d.audit(guard.Entry{Tool: "create_user", UserID: u.ID, Decision: "created"})
+		d.remember(ctx, u)
 		return userView(u), nil
 	})
 }

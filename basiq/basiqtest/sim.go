@@ -56,6 +56,7 @@ type config struct {
 	faults        []Fault
 	logger        *slog.Logger
 	users         int
+	noUserList    bool
 }
 
 // Option configures a Simulator.
@@ -89,6 +90,10 @@ func WithFault(f Fault) Option { return func(c *config) { c.faults = append(c.fa
 
 // WithLogger receives one debug record per request.
 func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l } }
+
+// WithoutUserList makes GET /users answer 405, as Basiq's published 3.0
+// API does: the user list is documented only on a legacy page.
+func WithoutUserList() Option { return func(c *config) { c.noUserList = true } }
 
 // WithUsers sets how many users are seeded (default 34; at least the eight
 // named personas are always seeded).

@@ -141,6 +141,10 @@ func (s *Simulator) deleteUser(x *exchange) {
 }
 
 func (s *Simulator) listUsers(x *exchange) {
+	if s.cfg.noUserList {
+		x.fail(http.StatusMethodNotAllowed, "method-not-allowed", "Method not allowed", "GET is not supported on /users.", nil)
+		return
+	}
 	args, ok := x.listArgs()
 	if !ok {
 		return

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/basiq-mcp/basiq-mcp/basiq"
@@ -30,6 +31,12 @@ type Store interface {
 	// PutRecord and GetRecord keep idempotency records by key.
 	PutRecord(key string, rec Record) error
 	GetRecord(key string) (Record, bool, error)
+	// PutUser, DeleteUser and ScanUsers keep the customer directory; fn
+	// returns false to stop a scan.
+	PutUser(u KnownUser) error
+	GetUser(id string) (KnownUser, bool, error)
+	DeleteUser(id string) error
+	ScanUsers(fn func(KnownUser) bool) error
 	// Close releases the store.
 	Close() error
 }
@@ -45,6 +52,7 @@ var (
 	bucketRefreshes = []byte("refreshes")
 	bucketUsed      = []byte("confirmations")
 	bucketRecords   = []byte("idempotency")
+	bucketUsers     = []byte("users")
 )
 
 // ledgerWindow is how much refresh history is kept per connection: enough
@@ -69,7 +77,7 @@ func OpenBolt(path string) (*BoltStore, error) {
 	}
 	s := &BoltStore{path: path}
 	err := s.update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketRefreshes, bucketUsed, bucketRecords} {
+		for _, b := range [][]byte{bucketRefreshes, bucketUsed, bucketRecords, bucketUsers} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -177,6 +185,57 @@ func (s *BoltStore) GetRecord(key string) (Record, bool, error) {
 	return rec, found, err
 }
 
+// userKey folds an id's case: Basiq ids are case-insensitive UUIDs and hex.
+func userKey(id string) []byte { return []byte(strings.ToLower(id)) }
+
+// PutUser stores a directory entry.
+func (s *BoltStore) PutUser(u KnownUser) error {
+	raw, err := json.Marshal(u)
+	if err != nil {
+		return err
+	}
+	return s.update(func(tx *bolt.Tx) error { return tx.Bucket(bucketUsers).Put(userKey(u.ID), raw) })
+}
+
+// GetUser reads a directory entry.
+func (s *BoltStore) GetUser(id string) (KnownUser, bool, error) {
+	var u KnownUser
+	found := false
+	err := s.view(func(tx *bolt.Tx) error {
+		raw := tx.Bucket(bucketUsers).Get(userKey(id))
+		found = raw != nil
+		if !found {
+			return nil
+		}
+		return json.Unmarshal(raw, &u)
+	})
+	return u, found, err
+}
+
+// DeleteUser removes a directory entry.
+func (s *BoltStore) DeleteUser(id string) error {
+	return s.update(func(tx *bolt.Tx) error { return tx.Bucket(bucketUsers).Delete(userKey(id)) })
+}
+
+// ScanUsers calls fn for each directory entry until it returns false.
+func (s *BoltStore) ScanUsers(fn func(KnownUser) bool) error {
+	err := s.view(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketUsers).ForEach(func(_, v []byte) error {
+			var u KnownUser
+			if json.Unmarshal(v, &u) == nil && !fn(u) {
+				return errStopScan
+			}
+			return nil
+		})
+	})
+	if errors.Is(err, errStopScan) {
+		return nil
+	}
+	return err
+}
+
+var errStopScan = errors.New("scan stopped")
+
 func encodeTimes(times []time.Time) []byte {
 	b := make([]byte, 8*len(times))
 	for i, t := range times {
@@ -218,6 +277,7 @@ type Guards struct {
 	Confirm  *Confirmer
 	Idem     *Idempotency
 	Audit    *Audit
+	Users    *Directory
 }
 
 // Open opens the guards in dir. confirmKey seals confirmations; empty means
@@ -232,7 +292,7 @@ func Open(dir string, c *basiq.Client, p Policy, confirmKey []byte, log *slog.Lo
 		return nil, err
 	}
 	return &Guards{Governor: NewGovernor(c, store, audit, p, log, nil), Confirm: NewConfirmer(confirmKey, store, nil),
-		Idem: NewIdempotency(store, nil), Audit: audit}, nil
+		Idem: NewIdempotency(store, nil), Audit: audit, Users: NewDirectory(store, nil)}, nil
 }
 
 // Close closes the audit log.

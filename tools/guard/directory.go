@@ -1,0 +1,110 @@
+package guard
+
+import (
+	"strings"
+	"time"
+	"unicode"
+)
+
+// KnownUser is what the directory keeps of a customer this deployment
+// created or read: enough to find them again, nothing financial.
+type KnownUser struct {
+	ID     string    `json:"id"`
+	Name   string    `json:"name,omitempty"`
+	Email  string    `json:"email,omitempty"`
+	Mobile string    `json:"mobile,omitempty"`
+	Seen   time.Time `json:"seen"`
+}
+
+// Directory remembers the customers this deployment has created or read,
+// so that they can be found by name, email or mobile where Basiq's API
+// offers no user search (its published 3.0 API has no GET /users). It
+// lives in the guard store, so it survives restarts and is shared by every
+// process on that store.
+type Directory struct {
+	store Store
+	now   func() time.Time
+}
+
+// NewDirectory keeps the directory in store.
+func NewDirectory(store Store, now func() time.Time) *Directory {
+	if now == nil {
+		now = time.Now
+	}
+	return &Directory{store: store, now: now}
+}
+
+// rememberEvery is how stale an unchanged entry may get before a read
+// writes it again: reads are frequent, and a write syncs the store.
+const rememberEvery = time.Hour
+
+// Remember records or refreshes a customer.
+func (d *Directory) Remember(u KnownUser) error {
+	if u.ID == "" {
+		return nil
+	}
+	now := d.now().UTC()
+	old, found, err := d.store.GetUser(u.ID)
+	if err == nil && found && old.Name == u.Name && old.Email == u.Email && old.Mobile == u.Mobile && now.Sub(old.Seen) < rememberEvery {
+		return nil
+	}
+	u.Seen = now
+	return d.store.PutUser(u)
+}
+
+// Forget removes a customer, after their deletion.
+func (d *Directory) Forget(id string) error { return d.store.DeleteUser(id) }
+
+// Search returns up to limit customers whose name, email or mobile contains
+// query (case-insensitive; a mobile matches on its digits, 04… or +614…),
+// most recently seen first, with how many matched and how many are known.
+func (d *Directory) Search(query string, limit int) (matches []KnownUser, matched, known int, err error) {
+	var all []KnownUser
+	err = d.store.ScanUsers(func(u KnownUser) bool {
+		known++
+		if Matches(query, u.Name, u.Email, u.Mobile) {
+			all = append(all, u)
+		}
+		return true
+	})
+	sortBySeen(all)
+	return all[:min(limit, len(all))], len(all), known, err
+}
+
+// Matches reports whether query is found, case-insensitively, in the name
+// or email, or by its digits in the mobile. An empty query matches all.
+func Matches(query, name, email, mobile string) bool {
+	q := strings.ToLower(strings.TrimSpace(query))
+	if q == "" {
+		return true
+	}
+	if strings.Contains(strings.ToLower(name), q) || strings.Contains(strings.ToLower(email), q) {
+		return true
+	}
+	qd, md := digits(q), digits(mobile)
+	if len(qd) < 3 || len(qd) < len(q)-3 || md == "" {
+		return false // too few digits, or not a phone number at all
+	}
+	if strings.Contains(md, qd) {
+		return true
+	}
+	// An Australian 04… number is +614… in international form.
+	return strings.HasPrefix(qd, "0") && strings.Contains(md, "61"+qd[1:])
+}
+
+func digits(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsDigit(r) {
+			return r
+		}
+		return -1
+	}, s)
+}
+
+func sortBySeen(us []KnownUser) {
+	for i := 1; i < len(us); i++ { // insertion sort: matches are few
+		for j := i; j > 0 && us[j].Seen.After(us[j-1].Seen); j-- {
+			us[j], us[j-1] = us[j-1], us[j]
+		}
+	}
+}
