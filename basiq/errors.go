@@ -122,11 +122,11 @@ func IsRateLimited(err error) (retryAfter time.Duration, limited bool) {
 
 // Error codes of Basiq's envelope that decisions depend on.
 const (
-	CodeParameterNotValid    = "parameter-not-valid"
-	CodeRequestNotValid      = "request-not-valid"
-	CodeTooManySandbox       = "too-many-sandbox-connections"
-	CodeAccessDenied         = "access-denied"
-	CodeInvalidToken         = "invalid-authorization-token"
+	CodeParameterNotValid = "parameter-not-valid"
+	CodeRequestNotValid   = "request-not-valid"
+	CodeTooManySandbox    = "too-many-sandbox-connections"
+	CodeAccessDenied      = "access-denied"
+	CodeInvalidToken      = "invalid-authorization-token"
 )
 
 // Limit kinds reported by IsLimited.

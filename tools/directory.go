@@ -13,8 +13,8 @@ import (
 )
 
 type listUsersParams struct {
-	Query  string `json:"query,omitempty" jsonschema:"maxLength=254" jsonschema_description:"Part of a name, email or mobile, any case, e.g. 'richard@' or '0412'."`
-	Limit  int    `json:"limit,omitempty" jsonschema:"minimum=1,maximum=100" jsonschema_description:"Per page (default 25)."`
+	Query  string `json:"query,omitempty" jsonschema:"maxLength=254" jsonschema_description:"e.g. 'richard@' or '0412'"`
+	Limit  int    `json:"limit,omitempty" jsonschema:"minimum=1,maximum=100"` // 25 when left out
 	Cursor string `json:"cursor,omitempty" jsonschema:"maxLength=200" jsonschema_description:"next_cursor of the previous page."`
 }
 

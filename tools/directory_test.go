@@ -12,7 +12,7 @@ import (
 )
 
 type usersPage struct {
-	Users []struct{ ID, Name, Email, Mobile string }
+	Users    []struct{ ID, Name, Email, Mobile string }
 	Total    int
 	Searched struct {
 		Source   string
@@ -58,7 +58,9 @@ func TestFindingCustomersWithoutGetUsers(t *testing.T) {
 	require.Len(t, page.Users, 1, "the directory survives a restart")
 	assert.Equal(t, erlich.ID, page.Users[0].ID)
 
-	var preview struct{ ConfirmationToken string `json:"confirmation_token"` }
+	var preview struct {
+		ConfirmationToken string `json:"confirmation_token"`
+	}
 	restarted.okValid(t, "delete_user", obj{"user_id": erlich.ID}, &preview)
 	restarted.okValid(t, "delete_user", obj{"user_id": erlich.ID, "confirmation_token": preview.ConfirmationToken}, &struct{}{})
 	restarted.okValid(t, "list_users", obj{"query": "aviato"}, &page)

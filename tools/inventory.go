@@ -32,7 +32,7 @@ var (
 func Inventory(d *Deps) []Tool {
 	all := []Tool{
 		define(d, spec[listUsersParams, listUsersResult]{name: "list_users", title: "List users", toolset: SetUsers, hints: readHints, run: listUsers,
-			description: "Find Basiq users (customers), optionally by exact email or mobile. Use it to get a user_id, and before create_user to avoid duplicates. Pages with cursor."}),
+			description: "Find customers (Basiq users) by part of a name, email or mobile. Use it for a user_id, and before create_user to avoid duplicates."}),
 		define(d, spec[userIDParam, UserView]{name: "get_user", title: "Get user", toolset: SetUsers, hints: readHints, run: getUser,
 			description: "Get a user: contact details, connection ids and account count."}),
 		define(d, spec[createUserParams, UserView]{name: "create_user", title: "Create user", toolset: SetUsers, hints: writeHints, run: createUser,

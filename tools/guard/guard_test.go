@@ -102,7 +102,9 @@ func TestRefusalsCarryAReasonAndARetryTime(t *testing.T) {
 		reason  string
 		retry   bool
 	}{
-		{"invalid credentials", func(c basiqtest.SeededConnection) bool { return c.Status == "invalid" && c.FailCode == "invalid-credentials" },
+		{"invalid credentials", func(c basiqtest.SeededConnection) bool {
+			return c.Status == "invalid" && c.FailCode == "invalid-credentials"
+		},
 			guard.Refused, "re-consent", false},
 		{"major outage", func(c basiqtest.SeededConnection) bool { return c.InstitutionID == "AU00006" }, guard.Deferred, "1 to 3 hours", true},
 		{"partial outage", func(c basiqtest.SeededConnection) bool { return c.InstitutionID == "AU00005" }, guard.Deferred, "partial outage", true},
