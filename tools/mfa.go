@@ -17,7 +17,7 @@ type answerMFAParams struct {
 	userIDParam
 	JobID   string   `json:"job_id" jsonschema:"required,pattern=^[\\w.-]+$"`
 	Code    string   `json:"code,omitempty" jsonschema:"maxLength=64" jsonschema_description:"The customer's one-time code."`
-	Answers []string `json:"answers,omitempty" jsonschema:"maxItems=5" jsonschema_description:"Security questions: one answer each, in order."`
+	Answers []string `json:"answers,omitempty" jsonschema:"maxItems=5" jsonschema_description:"Security questions: one answer each."`
 }
 
 type answerMFAResult struct {
