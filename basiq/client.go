@@ -169,8 +169,9 @@ type call struct {
 	next       string     // a links.next URL to follow instead of path+query
 	idempotent bool       // safe to repeat after a transient failure
 	auth       authMode
-	accept     string // Accept header; JSON by default
-	bearer     string // with authNone: an explicit token (a CLIENT_ACCESS one)
+	accept     string  // Accept header; JSON by default
+	raw        *[]byte // when set, receives a 2xx body as it came (a PDF)
+	bearer     string  // with authNone: an explicit token (a CLIENT_ACCESS one)
 }
 
 type authMode int

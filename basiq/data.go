@@ -1,7 +1,10 @@
 package basiq
 
 import (
+	"bytes"
 	"context"
+	"errors"
+	"net/http"
 	"net/url"
 	"time"
 	"unicode/utf8"
@@ -182,6 +185,24 @@ func (c *Client) GetReport(ctx context.Context, reportID string) (*Report, error
 		return nil, err
 	}
 	return &r, nil
+}
+
+// GetReportPDF fetches a report as the PDF Basiq renders (Accept:
+// application/pdf).
+func (c *Client) GetReportPDF(ctx context.Context, reportID string) ([]byte, error) {
+	path, err := idPath("reports", ":report id", reportID)
+	if err != nil {
+		return nil, err
+	}
+	var pdf []byte
+	cl := &call{method: http.MethodGet, path: path, idempotent: true, accept: "application/pdf", raw: &pdf}
+	if _, err := c.send(ctx, cl, nil); err != nil {
+		return nil, err
+	}
+	if !bytes.HasPrefix(pdf, []byte("%PDF-")) {
+		return nil, &DecodeError{Method: cl.method, Path: path, Err: errors.New("the body is not a PDF")}
+	}
+	return pdf, nil
 }
 
 // DeleteReport deletes a report and its snapshot data.

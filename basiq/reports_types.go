@@ -56,8 +56,66 @@ type Report struct {
 
 // AffordabilityData is the data of a CON_AFFOR_01 report.
 type AffordabilityData struct {
-	Metrics []ReportMetric `json:"metrics"`
-	Groups  []ReportGroup  `json:"groups"`
+	Metrics  []ReportMetric  `json:"metrics"`
+	Groups   []ReportGroup   `json:"groups"`
+	Accounts []ReportAccount `json:"accounts"`
+}
+
+// ReportAccount is an account a report covers, with the stretches of time
+// its transactions cover (transactionIntervals in Basiq's report example).
+type ReportAccount struct {
+	ID                   string     `json:"id"`
+	Name                 string     `json:"name"`
+	Balance              string     `json:"balance"`
+	Currency             string     `json:"currency"`
+	Institution          string     `json:"institution"`
+	Connection           string     `json:"connection"`
+	Class                Class      `json:"class"`
+	TransactionIntervals []Interval `json:"transactionIntervals"`
+}
+
+// Interval is a stretch of days, both ends included.
+type Interval struct {
+	From Time `json:"from"`
+	To   Time `json:"to"`
+}
+
+// StatementData is the data of a STATEMENT_01 report (API.md 15: the
+// institution, the identity and accreditation, the accounts, and a link to
+// the snapshot's transactions).
+type StatementData struct {
+	Institution struct {
+		Name string `json:"name"`
+		ABN  string `json:"abn"`
+	} `json:"institution"`
+	Identity struct {
+		FullName string `json:"fullName"`
+	} `json:"identity"`
+	Account      []StatementAccount `json:"account"`
+	Transactions string             `json:"transactions"`
+}
+
+// StatementAccount is one account of a statement with its balances.
+type StatementAccount struct {
+	ID             string `json:"id"`
+	Name           string `json:"name"`
+	AccountNo      string `json:"accountNo"`
+	OpeningBalance string `json:"openingBalance"`
+	ClosingBalance string `json:"closingBalance"`
+	Currency       string `json:"currency"`
+}
+
+// Filter returns the value of the named report filter as text ("" when
+// absent or not a single value).
+func (r *Report) Filter(name string) string {
+	for _, f := range r.Filters {
+		if f.Name == name {
+			if s, ok := f.Value.(string); ok {
+				return s
+			}
+		}
+	}
+	return ""
 }
 
 // ReportMetric is one computed figure, e.g. ME002 average monthly salary.

@@ -97,6 +97,9 @@ func (c *Client) sendOnce(ctx context.Context, cl *call, out any) (int, error) {
 			err = fmt.Errorf("basiq: %s %s: %w", cl.method, u.Path, c.scrub(err))
 			retry = cl.idempotent || notSent(err)
 		case status >= 200 && status < 300:
+			if cl.raw != nil {
+				*cl.raw = body
+			}
 			if out == nil || len(body) == 0 {
 				return status, nil
 			}

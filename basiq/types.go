@@ -297,15 +297,19 @@ type Account struct {
 	AvailableFunds   string `json:"availableFunds"`
 	CreditLimit      string `json:"creditLimit"`
 	Currency         string `json:"currency"`
-	Class            struct {
-		Type    string `json:"type"`
-		Product string `json:"product"`
-	} `json:"class"`
+	Class            Class  `json:"class"`
 	Status      string `json:"status"`
 	Connection  string `json:"connection"`
 	Institution string `json:"institution"`
 	LastUpdated Time   `json:"lastUpdated"`
 	Links       Links  `json:"links"`
+}
+
+// Class is an account's kind (transaction, savings, credit-card…) and the
+// bank's product name.
+type Class struct {
+	Type    string `json:"type"`
+	Product string `json:"product"`
 }
 
 // Transaction is one debit or credit on an account. Pending transactions get

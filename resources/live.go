@@ -2,6 +2,7 @@ package resources
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"sort"
 	"strings"
@@ -112,6 +113,19 @@ func (r *reader) job(ctx context.Context, req mcp.ReadResourceRequest) ([]mcp.Re
 		steps = append(steps, st)
 	}
 	return jsonContents(req.Params.URI, map[string]any{"id": j.ID, "type": j.JobType, "status": status, "steps": steps})
+}
+
+// reportPDF is a finished report as Basiq's PDF, base64 in a blob.
+func (r *reader) reportPDF(ctx context.Context, req mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
+	id, err := param(req.Params.URI, "basiq://reports/", "/pdf")
+	if err != nil {
+		return nil, err
+	}
+	pdf, err := r.client.GetReportPDF(ctx, id)
+	if err != nil {
+		return nil, failed(err)
+	}
+	return []mcp.ResourceContents{mcp.BlobResourceContents{URI: req.Params.URI, MIMEType: mimePDF, Blob: base64.StdEncoding.EncodeToString(pdf)}}, nil
 }
 
 func stamp(t basiq.Time) string {

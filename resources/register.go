@@ -26,6 +26,7 @@ type Options struct {
 const (
 	mimeMarkdown = "text/markdown"
 	mimeJSON     = "application/json"
+	mimePDF      = "application/pdf"
 )
 
 // Set is the resources of one server, ready to register.
@@ -74,6 +75,7 @@ func (set *Set) Register(s *server.MCPServer) {
 		{"basiq://users/{userId}", "user", "A user", "A user's contact details, connection ids and account count.", mimeJSON, r.user},
 		{"basiq://users/{userId}/connections", "user-connections", "A user's connections", "A user's connections with status and last refresh.", mimeJSON, r.userConnections},
 		{"basiq://jobs/{jobId}", "job", "A job", "A job's steps and status.", mimeJSON, r.job},
+		{"basiq://reports/{reportId}/pdf", "report-pdf", "A report as PDF", "A finished report (get_report gives its id) as the PDF Basiq renders.", mimePDF, r.reportPDF},
 	}
 	for _, t := range templates {
 		s.AddResourceTemplate(mcp.NewResourceTemplate(t.uri, t.name, mcp.WithTemplateTitle(t.title), mcp.WithTemplateDescription(t.desc),
@@ -103,6 +105,9 @@ func jsonContents(uri string, v any) ([]mcp.ResourceContents, error) {
 // suffix), refusing anything that is not an id.
 func param(uri, prefix, suffix string) (string, error) {
 	v, ok := strings.CutPrefix(uri, prefix)
+	if !ok {
+		return "", fmt.Errorf("unknown resource %q", uri)
+	}
 	if v, ok = strings.CutSuffix(v, suffix); !ok && suffix != "" {
 		return "", fmt.Errorf("unknown resource %q", uri)
 	}

@@ -2,6 +2,7 @@ package resources_test
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"flag"
 	"net/http"
@@ -198,4 +199,38 @@ func TestCompletions(t *testing.T) {
 	user := sim.Connections()[0].UserID
 	assert.Equal(t, []string{user}, complete("basiq://users/{userId}", "userId", user[:12]))
 	assert.Equal(t, []string{"posttoken"}, complete("basiq://basiq-docs/{page}", "page", "token"))
+}
+
+// TestReportPDF: a finished report is offered as Basiq's PDF, in a blob.
+func TestReportPDF(t *testing.T) {
+	c, sim := newClient(t, "off")
+	bc, err := basiq.NewClient("k", basiq.WithBaseURL(sim.URL))
+	require.NoError(t, err)
+	ctx := context.Background()
+	user := sim.Connections()[2].UserID
+	job, err := bc.CreateReport(ctx, basiq.CreateReportParams{ReportType: basiq.ReportConsumerAffordability, Title: "pdf",
+		Filters: []basiq.ReportFilter{{Name: "fromDate", Value: basiq.Date(time.Now().AddDate(0, -3, 0))}, {Name: "toDate", Value: basiq.Date(time.Now())},
+			{Name: "users", Value: []string{user}}, {Name: "accounts", Value: []string{}}}})
+	require.NoError(t, err)
+	var reportID string
+	require.Eventually(t, func() bool {
+		j, err := bc.GetJob(ctx, job.ID)
+		reportID = ""
+		if err == nil {
+			reportID = j.ReportID()
+		}
+		return reportID != ""
+	}, 5*time.Second, 10*time.Millisecond)
+	req := mcp.ReadResourceRequest{}
+	req.Params.URI = "basiq://reports/" + reportID + "/pdf"
+	res, err := c.ReadResource(ctx, req)
+	require.NoError(t, err)
+	blob, ok := res.Contents[0].(mcp.BlobResourceContents)
+	require.True(t, ok, "a PDF is a blob")
+	assert.Equal(t, "application/pdf", blob.MIMEType)
+	pdf, err := base64.StdEncoding.DecodeString(blob.Blob)
+	require.NoError(t, err)
+	assert.True(t, strings.HasPrefix(string(pdf), "%PDF-"))
+	_, err = read(t, c, "basiq://reports/../token/pdf")
+	assert.Error(t, err, "no path escapes through the id")
 }

@@ -2,8 +2,6 @@ package tools
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"time"
 
 	"github.com/basiq-mcp/basiq-mcp/basiq"
@@ -16,7 +14,14 @@ type reportTypeView struct {
 	Description string   `json:"description,omitempty"`
 	Required    []string `json:"required_filters"`
 	Optional    []string `json:"optional_filters"`
+	Creatable   bool     `json:"creatable" jsonschema_description:"create_report can make it"`
+	Note        string   `json:"note,omitempty"`
 }
+
+// creatable are the report types create_report makes. Others (such as
+// BUS_AFFOR_01, which must be enabled for the account and always ends today)
+// are listed, marked, with the reason.
+var creatable = map[string]bool{basiq.ReportConsumerAffordability: true, basiq.ReportBankStatement: true}
 
 type listReportTypesResult struct {
 	Types []reportTypeView `json:"types"`
@@ -31,7 +36,10 @@ func listReportTypes(ctx context.Context, d *Deps, _ noParams) (listReportTypesR
 	}
 	res := listReportTypesResult{Types: []reportTypeView{}}
 	for _, t := range l.Data {
-		v := reportTypeView{ID: t.ID, Name: t.Name, Description: cleanText(t.Description, 200), Required: []string{}, Optional: []string{}}
+		v := reportTypeView{ID: t.ID, Name: cleanText(t.Name, 80), Description: cleanText(t.Description, 200), Required: []string{}, Optional: []string{}, Creatable: creatable[t.ID]}
+		if !v.Creatable {
+			v.Note = "create_report makes CON_AFFOR_01 and STATEMENT_01 only; create this type in Basiq's dashboard or API"
+		}
 		for _, f := range t.Filters {
 			if f.Required {
 				v.Required = append(v.Required, f.Name)
@@ -63,12 +71,16 @@ type createReportResult struct {
 
 func createReport(ctx context.Context, d *Deps, p createReportParams) (createReportResult, error) {
 	from, _ := time.Parse("2006-01-02", p.FromDate)
-	to := time.Now().UTC()
+	today := time.Now().UTC().Truncate(24 * time.Hour)
+	to := today
 	if p.ToDate != "" {
 		to, _ = time.Parse("2006-01-02", p.ToDate)
 	}
 	if to.Before(from) {
 		return createReportResult{}, badArg("\"to_date\" (%s) is before \"from_date\" (%s)", basiq.Date(to), p.FromDate)
+	}
+	if to.After(today) {
+		return createReportResult{}, badArg("\"to_date\" (%s) is in the future: Basiq has no data after today (%s); leave it out to end today", basiq.Date(to), basiq.Date(today))
 	}
 	filters := []basiq.ReportFilter{{Name: "fromDate", Value: p.FromDate}, {Name: "toDate", Value: basiq.Date(to)}}
 	switch p.ReportType {
@@ -100,78 +112,50 @@ func createReport(ctx context.Context, d *Deps, p createReportParams) (createRep
 	})
 }
 
+// unsupportedSources are the connection methods whose accounts Basiq does
+// not take in a consumer affordability report (statement uploads).
+var unsupportedSources = map[string]bool{"pdf": true, "csv": true}
+
 // reportAccounts returns the accounts to report on: the ones asked for, or
-// every account of the user.
+// every account of the user, less those from PDF or CSV statements, which
+// Basiq refuses in CON_AFFOR_01.
 func reportAccounts(ctx context.Context, d *Deps, p createReportParams) ([]string, error) {
-	if len(p.AccountIDs) > 0 {
-		return p.AccountIDs, nil
-	}
-	l, err := d.Client.ListAccounts(ctx, p.UserID, basiq.ListAccountsOptions{})
+	accounts, err := d.Client.ListAccounts(ctx, p.UserID, basiq.ListAccountsOptions{})
 	if err != nil {
 		return nil, err
 	}
-	if len(l.Data) == 0 {
-		return nil, badArg("user %s has no accounts yet; connect a bank first (create_auth_link)", p.UserID)
+	conns, err := d.Client.ListConnections(ctx, p.UserID, basiq.ListConnectionsOptions{})
+	if err != nil {
+		return nil, err
 	}
-	ids := make([]string, len(l.Data))
-	for i, a := range l.Data {
-		ids[i] = a.ID
+	method := map[string]string{}
+	for _, c := range conns.Data {
+		method[c.ID] = c.Method
 	}
-	return ids, nil
+	eligible, excluded := []string{}, map[string]string{}
+	for _, a := range accounts.Data {
+		if m := method[a.Connection]; unsupportedSources[m] {
+			excluded[a.ID] = m
+		} else {
+			eligible = append(eligible, a.ID)
+		}
+	}
+	if len(p.AccountIDs) == 0 {
+		if len(eligible) == 0 {
+			return nil, badArg("user %s has no accounts a consumer affordability report can use (none, or only PDF/CSV statements); connect a bank first (create_auth_link)", p.UserID)
+		}
+		return eligible, nil
+	}
+	for _, id := range p.AccountIDs {
+		if m, ok := excluded[id]; ok {
+			return nil, badArg("account %s comes from a %s statement, which Basiq does not take in CON_AFFOR_01; leave it out of \"account_ids\"", id, m)
+		}
+	}
+	return p.AccountIDs, nil
 }
 
 type reportIDParams struct {
 	ReportID string `json:"report_id" jsonschema:"required,pattern=^[\\w.-]+$" jsonschema_description:"Report id (a finished create_report job gives it)."`
-}
-
-type metricView struct {
-	ID     string `json:"id"`
-	Title  string `json:"title"`
-	Value  string `json:"value"`
-	Format string `json:"format,omitempty" jsonschema_description:"integer, money, percent or boolean"`
-}
-
-type groupView struct {
-	ID           string `json:"id"`
-	Title        string `json:"title"`
-	Transactions int    `json:"transactions"`
-	Total        string `json:"total"`
-	MonthlyAvg   string `json:"monthly_average,omitempty"`
-	Frequency    string `json:"frequency,omitempty"`
-}
-
-type reportView struct {
-	ID      string       `json:"id"`
-	Title   string       `json:"title"`
-	Type    string       `json:"type"`
-	Created string       `json:"created,omitempty"`
-	Expires string       `json:"expires,omitempty"`
-	Metrics []metricView `json:"metrics"`
-	Groups  []groupView  `json:"groups"`
-}
-
-func getReport(ctx context.Context, d *Deps, p reportIDParams) (reportView, error) {
-	r, err := d.Client.GetReport(ctx, p.ReportID)
-	if err != nil {
-		return reportView{}, err
-	}
-	v := reportView{ID: r.ID, Title: cleanText(r.Title, 50), Type: r.ReportType, Created: stamp(r.CreatedDate), Expires: stamp(r.ExpiresAt),
-		Metrics: []metricView{}, Groups: []groupView{}}
-	var data basiq.AffordabilityData
-	if len(r.Data) > 0 && json.Unmarshal(r.Data, &data) == nil {
-		for _, m := range data.Metrics {
-			v.Metrics = append(v.Metrics, metricView{ID: m.ID, Title: cleanText(m.Title, 100), Value: fmt.Sprint(m.Result.Value), Format: m.Result.Format})
-		}
-		for _, g := range data.Groups {
-			gv := groupView{ID: g.ID, Title: cleanText(g.Title, 80), Transactions: g.Analysis.Summary.TransactionCount,
-				Total: g.Analysis.Amount.Total, MonthlyAvg: g.Analysis.Amount.Average.Month}
-			if g.Analysis.Frequency != nil {
-				gv.Frequency = g.Analysis.Frequency.Display
-			}
-			v.Groups = append(v.Groups, gv)
-		}
-	}
-	return v, nil
 }
 
 type listReportsParams struct {

@@ -112,7 +112,7 @@ func (s *Simulator) affordabilityData(a reportArgs) (obj, []*simTxn) {
 	ms.add("ME034", "Average outgoings monthly", "Mean monthly outgoings", "Expenses", cents(-outgoings), "money")
 	ms.add("ME040", "Average monthly credits", "Mean monthly credits excluding internal transfers", "Expenses", cents(credits/int64(months)), "money")
 	ms.add("ME041", "Average monthly debits", "Mean monthly debits excluding internal transfers", "Expenses", cents(debits/int64(months)), "money")
-	return obj{"metrics": ms.pick(a.metrics, a.metricsNull), "groups": s.groups(txns, a), "accounts": s.accountSummaries(accts)}, txns
+	return obj{"metrics": ms.pick(a.metrics, a.metricsNull), "groups": s.groups(txns, a), "accounts": s.accountSummaries(accts, txns)}, txns
 }
 
 type metricSet []obj
@@ -206,15 +206,33 @@ func (s *Simulator) reportTxns(a reportArgs) ([]*simTxn, []*simAccount) {
 	return txns, accts
 }
 
-func (s *Simulator) accountSummaries(accts []*simAccount) []obj {
+// accountSummaries renders the report's accounts as Basiq's report example
+// does, with transactionIntervals: the days each account's transactions in
+// the report cover.
+func (s *Simulator) accountSummaries(accts []*simAccount, txns []*simTxn) []obj {
 	out := []obj{}
 	for _, a := range accts {
 		c := s.conns[a.ConnID]
+		var first, last time.Time
+		for _, tx := range txns {
+			if tx.AccountID == a.ID {
+				if first.IsZero() || tx.Date.Before(first) {
+					first = tx.Date
+				}
+				if tx.Date.After(last) {
+					last = tx.Date
+				}
+			}
+		}
+		intervals := []obj{}
+		if !first.IsZero() {
+			intervals = append(intervals, obj{"from": first.Format("2006-01-02"), "to": last.Format("2006-01-02")})
+		}
 		self := "/users/" + c.UserID + "/accounts/" + a.ID
 		out = append(out, obj{"id": a.ID, "name": a.Name, "accountNo": a.Number[:6] + "-" + a.Number[6:], "currency": "AUD",
 			"balance": cents(a.Balance), "availableFunds": cents(a.Balance + a.Pending), "lastUpdated": ts(a.Updated),
 			"institution": c.InstitutionID, "connection": c.ID, "class": obj{"type": a.Class, "product": a.Product},
-			"accountHolder": a.Holder, "accountOwnership": a.Ownership, "status": "available", "creditLimit": cents(a.Limit),
+			"accountHolder": a.Holder, "accountOwnership": a.Ownership, "status": "available", "creditLimit": cents(a.Limit), "transactionIntervals": intervals,
 			"links": obj{"self": self, "transactions": "/users/" + c.UserID + "/transactions?filter=account.id.eq('" + a.ID + "')",
 				"institution": "/institutions/" + c.InstitutionID}})
 	}
