@@ -298,11 +298,11 @@ type Account struct {
 	CreditLimit      string `json:"creditLimit"`
 	Currency         string `json:"currency"`
 	Class            Class  `json:"class"`
-	Status      string `json:"status"`
-	Connection  string `json:"connection"`
-	Institution string `json:"institution"`
-	LastUpdated Time   `json:"lastUpdated"`
-	Links       Links  `json:"links"`
+	Status           string `json:"status"`
+	Connection       string `json:"connection"`
+	Institution      string `json:"institution"`
+	LastUpdated      Time   `json:"lastUpdated"`
+	Links            Links  `json:"links"`
 }
 
 // Class is an account's kind (transaction, savings, credit-card…) and the
