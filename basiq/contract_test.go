@@ -148,6 +148,8 @@ var specGaps = []specGap{
 	{"GET /jobs/{jobId}", "result\": Value is not nullable", "API.md 9.1 [H]: a step not yet done has result null (the docs' own examples)"},
 	{"GET /users/{userId}/jobs", "result\": Value is not nullable", "as above, for the user's job list"},
 	{"GET /jobs/{jobId}", "more than one oneOf schemas", "the job schema is a oneOf of overlapping job shapes with no discriminator"},
+	{"GET /jobs/{jobId}", "result\": value must be an object", "Basiq's v3 migration guide shows a step's link result as a one-element array; the files, as an object"},
+	{"GET /users/{userId}/jobs", "result\": value must be an object", "as above, for the user's job list"},
 	{"POST /users/{userId}/connections/{connectionId}/refresh 200", "status is not supported",
 		"API.md 7.2 [H]: a refresh while a job runs answers 200 with that job; the file lists 202 only"},
 	{"POST /reports", "more than one oneOf schemas", "a filter value is a oneOf of overlapping string schemas"},

@@ -275,6 +275,21 @@ type ConnectorInstitution struct {
 	Country   string `json:"country"`
 }
 
+// MethodOpenBanking is the Open Banking (CDR) access method. Basiq's files
+// spell it "openbanking" (connection examples, the connector enum) and
+// "open-banking" (connector filters, the docs' own calls); NormalMethod
+// reads both as this one.
+const MethodOpenBanking = "open-banking"
+
+// NormalMethod returns an access method in one spelling, so that a
+// connection's method and a connector's compare equal.
+func NormalMethod(m string) string {
+	if strings.EqualFold(m, "openbanking") || strings.EqualFold(m, MethodOpenBanking) {
+		return MethodOpenBanking
+	}
+	return m
+}
+
 // Connector statuses, as Basiq spells them.
 const (
 	ConnectorOperational      = "operational"

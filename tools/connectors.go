@@ -19,7 +19,7 @@ type ConnectorView struct {
 }
 
 func connectorView(c basiq.Connector) ConnectorView {
-	return ConnectorView{ID: c.ID, Method: c.Method, Name: c.Institution.Name, Type: c.Institution.Type, Status: c.Status, Stage: c.Stage, Country: c.Institution.Country}
+	return ConnectorView{ID: c.ID, Method: basiq.NormalMethod(c.Method), Name: c.Institution.Name, Type: c.Institution.Type, Status: c.Status, Stage: c.Stage, Country: c.Institution.Country}
 }
 
 type listConnectorsParams struct {

@@ -130,7 +130,7 @@ func reportAccounts(ctx context.Context, d *Deps, p createReportParams) ([]strin
 	}
 	method := map[string]string{}
 	for _, c := range conns.Data {
-		method[c.ID] = c.Method
+		method[c.ID] = basiq.NormalMethod(c.Method)
 	}
 	eligible, excluded := []string{}, map[string]string{}
 	for _, a := range accounts.Data {

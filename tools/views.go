@@ -55,7 +55,7 @@ type TransactionView struct {
 }
 
 func connectionView(c basiq.Connection) ConnectionView {
-	return ConnectionView{ID: c.ID, Status: c.Status, Method: c.Method, InstitutionID: c.Institution.ID,
+	return ConnectionView{ID: c.ID, Status: c.Status, Method: basiq.NormalMethod(c.Method), InstitutionID: c.Institution.ID,
 		LastRefreshed: stamp(c.LastUsed), Created: stamp(c.CreatedDate), ConsentExpiry: stamp(c.ExpiryDate)}
 }
 

@@ -1,6 +1,7 @@
 package basiqtest
 
 import (
+	"fmt"
 	"mime"
 	"net/http"
 	"strings"
@@ -81,7 +82,12 @@ func (s *Simulator) postToken(x *exchange) {
 // allowToken enforces Basiq's token rate limit over a sliding window.
 func (s *Simulator) allowToken(x *exchange) bool {
 	if ok, retry := admit(&s.tokenTimes, x.now, tokenWindow, tokenWindowMax); !ok {
-		x.tooMany("Too many token requests: reuse tokens for their lifetime.", retry)
+		// API.md 3 [H]: a flood of token requests from one address is a 403
+		// request-not-valid "Invalid request" (newer docs also list 429).
+		if retry > 0 {
+			x.w.Header().Set("Retry-After", fmt.Sprint(int(retry.Seconds()+0.999)))
+		}
+		x.fail(http.StatusForbidden, "request-not-valid", "Invalid request", "Invalid request.", nil)
 		return false
 	}
 	// Expired tokens are forgotten so a long-running simulator does not grow.

@@ -38,7 +38,7 @@ func (x *exchange) pathConn() (*simUser, *simConn) {
 func (x *exchange) connView(c *simConn, full bool) obj {
 	self := "/users/" + c.UserID + "/connections/" + c.ID
 	instFilter := "?filter=" + url.QueryEscape("institution.id.eq('"+c.InstitutionID+"')")
-	v := obj{"type": "connection", "id": c.ID, "status": c.Status, "method": c.Method, "createdDate": ts(c.Created),
+	v := obj{"type": "connection", "id": c.ID, "status": c.Status, "method": publishedMethod(c.Method), "createdDate": ts(c.Created),
 		"expiryDate": ts(c.Expiry), "lastUsed": ts(c.LastUsed), "mfaEnabled": findInstitution(c.InstitutionID).MFA != mfaNever,
 		"institution": obj{"type": "institution", "id": c.InstitutionID, "links": obj{"self": x.link("/connectors/" + c.InstitutionID)}},
 		"links": obj{"self": x.link(self), "accounts": x.link("/users/" + c.UserID + "/accounts" + instFilter),

@@ -8,14 +8,16 @@ import (
 var failConsentRevoked = failure{"user-action-required", "Consent revoked.",
 	"The user revoked their consent; they must consent again before data can be retrieved."}
 
+// consentPermissions name their scopes as core.yml's consent examples do
+// (account.basic, transaction.detail, customer.person.detail).
 var consentPermissions = []obj{
-	{"scope": "ACCOUNT_BASIC", "required": true, "consented": true, "entity": "account",
+	{"scope": "account.basic", "required": true, "consented": true, "entity": "account",
 		"information": obj{"name": "Account name, type and balance", "description": "Name of account; type of account; account balance", "attributeList": []string{"name", "type", "balance"}},
 		"purpose":     obj{"title": "Account details", "description": "To show which accounts you hold and their balances."}},
-	{"scope": "TRANSACTION_DETAIL", "required": true, "consented": true, "entity": "transaction",
+	{"scope": "transaction.detail", "required": true, "consented": true, "entity": "transaction",
 		"information": obj{"name": "Transaction details", "description": "Incoming and outgoing transactions; amounts; dates; descriptions", "attributeList": []string{"amount", "date", "description"}},
 		"purpose":     obj{"title": "Transactions", "description": "To analyse income and spending."}},
-	{"scope": "CUSTOMER_BASIC", "required": false, "consented": true, "entity": "customer",
+	{"scope": "customer.person.detail", "required": false, "consented": true, "entity": "customer",
 		"information": obj{"name": "Name and occupation", "description": "Name; occupation", "attributeList": []string{"name", "occupation"}},
 		"purpose":     obj{"title": "Identity", "description": "To confirm who you are."}},
 }

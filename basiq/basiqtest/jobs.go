@@ -188,7 +188,7 @@ func (s *Simulator) jobFailed(j *simJob, f *failure) {
 		return
 	}
 	switch f.Code {
-	case "invalid-credentials", "account-not-accessible-requires-user-action", "user-action-required":
+	case "invalid-credentials", "account-not-accessible-requires-user-action", "user-action-required", "authorization-failed":
 		if c.Status != "invalid" {
 			c.Status = "invalid"
 			s.emit(j.Updated, "connection", "updated", c.UserID, "/users/"+c.UserID+"/connections/"+c.ID, s.connEventData(c))
@@ -200,7 +200,14 @@ func (s *Simulator) jobFailed(j *simJob, f *failure) {
 func (x *exchange) jobView(j *simJob, withInstitution bool) obj {
 	steps := make([]obj, len(j.Steps))
 	for i, st := range j.Steps {
-		steps[i] = obj{"title": st.Title, "status": st.Status, "result": x.stepResult(j, st)}
+		var result any = x.stepResult(j, st)
+		if link, ok := result.(obj); ok && link["type"] == "link" && j.Kind != "report" && arrayResults(j) {
+			// Basiq's v3 migration guide shows a step's link result as a
+			// one-element array, its OpenAPI files as an object: half of the
+			// connection jobs use each form, so clients meet both.
+			result = []obj{link}
+		}
+		steps[i] = obj{"title": st.Title, "status": st.Status, "result": result}
 	}
 	links := obj{"self": x.link("/jobs/" + j.ID)}
 	if src := x.jobSource(j); src != "" {
@@ -273,4 +280,10 @@ func (s *Simulator) userJobs(userID, connID string, now time.Time) []*simJob {
 		return strings.Compare(a.ID, b.ID)
 	})
 	return out
+}
+
+// arrayResults picks, by the job id, the jobs whose link results are sent
+// in the migration guide's array form.
+func arrayResults(j *simJob) bool {
+	return len(j.ID) > 0 && j.ID[len(j.ID)-1]%2 == 0
 }

@@ -74,7 +74,13 @@ func (s *Simulator) completeConsent(now time.Time, userID string, req ConsentReq
 		if s.countConns() >= maxSandboxConnections {
 			return ConsentResult{}, &apiError{status: 403, code: "too-many-sandbox-connections", title: "Limit reached", detail: "Limit reached for sandbox connections."}
 		}
-		c = &simConn{ID: s.nextID("connection"), UserID: u.ID, InstitutionID: in.ID, Method: req.Method, Status: "pending",
+		// A new web connection is pending; an Open Banking one that has just
+		// passed authorisation is init (API.md 7.1, from Basiq's docs).
+		status := "pending"
+		if req.Method == "open-banking" {
+			status = "init"
+		}
+		c = &simConn{ID: s.nextID("connection"), UserID: u.ID, InstitutionID: in.ID, Method: req.Method, Status: status,
 			Created: now, Expiry: now.AddDate(1, 0, 0), scale: 1, generated: true}
 		c.seed = mix(s.cfg.seed, uint64(len(s.conns)), 99)
 		s.conns[c.ID] = c

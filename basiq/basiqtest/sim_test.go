@@ -348,8 +348,8 @@ func TestDocumentedLimits(t *testing.T) {
 	}
 	status, out, hdr := raw(t, srv, "POST", "/token", "Basic k", strings.NewReader(form.Encode()),
 		"basiq-version", "3.0", "Content-Type", "application/x-www-form-urlencoded")
-	assert.Equal(t, 429, status, "the 1,501st token in five minutes")
-	assert.Equal(t, "too-many-requests", firstError(t, out)["code"])
+	assert.Equal(t, 403, status, "the 1,501st token in five minutes: a flood of token requests is a 403")
+	assert.Equal(t, "request-not-valid", firstError(t, out)["code"])
 	assert.Equal(t, "300", hdr.Get("Retry-After"))
 
 	// Basiq caps sandbox connections at 500 per partner.
@@ -389,4 +389,28 @@ func TestSecondJobWithCredentialsInUseWaitsSixMinutes(t *testing.T) {
 	assert.Equal(t, "pending", stepStatus(second.JobIDs[0]))
 	now = now.Add(2 * time.Minute)
 	assert.NotEqual(t, "pending", stepStatus(second.JobIDs[0]), "resumed after six minutes")
+}
+
+// TestSpellingsFollowThePublishedFiles: method, consent scopes and Open
+// Banking statuses as Basiq's files and docs spell them.
+func TestSpellingsFollowThePublishedFiles(t *testing.T) {
+	srv := NewServer(WithTimeScale(1000)) // jobs wait: the new connection stays in its first status
+	defer srv.Close()
+	auth := token(t, srv, url.Values{"scope": {"SERVER_ACCESS"}})
+	user := srv.Connections()[0].UserID
+	res, err := srv.CompleteConsent(user, ConsentRequest{InstitutionID: "AU00000", Method: "open-banking",
+		LoginID: openBankingLogin.Member, Password: openBankingLogin.OTP})
+	require.NoError(t, err)
+	conn := mustGet(t, srv, "/users/"+user+"/connections/"+res.ConnectionID, auth)
+	assert.Equal(t, "openbanking", conn["method"], "data.yml's spelling")
+	assert.Equal(t, "init", conn["status"], "an Open Banking connection that passed authorisation")
+
+	for _, filter := range []string{"connector.method.eq('open-banking')", "connector.method.eq('openbanking')"} {
+		list := mustGet(t, srv, "/connectors?filter="+url.QueryEscape(filter), auth)
+		require.NotEmpty(t, list["data"], filter)
+		assert.Equal(t, "openbanking", list["data"].([]any)[0].(map[string]any)["method"])
+	}
+	consents := mustGet(t, srv, "/users/"+user+"/consents", auth)
+	perms := consents["data"].([]any)[0].(map[string]any)["data"].(map[string]any)["permissions"].([]any)
+	assert.Equal(t, "account.basic", perms[0].(map[string]any)["scope"], "core.yml's consent examples")
 }

@@ -111,7 +111,7 @@ func (x *exchange) connectorView(in *institution, method string) obj {
 	if method == "open-banking" {
 		scopes = []string{"bank:accounts.basic:read", "bank:accounts.detail:read", "bank:transactions:read", "common:customer.basic:read"}
 	}
-	return obj{"type": "connector", "id": in.ID, "method": method, "stage": in.Stage, "status": in.Status,
+	return obj{"type": "connector", "id": in.ID, "method": publishedMethod(method), "stage": in.Stage, "status": in.Status,
 		"institution": obj{"type": in.Type, "name": in.Name, "shortName": in.ShortName, "tier": in.Tier, "country": in.Country,
 			"logo": obj{"type": "image", "colors": obj{"primary": "#1A4DD8"}, "links": obj{"square": x.link("/logos/" + in.ID + ".svg"), "full": x.link("/logos/" + in.ID + "-full.svg")}}},
 		"scopes": scopes, "authorization": obj{"type": auth, "meta": obj{}},
@@ -125,13 +125,14 @@ func (s *Simulator) listConnectors(x *exchange) {
 	if !ok {
 		return
 	}
+	sameMethods(conds)
 	items := []any{}
 	for i := range institutions {
 		in := &institutions[i]
 		for _, m := range in.Methods {
 			auth := x.connectorView(in, m)["authorization"].(obj)["type"].(string)
 			if matchAll(conds, func(f string) string {
-				return map[string]string{"connector.id": in.ID, "connector.method": m, "connector.status": in.Status,
+				return map[string]string{"connector.id": in.ID, "connector.method": publishedMethod(m), "connector.status": in.Status,
 					"connector.stage": in.Stage, "connector.institution.country": in.Country, "connector.institution.tier": in.Tier,
 					"connector.institution.type": in.Type, "connector.authorization.type": auth}[f]
 			}) {
@@ -153,4 +154,26 @@ func (s *Simulator) getConnector(x *exchange) {
 		return
 	}
 	x.json(http.StatusOK, x.connectorView(in, method))
+}
+
+// publishedMethod spells an access method as Basiq's OpenAPI files do in
+// connection and connector objects: "openbanking" (data.yml's connection
+// list example and connector enum). Filters and paths accept either
+// spelling, as the docs' own calls use "open-banking".
+func publishedMethod(m string) string {
+	if m == "open-banking" {
+		return "openbanking"
+	}
+	return m
+}
+
+// sameMethods lets a connector.method filter name Open Banking either way.
+func sameMethods(conds []cond) {
+	for i := range conds {
+		if conds[i].Field == "connector.method" {
+			for k, v := range conds[i].Values {
+				conds[i].Values[k] = publishedMethod(v)
+			}
+		}
+	}
 }

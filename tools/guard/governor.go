@@ -152,7 +152,7 @@ func (g *Governor) check(ctx context.Context, key string, conn *basiq.Connection
 		return g.refusal(Refused, next, "refreshed %s (%s); the cooldown is %s", ago(now, last), last.UTC().Format(time.RFC3339), g.policy.Cooldown), nil
 	}
 	daily := g.policy.DailyCapWeb
-	if conn.Method == "open-banking" || conn.Method == "openbanking" {
+	if basiq.NormalMethod(conn.Method) == basiq.MethodOpenBanking {
 		daily = g.policy.DailyCapOpenBanking
 	}
 	if len(history) >= daily {
@@ -228,7 +228,7 @@ func (g *Governor) connectorStatus(ctx context.Context, institution, method stri
 	// The connection's own method decides; without it, the worst status does.
 	status, worst := "", basiq.ConnectorOperational
 	for _, conn := range l.Data {
-		if conn.Method == method {
+		if basiq.NormalMethod(conn.Method) == basiq.NormalMethod(method) {
 			status = conn.Status
 		}
 		if statusRank[conn.Status] > statusRank[worst] {
