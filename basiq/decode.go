@@ -60,6 +60,9 @@ func decodeLenient(body []byte, out any) error {
 	if t.Kind() != reflect.Pointer {
 		return strictErr
 	}
+	if _, isObject := generic.(map[string]any); !isObject && t.Elem().Kind() == reflect.Struct {
+		return strictErr // a whole resource must at least be an object
+	}
 	fixed, err := json.Marshal(coerce(generic, t.Elem()))
 	if err != nil {
 		return strictErr
@@ -302,6 +305,10 @@ func (l *List[T]) UnmarshalJSON(b []byte) error {
 	l.Count, l.Size, l.TotalCount = countOf(env.Count), countOf(env.Size), countOf(env.TotalCount)
 	for i, raw := range env.Data {
 		var item T
+		if t := bytes.TrimSpace(raw); len(t) == 0 || t[0] != '{' {
+			l.Skipped = append(l.Skipped, Skipped{Index: i, Reason: "the record is not a JSON object"})
+			continue
+		}
 		if err := decodeLenient(raw, &item); err != nil {
 			l.Skipped = append(l.Skipped, Skipped{Index: i, ID: idOf(raw), Reason: err.Error()})
 			continue

@@ -27,6 +27,7 @@ func listConnections(ctx context.Context, d *Deps, p listConnectionsParams) (lis
 	if err != nil {
 		return listConnectionsResult{}, err
 	}
+	noteSkipped(ctx, "connection", l)
 	res := listConnectionsResult{Connections: []ConnectionView{}}
 	for _, c := range l.Data {
 		res.Connections = append(res.Connections, connectionView(c))
@@ -46,6 +47,7 @@ func getConnection(ctx context.Context, d *Deps, p connectionParams) (connection
 	}
 	res := connectionDetail{ConnectionView: connectionView(*c), Accounts: []AccountView{}}
 	if c.Accounts != nil {
+		noteSkipped(ctx, "account", c.Accounts)
 		for _, a := range c.Accounts.Data {
 			if a.Connection == "" {
 				a.Connection, a.Institution = c.ID, c.Institution.ID

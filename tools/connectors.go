@@ -42,6 +42,7 @@ func listConnectors(ctx context.Context, d *Deps, p listConnectorsParams) (listC
 	if err != nil {
 		return listConnectorsResult{}, err
 	}
+	noteSkipped(ctx, "connector", l)
 	res := listConnectorsResult{Connectors: []ConnectorView{}}
 	query := strings.Fields(strings.ToLower(p.Query))
 	for _, c := range l.Data {

@@ -20,6 +20,7 @@ func listConsents(ctx context.Context, d *Deps, p userIDParam) (listConsentsResu
 	if err != nil {
 		return listConsentsResult{}, err
 	}
+	noteSkipped(ctx, "consent", l)
 	res := listConsentsResult{Consents: []consentView{}}
 	for _, c := range l.Data {
 		v := consentView{ID: c.ID, Status: c.Status, Created: stamp(c.Created), Expires: stamp(c.ExpiryDate), Revoked: stamp(c.Revoked), Permissions: []string{}}

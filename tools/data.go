@@ -25,6 +25,7 @@ func listAccounts(ctx context.Context, d *Deps, p listAccountsParams) (listAccou
 	if err != nil {
 		return listAccountsResult{}, err
 	}
+	noteSkipped(ctx, "account", l)
 	res := listAccountsResult{Accounts: []AccountView{}}
 	for _, a := range l.Data {
 		res.Accounts = append(res.Accounts, accountView(a))
@@ -77,6 +78,7 @@ func listTransactions(ctx context.Context, d *Deps, p listTransactionsParams) (l
 	if err != nil {
 		return listTransactionsResult{}, err
 	}
+	noteSkipped(ctx, "transaction", l)
 	res := listTransactionsResult{Transactions: []TransactionView{}, NextCursor: encodeCursor(l.Next()), Note: untrustedNote}
 	var in, out int64
 	for _, t := range l.Data {

@@ -64,6 +64,7 @@ func listUserJobs(ctx context.Context, d *Deps, p listUserJobsParams) (listUserJ
 	if err != nil {
 		return listUserJobsResult{}, err
 	}
+	noteSkipped(ctx, "job", l)
 	res := listUserJobsResult{Jobs: []JobView{}}
 	for i := range l.Data {
 		res.Jobs = append(res.Jobs, jobView(&l.Data[i]))

@@ -34,6 +34,7 @@ func listReportTypes(ctx context.Context, d *Deps, _ noParams) (listReportTypesR
 	if err != nil {
 		return listReportTypesResult{}, err
 	}
+	noteSkipped(ctx, "report type", l)
 	res := listReportTypesResult{Types: []reportTypeView{}}
 	for _, t := range l.Data {
 		v := reportTypeView{ID: t.ID, Name: cleanText(t.Name, 80), Description: cleanText(t.Description, 200), Required: []string{}, Optional: []string{}, Creatable: creatable[t.ID]}
@@ -184,6 +185,7 @@ func listReports(ctx context.Context, d *Deps, p listReportsParams) (listReports
 	if err != nil {
 		return listReportsResult{}, err
 	}
+	noteSkipped(ctx, "report", l)
 	res := listReportsResult{Reports: []reportSummary{}, NextCursor: encodeCursor(l.Next())}
 	for _, r := range l.Data {
 		res.Reports = append(res.Reports, reportSummary{ID: r.ID, Title: cleanText(r.Title, 50), Type: r.ReportType, Created: stamp(r.CreatedDate), Expires: stamp(r.ExpiresAt)})

@@ -142,7 +142,9 @@ func define[P, R any](d *Deps, s spec[P, R]) Tool {
 			d.logCall(ctx, s.name, began, args, "invalid-arguments", err)
 			return mcp.NewToolResultError(explain(err)), nil
 		}
-		r, err := s.run(context.WithValue(withProgress(ctx, req), requestKey{}, &req), d, p)
+		notes := &skippedNotes{}
+		callCtx := context.WithValue(context.WithValue(withProgress(ctx, req), requestKey{}, &req), skippedKey{}, notes)
+		r, err := s.run(callCtx, d, p)
 		var ask *inputRequired
 		if errors.As(err, &ask) { // the tool needs the human first (multi round trip)
 			d.logCall(ctx, s.name, began, args, "input-required", nil)
@@ -160,7 +162,7 @@ func define[P, R any](d *Deps, s spec[P, R]) Tool {
 		}
 		d.logCall(ctx, s.name, began, args, "ok", nil)
 		// The text and the structured content are the same JSON: encode once.
-		body := bytes.TrimSpace(text.Bytes())
+		body := withSkipped(bytes.TrimSpace(text.Bytes()), notes)
 		return &mcp.CallToolResult{Content: []mcp.Content{mcp.NewTextContent(string(body))}, StructuredContent: json.RawMessage(body)}, nil
 	}
 	return Tool{Def: def, Handler: handler, Toolset: s.toolset, ReadOnly: s.hints.readOnly, Destructive: s.hints.destructive}
