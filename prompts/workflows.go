@@ -19,7 +19,7 @@ func connectBank(a map[string]string) (string, error) {
 	who := fmt.Sprintf("email %q, mobile %q, name %q", email, mobile, name)
 	return `Connect a customer's bank through Basiq (customer: ` + who + `).
 
-1. Find the customer with list_users (filter by their email or mobile). Basiq does not deduplicate users, so only if there is no match, create one with create_user (pass an idempotency_key so a retry cannot create a second user).
+1. Find the customer with list_users (query: part of their name, email or mobile). Basiq does not deduplicate users, so only if there is no match, create one with create_user (pass an idempotency_key so a retry cannot create a second user).
 2. Create a consent link with create_auth_link for that user_id and give the url to the customer. Explain that they choose their bank in Basiq's screens, agree to share data and log in to the bank; the link replaces any earlier one.
 3. When the customer says they are done, look at list_user_jobs for the user. Follow each new job with get_job and wait_seconds.
    - If a job is waiting-for-user, the bank wants a one-time code: tell the customer to enter it now.
@@ -44,14 +44,16 @@ func troubleshoot(a map[string]string) (string, error) {
 	return fmt.Sprintf(`Troubleshoot %s of Basiq user %q. Diagnose before acting: a refresh is the last step, not the first.
 
 1. list_connections: note each connection's status and last_refreshed.
-   - status invalid: the customer must re-consent. Create a consent link (create_auth_link) and explain why; do not refresh.
+   - status invalid: read its newest job (next step) before anything else. A failed login or authorisation needs a new consent (create_auth_link); a bank that asked the customer to act allows one refresh once they have.
    - status pending: a connection is still being made; follow its job (next step).
 2. list_user_jobs (with connection_id when you have one): read the newest job. If it failed, get_job gives a diagnosis with the meaning and the next action. Follow it:
-   - invalid-credentials, account-not-accessible-requires-user-action, user-action-required: the customer acts (new consent link, or their online banking first).
+   - invalid-credentials, authorization-failed, invalid-connection: the customer must re-consent (create_auth_link).
+   - account-not-accessible-requires-user-action, user-action-required: the customer acts at their bank first; then one refresh_connection.
+   - waiting for the customer (mfa-required): ask them for the bank's code and send it with answer_mfa.
    - service-unavailable: go to step 3.
    - a job still running: wait for it (get_job with wait_seconds) rather than starting another.
 3. check_connector_status for the connection's institution_id. During a major or partial outage, tell the customer it is the bank and when to try again; do not refresh.
-4. Only if the connection is active, the institution is operational and the data is stale for the task, call refresh_connection once and follow the job with get_job and wait_seconds. If the refresh is refused, report the reason and the time it will be allowed; do not retry sooner.
+4. Only if the connection is active (or invalid and the customer has acted), the institution is operational and the data is stale for the task, call refresh_connection once and follow the job with get_job and wait_seconds. If the refresh is refused, report the reason and the time it will be allowed; do not retry sooner.
 
 Finish with a short summary for the support agent: what was wrong, what you did, what the customer must do.`, scope, user), nil
 }
