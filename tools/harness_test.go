@@ -52,7 +52,7 @@ func (l *lockedBuffer) String() string {
 
 // newHarness lists every toolset unless opts choose: most tests are about
 // the tools, not about which are listed first (onDemandHarness is).
-func newHarness(t *testing.T, opts tools.Options, simOpts ...basiqtest.Option) *harness {
+func newHarness(t testing.TB, opts tools.Options, simOpts ...basiqtest.Option) *harness {
 	if opts.Toolsets == nil && opts.Tools == nil {
 		opts.Toolsets = []string{"all"}
 	}
@@ -61,7 +61,7 @@ func newHarness(t *testing.T, opts tools.Options, simOpts ...basiqtest.Option) *
 
 // newGuardedHarness also chooses the refresh policy and the state file (so
 // a test can restart the server on the same state).
-func newGuardedHarness(t *testing.T, opts tools.Options, policy guard.Policy, statePath string, simOpts ...basiqtest.Option) *harness {
+func newGuardedHarness(t testing.TB, opts tools.Options, policy guard.Policy, statePath string, simOpts ...basiqtest.Option) *harness {
 	t.Helper()
 	sim := basiqtest.NewServer(append([]basiqtest.Option{basiqtest.WithTimeScale(0.002)}, simOpts...)...)
 	t.Cleanup(sim.Close)
@@ -72,7 +72,7 @@ func newGuardedHarness(t *testing.T, opts tools.Options, policy guard.Policy, st
 
 // harnessAt builds the server and client against any Basiq at baseURL (the
 // simulator, or a Basiq built from the published OpenAPI files).
-func harnessAt(t *testing.T, baseURL string, opts tools.Options, policy guard.Policy, statePath string) *harness {
+func harnessAt(t testing.TB, baseURL string, opts tools.Options, policy guard.Policy, statePath string) *harness {
 	t.Helper()
 	bc, err := basiq.NewClient(harnessKey, basiq.WithBaseURL(baseURL),
 		basiq.WithRetryPolicy(basiq.RetryPolicy{MaxAttempts: 2, BaseDelay: time.Millisecond, MaxDelay: time.Millisecond, MaxElapsed: time.Second}))
@@ -99,7 +99,7 @@ func harnessAt(t *testing.T, baseURL string, opts tools.Options, policy guard.Po
 
 // connect starts an initialized in-process MCP client session on s, closed
 // when the test ends.
-func connect(t *testing.T, s *server.MCPServer, name string) *client.Client {
+func connect(t testing.TB, s *server.MCPServer, name string) *client.Client {
 	t.Helper()
 	c, err := client.NewInProcessClient(s)
 	require.NoError(t, err)
