@@ -16,6 +16,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/basiq-mcp/basiq-mcp/basiq/text"
 )
 
 // DefaultBaseURL is Basiq's production API host (sandbox keys use it too).
@@ -219,7 +221,7 @@ func (c *Client) requestURL(cl *call) (*url.URL, error) {
 			return nil, inputErrorf("next link points to another host (%s); refusing to follow it", u.Host)
 		}
 		if !strings.HasPrefix(u.Path, full) {
-			return nil, inputErrorf("next link %q does not continue %s", truncate(u.Path, 80), cl.path)
+			return nil, inputErrorf("next link %q does not continue %s", text.Truncate(u.Path, 80), cl.path)
 		}
 		return u, nil
 	}

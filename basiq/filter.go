@@ -4,6 +4,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/basiq-mcp/basiq-mcp/basiq/text"
 )
 
 // Condition is one Basiq filter statement, such as account.id.eq('a1').
@@ -51,11 +53,11 @@ var filterOps = map[string]int{"eq": 1, "ne": 1, "gt": 1, "gteq": 1, "lt": 1, "l
 func (f Filter) Validate() error {
 	for _, c := range f {
 		if !validField(c.Field) {
-			return inputErrorf("filter field %q is not valid", truncate(c.Field, 40))
+			return inputErrorf("filter field %q is not valid", text.Truncate(c.Field, 40))
 		}
 		want, ok := filterOps[c.Op]
 		if !ok {
-			return inputErrorf("filter operator %q is not supported", truncate(c.Op, 10))
+			return inputErrorf("filter operator %q is not supported", text.Truncate(c.Op, 10))
 		}
 		if want > 0 && len(c.Values) != want || want < 0 && len(c.Values) == 0 {
 			return inputErrorf("filter %s.%s takes %d value(s), got %d", c.Field, c.Op, max(want, 1), len(c.Values))

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/basiq-mcp/basiq-mcp/basiq/text"
 )
 
 // InputError is an argument the client refused before sending anything: a
@@ -38,20 +40,13 @@ func ValidateID(kind, id string) error {
 		c := id[i]
 		alnum := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 		if i == 0 && !alnum {
-			return inputErrorf("%s %q is not valid: it must start with a letter or digit", kind, truncate(id, 40))
+			return inputErrorf("%s %q is not valid: it must start with a letter or digit", kind, text.Truncate(id, 40))
 		}
 		if !alnum && c != '-' && c != '_' && c != '.' {
-			return inputErrorf("%s %q is not valid: only letters, digits, '-', '_' and '.' are allowed", kind, truncate(id, 40))
+			return inputErrorf("%s %q is not valid: only letters, digits, '-', '_' and '.' are allowed", kind, text.Truncate(id, 40))
 		}
 	}
 	return nil
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }
 
 // Time is a Basiq timestamp. Basiq mostly sends RFC 3339 in UTC, but some
@@ -74,7 +69,7 @@ func ParseTime(s string) (time.Time, error) {
 			return t.UTC(), nil
 		}
 	}
-	return time.Time{}, fmt.Errorf("basiq: unrecognised timestamp %q", truncate(s, 40))
+	return time.Time{}, fmt.Errorf("basiq: unrecognised timestamp %q", text.Truncate(s, 40))
 }
 
 // UnmarshalJSON accepts a JSON string in any accepted form, "" or null.
@@ -86,7 +81,7 @@ func (t *Time) UnmarshalJSON(b []byte) error {
 	}
 	unq, err := strconv.Unquote(s)
 	if err != nil {
-		return fmt.Errorf("basiq: timestamp is not a string: %s", truncate(s, 40))
+		return fmt.Errorf("basiq: timestamp is not a string: %s", text.Truncate(s, 40))
 	}
 	parsed, err := ParseTime(unq)
 	if err != nil {

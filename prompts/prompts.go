@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/basiq-mcp/basiq-mcp/basiq/text"
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 )
@@ -94,16 +95,9 @@ func hasArg(p mcp.Prompt, name string) bool {
 
 func checkID(name, v string) error {
 	if v != "" && !idRe.MatchString(v) {
-		return fmt.Errorf("%q is not a valid %s", truncate(v, 40), name)
+		return fmt.Errorf("%q is not a valid %s", text.Truncate(v, 40), name)
 	}
 	return nil
-}
-
-func truncate(s string, n int) string {
-	if len(s) > n {
-		return s[:n] + "…"
-	}
-	return s
 }
 
 func checkDate(name, v string) error {
@@ -111,7 +105,7 @@ func checkDate(name, v string) error {
 		return nil
 	}
 	if _, err := time.Parse("2006-01-02", v); !dateRe.MatchString(v) || err != nil {
-		return fmt.Errorf("%s must be a date as YYYY-MM-DD, not %q", name, truncate(v, 40))
+		return fmt.Errorf("%s must be a date as YYYY-MM-DD, not %q", name, text.Truncate(v, 40))
 	}
 	return nil
 }

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/basiq-mcp/basiq-mcp/basiq/text"
 )
 
 // The texts below are the workflows themselves. Arguments come from the
@@ -67,7 +69,7 @@ func affordability(a map[string]string) (string, error) {
 	if v := strings.TrimSpace(a["months"]); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 24 {
-			return "", fmt.Errorf("months must be a whole number from 1 to 24, not %q", truncate(v, 20))
+			return "", fmt.Errorf("months must be a whole number from 1 to 24, not %q", text.Truncate(v, 20))
 		}
 		months = n
 	}

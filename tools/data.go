@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/basiq-mcp/basiq-mcp/basiq"
+	"github.com/basiq-mcp/basiq-mcp/basiq/text"
 )
 
 // untrustedNote travels with transaction text: it was written by merchants
@@ -121,9 +122,9 @@ func getTransaction(ctx context.Context, d *Deps, p transactionParams) (transact
 	if err != nil {
 		return transactionDetail{}, err
 	}
-	res := transactionDetail{TransactionView: transactionView(*t), Reference: cleanText(t.Reference, 160), ConnectionID: t.Connection, Note: untrustedNote}
+	res := transactionDetail{TransactionView: transactionView(*t), Reference: text.Clean(t.Reference, 160), ConnectionID: t.Connection, Note: untrustedNote}
 	if t.Enrich != nil && t.Enrich.Merchant != nil {
-		res.Merchant = cleanText(t.Enrich.Merchant.BusinessName, 80)
+		res.Merchant = text.Clean(t.Enrich.Merchant.BusinessName, 80)
 	}
 	return res, nil
 }

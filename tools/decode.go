@@ -13,6 +13,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/basiq-mcp/basiq-mcp/basiq/text"
 	"github.com/invopop/jsonschema"
 )
 
@@ -31,7 +32,7 @@ func decodeArgs(args map[string]any, s *jsonschema.Schema, out any) error {
 	for k, v := range args {
 		prop, ok := s.Properties.Get(k)
 		if !ok {
-			return badArg("unknown argument %q; this tool takes: %s", truncate(k, 40), strings.Join(propNames(s), ", "))
+			return badArg("unknown argument %q; this tool takes: %s", text.Truncate(k, 40), strings.Join(propNames(s), ", "))
 		}
 		if v == nil { // a null is taken as "not given"
 			continue
@@ -44,7 +45,10 @@ func decodeArgs(args map[string]any, s *jsonschema.Schema, out any) error {
 	for _, r := range s.Required {
 		if _, ok := clean[r]; !ok {
 			prop, _ := s.Properties.Get(r)
-			return badArg("missing required argument %q: %s", r, firstSentence(prop.Description))
+			if prop.Description == "" {
+				return badArg("missing required argument %q (%s)", r, patternHint(prop))
+			}
+			return badArg("missing required argument %q: %s", r, text.FirstSentence(prop.Description))
 		}
 	}
 	b, err := json.Marshal(clean)
@@ -72,13 +76,6 @@ func propNames(s *jsonschema.Schema) []string {
 		return []string{"(no arguments)"}
 	}
 	return names
-}
-
-func firstSentence(s string) string {
-	if i := strings.Index(s, ". "); i > 0 {
-		return s[:i+1]
-	}
-	return s
 }
 
 // checkValue validates one value against its property schema.
@@ -131,18 +128,18 @@ func checkString(name string, p *jsonschema.Schema, s string) error {
 	n := utf8.RuneCountInString(s)
 	switch {
 	case len(p.Enum) > 0 && !slices.Contains(p.Enum, any(s)):
-		return badArg("argument %q must be one of %s, got %q", name, enumList(p.Enum), truncate(s, 40))
+		return badArg("argument %q must be one of %s, got %q", name, enumList(p.Enum), text.Truncate(s, 40))
 	case p.MaxLength != nil && uint64(n) > *p.MaxLength:
 		return badArg("argument %q is too long (%d characters, at most %d)", name, n, *p.MaxLength)
 	case p.MinLength != nil && uint64(n) < *p.MinLength:
 		return badArg("argument %q must not be empty", name)
 	case p.Format == "date":
 		if _, err := time.Parse("2006-01-02", s); err != nil {
-			return badArg("argument %q must be a date as YYYY-MM-DD, got %q", name, truncate(s, 40))
+			return badArg("argument %q must be a date as YYYY-MM-DD, got %q", name, text.Truncate(s, 40))
 		}
 	}
 	if p.Pattern != "" && !compiled(p.Pattern).MatchString(s) {
-		return badArg("argument %q has an invalid value %q (%s)", name, truncate(s, 40), patternHint(p))
+		return badArg("argument %q has an invalid value %q (%s)", name, text.Truncate(s, 40), patternHint(p))
 	}
 	return nil
 }
@@ -152,7 +149,7 @@ func checkString(name string, p *jsonschema.Schema, s string) error {
 func patternHint(p *jsonschema.Schema) string {
 	switch {
 	case p.Description != "":
-		return firstSentence(p.Description)
+		return text.FirstSentence(p.Description)
 	case p.Pattern == `^[\w.-]+$`:
 		return "an id has only letters, digits, '_', '.' and '-': copy it from the tool that returned it"
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/basiq-mcp/basiq-mcp/basiq"
+	"github.com/basiq-mcp/basiq-mcp/basiq/text"
 )
 
 type confirmConnectionParams struct {
@@ -135,7 +136,7 @@ func deleteReport(ctx context.Context, d *Deps, p confirmReportParams) (destruct
 		if err != nil {
 			return "", err
 		}
-		return fmt.Sprintf("report %s %q (%s) and its data snapshot", r.ID, cleanText(r.Title, 50), r.ReportType), nil
+		return fmt.Sprintf("report %s %q (%s) and its data snapshot", r.ID, text.Clean(r.Title, 50), r.ReportType), nil
 	}
 	return twoStep(ctx, d, "delete_report", p.ReportID, p.ConfirmationToken, inspect, func(ctx context.Context) (string, error) {
 		return "The report was deleted.", d.Client.DeleteReport(ctx, p.ReportID)

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/basiq-mcp/basiq-mcp/basiq"
+	"github.com/basiq-mcp/basiq-mcp/basiq/text"
 	"github.com/basiq-mcp/basiq-mcp/tools/guard"
 )
 
@@ -84,7 +85,7 @@ func findUsers(ctx context.Context, d *Deps, query string) ([]userSummary, searc
 	for _, u := range all {
 		name := strings.TrimSpace(u.FirstName + " " + u.LastName)
 		if guard.Matches(query, name, u.Email, u.Mobile) {
-			match = append(match, userSummary{ID: u.ID, Name: cleanText(name, 80), Email: u.Email, Mobile: u.Mobile, Created: stamp(u.CreatedTime)})
+			match = append(match, userSummary{ID: u.ID, Name: text.Clean(name, 80), Email: u.Email, Mobile: u.Mobile, Created: stamp(u.CreatedTime)})
 			seen[strings.ToLower(u.ID)] = true
 		}
 	}
@@ -103,7 +104,7 @@ func findUsers(ctx context.Context, d *Deps, query string) ([]userSummary, searc
 	}
 	for _, u := range known {
 		if !seen[strings.ToLower(u.ID)] {
-			match = append(match, userSummary{ID: u.ID, Name: cleanText(u.Name, 80), Email: u.Email, Mobile: u.Mobile})
+			match = append(match, userSummary{ID: u.ID, Name: text.Clean(u.Name, 80), Email: u.Email, Mobile: u.Mobile})
 		}
 	}
 	return match, scope, nil
@@ -141,7 +142,7 @@ func searchNote(query string, matched int, s searchScope) string {
 	case matched == 0 && !s.Complete:
 		return fmt.Sprintf("No match among the first %d of Basiq's users, and the list was cut off there: the customer may still exist. Ask for their user id.", s.Count)
 	case matched == 0 && query != "":
-		return fmt.Sprintf("No customer's name, email or mobile contains %q among all %d.", cleanText(query, 60), s.Count)
+		return fmt.Sprintf("No customer's name, email or mobile contains %q among all %d.", text.Clean(query, 60), s.Count)
 	}
 	return ""
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/basiq-mcp/basiq-mcp/basiq/text"
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 )
@@ -56,7 +57,7 @@ func answerMismatch(answer *mcp.ElicitationResult, target string) string {
 	content, _ := answer.Content.(map[string]any)
 	typed, _ := content["id"].(string)
 	if want := target[strings.LastIndex(target, "/")+1:]; strings.TrimSpace(typed) != want {
-		return fmt.Sprintf("The human typed %q, not %q.", truncate(typed, 40), want)
+		return fmt.Sprintf("The human typed %q, not %q.", text.Truncate(typed, 40), want)
 	}
 	return ""
 }

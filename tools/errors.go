@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/basiq-mcp/basiq-mcp/basiq"
+	"github.com/basiq-mcp/basiq-mcp/basiq/text"
 	"github.com/basiq-mcp/basiq-mcp/tools/guard"
 )
 
@@ -63,9 +64,9 @@ func explain(err error) string {
 }
 
 func explainAPI(e *basiq.Error) string {
-	msg := cleanText(e.Detail, 300)
+	msg := text.Clean(e.Detail, 300)
 	if msg == "" {
-		msg = cleanText(e.Title, 300)
+		msg = text.Clean(e.Title, 300)
 	}
 	out := fmt.Sprintf("Basiq answered %d", e.StatusCode)
 	if e.Code != "" {

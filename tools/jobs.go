@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/basiq-mcp/basiq-mcp/basiq"
+	"github.com/basiq-mcp/basiq-mcp/basiq/text"
 )
 
 // JobView is a job step by step, with a diagnosis when it needs attention.
@@ -36,7 +37,7 @@ func jobView(j *basiq.Job) JobView {
 	for _, s := range j.Steps {
 		sv := StepView{Name: s.Title, Status: s.Status}
 		if s.Status == basiq.StepFailed && s.Result != nil {
-			sv.Code, sv.Error = s.Result.Code, cleanText(s.Result.Message(), 200)
+			sv.Code, sv.Error = s.Result.Code, text.Clean(s.Result.Message(), 200)
 		}
 		v.Steps = append(v.Steps, sv)
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/basiq-mcp/basiq-mcp/basiq"
+	"github.com/basiq-mcp/basiq-mcp/basiq/text"
 )
 
 type metricView struct {
@@ -65,7 +66,7 @@ func getReport(ctx context.Context, d *Deps, p reportIDParams) (reportView, erro
 	if err != nil {
 		return reportView{}, err
 	}
-	v := reportView{ID: r.ID, Title: cleanText(r.Title, 50), Type: r.ReportType, Created: stamp(r.CreatedDate), Expires: stamp(r.ExpiresAt),
+	v := reportView{ID: r.ID, Title: text.Clean(r.Title, 50), Type: r.ReportType, Created: stamp(r.CreatedDate), Expires: stamp(r.ExpiresAt),
 		Accounts: []reportAccountView{}, Metrics: []metricView{}, Groups: []groupView{}, PDF: "basiq://reports/" + r.ID + "/pdf"}
 	v.Period.From, v.Period.To = r.Filter("fromDate"), r.Filter("toDate")
 	if len(r.Data) == 0 {
@@ -87,21 +88,21 @@ func getReport(ctx context.Context, d *Deps, p reportIDParams) (reportView, erro
 
 func statementView(v *reportView, data basiq.StatementData) {
 	for _, a := range data.Account {
-		v.Accounts = append(v.Accounts, reportAccountView{ID: a.ID, Name: cleanText(a.Name, 80), OpeningBalance: a.OpeningBalance, ClosingBalance: a.ClosingBalance})
+		v.Accounts = append(v.Accounts, reportAccountView{ID: a.ID, Name: text.Clean(a.Name, 80), OpeningBalance: a.OpeningBalance, ClosingBalance: a.ClosingBalance})
 	}
 	v.Note = "A statement's lines are the account's transactions over the period: list_transactions with account_id, from_date and to_date. The pdf resource is the statement as Basiq renders it."
 }
 
 func affordabilityView(v *reportView, data basiq.AffordabilityData) {
 	for _, m := range data.Metrics {
-		v.Metrics = append(v.Metrics, metricView{ID: m.ID, Title: cleanText(m.Title, 100), Value: cleanText(fmt.Sprint(m.Result.Value), 40), Format: m.Result.Format})
+		v.Metrics = append(v.Metrics, metricView{ID: m.ID, Title: text.Clean(m.Title, 100), Value: text.Clean(fmt.Sprint(m.Result.Value), 40), Format: m.Result.Format})
 	}
 	for _, a := range data.Accounts {
-		v.Accounts = append(v.Accounts, reportAccountView{ID: a.ID, Name: cleanText(a.Name, 80), Type: a.Class.Type, Balance: a.Balance})
+		v.Accounts = append(v.Accounts, reportAccountView{ID: a.ID, Name: text.Clean(a.Name, 80), Type: a.Class.Type, Balance: a.Balance})
 	}
 	covered := coverage(&v.Period, data.Accounts)
 	for _, g := range data.Groups {
-		gv := groupView{ID: g.ID, Title: cleanText(g.Title, 80), Transactions: g.Analysis.Summary.TransactionCount,
+		gv := groupView{ID: g.ID, Title: text.Clean(g.Title, 80), Transactions: g.Analysis.Summary.TransactionCount,
 			Total: g.Analysis.Amount.Total, MonthlyAvg: g.Analysis.Amount.Average.Month}
 		if covered {
 			gv.MonthlyAvg = perMonth(g.Analysis.Amount.Total, v.Period.CoveredMonths, gv.MonthlyAvg)

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/basiq-mcp/basiq-mcp/basiq"
+	"github.com/basiq-mcp/basiq-mcp/basiq/text"
 	"github.com/basiq-mcp/basiq-mcp/tools/guard"
 )
 
@@ -37,7 +38,7 @@ func listReportTypes(ctx context.Context, d *Deps, _ noParams) (listReportTypesR
 	noteSkipped(ctx, "report type", l)
 	res := listReportTypesResult{Types: []reportTypeView{}}
 	for _, t := range l.Data {
-		v := reportTypeView{ID: t.ID, Name: cleanText(t.Name, 80), Description: cleanText(t.Description, 200), Required: []string{}, Optional: []string{}, Creatable: creatable[t.ID]}
+		v := reportTypeView{ID: t.ID, Name: text.Clean(t.Name, 80), Description: text.Clean(t.Description, 200), Required: []string{}, Optional: []string{}, Creatable: creatable[t.ID]}
 		if !v.Creatable {
 			v.Note = "create_report makes CON_AFFOR_01 and STATEMENT_01 only; create this type in Basiq's dashboard or API"
 		}
@@ -188,7 +189,7 @@ func listReports(ctx context.Context, d *Deps, p listReportsParams) (listReports
 	noteSkipped(ctx, "report", l)
 	res := listReportsResult{Reports: []reportSummary{}, NextCursor: encodeCursor(l.Next())}
 	for _, r := range l.Data {
-		res.Reports = append(res.Reports, reportSummary{ID: r.ID, Title: cleanText(r.Title, 50), Type: r.ReportType, Created: stamp(r.CreatedDate), Expires: stamp(r.ExpiresAt)})
+		res.Reports = append(res.Reports, reportSummary{ID: r.ID, Title: text.Clean(r.Title, 50), Type: r.ReportType, Created: stamp(r.CreatedDate), Expires: stamp(r.ExpiresAt)})
 	}
 	return res, nil
 }

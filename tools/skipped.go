@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/basiq-mcp/basiq-mcp/basiq"
+	"github.com/basiq-mcp/basiq-mcp/basiq/text"
 )
 
 // skippedNotes collects, for one call, the records Basiq returned that could
@@ -39,7 +40,7 @@ func noteSkipped[T any](ctx context.Context, what string, l *basiq.List[T]) {
 		if id == "" {
 			id = fmt.Sprintf("#%d", s.Index)
 		}
-		n.lines = append(n.lines, fmt.Sprintf("%s %s could not be read and is left out: %s", what, id, cleanText(s.Reason, 160)))
+		n.lines = append(n.lines, fmt.Sprintf("%s %s could not be read and is left out: %s", what, id, text.Clean(s.Reason, 160)))
 	}
 }
 

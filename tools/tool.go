@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/basiq-mcp/basiq-mcp/basiq"
+	"github.com/basiq-mcp/basiq-mcp/basiq/text"
 	"github.com/basiq-mcp/basiq-mcp/tools/guard"
 	"github.com/invopop/jsonschema"
 	"github.com/mark3labs/mcp-go/mcp"
@@ -154,15 +155,15 @@ func define[P, R any](d *Deps, s spec[P, R]) Tool {
 			d.logCall(ctx, s.name, began, args, "tool-error", err)
 			return mcp.NewToolResultError(explain(err)), nil
 		}
-		var text bytes.Buffer
-		enc := json.NewEncoder(&text)
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
 		enc.SetEscapeHTML(false)
 		if err := enc.Encode(r); err != nil {
 			return nil, fmt.Errorf("tools: %s: encoding result: %w", s.name, err) // a bug, not a user error
 		}
 		d.logCall(ctx, s.name, began, args, "ok", nil)
 		// The text and the structured content are the same JSON: encode once.
-		body := withSkipped(bytes.TrimSpace(text.Bytes()), notes)
+		body := withSkipped(bytes.TrimSpace(buf.Bytes()), notes)
 		return &mcp.CallToolResult{Content: []mcp.Content{mcp.NewTextContent(string(body))}, StructuredContent: json.RawMessage(body)}, nil
 	}
 	return Tool{Def: def, Handler: handler, Toolset: s.toolset, ReadOnly: s.hints.readOnly, Destructive: s.hints.destructive}
@@ -181,7 +182,7 @@ func (d *Deps) logCall(ctx context.Context, tool string, began time.Time, args m
 	attrs := []any{"tool", tool, "duration", time.Since(began).Round(time.Microsecond), "outcome", outcome}
 	for _, k := range []string{"user_id", "connection_id", "job_id", "report_id"} {
 		if v, ok := args[k].(string); ok && v != "" {
-			attrs = append(attrs, k, truncate(v, 64))
+			attrs = append(attrs, k, text.Truncate(v, 64))
 		}
 	}
 	if err != nil {
@@ -191,11 +192,4 @@ func (d *Deps) logCall(ctx context.Context, tool string, began time.Time, args m
 		}
 	}
 	d.Log.Log(ctx, level, "tool call", attrs...)
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }

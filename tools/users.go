@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/basiq-mcp/basiq-mcp/basiq"
+	"github.com/basiq-mcp/basiq-mcp/basiq/text"
 	"github.com/basiq-mcp/basiq-mcp/tools/guard"
 )
 
@@ -26,8 +27,8 @@ type UserView struct {
 }
 
 func userView(u *basiq.User) UserView {
-	v := UserView{ID: u.ID, Name: cleanText(strings.TrimSpace(u.FirstName+" "+u.LastName), 80), Email: u.Email, Mobile: u.Mobile,
-		BusinessName: cleanText(u.BusinessName, 80), ConnectionIDs: []string{}}
+	v := UserView{ID: u.ID, Name: text.Clean(strings.TrimSpace(u.FirstName+" "+u.LastName), 80), Email: u.Email, Mobile: u.Mobile,
+		BusinessName: text.Clean(u.BusinessName, 80), ConnectionIDs: []string{}}
 	if u.Connections != nil {
 		for _, c := range u.Connections.Data {
 			v.ConnectionIDs = append(v.ConnectionIDs, c.ID)

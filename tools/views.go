@@ -4,9 +4,9 @@ import (
 	"encoding/base64"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/basiq-mcp/basiq-mcp/basiq"
+	"github.com/basiq-mcp/basiq-mcp/basiq/text"
 )
 
 // The types below are what the model sees: ids, names, statuses, dates and
@@ -60,7 +60,7 @@ func connectionView(c basiq.Connection) ConnectionView {
 }
 
 func accountView(a basiq.Account) AccountView {
-	return AccountView{ID: a.ID, Name: cleanText(a.Name, 80), Type: a.Class.Type, Product: cleanText(a.Class.Product, 80),
+	return AccountView{ID: a.ID, Name: text.Clean(a.Name, 80), Type: a.Class.Type, Product: text.Clean(a.Class.Product, 80),
 		Number: mask(a.AccountNo), Balance: a.Balance, Available: a.AvailableFunds, CreditLimit: a.CreditLimit,
 		Currency: a.Currency, Status: a.Status, ConnectionID: a.Connection, InstitutionID: a.Institution, Updated: stamp(a.LastUpdated)}
 }
@@ -70,12 +70,12 @@ func transactionView(t basiq.Transaction) TransactionView {
 	if date.IsZero() {
 		date = t.TransactionDate
 	}
-	v := TransactionView{ID: t.ID, Date: day(date), Description: cleanText(t.Description, 160), Amount: t.Amount,
+	v := TransactionView{ID: t.ID, Date: day(date), Description: text.Clean(t.Description, 160), Amount: t.Amount,
 		Direction: t.Direction, Class: t.Class, Status: t.Status, AccountID: t.Account}
 	if t.SubClass != nil && t.SubClass.Title != "" {
-		v.Category = cleanText(t.SubClass.Title, 80)
+		v.Category = text.Clean(t.SubClass.Title, 80)
 	} else if t.Enrich != nil && len(t.Enrich.Tags) > 0 {
-		v.Category = cleanText(t.Enrich.Tags[0], 80)
+		v.Category = text.Clean(t.Enrich.Tags[0], 80)
 	}
 	if v.Direction == "" {
 		v.Direction = "credit"
@@ -107,36 +107,6 @@ func mask(number string) string {
 		return number
 	}
 	return "xxxx" + number[len(number)-4:]
-}
-
-// cleanText makes third-party text safe to show: control, format (bidi,
-// zero-width) and other invisible characters are removed, runs of spaces
-// folded, and the length capped.
-func cleanText(s string, limit int) string {
-	var b strings.Builder
-	space := false
-	n := 0
-	for _, r := range s {
-		if unicode.Is(unicode.Cf, r) || unicode.IsControl(r) && !unicode.IsSpace(r) {
-			continue
-		}
-		if unicode.IsSpace(r) {
-			space = b.Len() > 0
-			continue
-		}
-		if space {
-			b.WriteByte(' ')
-			space = false
-			n++
-		}
-		if n >= limit {
-			b.WriteString("…")
-			break
-		}
-		b.WriteRune(r)
-		n++
-	}
-	return b.String()
 }
 
 // encodeCursor hides a Basiq links.next URL behind an opaque token, so the

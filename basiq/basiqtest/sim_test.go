@@ -300,6 +300,8 @@ func TestReportPDFAndValidation(t *testing.T) {
 	}
 	status, out := post(`{"reportType":"BUS_AFFOR_01","title":"b","filters":[]}`)
 	assert.Equal(t, 403, status, "business affordability is not enabled")
+	assert.Equal(t, "forbidden-access", firstError(t, out)["code"])
+	assert.Contains(t, firstError(t, out)["detail"], "enabled for Business Affordability")
 	status, out = post(`{"reportType":"CON_AFFOR_01","title":"` + strings.Repeat("x", 51) + `","filters":[]}`)
 	assert.Equal(t, 400, status)
 	assert.Equal(t, "title", firstError(t, out)["source"].(map[string]any)["parameter"])
