@@ -290,8 +290,13 @@ func TestNextLinksAreFollowedAsGivenButOnlyOnTheSameHost(t *testing.T) {
 
 	_, err = c.ListTransactions(context.Background(), "u1", basiq.ListTransactionsOptions{PageOptions: basiq.PageOptions{Next: "https://evil.example/users/u1/transactions?next=x"}})
 	assert.ErrorContains(t, err, "another host")
-	_, err = c.ListTransactions(context.Background(), "u1", basiq.ListTransactionsOptions{PageOptions: basiq.PageOptions{Next: api.URL + "/token?next=x"}})
-	assert.ErrorContains(t, err, "does not continue")
+	sent := len(api.requests())
+	for _, forged := range []string{"/token?next=x", "/users/u1/transactions/../../../reports?next=x", "/users/u1/transactions/%2e%2e/%2e%2e/u2/transactions?next=x",
+		"/users/u1/transactionsX?next=x", "/users/u1/transactions/t1?next=x"} {
+		_, err = c.ListTransactions(context.Background(), "u1", basiq.ListTransactionsOptions{PageOptions: basiq.PageOptions{Next: api.URL + forged}})
+		assert.ErrorContains(t, err, "does not continue", forged)
+	}
+	assert.Len(t, api.requests(), sent, "no forged next link was followed")
 }
 
 func TestSecretsNeverAppearInErrors(t *testing.T) {

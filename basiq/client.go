@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"path"
 	"strings"
 	"time"
 
@@ -220,7 +221,10 @@ func (c *Client) requestURL(cl *call) (*url.URL, error) {
 		if u.Scheme != c.baseURL.Scheme || u.Host != c.baseURL.Host {
 			return nil, inputErrorf("next link points to another host (%s); refusing to follow it", u.Host)
 		}
-		if !strings.HasPrefix(u.Path, full) {
+		// It must continue the same list: its path, once dot segments are
+		// resolved, is the list's path exactly (a prefix would let
+		// /users/u1/transactions/../../../reports through).
+		if clean := path.Clean("/" + u.Path); clean != full || strings.Contains(u.RawPath, "%2") {
 			return nil, inputErrorf("next link %q does not continue %s", text.Truncate(u.Path, 80), cl.path)
 		}
 		return u, nil

@@ -386,5 +386,7 @@ func TestForgedCursorsGoNowhere(t *testing.T) {
 	assert.Contains(t, msg, "another host")
 	msg = h.fail(t, "list_transactions", obj{"user_id": mine, "cursor": enc(h.sim.URL + "/users/" + other + "/transactions?next=x")})
 	assert.Contains(t, msg, "does not continue")
+	msg = h.fail(t, "list_transactions", obj{"user_id": mine, "cursor": enc(h.sim.URL + "/users/" + mine + "/transactions/../../" + other + "/transactions?next=x")})
+	assert.Contains(t, msg, "does not continue", "dot segments cannot leave the list")
 	assert.Equal(t, before, h.sim.Calls("GET /users/{userId}/transactions"), "nothing was sent")
 }

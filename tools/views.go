@@ -111,7 +111,8 @@ func mask(number string) string {
 
 // encodeCursor hides a Basiq links.next URL behind an opaque token, so the
 // model handles no hosts or paths. The client refuses a decoded link that
-// leaves the Basiq host or the list's path, so a forged cursor goes nowhere.
+// leaves the Basiq host or, once dot segments are resolved, the list's own
+// path, so a forged cursor goes nowhere.
 func encodeCursor(next string) string {
 	if next == "" {
 		return ""
