@@ -1,6 +1,6 @@
 // Command basiq-mcp is an MCP server for the Basiq open-banking API. This
-// file only wires flags and environment to a logger, a Basiq client (or the
-// offline simulator), the MCP server and a transport.
+// file only wires the configuration to a logger, a Basiq client (or the
+// offline simulator), the guards, the MCP server and a transport.
 package main
 
 import (
@@ -16,7 +16,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -26,10 +25,9 @@ import (
 	"github.com/basiq-mcp/basiq-mcp/prompts"
 	"github.com/basiq-mcp/basiq-mcp/resources"
 	"github.com/basiq-mcp/basiq-mcp/tools"
+	"github.com/basiq-mcp/basiq-mcp/tools/config"
 	"github.com/basiq-mcp/basiq-mcp/tools/guard"
 	"github.com/lmittmann/tint"
-	"github.com/mark3labs/mcp-go/client"
-	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 )
 
@@ -57,10 +55,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		cmd, args = args[0], args[1:]
 	}
 	switch cmd {
-	case "serve":
-		return serve(args, stdin, stdout, stderr)
-	case "tools", "call":
-		return cli(cmd, args, stdout, stderr)
+	case "serve", "tools", "call":
+		return serve(cmd, args, stdin, stdout, stderr)
 	case "simulator":
 		return runSimulator(args, stderr)
 	case "help":
@@ -69,128 +65,6 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stderr, "basiq-mcp: unknown command %q\n\n%s", cmd, usage)
 	return 2
-}
-
-// config is everything the server reads from flags and the environment.
-// The API key is read from the environment only, never from a flag.
-type config struct {
-	transport, addr, baseURL, logLevel, stateDir, mode string
-	docsURL, authToken, origins                        string
-	clientRate                                         float64
-	sandbox, readOnly, allowDestructive                bool
-	idleTTL                                            time.Duration
-	policy                                             guard.Policy
-	toolsets, tools, exclude                           string
-}
-
-func envOr(name, fallback string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
-	}
-	return fallback
-}
-
-func envBool(name string) bool {
-	v := strings.ToLower(os.Getenv(name))
-	return v == "1" || v == "true" || v == "yes"
-}
-
-// flags defines flags whose defaults come from environment variables, and
-// says so in --help. A malformed variable is reported, not ignored.
-type flags struct {
-	*flag.FlagSet
-	bad []string
-}
-
-func (f *flags) str(p *string, name, env, def, usage string) {
-	f.StringVar(p, name, envOr(env, def), usage+" (env "+env+")")
-}
-
-func (f *flags) boolean(p *bool, name, env, usage string) {
-	f.BoolVar(p, name, envBool(env), usage+" (env "+env+")")
-}
-
-func (f *flags) num(p *float64, name, env string, def float64, usage string) {
-	if v, err := strconv.ParseFloat(envOr(env, fmt.Sprint(def)), 64); err == nil {
-		def = v
-	} else {
-		f.bad = append(f.bad, env)
-	}
-	f.Float64Var(p, name, def, usage+" (env "+env+")")
-}
-
-func (f *flags) dur(p *time.Duration, name, env string, def time.Duration, usage string) {
-	if v, err := time.ParseDuration(envOr(env, def.String())); err == nil {
-		def = v
-	} else {
-		f.bad = append(f.bad, env)
-	}
-	f.DurationVar(p, name, def, usage+" (env "+env+")")
-}
-
-// parseConfig reads the server flags; it returns the remaining arguments
-// and, when the program should stop, an exit code (else -1).
-func parseConfig(name string, args []string, stderr io.Writer) (config, []string, int) {
-	var c config
-	f := &flags{FlagSet: flag.NewFlagSet(name, flag.ContinueOnError)}
-	f.SetOutput(stderr)
-	stateDir, _ := guard.DefaultStateDir()
-	p := guard.DefaultPolicy()
-	var obCap, webCap float64
-	f.str(&c.transport, "transport", "BASIQ_MCP_TRANSPORT", "stdio", "stdio, sse (legacy HTTP+SSE at /sse and /message) or http (streamable HTTP at /mcp)")
-	f.str(&c.addr, "addr", "BASIQ_MCP_ADDR", "127.0.0.1:8080", "listen address for sse and http")
-	f.str(&c.baseURL, "base-url", "BASIQ_BASE_URL", basiq.DefaultBaseURL, "Basiq API base URL")
-	f.str(&c.logLevel, "log-level", "BASIQ_MCP_LOG_LEVEL", "info", "debug, info, warn or error; logs go to stderr")
-	f.boolean(&c.sandbox, "sandbox", "BASIQ_MCP_SANDBOX", "use the offline Basiq simulator even when BASIQ_API_KEY is set")
-	f.boolean(&c.readOnly, "read-only", "BASIQ_MCP_READ_ONLY", "expose read tools only; wins over everything else")
-	f.boolean(&c.allowDestructive, "allow-destructive", "BASIQ_MCP_ALLOW_DESTRUCTIVE", "also expose the purge and delete tools (two-step, confirmed)")
-	f.str(&c.toolsets, "toolsets", "BASIQ_MCP_TOOLSETS", "", "comma-separated toolsets to expose (users, connections, jobs, connectors, data, reports, consents, docs), all, or default; empty lists the default five and lets a session add the others with enable_toolset")
-	f.str(&c.tools, "tools", "BASIQ_MCP_TOOLS", "", "comma-separated tool names to expose; empty for all")
-	f.str(&c.exclude, "exclude-tools", "BASIQ_MCP_EXCLUDE_TOOLS", "", "comma-separated tool names to hide")
-	f.dur(&c.idleTTL, "session-idle-ttl", "BASIQ_MCP_SESSION_IDLE_TTL", 30*time.Minute, "drop the state of streamable HTTP sessions idle this long")
-	f.str(&c.authToken, "auth-token", "BASIQ_MCP_AUTH_TOKEN", "", "bearer token HTTP clients must send; required off loopback (prefer the variable: flags show in ps)")
-	f.num(&c.clientRate, "client-rate", "BASIQ_MCP_CLIENT_RATE", -1, "HTTP requests a minute per client address; -1: 600 off loopback, unlimited on it; 0: unlimited")
-	f.str(&c.origins, "allowed-origins", "BASIQ_MCP_ALLOWED_ORIGINS", "", "comma-separated browser origins allowed besides loopback ones")
-	f.str(&c.docsURL, "docs-url", "BASIQ_MCP_DOCS_URL", resources.DefaultLiveDocsURL, "where Basiq's live documentation is read; off for the embedded guides only")
-	f.str(&c.stateDir, "state-dir", "BASIQ_MCP_STATE_DIR", stateDir, "where guard state (state.db) and the audit log (audit.jsonl) live")
-	f.str(&c.mode, "refresh-mode", "BASIQ_MCP_REFRESH_MODE", string(p.Mode), "enforce, shadow (log what would be refused, allow it) or off")
-	f.dur(&c.policy.Cooldown, "refresh-cooldown", "BASIQ_MCP_REFRESH_COOLDOWN", p.Cooldown, "minimum time between refreshes of one connection")
-	f.num(&obCap, "refresh-daily-cap-open-banking", "BASIQ_MCP_REFRESH_DAILY_CAP_OPEN_BANKING", float64(p.DailyCapOpenBanking), "refreshes per Open Banking connection per 24 h")
-	f.num(&webCap, "refresh-daily-cap-web", "BASIQ_MCP_REFRESH_DAILY_CAP_WEB", float64(p.DailyCapWeb), "refreshes per web connection per 24 h")
-	f.num(&c.policy.BudgetPerMinute, "refresh-budget", "BASIQ_MCP_REFRESH_BUDGET", p.BudgetPerMinute, "refreshes per minute across the whole server")
-	f.Usage = func() {
-		fmt.Fprint(stderr, usage+"\nThe API key comes from BASIQ_API_KEY only. BASIQ_MCP_CONFIRM_KEY, when set, seals confirmations across restarts.\n\nFlags:\n")
-		f.PrintDefaults()
-	}
-	if err := f.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return c, nil, 0
-		}
-		return c, nil, 2
-	}
-	c.policy.Mode, c.policy.DailyCapOpenBanking, c.policy.DailyCapWeb = guard.Mode(c.mode), int(obCap), int(webCap)
-	c.policy.BudgetBurst = max(1, int(c.policy.BudgetPerMinute))
-	switch {
-	case len(f.bad) > 0:
-		fmt.Fprintf(stderr, "basiq-mcp: cannot read %s\n", strings.Join(f.bad, ", "))
-	case c.transport != "stdio" && c.transport != "sse" && c.transport != "http":
-		fmt.Fprintf(stderr, "basiq-mcp: --transport must be stdio, sse or http, not %q\n", c.transport)
-	case c.policy.Mode != guard.Enforce && c.policy.Mode != guard.Shadow && c.policy.Mode != guard.Off:
-		fmt.Fprintf(stderr, "basiq-mcp: --refresh-mode must be enforce, shadow or off, not %q\n", c.mode)
-	default:
-		return c, f.Args(), -1
-	}
-	return c, nil, 2
-}
-
-func list(s string) []string {
-	var out []string
-	for _, v := range strings.Split(s, ",") {
-		if v = strings.TrimSpace(v); v != "" {
-			out = append(out, v)
-		}
-	}
-	return out
 }
 
 // newLogger writes through tint to w (stderr): colour only on a terminal and
@@ -206,15 +80,15 @@ func newLogger(w io.Writer, level string) (*slog.Logger, error) {
 			color = true
 		}
 	}
-	return slog.New(tint.NewHandler(w, &tint.Options{Level: lvl, NoColor: !color, TimeFormat: time.TimeOnly})), nil
+	return slog.New(tint.NewTextHandler(w, &tint.Options{Level: lvl, NoColor: !color, TimeFormat: time.TimeOnly})), nil
 }
 
 // backend returns the Basiq client: the real API when BASIQ_API_KEY is set
 // (and --sandbox is not), otherwise the simulator started on loopback.
-func backend(c config, logger *slog.Logger) (*basiq.Client, func(), error) {
+func backend(c config.Config, logger *slog.Logger) (*basiq.Client, func(), error) {
 	key := strings.TrimSpace(os.Getenv("BASIQ_API_KEY"))
-	if key != "" && !c.sandbox {
-		client, err := basiq.NewClient(key, basiq.WithBaseURL(c.baseURL), basiq.WithLogger(logger), basiq.WithUserAgent("basiq-mcp/"+version))
+	if key != "" && !c.Sandbox {
+		client, err := basiq.NewClient(key, basiq.WithBaseURL(c.BaseURL), basiq.WithLogger(logger), basiq.WithUserAgent("basiq-mcp/"+version))
 		return client, func() {}, err
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -225,7 +99,7 @@ func backend(c config, logger *slog.Logger) (*basiq.Client, func(), error) {
 	go sim.Serve(ln)
 	url := "http://" + ln.Addr().String()
 	reason := "no BASIQ_API_KEY is set"
-	if c.sandbox {
+	if c.Sandbox {
 		reason = "--sandbox"
 	}
 	logger.Info("sandbox: using the offline Basiq simulator ("+reason+"); no real bank data", "url", url)
@@ -243,16 +117,23 @@ func searchDocs(query string, limit int) []tools.DocHit {
 	return out
 }
 
-// newServer builds the MCP server with the tools the config allows and the
-// guards they need.
-func newServer(c config, client *basiq.Client, logger *slog.Logger) (*server.MCPServer, func(), error) {
-	g, err := guard.Open(c.stateDir, client, c.policy, []byte(os.Getenv("BASIQ_MCP_CONFIRM_KEY")), logger)
+// assemble builds everything a configuration describes: the Basiq client,
+// the guards, and the MCP server with its tools, resources and prompts.
+// serve and the tools/call commands all run on what it returns.
+func assemble(c config.Config, logger *slog.Logger) (*server.MCPServer, func(), error) {
+	client, stopBackend, err := backend(c, logger)
 	if err != nil {
 		return nil, nil, err
 	}
-	res, err := resources.New(resources.Options{Client: client, Log: logger, LiveDocsURL: c.docsURL})
+	g, err := guard.Open(c.StateDir, client, c.Policy, []byte(os.Getenv("BASIQ_MCP_CONFIRM_KEY")), logger)
 	if err != nil {
-		g.Close()
+		stopBackend()
+		return nil, nil, err
+	}
+	stop := func() { g.Close(); stopBackend() }
+	res, err := resources.New(resources.Options{Client: client, LiveDocsURL: c.DocsURL})
+	if err != nil {
+		stop()
 		return nil, nil, err
 	}
 	s := server.NewMCPServer("basiq-mcp", version, server.WithToolCapabilities(false), server.WithInstructions(tools.Instructions),
@@ -262,42 +143,51 @@ func newServer(c config, client *basiq.Client, logger *slog.Logger) (*server.MCP
 	res.Register(s)
 	prompts.Register(s)
 	deps := &tools.Deps{Client: client, Log: logger, Governor: g.Governor, Confirm: g.Confirm, Idem: g.Idem, Audit: g.Audit, Users: g.Users, SearchDocs: searchDocs}
-	opts := tools.Options{ReadOnly: c.readOnly, AllowDestructive: c.allowDestructive, Toolsets: list(c.toolsets), Tools: list(c.tools), ExcludeTools: list(c.exclude)}
-	if _, err := tools.Register(s, deps, opts); err != nil {
-		g.Close()
+	if _, err := tools.Register(s, deps, c.ToolOptions()); err != nil {
+		stop()
 		return nil, nil, err
 	}
-	if c.policy.Mode != guard.Enforce {
-		logger.Warn("refresh guardrails are not enforced", "mode", c.policy.Mode)
+	if c.Policy.Mode != guard.Enforce {
+		logger.Warn("refresh guardrails are not enforced", "mode", c.Policy.Mode)
 	}
-	return s, func() { g.Close() }, nil
+	return s, stop, nil
 }
 
-func serve(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	c, _, code := parseConfig("basiq-mcp", args, stderr)
+// serve runs the server over its transport, or, for "tools" and "call",
+// through an in-process MCP client, so people see what a model sees.
+func serve(cmd string, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	name := "basiq-mcp"
+	if cmd != "serve" {
+		name += " " + cmd
+	}
+	c, rest, code := config.Parse(name, args, os.Getenv, config.Defaults{DocsURL: resources.DefaultLiveDocsURL, Usage: usage}, stderr)
 	if code >= 0 {
 		return code
 	}
-	logger, err := newLogger(stderr, c.logLevel)
+	level := c.LogLevel
+	if cmd != "serve" && os.Getenv("BASIQ_MCP_LOG_LEVEL") == "" {
+		level = "warn" // a command's output is its result
+	}
+	if cmd == "call" && len(c.Toolsets) == 0 && len(c.Tools) == 0 {
+		c.Toolsets = []string{"all"} // a person named the tool: no need to enable its toolset first
+	}
+	logger, err := newLogger(stderr, level)
 	if err != nil {
 		fmt.Fprintln(stderr, "basiq-mcp:", err)
 		return 2
 	}
-	client, stop, err := backend(c, logger)
+	s, stop, err := assemble(c, logger)
 	if err != nil {
-		logger.Error("cannot start", "error", err)
+		fmt.Fprintln(stderr, "basiq-mcp: cannot start:", err)
 		return 1
 	}
 	defer stop()
-	s, closeGuards, err := newServer(c, client, logger)
-	if err != nil {
-		logger.Error("cannot start", "error", err)
-		return 1
-	}
-	defer closeGuards()
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
-	if c.transport == "stdio" {
+	switch {
+	case cmd != "serve":
+		return tools.RunCLI(ctx, s, cmd, rest, stdout, stderr)
+	case c.Transport == "stdio":
 		stdio := server.NewStdioServer(s)
 		stdio.SetErrorLogger(log.New(stderr, "mcp: ", 0))
 		if err := stdio.Listen(ctx, stdin, stdout); err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, io.EOF) {
@@ -309,38 +199,32 @@ func serve(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return serveHTTP(ctx, c, s, logger)
 }
 
-// serveHTTP runs the sse or http transport with /healthz beside it until
-// the context ends, then shuts down gracefully.
-func serveHTTP(ctx context.Context, c config, s *server.MCPServer, logger *slog.Logger) int {
+// serveHTTP runs the sse or http transport with /healthz beside it, behind
+// the HTTP guard, until the context ends.
+func serveHTTP(ctx context.Context, c config.Config, s *server.MCPServer, logger *slog.Logger) int {
+	rate, err := guard.Exposure(c.Addr, c.AuthToken, c.ClientRate)
+	if err != nil {
+		logger.Error(err.Error())
+		return 2
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(map[string]any{"status": "ok", "version": version, "transport": c.transport})
+		json.NewEncoder(w).Encode(map[string]any{"status": "ok", "version": version, "transport": c.Transport})
 	})
 	var shutdown func(context.Context) error
-	if c.transport == "sse" {
+	if c.Transport == "sse" {
 		sse := server.NewSSEServer(s, server.WithKeepAlive(true))
 		mux.Handle("/", sse)
 		shutdown = sse.Shutdown
 	} else {
 		streamable := server.NewStreamableHTTPServer(s, server.WithEndpointPath("/mcp"),
-			server.WithSessionIdleTTL(c.idleTTL), server.WithStreamableHTTPLogger(logger))
+			server.WithSessionIdleTTL(c.IdleTTL), server.WithStreamableHTTPLogger(logger))
 		mux.Handle("/mcp", streamable)
 		shutdown = streamable.Shutdown
 	}
-	if !guard.IsLoopback(c.addr) && c.authToken == "" {
-		logger.Error("refusing to listen off loopback without an auth token: set BASIQ_MCP_AUTH_TOKEN", "addr", c.addr)
-		return 2
-	}
-	rate := c.clientRate
-	if rate < 0 { // limit per client only where others can reach the server
-		rate = 0
-		if !guard.IsLoopback(c.addr) {
-			rate = 600
-		}
-	}
-	h := guard.HTTPGuard(mux, guard.HTTPOptions{AuthToken: c.authToken, AllowedOrigins: list(c.origins), RatePerMinute: rate, Open: []string{"/healthz"}})
-	return listenAndServe(ctx, c.addr, h, shutdown, logger, "basiq-mcp", "transport", c.transport, "auth", c.authToken != "")
+	h := guard.HTTPGuard(mux, guard.HTTPOptions{AuthToken: c.AuthToken, AllowedOrigins: c.AllowedOrigins, RatePerMinute: rate, Open: []string{"/healthz"}})
+	return listenAndServe(ctx, c.Addr, h, shutdown, logger, "basiq-mcp", "transport", c.Transport, "auth", c.AuthToken != "")
 }
 
 // listenAndServe serves h on addr until ctx ends, logging the URL, then
@@ -373,58 +257,6 @@ func listenAndServe(ctx context.Context, addr string, h http.Handler, shutdown f
 	}
 	logger.Info(name + " stopped")
 	return 0
-}
-
-// cli runs "tools" or "call" through an in-process MCP client, so people
-// and scripts see exactly what a model sees.
-func cli(cmd string, args []string, stdout, stderr io.Writer) int {
-	c, rest, code := parseConfig("basiq-mcp "+cmd, args, stderr)
-	if code >= 0 {
-		return code
-	}
-	if cmd == "call" && c.toolsets == "" && c.tools == "" {
-		c.toolsets = "all" // a person named the tool: no need to enable its toolset first
-	}
-	logger, err := newLogger(stderr, envOr("BASIQ_MCP_LOG_LEVEL", "warn"))
-	if err != nil {
-		fmt.Fprintln(stderr, "basiq-mcp:", err)
-		return 2
-	}
-	bc, stop, err := backend(c, logger)
-	if err != nil {
-		fmt.Fprintln(stderr, "basiq-mcp:", err)
-		return 1
-	}
-	defer stop()
-	s, closeGuards, err := newServer(c, bc, logger)
-	if err != nil {
-		fmt.Fprintln(stderr, "basiq-mcp:", err)
-		return 1
-	}
-	defer closeGuards()
-	mc, err := client.NewInProcessClient(s)
-	if err != nil {
-		fmt.Fprintln(stderr, "basiq-mcp:", err)
-		return 1
-	}
-	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer cancel()
-	init := mcp.InitializeRequest{}
-	init.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
-	init.Params.ClientInfo = mcp.Implementation{Name: "basiq-mcp-cli", Version: version}
-	if err := mc.Start(ctx); err != nil {
-		fmt.Fprintln(stderr, "basiq-mcp:", err)
-		return 1
-	}
-	defer mc.Close()
-	if _, err := mc.Initialize(ctx, init); err != nil {
-		fmt.Fprintln(stderr, "basiq-mcp:", err)
-		return 1
-	}
-	if cmd == "tools" {
-		return tools.PrintTools(ctx, mc, stdout, stderr)
-	}
-	return tools.CallFromCLI(ctx, mc, rest, stdout, stderr)
 }
 
 // runSimulator serves the Basiq simulator until SIGINT or SIGTERM.
@@ -461,4 +293,11 @@ func runSimulator(args []string, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	return listenAndServe(ctx, *addr, basiqtest.New(opts...), nil, logger, "basiq simulator", "seed", *seed, "time_scale", *scale)
+}
+
+func envOr(name, fallback string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return fallback
 }

@@ -401,7 +401,7 @@ func TestUsageAndBadFlags(t *testing.T) {
 	t.Setenv("BASIQ_MCP_REFRESH_COOLDOWN", "soon")
 	b.Reset()
 	assert.Equal(t, 2, run([]string{"tools"}, nil, &b, &b))
-	assert.Contains(t, b.String(), "cannot read BASIQ_MCP_REFRESH_COOLDOWN")
+	assert.Contains(t, b.String(), "BASIQ_MCP_REFRESH_COOLDOWN is not a duration")
 	b.Reset()
 	assert.Equal(t, 0, run([]string{"simulator", "--help"}, nil, &b, &b))
 	assert.Contains(t, b.String(), "BASIQ_SIMULATOR_API_KEY")
@@ -448,7 +448,7 @@ func TestHTTPNeedsATokenOffLoopback(t *testing.T) {
 	out, err := cmd.CombinedOutput()
 	require.Error(t, err)
 	assert.Equal(t, 2, cmd.ProcessState.ExitCode())
-	assert.Contains(t, string(out), "refusing to listen off loopback without an auth token")
+	assert.Contains(t, string(out), "off loopback, without an auth token")
 }
 
 func TestHTTPBearerToken(t *testing.T) {
@@ -547,4 +547,39 @@ func consentTools(t *testing.T) []tools.Tool {
 	chosen, err := tools.Select(tools.Inventory(&tools.Deps{}), tools.Options{Toolsets: []string{tools.SetConsents}})
 	require.NoError(t, err)
 	return chosen
+}
+
+// TestSwitchesFailClosed: a switch read from the environment takes 1/0,
+// true/false, yes/no or on/off in any case; any other word stops start-up
+// naming the variable, so "on" can never silently mean read-write.
+func TestSwitchesFailClosed(t *testing.T) {
+	var b bytes.Buffer
+	for _, v := range []string{"on", "ON", "Yes", "1", "true"} {
+		t.Setenv("BASIQ_MCP_READ_ONLY", v)
+		b.Reset()
+		require.Equal(t, 0, run([]string{"tools"}, nil, &b, io.Discard), v)
+		assert.NotContains(t, b.String(), "create_user", "%s means read-only", v)
+	}
+	for _, v := range []string{"t", "y", "enabled", "nope"} {
+		t.Setenv("BASIQ_MCP_READ_ONLY", v)
+		b.Reset()
+		assert.Equal(t, 2, run([]string{"tools"}, nil, io.Discard, &b), v)
+		assert.Contains(t, b.String(), "BASIQ_MCP_READ_ONLY", v)
+	}
+	t.Setenv("BASIQ_MCP_READ_ONLY", "")
+	b.Reset()
+	assert.Equal(t, 2, run([]string{"tools", "--allow-destructive=maybe"}, nil, io.Discard, &b))
+}
+
+// TestNoStateDirectoryStopsStartUp: with no HOME, no XDG_STATE_HOME and no
+// --state-dir, guard state has nowhere safe to live; start-up stops rather
+// than writing ./state.db wherever the process happens to run.
+func TestNoStateDirectoryStopsStartUp(t *testing.T) {
+	t.Setenv("HOME", "")
+	t.Setenv("XDG_STATE_HOME", "")
+	t.Setenv("BASIQ_MCP_STATE_DIR", "")
+	var b bytes.Buffer
+	assert.Equal(t, 2, run([]string{"tools"}, nil, io.Discard, &b))
+	assert.Contains(t, b.String(), "no state directory")
+	assert.Equal(t, 0, run([]string{"tools", "--state-dir", t.TempDir()}, nil, io.Discard, io.Discard))
 }

@@ -74,20 +74,6 @@ func (c *Client) RefreshConnection(ctx context.Context, userID, connectionID str
 	return &j, status == http.StatusOK, nil
 }
 
-// RefreshAllConnections refreshes every connection of one user and returns
-// the job references Basiq created.
-func (c *Client) RefreshAllConnections(ctx context.Context, userID string) ([]Job, error) {
-	path, err := idPath("users", ":user id", userID, "connections", "refresh")
-	if err != nil {
-		return nil, err
-	}
-	var l List[Job]
-	if _, err := c.postJSON(ctx, path, nil, &l); err != nil {
-		return nil, err
-	}
-	return l.Data, nil
-}
-
 // DeleteConnection removes a connection. Data already fetched stays; purge
 // first to remove it.
 func (c *Client) DeleteConnection(ctx context.Context, userID, connectionID string) error {

@@ -25,11 +25,11 @@ import (
 
 // exchange is one recorded request and its response.
 type exchange struct {
-	req                *http.Request
-	reqBody, respBody  []byte
-	status             int
-	respHeader         http.Header
-	method, path, name string
+	req               *http.Request
+	reqBody, respBody []byte
+	status            int
+	respHeader        http.Header
+	method, path      string
 }
 
 // recorder is a RoundTripper that keeps a copy of every exchange.
@@ -295,8 +295,6 @@ func runContractScenario(t *testing.T, c *basiq.Client, srv *basiqtest.Server, c
 	must(err)
 	clock.Advance(15 * time.Second)
 	_, err = c.GetJob(ctx, job.ID)
-	must(err)
-	_, err = c.RefreshAllConnections(ctx, u.ID)
 	must(err)
 	clock.Advance(15 * time.Second)
 

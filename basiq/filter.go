@@ -22,17 +22,8 @@ type Filter []Condition
 // Eq matches field equal to value.
 func Eq(field, value string) Condition { return Condition{field, "eq", []string{value}} }
 
-// Ne matches field not equal to value.
-func Ne(field, value string) Condition { return Condition{field, "ne", []string{value}} }
-
-// Gt matches field greater than value.
-func Gt(field, value string) Condition { return Condition{field, "gt", []string{value}} }
-
 // Gteq matches field greater than or equal to value.
 func Gteq(field, value string) Condition { return Condition{field, "gteq", []string{value}} }
-
-// Lt matches field less than value.
-func Lt(field, value string) Condition { return Condition{field, "lt", []string{value}} }
 
 // Lteq matches field less than or equal to value.
 func Lteq(field, value string) Condition { return Condition{field, "lteq", []string{value}} }

@@ -98,9 +98,6 @@ func methodCases() []methodCase {
 				assert.Equal(t, true, got.([]any)[1])
 				assert.Equal(t, "j1", got.([]any)[0].(*basiq.Job).ID)
 			}},
-		{name: "RefreshAll", call: func(ctx context.Context, c *basiq.Client) (any, error) { return c.RefreshAllConnections(ctx, "u1") },
-			method: "POST", path: "/users/u1/connections/refresh", status: 202, response: `{"type":"list","data":[{"type":"job","id":"j1"},{"type":"job","id":"j2"}]}`,
-			check: func(t *testing.T, got any) { assert.Len(t, got.([]basiq.Job), 2) }},
 		{name: "DeleteConnection", call: func(ctx context.Context, c *basiq.Client) (any, error) {
 			return nil, c.DeleteConnection(ctx, "u1", "c1")
 		},

@@ -102,7 +102,7 @@ func (l *liveDocs) Page(ctx context.Context, name string) (string, error) {
 	}
 	u, ok := idx[name]
 	if !ok {
-		return "", fmt.Errorf("Basiq's index has no page %q", name)
+		return "", fmt.Errorf("no page %q in Basiq's index", name)
 	}
 	text, err := l.fetch(ctx, u)
 	if err != nil {

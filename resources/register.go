@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"strings"
 
@@ -16,7 +15,6 @@ import (
 // Options configure the resources.
 type Options struct {
 	Client *basiq.Client
-	Log    *slog.Logger
 	// LiveDocsURL is where Basiq's published pages are read (default
 	// DefaultLiveDocsURL); "off" serves the embedded guides only.
 	LiveDocsURL string

@@ -5,11 +5,37 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"strings"
 
+	"github.com/basiq-mcp/basiq-mcp/basiq/text"
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
 )
+
+// RunCLI runs "tools" or "call" through an in-process MCP client on s, so
+// people and scripts see exactly what a model sees.
+func RunCLI(ctx context.Context, s *server.MCPServer, cmd string, rest []string, stdout, stderr io.Writer) int {
+	mc, err := client.NewInProcessClient(s)
+	if err == nil {
+		err = mc.Start(ctx)
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "basiq-mcp:", err)
+		return 1
+	}
+	defer mc.Close()
+	init := mcp.InitializeRequest{}
+	init.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
+	init.Params.ClientInfo = mcp.Implementation{Name: "basiq-mcp-cli", Version: "1"}
+	if _, err := mc.Initialize(ctx, init); err != nil {
+		fmt.Fprintln(stderr, "basiq-mcp:", err)
+		return 1
+	}
+	if cmd == "tools" {
+		return PrintTools(ctx, mc, stdout, stderr)
+	}
+	return CallFromCLI(ctx, mc, rest, stdout, stderr)
+}
 
 // PrintTools lists the server's tools, one line each, for people.
 func PrintTools(ctx context.Context, mc *client.Client, stdout, stderr io.Writer) int {
@@ -19,11 +45,7 @@ func PrintTools(ctx context.Context, mc *client.Client, stdout, stderr io.Writer
 		return 1
 	}
 	for _, t := range res.Tools {
-		desc := t.Description
-		if i := strings.Index(desc, ". "); i > 0 {
-			desc = desc[:i+1]
-		}
-		fmt.Fprintf(stdout, "%-24s %s\n", t.Name, desc)
+		fmt.Fprintf(stdout, "%-24s %s\n", t.Name, text.FirstSentence(t.Description))
 	}
 	return 0
 }

@@ -102,6 +102,15 @@ func Inventory(d *Deps) []Tool {
 	return all
 }
 
+// Toolsets names every toolset of the inventory, sorted.
+func Toolsets() []string {
+	sets := map[string]bool{}
+	for _, t := range Inventory(&Deps{SearchDocs: func(string, int) []DocHit { return nil }}) {
+		sets[t.Toolset] = true
+	}
+	return slices.Sorted(maps.Keys(sets))
+}
+
 // Options choose which tools a server exposes.
 type Options struct {
 	// ReadOnly keeps only read tools; it wins over everything else.

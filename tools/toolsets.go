@@ -111,11 +111,11 @@ type enableToolsetResult struct {
 func (o *onDemand) run(ctx context.Context, _ *Deps, p enableToolsetParams) (enableToolsetResult, error) {
 	names := o.tools[p.Toolset]
 	if len(names) == 0 {
-		return enableToolsetResult{}, fmt.Errorf("Not done: toolset %q has no tools on this server (the operator's --read-only or --exclude-tools removed them)", p.Toolset)
+		return enableToolsetResult{}, fmt.Errorf("not done: toolset %q has no tools on this server (the operator's --read-only or --exclude-tools removed them)", p.Toolset)
 	}
 	session := sessionID(ctx)
 	if session == "" {
-		return enableToolsetResult{}, errors.New("Not done: this request has no MCP session, so tools cannot be added to it. Ask the operator to start basiq-mcp with --toolsets all (or BASIQ_MCP_TOOLSETS=all)")
+		return enableToolsetResult{}, errors.New("not done: this request has no MCP session, so tools cannot be added to it. Ask the operator to start basiq-mcp with --toolsets all (or BASIQ_MCP_TOOLSETS=all)")
 	}
 	res := enableToolsetResult{Toolset: p.Toolset, Tools: names, Note: "Enabled; the tools are in your tool list now."}
 	if !o.enable(session, p.Toolset) {

@@ -14,6 +14,7 @@ const (
 
 	tokenWindow    = 5 * time.Minute // Basiq allows 1,500 token requests per 5 minutes
 	tokenWindowMax = 1500
+	tokenLifetime  = time.Hour // Basiq tokens last 3600 s
 )
 
 // postToken issues a token, as POST /token does: Basic auth with the key as
@@ -75,8 +76,8 @@ func (s *Simulator) postToken(x *exchange) {
 		return
 	}
 	tok := newToken()
-	s.tokens[tok] = &simToken{Scope: scope, UserID: userID, expires: x.now.Add(s.cfg.tokenLifetime)}
-	x.json(http.StatusOK, obj{"access_token": tok, "token_type": "Bearer", "expires_in": int(s.cfg.tokenLifetime.Seconds())})
+	s.tokens[tok] = &simToken{Scope: scope, UserID: userID, expires: x.now.Add(tokenLifetime)}
+	x.json(http.StatusOK, obj{"access_token": tok, "token_type": "Bearer", "expires_in": int(tokenLifetime.Seconds())})
 }
 
 // allowToken enforces Basiq's token rate limit over a sliding window.

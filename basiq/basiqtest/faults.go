@@ -76,16 +76,13 @@ func (s *Simulator) takeFault(r *http.Request) *Fault {
 	return nil
 }
 
-// delay waits out the configured and injected latency; false means the
-// client went away meanwhile.
+// delay waits out an injected latency; false means the client went away
+// meanwhile.
 func (s *Simulator) delay(r *http.Request, f *Fault) bool {
-	d := s.cfg.latency
-	if f != nil && f.Kind == FaultLatency {
-		d += f.Latency
-	}
-	if d <= 0 {
+	if f == nil || f.Kind != FaultLatency || f.Latency <= 0 {
 		return true
 	}
+	d := f.Latency
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

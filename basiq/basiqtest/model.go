@@ -125,16 +125,6 @@ func (s *Simulator) nextID(kind string) string {
 	return s.hashID("runtime", kind, s.counter)
 }
 
-// unit returns a stable pseudo-random number in [0, 1) for the parts.
-func (s *Simulator) unit(parts ...any) float64 {
-	h := sha256.New()
-	fmt.Fprint(h, s.cfg.seed)
-	for _, p := range parts {
-		fmt.Fprint(h, "|", p)
-	}
-	return float64(binary.LittleEndian.Uint64(h.Sum(nil))>>11) / (1 << 53)
-}
-
 func (u *simUser) name() string {
 	n := u.First
 	if u.Middle != "" {

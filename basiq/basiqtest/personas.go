@@ -62,10 +62,6 @@ func repay(desc, cat string, from, to int, amount int64, s sched) []stream {
 	}
 }
 
-func fee(desc string, acct int, amount int64, s sched) stream {
-	return stream{Desc: desc, Class: "bank-fee", Cat: "fee", Acct: acct, Amount: -amount, Sched: s}
-}
-
 func join(parts ...[]stream) []stream {
 	var out []stream
 	for _, p := range parts {

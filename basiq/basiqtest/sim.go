@@ -51,8 +51,6 @@ type config struct {
 	now           func() time.Time
 	timeScale     float64
 	apiKey        string
-	tokenLifetime time.Duration
-	latency       time.Duration
 	faults        []Fault
 	logger        *slog.Logger
 	users         int
@@ -79,12 +77,6 @@ func WithTimeScale(f float64) Option { return func(c *config) { c.timeScale = f 
 // non-empty key is accepted.
 func WithAPIKey(key string) Option { return func(c *config) { c.apiKey = key } }
 
-// WithTokenLifetime changes the lifetime of issued tokens (default 3600 s).
-func WithTokenLifetime(d time.Duration) Option { return func(c *config) { c.tokenLifetime = d } }
-
-// WithLatency delays every response by d (honouring request cancellation).
-func WithLatency(d time.Duration) Option { return func(c *config) { c.latency = d } }
-
 // WithFault installs a fault from the start; see Simulator.InjectFault.
 func WithFault(f Fault) Option { return func(c *config) { c.faults = append(c.faults, f) } }
 
@@ -101,7 +93,7 @@ func WithUsers(n int) Option { return func(c *config) { c.users = n } }
 
 // New returns a simulator seeded with demo data.
 func New(opts ...Option) *Simulator {
-	cfg := config{seed: 1, now: time.Now, timeScale: 1, tokenLifetime: time.Hour, users: 34}
+	cfg := config{seed: 1, now: time.Now, timeScale: 1, users: 34}
 	for _, o := range opts {
 		o(&cfg)
 	}

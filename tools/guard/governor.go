@@ -88,9 +88,6 @@ func NewGovernor(c *basiq.Client, s Store, a *Audit, p Policy, log *slog.Logger,
 		tokens: float64(p.BudgetBurst)}
 }
 
-// Policy returns the rules in force.
-func (g *Governor) Policy() Policy { return g.policy }
-
 // Refresh applies the rules to one connection and, unless dryRun or
 // refused, sends one refresh. Calls for the same connection are serialised,
 // so simultaneous requests cause at most one Basiq refresh.

@@ -156,3 +156,24 @@ func IsLoopback(addr string) bool {
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
 }
+
+// DefaultClientRate is the per-client request limit off loopback.
+const DefaultClientRate = 600
+
+// Exposure applies the rules that depend on who can reach the server: off
+// loopback a bearer token is required, and a per-client rate limit applies
+// by default (rate < 0 asks for that default; on loopback it is unlimited,
+// so local load is not throttled).
+func Exposure(addr, token string, rate float64) (float64, error) {
+	loopback := IsLoopback(addr)
+	if !loopback && token == "" {
+		return 0, fmt.Errorf("refusing to listen on %s, off loopback, without an auth token: set BASIQ_MCP_AUTH_TOKEN", addr)
+	}
+	if rate >= 0 {
+		return rate, nil
+	}
+	if loopback {
+		return 0, nil
+	}
+	return DefaultClientRate, nil
+}

@@ -1,0 +1,200 @@
+// Package config reads basiq-mcp's settings from flags and the environment.
+// It fails closed: a value it cannot read, an unknown word for a switch or
+// a missing state directory stops start-up with a message naming the
+// setting; nothing is ever read as "off" by accident.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/basiq-mcp/basiq-mcp/basiq"
+	"github.com/basiq-mcp/basiq-mcp/tools"
+	"github.com/basiq-mcp/basiq-mcp/tools/guard"
+)
+
+// Config is everything the server reads from flags and the environment.
+// The Basiq API key is read from the environment only, never from a flag.
+type Config struct {
+	Transport        string        // stdio, sse or http
+	Addr             string        // listen address for sse and http
+	BaseURL          string        // Basiq API base URL
+	LogLevel         string        // debug, info, warn or error
+	StateDir         string        // guard state and audit log
+	Sandbox          bool          // use the simulator even with a key
+	ReadOnly         bool          // read tools only; wins over everything
+	AllowDestructive bool          // register the purge and delete tools
+	Toolsets         []string      // toolsets to expose; empty: the default ones
+	Tools            []string      // tools to expose; empty: all
+	ExcludeTools     []string      // tools to hide
+	IdleTTL          time.Duration // streamable HTTP session idle timeout
+	AuthToken        string        // bearer token HTTP clients must send
+	ClientRate       float64       // HTTP requests a minute per client; -1: by exposure
+	AllowedOrigins   []string      // browser origins allowed besides loopback
+	DocsURL          string        // Basiq's live docs, or off
+	Policy           guard.Policy  // the refresh rules
+}
+
+// ToolOptions are the tool choices of the configuration.
+func (c Config) ToolOptions() tools.Options {
+	return tools.Options{ReadOnly: c.ReadOnly, AllowDestructive: c.AllowDestructive, Toolsets: c.Toolsets, Tools: c.Tools, ExcludeTools: c.ExcludeTools}
+}
+
+// Defaults are the values that come from other packages' knowledge.
+type Defaults struct {
+	DocsURL string // resources.DefaultLiveDocsURL
+	Usage   string // printed before the flags by --help
+}
+
+// Parse reads the flags in args over the environment (getenv). It returns
+// the remaining arguments and, when the program should stop, an exit code
+// (0 after --help, 2 for a bad setting); otherwise code is -1.
+func Parse(name string, args []string, getenv func(string) string, d Defaults, stderr io.Writer) (c Config, rest []string, code int) {
+	f := &flags{FlagSet: flag.NewFlagSet(name, flag.ContinueOnError), getenv: getenv}
+	f.SetOutput(stderr)
+	stateDir, stateErr := guard.DefaultStateDir()
+	p := guard.DefaultPolicy()
+	var mode, toolsets, toolList, exclude, origins string
+	var obCap, webCap float64
+	f.str(&c.Transport, "transport", "BASIQ_MCP_TRANSPORT", "stdio", "stdio, sse (legacy HTTP+SSE at /sse and /message) or http (streamable HTTP at /mcp)")
+	f.str(&c.Addr, "addr", "BASIQ_MCP_ADDR", "127.0.0.1:8080", "listen address for sse and http")
+	f.str(&c.BaseURL, "base-url", "BASIQ_BASE_URL", basiq.DefaultBaseURL, "Basiq API base URL")
+	f.str(&c.LogLevel, "log-level", "BASIQ_MCP_LOG_LEVEL", "info", "debug, info, warn or error; logs go to stderr")
+	f.boolean(&c.Sandbox, "sandbox", "BASIQ_MCP_SANDBOX", "use the offline Basiq simulator even when BASIQ_API_KEY is set")
+	f.boolean(&c.ReadOnly, "read-only", "BASIQ_MCP_READ_ONLY", "expose read tools only; wins over everything else")
+	f.boolean(&c.AllowDestructive, "allow-destructive", "BASIQ_MCP_ALLOW_DESTRUCTIVE", "also expose the purge and delete tools (two-step, confirmed)")
+	f.str(&toolsets, "toolsets", "BASIQ_MCP_TOOLSETS", "", "comma-separated toolsets to expose ("+strings.Join(tools.Toolsets(), ", ")+"), all, or default; empty lists the default ones and lets a session add the others with enable_toolset")
+	f.str(&toolList, "tools", "BASIQ_MCP_TOOLS", "", "comma-separated tool names to expose; empty for all")
+	f.str(&exclude, "exclude-tools", "BASIQ_MCP_EXCLUDE_TOOLS", "", "comma-separated tool names to hide")
+	f.dur(&c.IdleTTL, "session-idle-ttl", "BASIQ_MCP_SESSION_IDLE_TTL", 30*time.Minute, "drop the state of streamable HTTP sessions idle this long")
+	f.str(&c.AuthToken, "auth-token", "BASIQ_MCP_AUTH_TOKEN", "", "bearer token HTTP clients must send; required off loopback (prefer the variable: flags show in ps)")
+	f.num(&c.ClientRate, "client-rate", "BASIQ_MCP_CLIENT_RATE", -1, "HTTP requests a minute per client address; -1: 600 off loopback, unlimited on it; 0: unlimited")
+	f.str(&origins, "allowed-origins", "BASIQ_MCP_ALLOWED_ORIGINS", "", "comma-separated browser origins allowed besides loopback ones")
+	f.str(&c.DocsURL, "docs-url", "BASIQ_MCP_DOCS_URL", d.DocsURL, "where Basiq's live documentation is read; off for the embedded guides only")
+	f.str(&c.StateDir, "state-dir", "BASIQ_MCP_STATE_DIR", stateDir, "where guard state (state.db) and the audit log (audit.jsonl) live")
+	f.str(&mode, "refresh-mode", "BASIQ_MCP_REFRESH_MODE", string(p.Mode), "enforce, shadow (log what would be refused, allow it) or off")
+	f.dur(&c.Policy.Cooldown, "refresh-cooldown", "BASIQ_MCP_REFRESH_COOLDOWN", p.Cooldown, "minimum time between refreshes of one connection")
+	f.num(&obCap, "refresh-daily-cap-open-banking", "BASIQ_MCP_REFRESH_DAILY_CAP_OPEN_BANKING", float64(p.DailyCapOpenBanking), "refreshes per Open Banking connection per 24 h")
+	f.num(&webCap, "refresh-daily-cap-web", "BASIQ_MCP_REFRESH_DAILY_CAP_WEB", float64(p.DailyCapWeb), "refreshes per web connection per 24 h")
+	f.num(&c.Policy.BudgetPerMinute, "refresh-budget", "BASIQ_MCP_REFRESH_BUDGET", p.BudgetPerMinute, "refreshes per minute across the whole server")
+	f.Usage = func() {
+		fmt.Fprint(stderr, d.Usage+"\nThe API key comes from BASIQ_API_KEY only. BASIQ_MCP_CONFIRM_KEY, when set, seals confirmations across restarts.\n\nFlags:\n")
+		f.PrintDefaults()
+	}
+	if err := f.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return c, nil, 0
+		}
+		return c, nil, 2
+	}
+	c.Toolsets, c.Tools, c.ExcludeTools, c.AllowedOrigins = List(toolsets), List(toolList), List(exclude), List(origins)
+	c.Policy.Mode, c.Policy.DailyCapOpenBanking, c.Policy.DailyCapWeb = guard.Mode(mode), int(obCap), int(webCap)
+	c.Policy.BudgetBurst = max(1, int(c.Policy.BudgetPerMinute))
+	if err := c.check(f.bad, stateErr); err != nil {
+		fmt.Fprintf(stderr, "basiq-mcp: %v\n", err)
+		return c, nil, 2
+	}
+	return c, f.Args(), -1
+}
+
+// check refuses what the server cannot run safely with.
+func (c Config) check(bad []string, stateErr error) error {
+	switch {
+	case len(bad) > 0:
+		return errors.New(strings.Join(bad, "; "))
+	case c.Transport != "stdio" && c.Transport != "sse" && c.Transport != "http":
+		return fmt.Errorf("--transport must be stdio, sse or http, not %q", c.Transport)
+	case c.Policy.Mode != guard.Enforce && c.Policy.Mode != guard.Shadow && c.Policy.Mode != guard.Off:
+		return fmt.Errorf("--refresh-mode must be enforce, shadow or off, not %q", c.Policy.Mode)
+	case c.StateDir == "":
+		return fmt.Errorf("no state directory: %v (set --state-dir or BASIQ_MCP_STATE_DIR)", stateErr)
+	}
+	return nil
+}
+
+// List splits a comma-separated setting, dropping empty items.
+func List(s string) []string {
+	var out []string
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// ParseBool reads a switch: 1/0, true/false, yes/no or on/off, in any case.
+// Anything else is an error, so a typo never silently means "off".
+func ParseBool(v string) (bool, error) {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "1", "true", "yes", "on":
+		return true, nil
+	case "0", "false", "no", "off":
+		return false, nil
+	}
+	return false, fmt.Errorf("%q is not a switch value: use 1/0, true/false, yes/no or on/off", v)
+}
+
+// flags defines flags whose defaults come from environment variables, and
+// says so in --help. A variable that cannot be read is collected in bad.
+type flags struct {
+	*flag.FlagSet
+	getenv func(string) string
+	bad    []string
+}
+
+func (f *flags) env(name, fallback string) string {
+	if v := f.getenv(name); v != "" {
+		return v
+	}
+	return fallback
+}
+
+func (f *flags) str(p *string, name, env, def, usage string) {
+	f.StringVar(p, name, f.env(env, def), usage+" (env "+env+")")
+}
+
+func (f *flags) boolean(p *bool, name, env, usage string) {
+	if v := f.getenv(env); v != "" {
+		b, err := ParseBool(v)
+		if err != nil {
+			f.bad = append(f.bad, env+"="+err.Error())
+		}
+		*p = b
+	}
+	f.Var((*switchValue)(p), name, usage+" (env "+env+")")
+}
+
+func (f *flags) num(p *float64, name, env string, def float64, usage string) {
+	if v, err := strconv.ParseFloat(f.env(env, fmt.Sprint(def)), 64); err == nil {
+		def = v
+	} else {
+		f.bad = append(f.bad, env+" is not a number")
+	}
+	f.Float64Var(p, name, def, usage+" (env "+env+")")
+}
+
+func (f *flags) dur(p *time.Duration, name, env string, def time.Duration, usage string) {
+	if v, err := time.ParseDuration(f.env(env, def.String())); err == nil {
+		def = v
+	} else {
+		f.bad = append(f.bad, env+" is not a duration such as 90s or 1h")
+	}
+	f.DurationVar(p, name, def, usage+" (env "+env+")")
+}
+
+// switchValue is a boolean flag read with ParseBool.
+type switchValue bool
+
+func (s *switchValue) String() string   { return strconv.FormatBool(bool(*s)) }
+func (s *switchValue) IsBoolFlag() bool { return true }
+func (s *switchValue) Set(v string) error {
+	b, err := ParseBool(v)
+	*s = switchValue(b)
+	return err
+}
