@@ -25,6 +25,11 @@ func IsInputError(err error) bool {
 	return errors.As(err, &e)
 }
 
+// IDPattern is the JSON Schema pattern advertised for an id: the characters
+// ValidateID allows. ValidateID is the check itself; it also wants a letter
+// or digit first and at most 128 characters.
+const IDPattern = `^[\w.-]+$`
+
 // ValidateID checks that id is safe to place in a URL path segment. Basiq ids
 // are UUIDs, short hex strings, connector ids such as AU00000, report type ids
 // such as CON_AFFOR_01 and event type ids such as user.created; anything else,

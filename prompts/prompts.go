@@ -5,11 +5,13 @@ package prompts
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
 	"time"
 
+	"github.com/basiq-mcp/basiq-mcp/basiq"
 	"github.com/basiq-mcp/basiq-mcp/basiq/text"
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
@@ -23,10 +25,7 @@ type Prompt struct {
 	render func(args map[string]string) (string, error)
 }
 
-var (
-	idRe   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
-	dateRe = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
-)
+var dateRe = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
 
 func arg(name, desc string, required bool) mcp.PromptOption {
 	opts := []mcp.ArgumentOption{mcp.ArgumentDescription(desc)}
@@ -94,8 +93,11 @@ func hasArg(p mcp.Prompt, name string) bool {
 }
 
 func checkID(name, v string) error {
-	if v != "" && !idRe.MatchString(v) {
-		return fmt.Errorf("%q is not a valid %s", text.Truncate(v, 40), name)
+	if v == "" {
+		return nil
+	}
+	if err := basiq.ValidateID(name, v); err != nil {
+		return errors.New(strings.TrimPrefix(err.Error(), "basiq: "))
 	}
 	return nil
 }

@@ -103,7 +103,7 @@ func TestPromptArgumentsAreChecked(t *testing.T) {
 		want string
 	}{
 		{"troubleshoot_connection", map[string]string{}, `needs the argument "user_id"`},
-		{"troubleshoot_connection", map[string]string{"user_id": "../token"}, "not a valid user_id"},
+		{"troubleshoot_connection", map[string]string{"user_id": "../token"}, `user_id "../token" is not valid`},
 		{"explain_spending", map[string]string{"user_id": "u", "from_date": "yesterday"}, "YYYY-MM-DD"},
 		{"explain_spending", map[string]string{"user_id": "u", "from_date": "2026-03-01", "to_date": "2026-01-01"}, "before from_date"},
 		{"affordability_review", map[string]string{"user_id": "u", "months": "99"}, "1 to 24"},

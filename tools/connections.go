@@ -9,7 +9,7 @@ import (
 
 type connectionParams struct {
 	userIDParam
-	ConnectionID string `json:"connection_id" jsonschema:"required,pattern=^[\\w.-]+$"`
+	ConnectionID string `json:"connection_id" jsonschema:"required,pattern=id"`
 }
 
 type listConnectionsParams struct {

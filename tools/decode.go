@@ -13,6 +13,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/basiq-mcp/basiq-mcp/basiq"
 	"github.com/basiq-mcp/basiq-mcp/basiq/text"
 	"github.com/invopop/jsonschema"
 )
@@ -138,6 +139,12 @@ func checkString(name string, p *jsonschema.Schema, s string) error {
 			return badArg("argument %q must be a date as YYYY-MM-DD, got %q", name, text.Truncate(s, 40))
 		}
 	}
+	if p.Pattern == basiq.IDPattern {
+		if err := basiq.ValidateID(fmt.Sprintf("argument %q", name), s); err != nil {
+			return badArg("%s; copy ids from the tool that returned them", strings.TrimPrefix(err.Error(), "basiq: "))
+		}
+		return nil
+	}
 	if p.Pattern != "" && !compiled(p.Pattern).MatchString(s) {
 		return badArg("argument %q has an invalid value %q (%s)", name, text.Truncate(s, 40), patternHint(p))
 	}
@@ -150,7 +157,7 @@ func patternHint(p *jsonschema.Schema) string {
 	switch {
 	case p.Description != "":
 		return text.FirstSentence(p.Description)
-	case p.Pattern == `^[\w.-]+$`:
+	case p.Pattern == basiq.IDPattern:
 		return "an id has only letters, digits, '_', '.' and '-': copy it from the tool that returned it"
 	}
 	return "it must match " + p.Pattern

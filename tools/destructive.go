@@ -20,7 +20,7 @@ type confirmUserParams struct {
 
 type confirmConsentParams struct {
 	userIDParam
-	ConsentID string `json:"consent_id" jsonschema:"required,pattern=^[\\w.-]+$" jsonschema_description:"The consent id (from list_consents)."`
+	ConsentID string `json:"consent_id" jsonschema:"required,pattern=id" jsonschema_description:"The consent id (from list_consents)."`
 	confirmParam
 }
 

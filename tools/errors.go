@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/basiq-mcp/basiq-mcp/basiq"
@@ -57,7 +58,7 @@ func explain(err error) string {
 	if e, ok := basiq.AsError(err); ok {
 		return explainAPI(e)
 	}
-	if errors.As(err, &ne) || strings.Contains(err.Error(), "connection refused") {
+	if errors.As(err, &ne) || errors.Is(err, syscall.ECONNREFUSED) {
 		return "Basiq could not be reached (" + err.Error() + "). Retry in a minute; if it persists, the service or the network is down."
 	}
 	return err.Error()

@@ -360,7 +360,7 @@ func TestBadArgumentsNameTheArgument(t *testing.T) {
 		want string
 	}{
 		{"get_user", obj{}, `missing required argument "user_id"`},
-		{"get_user", obj{"user_id": "../token"}, `argument "user_id" has an invalid value "../token" (an id has only letters, digits`},
+		{"get_user", obj{"user_id": "../token"}, `argument "user_id" "../token" is not valid: it must start with a letter or digit; copy ids from the tool that returned them`},
 		{"get_user", obj{"user_id": "u1", "force": true}, `unknown argument "force"; this tool takes: user_id`},
 		{"get_user", obj{"user_id": 42}, `argument "user_id" must be a string, got a number`},
 		{"list_transactions", obj{"user_id": "u1", "limit": 2.5}, `"limit" must be a whole number`},

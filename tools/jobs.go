@@ -53,7 +53,7 @@ func jobView(j *basiq.Job) JobView {
 
 type listUserJobsParams struct {
 	userIDParam
-	ConnectionID string `json:"connection_id,omitempty" jsonschema:"pattern=^[\\w.-]+$" jsonschema_description:"Only the jobs of this connection."`
+	ConnectionID string `json:"connection_id,omitempty" jsonschema:"pattern=id" jsonschema_description:"Only the jobs of this connection."`
 }
 
 type listUserJobsResult struct {

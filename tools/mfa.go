@@ -15,7 +15,7 @@ import (
 // refresh the partner must post the answer (POST /jobs/{id}/mfa).
 type answerMFAParams struct {
 	userIDParam
-	JobID   string   `json:"job_id" jsonschema:"required,pattern=^[\\w.-]+$"`
+	JobID   string   `json:"job_id" jsonschema:"required,pattern=id"`
 	Code    string   `json:"code,omitempty" jsonschema:"maxLength=64" jsonschema_description:"The customer's one-time code."`
 	Answers []string `json:"answers,omitempty" jsonschema:"maxItems=5" jsonschema_description:"Security questions: one answer each."`
 }

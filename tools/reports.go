@@ -58,11 +58,11 @@ type createReportParams struct {
 	idemParam
 	ReportType string   `json:"report_type" jsonschema:"required,enum=CON_AFFOR_01,enum=STATEMENT_01" jsonschema_description:"CON_AFFOR_01: consumer affordability (income, expenses, commitments, risk flags). STATEMENT_01: a bank statement of one account."`
 	Title      string   `json:"title" jsonschema:"required,minLength=1,maxLength=50" jsonschema_description:"A title of at most 50 characters, e.g. 'Ada Lovelace affordability 2026-03'."`
-	UserID     string   `json:"user_id" jsonschema:"required,pattern=^[\\w.-]+$" jsonschema_description:"The user the report is about."`
+	UserID     string   `json:"user_id" jsonschema:"required,pattern=id" jsonschema_description:"The user the report is about."`
 	FromDate   string   `json:"from_date" jsonschema:"required,format=date" jsonschema_description:"First day covered, YYYY-MM-DD."`
 	ToDate     string   `json:"to_date,omitempty" jsonschema:"format=date" jsonschema_description:"Last day covered, YYYY-MM-DD (default today)."`
 	AccountIDs []string `json:"account_ids,omitempty" jsonschema:"maxItems=50" jsonschema_description:"CON_AFFOR_01 only: the accounts to include (default: all of the user's accounts)."`
-	AccountID  string   `json:"account_id,omitempty" jsonschema:"pattern=^[\\w.-]+$" jsonschema_description:"STATEMENT_01 only, and required there: the account of the statement."`
+	AccountID  string   `json:"account_id,omitempty" jsonschema:"pattern=id" jsonschema_description:"STATEMENT_01 only, and required there: the account of the statement."`
 }
 
 type createReportResult struct {
@@ -157,7 +157,7 @@ func reportAccounts(ctx context.Context, d *Deps, p createReportParams) ([]strin
 }
 
 type reportIDParams struct {
-	ReportID string `json:"report_id" jsonschema:"required,pattern=^[\\w.-]+$" jsonschema_description:"Report id (a finished create_report job gives it)."`
+	ReportID string `json:"report_id" jsonschema:"required,pattern=id" jsonschema_description:"Report id (a finished create_report job gives it)."`
 }
 
 type listReportsParams struct {

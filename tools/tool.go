@@ -71,6 +71,10 @@ type spec[P, R any] struct {
 	run                               func(ctx context.Context, d *Deps, p P) (R, error)
 }
 
+// idMarker in a field's tag ("pattern=id") makes it a Basiq id: advertised
+// with basiq.IDPattern and checked by basiq.ValidateID, the one id check.
+const idMarker = "id"
+
 // reflector turns Params and result structs into JSON Schema: inline (no
 // $defs), closed objects, required unless the field has omitempty.
 var reflector = &jsonschema.Reflector{DoNotReference: true, ExpandedStruct: true, Anonymous: true}
@@ -84,6 +88,11 @@ func schemaOf[T any]() (*jsonschema.Schema, json.RawMessage) {
 	}
 	if s.Properties == nil || s.Properties.Len() == 0 {
 		s.Properties = jsonschema.NewProperties() // MCP clients expect "properties" even when empty
+	}
+	for p := s.Properties.Oldest(); p != nil; p = p.Next() {
+		if p.Value.Pattern == idMarker {
+			p.Value.Pattern = basiq.IDPattern // struct tags cannot name a constant, so "pattern=id" stands for it
+		}
 	}
 	s.Version = "" // MCP reads a schema without $schema as 2020-12, which this is; 58 bytes a tool saved
 

@@ -12,7 +12,7 @@ import (
 // userIDParam is the user a tool acts on. The pattern admits Basiq ids
 // (UUIDs, hex, AU00000…) and nothing that could change a URL path.
 type userIDParam struct {
-	UserID string `json:"user_id" jsonschema:"required,pattern=^[\\w.-]+$"`
+	UserID string `json:"user_id" jsonschema:"required,pattern=id"`
 }
 
 // UserView is a Basiq user with references to their connections.

@@ -12,7 +12,7 @@ import (
 // jobParams name a job and how long to wait for it: one tool both reads a
 // job and follows it, so a model never has to choose between two.
 type jobParams struct {
-	JobID       string `json:"job_id" jsonschema:"required,pattern=^[\\w.-]+$"`
+	JobID       string `json:"job_id" jsonschema:"required,pattern=id"`
 	WaitSeconds int    `json:"wait_seconds,omitempty" jsonschema:"minimum=0,maximum=300" jsonschema_description:"Wait up to this long for the job to finish or need the customer; a refresh takes 10-30 s."`
 }
 
