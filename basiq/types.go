@@ -299,6 +299,26 @@ const (
 	ConnectorUnderMaintenance = "under-maintenance"
 )
 
+var connectorSeverity = map[string]int{ConnectorOperational: 0, ConnectorUnderMaintenance: 1,
+	ConnectorDegraded: 2, ConnectorPartialOutage: 3, ConnectorMajorOutage: 4}
+
+// WorseStatus returns the more severe of two connector statuses. A status
+// Basiq adds later counts as a partial outage until this client knows it:
+// unknown is not the same as fine.
+func WorseStatus(a, b string) string {
+	if severity(b) > severity(a) {
+		return b
+	}
+	return a
+}
+
+func severity(status string) int {
+	if s, ok := connectorSeverity[status]; ok {
+		return s
+	}
+	return connectorSeverity[ConnectorPartialOutage]
+}
+
 // Account is a bank account retrieved through a connection.
 type Account struct {
 	Type             string `json:"type"`

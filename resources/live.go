@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/basiq-mcp/basiq-mcp/basiq"
+	"github.com/basiq-mcp/basiq-mcp/basiq/views"
 	"github.com/mark3labs/mcp-go/mcp"
 )
 
@@ -63,18 +64,7 @@ func (r *reader) user(ctx context.Context, req mcp.ReadResourceRequest) ([]mcp.R
 	if err != nil {
 		return nil, failed(err)
 	}
-	conns := []string{}
-	accounts := 0
-	if u.Connections != nil {
-		for _, c := range u.Connections.Data {
-			conns = append(conns, c.ID)
-		}
-	}
-	if u.Accounts != nil {
-		accounts = len(u.Accounts.Data)
-	}
-	return jsonContents(req.Params.URI, map[string]any{"id": u.ID, "name": strings.TrimSpace(u.FirstName + " " + u.LastName),
-		"email": u.Email, "mobile": u.Mobile, "connection_ids": conns, "account_count": accounts})
+	return jsonContents(req.Params.URI, views.FromUser(u))
 }
 
 func (r *reader) userConnections(ctx context.Context, req mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
@@ -86,10 +76,9 @@ func (r *reader) userConnections(ctx context.Context, req mcp.ReadResourceReques
 	if err != nil {
 		return nil, failed(err)
 	}
-	out := []map[string]string{}
+	out := []views.Connection{}
 	for _, c := range l.Data {
-		out = append(out, map[string]string{"id": c.ID, "status": c.Status, "institution_id": c.Institution.ID,
-			"method": c.Method, "last_refreshed": stamp(c.LastUsed)})
+		out = append(out, views.FromConnection(c))
 	}
 	return jsonContents(req.Params.URI, map[string]any{"user_id": id, "connections": out})
 }
@@ -126,13 +115,6 @@ func (r *reader) reportPDF(ctx context.Context, req mcp.ReadResourceRequest) ([]
 		return nil, failed(err)
 	}
 	return []mcp.ResourceContents{mcp.BlobResourceContents{URI: req.Params.URI, MIMEType: mimePDF, Blob: base64.StdEncoding.EncodeToString(pdf)}}, nil
-}
-
-func stamp(t basiq.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.UTC().Format(time.RFC3339)
 }
 
 // failed words a Basiq failure for a resource read: what Basiq said and the

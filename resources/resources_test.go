@@ -234,3 +234,18 @@ func TestReportPDF(t *testing.T) {
 	_, err = read(t, c, "basiq://reports/../token/pdf")
 	assert.Error(t, err, "no path escapes through the id")
 }
+
+// TestUserResourceCleansNames: the resource shows a user as get_user does,
+// with third-party text cleaned (one view for both).
+func TestUserResourceCleansNames(t *testing.T) {
+	c, sim := newClient(t, "off")
+	bc, err := basiq.NewClient("k", basiq.WithBaseURL(sim.URL))
+	require.NoError(t, err)
+	u, err := bc.CreateUser(context.Background(), basiq.UserParams{Email: "rlo@example.com", FirstName: "Eve\u202e", LastName: "Mallory\u200b"})
+	require.NoError(t, err)
+	body, err := read(t, c, "basiq://users/"+u.ID)
+	require.NoError(t, err)
+	var v struct{ Name string }
+	require.NoError(t, json.Unmarshal([]byte(body), &v))
+	assert.Equal(t, "Eve Mallory", v.Name)
+}

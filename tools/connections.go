@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/basiq-mcp/basiq-mcp/basiq"
+	"github.com/basiq-mcp/basiq-mcp/basiq/views"
 	"github.com/basiq-mcp/basiq-mcp/tools/guard"
 )
 
@@ -19,7 +20,7 @@ type listConnectionsParams struct {
 }
 
 type listConnectionsResult struct {
-	Connections []ConnectionView `json:"connections"`
+	Connections []views.Connection `json:"connections"`
 }
 
 func listConnections(ctx context.Context, d *Deps, p listConnectionsParams) (listConnectionsResult, error) {
@@ -28,15 +29,15 @@ func listConnections(ctx context.Context, d *Deps, p listConnectionsParams) (lis
 		return listConnectionsResult{}, err
 	}
 	noteSkipped(ctx, "connection", l)
-	res := listConnectionsResult{Connections: []ConnectionView{}}
+	res := listConnectionsResult{Connections: []views.Connection{}}
 	for _, c := range l.Data {
-		res.Connections = append(res.Connections, connectionView(c))
+		res.Connections = append(res.Connections, views.FromConnection(c))
 	}
 	return res, nil
 }
 
 type connectionDetail struct {
-	ConnectionView
+	views.Connection
 	Accounts []AccountView `json:"accounts"`
 }
 
@@ -45,7 +46,7 @@ func getConnection(ctx context.Context, d *Deps, p connectionParams) (connection
 	if err != nil {
 		return connectionDetail{}, err
 	}
-	res := connectionDetail{ConnectionView: connectionView(*c), Accounts: []AccountView{}}
+	res := connectionDetail{Connection: views.FromConnection(*c), Accounts: []AccountView{}}
 	if c.Accounts != nil {
 		noteSkipped(ctx, "account", c.Accounts)
 		for _, a := range c.Accounts.Data {

@@ -85,8 +85,6 @@ var statusAdvice = map[string]struct{ refresh, guidance string }{
 	"major-outage":         {"defer", "The institution is down. Do not refresh: retry in 1 to 3 hours. Failed jobs now are expected, not the customer's fault."},
 }
 
-var statusRank = map[string]int{"operational": 0, "under-maintenance": 1, "degraded-performance": 2, "partial-outage": 3, "major-outage": 4}
-
 func checkConnectorStatus(ctx context.Context, d *Deps, p connectorStatusParams) (connectorStatusResult, error) {
 	l, err := d.Client.ListConnectors(ctx, basiq.ListConnectorsOptions{ID: p.ConnectorID})
 	if err != nil {
@@ -98,9 +96,7 @@ func checkConnectorStatus(ctx context.Context, d *Deps, p connectorStatusParams)
 	res := connectorStatusResult{ID: p.ConnectorID, Name: l.Data[0].Institution.Name, Methods: []ConnectorView{}, Worst: "operational"}
 	for _, c := range l.Data {
 		res.Methods = append(res.Methods, connectorView(c))
-		if statusRank[c.Status] > statusRank[res.Worst] {
-			res.Worst = c.Status
-		}
+		res.Worst = basiq.WorseStatus(res.Worst, c.Status)
 	}
 	advice, ok := statusAdvice[res.Worst]
 	if !ok {

@@ -1,6 +1,10 @@
 package tools
 
-import "context"
+import (
+	"context"
+
+	"github.com/basiq-mcp/basiq-mcp/basiq/views"
+)
 
 type consentView struct {
 	ID          string   `json:"id"`
@@ -23,7 +27,7 @@ func listConsents(ctx context.Context, d *Deps, p userIDParam) (listConsentsResu
 	noteSkipped(ctx, "consent", l)
 	res := listConsentsResult{Consents: []consentView{}}
 	for _, c := range l.Data {
-		v := consentView{ID: c.ID, Status: c.Status, Created: stamp(c.Created), Expires: stamp(c.ExpiryDate), Revoked: stamp(c.Revoked), Permissions: []string{}}
+		v := consentView{ID: c.ID, Status: c.Status, Created: views.Stamp(c.Created), Expires: views.Stamp(c.ExpiryDate), Revoked: views.Stamp(c.Revoked), Permissions: []string{}}
 		for _, perm := range c.Data.Permissions {
 			if perm.Consented {
 				v.Permissions = append(v.Permissions, perm.Scope)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/basiq-mcp/basiq-mcp/basiq"
 	"github.com/basiq-mcp/basiq-mcp/basiq/text"
+	"github.com/basiq-mcp/basiq-mcp/basiq/views"
 )
 
 type confirmConnectionParams struct {
@@ -82,7 +83,7 @@ func deleteUser(ctx context.Context, d *Deps, p confirmUserParams) (destructiveR
 		if err != nil {
 			return "", err
 		}
-		v := userView(u)
+		v := views.FromUser(u)
 		return fmt.Sprintf("user %s (%s) with %d connections, %d accounts and all their transactions, permanently",
 			u.ID, firstNonEmpty(v.Name, v.Email, v.Mobile), len(v.ConnectionIDs), v.AccountCount), nil
 	}
@@ -105,7 +106,7 @@ func deleteAuthLink(ctx context.Context, d *Deps, p confirmUserParams) (destruct
 		if err != nil {
 			return "", err
 		}
-		return "the consent link valid until " + stamp(a.ExpiresAt) + "; the customer can no longer use it", nil
+		return "the consent link valid until " + views.Stamp(a.ExpiresAt) + "; the customer can no longer use it", nil
 	}
 	return twoStep(ctx, d, "delete_auth_link", p.UserID, p.ConfirmationToken, inspect, func(ctx context.Context) (string, error) {
 		return "The consent link no longer works.", d.Client.DeleteAuthLink(ctx, p.UserID)
@@ -120,7 +121,7 @@ func deleteConsent(ctx context.Context, d *Deps, p confirmConsentParams) (destru
 		}
 		for _, c := range l.Data {
 			if c.ID == p.ConsentID {
-				return fmt.Sprintf("consent %s (%s, expires %s): data sharing stops and the customer must consent again before any refresh", c.ID, c.Status, stamp(c.ExpiryDate)), nil
+				return fmt.Sprintf("consent %s (%s, expires %s): data sharing stops and the customer must consent again before any refresh", c.ID, c.Status, views.Stamp(c.ExpiryDate)), nil
 			}
 		}
 		return "", badArg("user %s has no consent %q; list_consents shows theirs", p.UserID, p.ConsentID)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/basiq-mcp/basiq-mcp/basiq"
 	"github.com/basiq-mcp/basiq-mcp/basiq/text"
+	"github.com/basiq-mcp/basiq-mcp/basiq/views"
 	"github.com/basiq-mcp/basiq-mcp/tools/guard"
 )
 
@@ -85,7 +86,7 @@ func findUsers(ctx context.Context, d *Deps, query string) ([]userSummary, searc
 	for _, u := range all {
 		name := strings.TrimSpace(u.FirstName + " " + u.LastName)
 		if guard.Matches(query, name, u.Email, u.Mobile) {
-			match = append(match, userSummary{ID: u.ID, Name: text.Clean(name, 80), Email: u.Email, Mobile: u.Mobile, Created: stamp(u.CreatedTime)})
+			match = append(match, userSummary{ID: u.ID, Name: text.Clean(name, 80), Email: u.Email, Mobile: u.Mobile, Created: views.Stamp(u.CreatedTime)})
 			seen[strings.ToLower(u.ID)] = true
 		}
 	}

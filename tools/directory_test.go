@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/basiq-mcp/basiq-mcp/basiq/basiqtest"
+	"github.com/basiq-mcp/basiq-mcp/basiq/views"
 	"github.com/basiq-mcp/basiq-mcp/tools"
 	"github.com/basiq-mcp/basiq-mcp/tools/guard"
 	"github.com/stretchr/testify/assert"
@@ -39,11 +40,11 @@ func TestFindingCustomersWithoutGetUsers(t *testing.T) {
 	assert.Zero(t, page.Searched.Count)
 	assert.Contains(t, page.Note, "ask for their user id", "an empty answer is not 'no such customer'")
 
-	var richard, erlich tools.UserView
+	var richard, erlich views.User
 	h.okValid(t, "create_user", obj{"email": "Richard@PiedPiper.com", "first_name": "Richard", "last_name": "Hendricks", "mobile": "+61412345678"}, &richard)
 	h.okValid(t, "create_user", obj{"email": "erlich@aviato.com", "first_name": "Erlich", "last_name": "Bachman"}, &erlich)
 	seeded := sim.Connections()[0].UserID
-	h.okValid(t, "get_user", obj{"user_id": seeded}, &tools.UserView{})
+	h.okValid(t, "get_user", obj{"user_id": seeded}, &views.User{})
 
 	for _, q := range []string{"richard@", "RICHARD", "hendr", "0412 345", "+614123"} {
 		h.okValid(t, "list_users", obj{"query": q}, &page)

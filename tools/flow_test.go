@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/basiq-mcp/basiq-mcp/basiq/basiqtest"
+	"github.com/basiq-mcp/basiq-mcp/basiq/views"
 	"github.com/basiq-mcp/basiq-mcp/tools"
 	"github.com/basiq-mcp/basiq-mcp/tools/guard"
 	"github.com/stretchr/testify/assert"
@@ -49,11 +50,11 @@ func TestUsersAndConsentLinks(t *testing.T) {
 
 	assert.Contains(t, h.fail(t, "create_user", obj{"first_name": "Ada"}), `"email" or "mobile"`)
 	assert.Contains(t, h.fail(t, "create_user", obj{"email": "ada@example.com", "mobile": "12"}), `argument "mobile"`)
-	var user tools.UserView
+	var user views.User
 	h.okValid(t, "create_user", obj{"email": "ada@example.com", "first_name": "Ada", "last_name": "Lovelace"}, &user)
 	assert.Equal(t, "Ada Lovelace", user.Name)
 	assert.Empty(t, user.ConnectionIDs)
-	var again tools.UserView
+	var again views.User
 	h.okValid(t, "get_user", obj{"user_id": user.ID}, &again)
 	assert.Equal(t, user, again)
 
@@ -74,7 +75,7 @@ func TestUsersAndConsentLinks(t *testing.T) {
 
 func TestConnectRefreshAndData(t *testing.T) {
 	h := newHarness(t, tools.Options{})
-	var user tools.UserView
+	var user views.User
 	h.okValid(t, "create_user", obj{"email": "flow@example.com", "mobile": "+61400222333"}, &user)
 	res, err := h.sim.CompleteConsent(user.ID, basiqtest.ConsentRequest{InstitutionID: "AU00000", LoginID: "Whistler", Password: "ShowBox"})
 	require.NoError(t, err)
@@ -87,12 +88,12 @@ func TestConnectRefreshAndData(t *testing.T) {
 	assert.Equal(t, "succeeded", waited.Status)
 	assert.Equal(t, res.ConnectionID, waited.ConnectionID)
 
-	var conns struct{ Connections []tools.ConnectionView }
+	var conns struct{ Connections []views.Connection }
 	h.okValid(t, "list_connections", obj{"user_id": user.ID, "status": "active"}, &conns)
 	require.Len(t, conns.Connections, 1)
 	assert.Equal(t, "AU00000", conns.Connections[0].InstitutionID)
 	var detail struct {
-		tools.ConnectionView
+		views.Connection
 		Accounts []tools.AccountView
 	}
 	h.okValid(t, "get_connection", obj{"user_id": user.ID, "connection_id": res.ConnectionID}, &detail)
@@ -160,7 +161,7 @@ func TestRefreshReusesARunningJob(t *testing.T) {
 
 func TestFailuresComeWithADiagnosis(t *testing.T) {
 	h := newHarness(t, tools.Options{})
-	var user tools.UserView
+	var user views.User
 	h.okValid(t, "create_user", obj{"email": "locked@example.com"}, &user)
 	res, err := h.sim.CompleteConsent(user.ID, basiqtest.ConsentRequest{InstitutionID: "AU00000", LoginID: "bighead", Password: "password"})
 	require.NoError(t, err)
@@ -321,14 +322,14 @@ func TestPurgeRereadsTheTargetBeforeExecuting(t *testing.T) {
 func TestIdempotentCreates(t *testing.T) {
 	h := newHarness(t, tools.Options{})
 	args := obj{"email": "retry@example.com", "idempotency_key": "8f1c2b7e-retry"}
-	var first, second tools.UserView
+	var first, second views.User
 	h.okValid(t, "create_user", args, &first)
 	h.okValid(t, "create_user", args, &second)
 	assert.Equal(t, first.ID, second.ID, "a retried create returns the first user")
 	assert.Equal(t, 1, h.sim.Calls("POST /users"))
 	msg := h.fail(t, "create_user", obj{"email": "other@example.com", "idempotency_key": "8f1c2b7e-retry"})
 	assert.Contains(t, msg, "already used with different arguments")
-	var third tools.UserView
+	var third views.User
 	h.okValid(t, "create_user", obj{"email": "retry@example.com"}, &third)
 	assert.NotEqual(t, first.ID, third.ID, "without a key every call creates")
 	assert.Contains(t, h.fail(t, "create_user", obj{"email": "a@b.co", "idempotency_key": "short"}), `"idempotency_key"`)

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/basiq-mcp/basiq-mcp/basiq/views"
 	"github.com/mark3labs/mcp-go/server"
 )
 
@@ -33,9 +34,9 @@ func Inventory(d *Deps) []Tool {
 	all := []Tool{
 		define(d, spec[listUsersParams, listUsersResult]{name: "list_users", title: "List users", toolset: SetUsers, hints: readHints, run: listUsers,
 			description: "Find customers (Basiq users) by part of a name, email or mobile. Use it for a user_id, and before create_user to avoid duplicates."}),
-		define(d, spec[userIDParam, UserView]{name: "get_user", title: "Get user", toolset: SetUsers, hints: readHints, run: getUser,
+		define(d, spec[userIDParam, views.User]{name: "get_user", title: "Get user", toolset: SetUsers, hints: readHints, run: getUser,
 			description: "Get a user: contact details, connection ids and account count."}),
-		define(d, spec[createUserParams, UserView]{name: "create_user", title: "Create user", toolset: SetUsers, hints: writeHints, run: createUser,
+		define(d, spec[createUserParams, views.User]{name: "create_user", title: "Create user", toolset: SetUsers, hints: writeHints, run: createUser,
 			description: "Create a Basiq user for a customer (email or mobile required). Every call makes a new user: look the customer up with list_users first. Next: create_auth_link."}),
 		define(d, spec[createAuthLinkParams, AuthLinkView]{name: "create_auth_link", title: "Create consent link", toolset: SetUsers, hints: writeHints, run: createAuthLink,
 			description: "Create the consent link the customer opens to connect banks or re-consent; give them the url. It replaces any earlier link."}),

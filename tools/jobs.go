@@ -5,6 +5,7 @@ import (
 
 	"github.com/basiq-mcp/basiq-mcp/basiq"
 	"github.com/basiq-mcp/basiq-mcp/basiq/text"
+	"github.com/basiq-mcp/basiq-mcp/basiq/views"
 )
 
 // JobView is a job step by step, with a diagnosis when it needs attention.
@@ -30,7 +31,7 @@ type StepView struct {
 
 func jobView(j *basiq.Job) JobView {
 	v := JobView{ID: j.ID, Type: "connection", Status: basiq.JobState(j), ConnectionID: j.ConnectionID(), ReportID: j.ReportID(),
-		Created: stamp(j.Created), Updated: stamp(j.Updated), Steps: []StepView{}}
+		Created: views.Stamp(j.Created), Updated: views.Stamp(j.Updated), Steps: []StepView{}}
 	if j.JobType == "report" || v.ReportID != "" {
 		v.Type, v.ConnectionID = "report", ""
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/basiq-mcp/basiq-mcp/basiq/basiqtest"
+	"github.com/basiq-mcp/basiq-mcp/basiq/views"
 	"github.com/basiq-mcp/basiq-mcp/tools"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -19,7 +20,7 @@ func TestAnswerMFAThroughTheTool(t *testing.T) {
 	h := newHarness(t, tools.Options{})
 	var logs lockedBuffer
 	h.deps.Log = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	var user tools.UserView
+	var user views.User
 	h.okValid(t, "create_user", obj{"email": "otp@example.com"}, &user)
 	res, err := h.sim.CompleteConsent(user.ID, basiqtest.ConsentRequest{InstitutionID: "AU00002", LoginID: "jared", Password: "django"})
 	require.NoError(t, err)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/basiq-mcp/basiq-mcp/basiq"
 	"github.com/basiq-mcp/basiq-mcp/basiq/text"
+	"github.com/basiq-mcp/basiq-mcp/basiq/views"
 )
 
 type metricView struct {
@@ -66,7 +67,7 @@ func getReport(ctx context.Context, d *Deps, p reportIDParams) (reportView, erro
 	if err != nil {
 		return reportView{}, err
 	}
-	v := reportView{ID: r.ID, Title: text.Clean(r.Title, 50), Type: r.ReportType, Created: stamp(r.CreatedDate), Expires: stamp(r.ExpiresAt),
+	v := reportView{ID: r.ID, Title: text.Clean(r.Title, 50), Type: r.ReportType, Created: views.Stamp(r.CreatedDate), Expires: views.Stamp(r.ExpiresAt),
 		Accounts: []reportAccountView{}, Metrics: []metricView{}, Groups: []groupView{}, PDF: "basiq://reports/" + r.ID + "/pdf"}
 	v.Period.From, v.Period.To = r.Filter("fromDate"), r.Filter("toDate")
 	if len(r.Data) == 0 {

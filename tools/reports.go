@@ -6,6 +6,7 @@ import (
 
 	"github.com/basiq-mcp/basiq-mcp/basiq"
 	"github.com/basiq-mcp/basiq-mcp/basiq/text"
+	"github.com/basiq-mcp/basiq-mcp/basiq/views"
 	"github.com/basiq-mcp/basiq-mcp/tools/guard"
 )
 
@@ -189,7 +190,7 @@ func listReports(ctx context.Context, d *Deps, p listReportsParams) (listReports
 	noteSkipped(ctx, "report", l)
 	res := listReportsResult{Reports: []reportSummary{}, NextCursor: encodeCursor(l.Next())}
 	for _, r := range l.Data {
-		res.Reports = append(res.Reports, reportSummary{ID: r.ID, Title: text.Clean(r.Title, 50), Type: r.ReportType, Created: stamp(r.CreatedDate), Expires: stamp(r.ExpiresAt)})
+		res.Reports = append(res.Reports, reportSummary{ID: r.ID, Title: text.Clean(r.Title, 50), Type: r.ReportType, Created: views.Stamp(r.CreatedDate), Expires: views.Stamp(r.ExpiresAt)})
 	}
 	return res, nil
 }

@@ -2,10 +2,9 @@ package tools
 
 import (
 	"context"
-	"strings"
 
 	"github.com/basiq-mcp/basiq-mcp/basiq"
-	"github.com/basiq-mcp/basiq-mcp/basiq/text"
+	"github.com/basiq-mcp/basiq-mcp/basiq/views"
 	"github.com/basiq-mcp/basiq-mcp/tools/guard"
 )
 
@@ -15,38 +14,13 @@ type userIDParam struct {
 	UserID string `json:"user_id" jsonschema:"required,pattern=id"`
 }
 
-// UserView is a Basiq user with references to their connections.
-type UserView struct {
-	ID            string   `json:"id"`
-	Name          string   `json:"name,omitempty"`
-	Email         string   `json:"email,omitempty"`
-	Mobile        string   `json:"mobile,omitempty"`
-	BusinessName  string   `json:"business_name,omitempty"`
-	ConnectionIDs []string `json:"connection_ids"`
-	AccountCount  int      `json:"account_count"`
-}
-
-func userView(u *basiq.User) UserView {
-	v := UserView{ID: u.ID, Name: text.Clean(strings.TrimSpace(u.FirstName+" "+u.LastName), 80), Email: u.Email, Mobile: u.Mobile,
-		BusinessName: text.Clean(u.BusinessName, 80), ConnectionIDs: []string{}}
-	if u.Connections != nil {
-		for _, c := range u.Connections.Data {
-			v.ConnectionIDs = append(v.ConnectionIDs, c.ID)
-		}
-	}
-	if u.Accounts != nil {
-		v.AccountCount = len(u.Accounts.Data)
-	}
-	return v
-}
-
-func getUser(ctx context.Context, d *Deps, p userIDParam) (UserView, error) {
+func getUser(ctx context.Context, d *Deps, p userIDParam) (views.User, error) {
 	u, err := d.Client.GetUser(ctx, p.UserID)
 	if err != nil {
-		return UserView{}, err
+		return views.User{}, err
 	}
 	d.remember(ctx, u)
-	return userView(u), nil
+	return views.FromUser(u), nil
 }
 
 type createUserParams struct {
@@ -58,20 +32,20 @@ type createUserParams struct {
 	LastName   string `json:"last_name,omitempty" jsonschema:"maxLength=100"`
 }
 
-func createUser(ctx context.Context, d *Deps, p createUserParams) (UserView, error) {
+func createUser(ctx context.Context, d *Deps, p createUserParams) (views.User, error) {
 	if p.Email == "" && p.Mobile == "" {
-		return UserView{}, badArg("give \"email\" or \"mobile\" (or both): Basiq needs one to create a user")
+		return views.User{}, badArg("give \"email\" or \"mobile\" (or both): Basiq needs one to create a user")
 	}
 	key := p.IdempotencyKey
 	p.IdempotencyKey = ""
-	return once(d, "create_user", key, p, func() (UserView, error) {
+	return once(d, "create_user", key, p, func() (views.User, error) {
 		u, err := d.Client.CreateUser(ctx, basiq.UserParams{Email: p.Email, Mobile: p.Mobile, FirstName: p.FirstName, MiddleName: p.MiddleName, LastName: p.LastName})
 		if err != nil {
-			return UserView{}, err
+			return views.User{}, err
 		}
 		d.audit(guard.Entry{Tool: "create_user", UserID: u.ID, Decision: "created"})
 		d.remember(ctx, u)
-		return userView(u), nil
+		return views.FromUser(u), nil
 	})
 }
 
@@ -91,7 +65,7 @@ type AuthLinkView struct {
 }
 
 func authLinkView(a *basiq.AuthLink, userID string) AuthLinkView {
-	return AuthLinkView{UserID: userID, URL: a.PublicURL(), ExpiresAt: stamp(a.ExpiresAt), Mobile: mask(a.Mobile),
+	return AuthLinkView{UserID: userID, URL: a.PublicURL(), ExpiresAt: views.Stamp(a.ExpiresAt), Mobile: views.Mask(a.Mobile),
 		NextStep: "Send the link to the customer. When they finish, their banks appear in list_connections and the connect jobs in list_user_jobs; follow them with get_job and wait_seconds."}
 }
 

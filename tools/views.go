@@ -3,26 +3,15 @@ package tools
 import (
 	"encoding/base64"
 	"strings"
-	"time"
 
 	"github.com/basiq-mcp/basiq-mcp/basiq"
 	"github.com/basiq-mcp/basiq-mcp/basiq/text"
+	"github.com/basiq-mcp/basiq-mcp/basiq/views"
 )
 
 // The types below are what the model sees: ids, names, statuses, dates and
 // amounts as decimal strings, nothing else. Their json tags are also their
 // output schema.
-
-// ConnectionView is one connection to a bank.
-type ConnectionView struct {
-	ID            string `json:"id"`
-	Status        string `json:"status" jsonschema_description:"active, pending, invalid (needs the user to re-consent) or deleted"`
-	Method        string `json:"method,omitempty"`
-	InstitutionID string `json:"institution_id"`
-	LastRefreshed string `json:"last_refreshed,omitempty" jsonschema_description:"when data was last retrieved successfully (RFC 3339)"`
-	Created       string `json:"created,omitempty"`
-	ConsentExpiry string `json:"consent_expiry,omitempty"`
-}
 
 // AccountView is one bank account, its number masked.
 type AccountView struct {
@@ -54,15 +43,10 @@ type TransactionView struct {
 	AccountID   string `json:"account_id"`
 }
 
-func connectionView(c basiq.Connection) ConnectionView {
-	return ConnectionView{ID: c.ID, Status: c.Status, Method: basiq.NormalMethod(c.Method), InstitutionID: c.Institution.ID,
-		LastRefreshed: stamp(c.LastUsed), Created: stamp(c.CreatedDate), ConsentExpiry: stamp(c.ExpiryDate)}
-}
-
 func accountView(a basiq.Account) AccountView {
 	return AccountView{ID: a.ID, Name: text.Clean(a.Name, 80), Type: a.Class.Type, Product: text.Clean(a.Class.Product, 80),
-		Number: mask(a.AccountNo), Balance: a.Balance, Available: a.AvailableFunds, CreditLimit: a.CreditLimit,
-		Currency: a.Currency, Status: a.Status, ConnectionID: a.Connection, InstitutionID: a.Institution, Updated: stamp(a.LastUpdated)}
+		Number: views.Mask(a.AccountNo), Balance: a.Balance, Available: a.AvailableFunds, CreditLimit: a.CreditLimit,
+		Currency: a.Currency, Status: a.Status, ConnectionID: a.Connection, InstitutionID: a.Institution, Updated: views.Stamp(a.LastUpdated)}
 }
 
 func transactionView(t basiq.Transaction) TransactionView {
@@ -70,7 +54,7 @@ func transactionView(t basiq.Transaction) TransactionView {
 	if date.IsZero() {
 		date = t.TransactionDate
 	}
-	v := TransactionView{ID: t.ID, Date: day(date), Description: text.Clean(t.Description, 160), Amount: t.Amount,
+	v := TransactionView{ID: t.ID, Date: views.Day(date), Description: text.Clean(t.Description, 160), Amount: t.Amount,
 		Direction: t.Direction, Class: t.Class, Status: t.Status, AccountID: t.Account}
 	if t.SubClass != nil && t.SubClass.Title != "" {
 		v.Category = text.Clean(t.SubClass.Title, 80)
@@ -84,29 +68,6 @@ func transactionView(t basiq.Transaction) TransactionView {
 		}
 	}
 	return v
-}
-
-// stamp formats a Basiq time as RFC 3339 UTC, or "" when unset.
-func stamp(t basiq.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.UTC().Format(time.RFC3339)
-}
-
-func day(t basiq.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.UTC().Format("2006-01-02")
-}
-
-// mask keeps the last four digits of an account number.
-func mask(number string) string {
-	if len(number) <= 4 {
-		return number
-	}
-	return "xxxx" + number[len(number)-4:]
 }
 
 // encodeCursor hides a Basiq links.next URL behind an opaque token, so the

@@ -47,14 +47,14 @@ type Simulator struct {
 }
 
 type config struct {
-	seed          uint64
-	now           func() time.Time
-	timeScale     float64
-	apiKey        string
-	faults        []Fault
-	logger        *slog.Logger
-	users         int
-	noUserList    bool
+	seed       uint64
+	now        func() time.Time
+	timeScale  float64
+	apiKey     string
+	faults     []Fault
+	logger     *slog.Logger
+	users      int
+	noUserList bool
 }
 
 // Option configures a Simulator.

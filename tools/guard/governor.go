@@ -73,9 +73,6 @@ type Governor struct {
 	filled time.Time
 }
 
-var statusRank = map[string]int{basiq.ConnectorOperational: 0, basiq.ConnectorUnderMaintenance: 1,
-	basiq.ConnectorDegraded: 2, basiq.ConnectorPartialOutage: 3, basiq.ConnectorMajorOutage: 4}
-
 // NewGovernor returns a governor; now may be nil for time.Now.
 func NewGovernor(c *basiq.Client, s Store, a *Audit, p Policy, log *slog.Logger, now func() time.Time) *Governor {
 	if now == nil {
@@ -228,9 +225,7 @@ func (g *Governor) connectorStatus(ctx context.Context, institution, method stri
 		if basiq.NormalMethod(conn.Method) == basiq.NormalMethod(method) {
 			status = conn.Status
 		}
-		if statusRank[conn.Status] > statusRank[worst] {
-			worst = conn.Status
-		}
+		worst = basiq.WorseStatus(worst, conn.Status)
 	}
 	if status == "" {
 		status = worst
