@@ -23,12 +23,16 @@ type listConnectionsResult struct {
 	Connections []views.Connection `json:"connections"`
 }
 
-func listConnections(ctx context.Context, d *Deps, p listConnectionsParams) (listConnectionsResult, error) {
+// listConnectionsTool is the list_connections tool.
+var listConnectionsTool = spec[listConnectionsParams, listConnectionsResult]{name: "list_connections", title: "List connections", toolset: SetConnections, hints: readHints, run: listConnections,
+	description: "List a user's bank connections with status (active, pending, invalid) and when data was last refreshed."}
+
+func listConnections(ctx context.Context, d *call, p listConnectionsParams) (listConnectionsResult, error) {
 	l, err := d.Client.ListConnections(ctx, p.UserID, basiq.ListConnectionsOptions{Status: p.Status, InstitutionID: p.InstitutionID})
 	if err != nil {
 		return listConnectionsResult{}, err
 	}
-	noteSkipped(ctx, "connection", l)
+	noteSkipped(d, "connection", l)
 	res := listConnectionsResult{Connections: []views.Connection{}}
 	for _, c := range l.Data {
 		res.Connections = append(res.Connections, views.FromConnection(c))
@@ -41,14 +45,18 @@ type connectionDetail struct {
 	Accounts []AccountView `json:"accounts"`
 }
 
-func getConnection(ctx context.Context, d *Deps, p connectionParams) (connectionDetail, error) {
+// getConnectionTool is the get_connection tool.
+var getConnectionTool = spec[connectionParams, connectionDetail]{name: "get_connection", title: "Get connection", toolset: SetConnections, hints: readHints, run: getConnection,
+	description: "Get one connection with its accounts and balances."}
+
+func getConnection(ctx context.Context, d *call, p connectionParams) (connectionDetail, error) {
 	c, err := d.Client.GetConnection(ctx, p.UserID, p.ConnectionID)
 	if err != nil {
 		return connectionDetail{}, err
 	}
 	res := connectionDetail{Connection: views.FromConnection(*c), Accounts: []AccountView{}}
 	if c.Accounts != nil {
-		noteSkipped(ctx, "account", c.Accounts)
+		noteSkipped(d, "account", c.Accounts)
 		for _, a := range c.Accounts.Data {
 			if a.Connection == "" {
 				a.Connection, a.Institution = c.ID, c.Institution.ID
@@ -64,14 +72,32 @@ type refreshParams struct {
 	DryRun bool `json:"dry_run,omitempty" jsonschema_description:"Only say whether it would be sent, and why; send nothing."`
 }
 
-type refreshResult struct {
-	Decision guard.Decision `json:"decision"`
-	NextStep string         `json:"next_step"`
+// DecisionView is a refresh decision as the model reads it.
+type DecisionView struct {
+	UserID       string `json:"user_id"`
+	ConnectionID string `json:"connection_id"`
+	Outcome      string `json:"outcome" jsonschema:"enum=refreshed,enum=reused-running-job,enum=refused,enum=deferred,enum=would-refresh"`
+	Reason       string `json:"reason,omitempty"`
+	RetryAt      string `json:"retry_at,omitempty" jsonschema_description:"RFC 3339 time from which a refresh will be allowed"`
+	JobID        string `json:"job_id,omitempty"`
 }
+
+func decisionView(d guard.Decision) DecisionView {
+	return DecisionView{UserID: d.UserID, ConnectionID: d.ConnectionID, Outcome: d.Outcome, Reason: d.Reason, RetryAt: d.RetryAt, JobID: d.JobID}
+}
+
+type refreshResult struct {
+	Decision DecisionView `json:"decision"`
+	NextStep string       `json:"next_step"`
+}
+
+// refreshConnectionTool is the refresh_connection tool.
+var refreshConnectionTool = spec[refreshParams, refreshResult]{name: "refresh_connection", title: "Refresh connection", toolset: SetConnections, hints: refreshHints, run: refreshConnection,
+	description: "Fetch fresh data for one connection; returns the job to follow. Guarded: a running job is reused; Basiq's rules (status, cooldown, daily cap, outages, budget) may refuse it, with the reason and when it will be allowed."}
 
 // refreshConnection goes through the governor: it may reuse a running job,
 // refuse or defer (a tool error with the reason and the retry time).
-func refreshConnection(ctx context.Context, d *Deps, p refreshParams) (refreshResult, error) {
+func refreshConnection(ctx context.Context, d *call, p refreshParams) (refreshResult, error) {
 	dec, err := d.Governor.Refresh(ctx, "refresh_connection", p.UserID, p.ConnectionID, p.DryRun)
 	if err != nil {
 		return refreshResult{}, err
@@ -80,9 +106,9 @@ func refreshConnection(ctx context.Context, d *Deps, p refreshParams) (refreshRe
 	case guard.Refused, guard.Deferred:
 		return refreshResult{}, &refusalError{dec}
 	case guard.WouldRefresh:
-		return refreshResult{Decision: dec, NextStep: "Call again without dry_run to refresh."}, nil
+		return refreshResult{Decision: decisionView(dec), NextStep: "Call again without dry_run to refresh."}, nil
 	}
-	return refreshResult{Decision: dec, NextStep: "Follow the job with get_job and wait_seconds; new data is available when retrieve-transactions succeeds."}, nil
+	return refreshResult{Decision: decisionView(dec), NextStep: "Follow the job with get_job and wait_seconds; new data is available when retrieve-transactions succeeds."}, nil
 }
 
 type refreshAllParams struct {
@@ -91,20 +117,24 @@ type refreshAllParams struct {
 }
 
 type refreshAllResult struct {
-	Decisions []guard.Decision `json:"decisions"`
-	Refreshed int              `json:"refreshed"`
-	Skipped   int              `json:"skipped"`
+	Decisions []DecisionView `json:"decisions"`
+	Refreshed int            `json:"refreshed"`
+	Skipped   int            `json:"skipped"`
 }
+
+// refreshAllConnectionsTool is the refresh_all_connections tool.
+var refreshAllConnectionsTool = spec[refreshAllParams, refreshAllResult]{name: "refresh_all_connections", title: "Refresh a user's connections", toolset: SetConnections, hints: refreshHints, run: refreshAllConnections,
+	description: "Refresh each of one user's connections that the refresh rules allow; the others are listed with the reason. There is no way to refresh many users at once."}
 
 // refreshAllConnections applies the per-connection rules to each of one
 // user's connections in turn; Basiq's own refresh-all is never used, as it
 // would bypass them.
-func refreshAllConnections(ctx context.Context, d *Deps, p refreshAllParams) (refreshAllResult, error) {
+func refreshAllConnections(ctx context.Context, d *call, p refreshAllParams) (refreshAllResult, error) {
 	l, err := d.Client.ListConnections(ctx, p.UserID, basiq.ListConnectionsOptions{})
 	if err != nil {
 		return refreshAllResult{}, err
 	}
-	res := refreshAllResult{Decisions: []guard.Decision{}}
+	res := refreshAllResult{Decisions: []DecisionView{}}
 	for _, c := range l.Data {
 		dec, err := d.Governor.Refresh(ctx, "refresh_all_connections", p.UserID, c.ID, p.DryRun)
 		if err != nil {
@@ -115,7 +145,7 @@ func refreshAllConnections(ctx context.Context, d *Deps, p refreshAllParams) (re
 		} else {
 			res.Skipped++
 		}
-		res.Decisions = append(res.Decisions, dec)
+		res.Decisions = append(res.Decisions, decisionView(dec))
 	}
 	return res, nil
 }

@@ -33,7 +33,11 @@ type listConnectorsResult struct {
 	Connectors []ConnectorView `json:"connectors"`
 }
 
-func listConnectors(ctx context.Context, d *Deps, p listConnectorsParams) (listConnectorsResult, error) {
+// listConnectorsTool is the list_connectors tool.
+var listConnectorsTool = spec[listConnectorsParams, listConnectorsResult]{name: "list_connectors", title: "List institutions", toolset: SetConnectors, hints: readHints, run: listConnectors,
+	description: "List the banks (connectors) Basiq supports, with each access method's status. Filter by status, method, country or words of the name."}
+
+func listConnectors(ctx context.Context, d *call, p listConnectorsParams) (listConnectorsResult, error) {
 	o := basiq.ListConnectorsOptions{Method: p.Method, Country: p.Country}
 	if p.Status != "" {
 		o.Statuses = []string{p.Status}
@@ -42,7 +46,7 @@ func listConnectors(ctx context.Context, d *Deps, p listConnectorsParams) (listC
 	if err != nil {
 		return listConnectorsResult{}, err
 	}
-	noteSkipped(ctx, "connector", l)
+	noteSkipped(d, "connector", l)
 	res := listConnectorsResult{Connectors: []ConnectorView{}}
 	query := strings.Fields(strings.ToLower(p.Query))
 	for _, c := range l.Data {
@@ -85,7 +89,11 @@ var statusAdvice = map[string]struct{ refresh, guidance string }{
 	"major-outage":         {"defer", "The institution is down. Do not refresh: retry in 1 to 3 hours. Failed jobs now are expected, not the customer's fault."},
 }
 
-func checkConnectorStatus(ctx context.Context, d *Deps, p connectorStatusParams) (connectorStatusResult, error) {
+// checkConnectorStatusTool is the check_connector_status tool.
+var checkConnectorStatusTool = spec[connectorStatusParams, connectorStatusResult]{name: "check_connector_status", title: "Check institution status", toolset: SetConnectors, hints: readHints, run: checkConnectorStatus,
+	description: "Check an institution's status and whether to refresh now (go-ahead, expect-delays or defer, with guidance). Call it before refreshing or when a job failed with service-unavailable."}
+
+func checkConnectorStatus(ctx context.Context, d *call, p connectorStatusParams) (connectorStatusResult, error) {
 	l, err := d.Client.ListConnectors(ctx, basiq.ListConnectorsOptions{ID: p.ConnectorID})
 	if err != nil {
 		return connectorStatusResult{}, err

@@ -19,12 +19,16 @@ type listConsentsResult struct {
 	Consents []consentView `json:"consents"`
 }
 
-func listConsents(ctx context.Context, d *Deps, p userIDParam) (listConsentsResult, error) {
+// listConsentsTool is the list_consents tool.
+var listConsentsTool = spec[userIDParam, listConsentsResult]{name: "list_consents", title: "List consents", toolset: SetConsents, hints: readHints, run: listConsents,
+	description: "List a user's data-sharing consents: status (active, expired, revoked), expiry and the data scopes agreed."}
+
+func listConsents(ctx context.Context, d *call, p userIDParam) (listConsentsResult, error) {
 	l, err := d.Client.ListConsents(ctx, p.UserID)
 	if err != nil {
 		return listConsentsResult{}, err
 	}
-	noteSkipped(ctx, "consent", l)
+	noteSkipped(d, "consent", l)
 	res := listConsentsResult{Consents: []consentView{}}
 	for _, c := range l.Data {
 		v := consentView{ID: c.ID, Status: c.Status, Created: views.Stamp(c.Created), Expires: views.Stamp(c.ExpiryDate), Revoked: views.Stamp(c.Revoked), Permissions: []string{}}

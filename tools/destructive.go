@@ -31,7 +31,7 @@ type confirmReportParams struct {
 }
 
 // dataCounts counts the accounts and transactions a connection fetched.
-func dataCounts(ctx context.Context, d *Deps, userID, connID string) (accounts, txns int, err error) {
+func dataCounts(ctx context.Context, d *call, userID, connID string) (accounts, txns int, err error) {
 	l, err := d.Client.ListAccounts(ctx, userID, basiq.ListAccountsOptions{ConnectionID: connID})
 	if err != nil {
 		return 0, 0, err
@@ -46,7 +46,11 @@ func dataCounts(ctx context.Context, d *Deps, userID, connID string) (accounts, 
 	return len(l.Data), txns, nil
 }
 
-func purgeConnection(ctx context.Context, d *Deps, p confirmConnectionParams) (destructiveResult, error) {
+// purgeConnectionTool is the purge_connection tool.
+var purgeConnectionTool = spec[confirmConnectionParams, destructiveResult]{name: "purge_connection", title: "Purge connection data", toolset: SetConnections, hints: destructiveHints, run: purgeConnection,
+	description: "Irreversibly delete every account and transaction a connection fetched (the connection stays; a refresh fetches again). Two steps: the first call only previews the loss and returns a confirmation_token; ask the human, then call again with it."}
+
+func purgeConnection(ctx context.Context, d *call, p confirmConnectionParams) (destructiveResult, error) {
 	inspect := func(ctx context.Context) (string, error) {
 		c, err := d.Client.GetConnection(ctx, p.UserID, p.ConnectionID)
 		if err != nil {
@@ -64,7 +68,11 @@ func purgeConnection(ctx context.Context, d *Deps, p confirmConnectionParams) (d
 	})
 }
 
-func deleteConnection(ctx context.Context, d *Deps, p confirmConnectionParams) (destructiveResult, error) {
+// deleteConnectionTool is the delete_connection tool.
+var deleteConnectionTool = spec[confirmConnectionParams, destructiveResult]{name: "delete_connection", title: "Delete connection", toolset: SetConnections, hints: destructiveHints, run: deleteConnection,
+	description: "Delete a connection (data already fetched remains). Two steps: preview first, then call again with the confirmation_token once the human agrees."}
+
+func deleteConnection(ctx context.Context, d *call, p confirmConnectionParams) (destructiveResult, error) {
 	inspect := func(ctx context.Context) (string, error) {
 		c, err := d.Client.GetConnection(ctx, p.UserID, p.ConnectionID)
 		if err != nil {
@@ -77,7 +85,11 @@ func deleteConnection(ctx context.Context, d *Deps, p confirmConnectionParams) (
 	})
 }
 
-func deleteUser(ctx context.Context, d *Deps, p confirmUserParams) (destructiveResult, error) {
+// deleteUserTool is the delete_user tool.
+var deleteUserTool = spec[confirmUserParams, destructiveResult]{name: "delete_user", title: "Delete user", toolset: SetUsers, hints: destructiveHints, run: deleteUser,
+	description: "Permanently delete a user with all connections and data. Two steps: preview first, then call again with the confirmation_token once the human agrees."}
+
+func deleteUser(ctx context.Context, d *call, p confirmUserParams) (destructiveResult, error) {
 	inspect := func(ctx context.Context) (string, error) {
 		u, err := d.Client.GetUser(ctx, p.UserID)
 		if err != nil {
@@ -100,7 +112,11 @@ func deleteUser(ctx context.Context, d *Deps, p confirmUserParams) (destructiveR
 	})
 }
 
-func deleteAuthLink(ctx context.Context, d *Deps, p confirmUserParams) (destructiveResult, error) {
+// deleteAuthLinkTool is the delete_auth_link tool.
+var deleteAuthLinkTool = spec[confirmUserParams, destructiveResult]{name: "delete_auth_link", title: "Delete consent link", toolset: SetUsers, hints: destructiveHints, run: deleteAuthLink,
+	description: "Make the user's consent link stop working. Two steps: preview first, then call again with the confirmation_token once the human agrees."}
+
+func deleteAuthLink(ctx context.Context, d *call, p confirmUserParams) (destructiveResult, error) {
 	inspect := func(ctx context.Context) (string, error) {
 		a, err := d.Client.GetAuthLink(ctx, p.UserID)
 		if err != nil {
@@ -113,7 +129,11 @@ func deleteAuthLink(ctx context.Context, d *Deps, p confirmUserParams) (destruct
 	})
 }
 
-func deleteConsent(ctx context.Context, d *Deps, p confirmConsentParams) (destructiveResult, error) {
+// deleteConsentTool is the delete_consent tool.
+var deleteConsentTool = spec[confirmConsentParams, destructiveResult]{name: "delete_consent", title: "Revoke consent", toolset: SetConsents, hints: destructiveHints, run: deleteConsent,
+	description: "Revoke a user's consent: data sharing stops and the customer must consent again. Two steps: preview first, then call again with the confirmation_token once the human agrees."}
+
+func deleteConsent(ctx context.Context, d *call, p confirmConsentParams) (destructiveResult, error) {
 	inspect := func(ctx context.Context) (string, error) {
 		l, err := d.Client.ListConsents(ctx, p.UserID)
 		if err != nil {
@@ -131,7 +151,11 @@ func deleteConsent(ctx context.Context, d *Deps, p confirmConsentParams) (destru
 	})
 }
 
-func deleteReport(ctx context.Context, d *Deps, p confirmReportParams) (destructiveResult, error) {
+// deleteReportTool is the delete_report tool.
+var deleteReportTool = spec[confirmReportParams, destructiveResult]{name: "delete_report", title: "Delete report", toolset: SetReports, hints: destructiveHints, run: deleteReport,
+	description: "Delete a report and its data snapshot. Two steps: preview first, then call again with the confirmation_token once the human agrees."}
+
+func deleteReport(ctx context.Context, d *call, p confirmReportParams) (destructiveResult, error) {
 	inspect := func(ctx context.Context) (string, error) {
 		r, err := d.Client.GetReport(ctx, p.ReportID)
 		if err != nil {

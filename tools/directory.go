@@ -48,7 +48,11 @@ type listUsersResult struct {
 // legacy GET /users, which has no server-side filter.
 const maxUsersScanned = 5000
 
-func listUsers(ctx context.Context, d *Deps, p listUsersParams) (listUsersResult, error) {
+// listUsersTool is the list_users tool.
+var listUsersTool = spec[listUsersParams, listUsersResult]{name: "list_users", title: "List users", toolset: SetUsers, hints: readHints, run: listUsers,
+	description: "Find customers (Basiq users) by part of a name, email or mobile. Use it for a user_id, and before create_user to avoid duplicates."}
+
+func listUsers(ctx context.Context, d *call, p listUsersParams) (listUsersResult, error) {
 	offset, err := offsetCursor(p.Cursor)
 	if err != nil {
 		return listUsersResult{}, err
@@ -75,7 +79,7 @@ func listUsers(ctx context.Context, d *Deps, p listUsersParams) (listUsersResult
 // findUsers searches Basiq's user list where Basiq offers one, and the
 // customers this deployment knows where it does not (or where Basiq's list
 // was too long to read whole).
-func findUsers(ctx context.Context, d *Deps, query string) ([]userSummary, searchScope, error) {
+func findUsers(ctx context.Context, d *call, query string) ([]userSummary, searchScope, error) {
 	all, truncated, err := d.Client.AllUsers(ctx, maxUsersScanned)
 	if err != nil && !userListMissing(err) {
 		return nil, searchScope{}, err

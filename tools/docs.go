@@ -19,7 +19,11 @@ type searchDocsResult struct {
 	Hits []DocHit `json:"hits" jsonschema_description:"best first; read a guide with resources/read on its uri"`
 }
 
-func searchDocs(_ context.Context, d *Deps, p searchDocsParams) (searchDocsResult, error) {
+// searchDocsTool is the search_docs tool.
+var searchDocsTool = spec[searchDocsParams, searchDocsResult]{name: "search_docs", title: "Search the guides", toolset: SetDocs, hints: localReadHints, run: searchDocs,
+	description: "Find the guide sections about a topic (Basiq concepts, failure codes, limits, this server's guardrails) by keywords, so you need not read every guide. Returns resource URIs to read."}
+
+func searchDocs(_ context.Context, d *call, p searchDocsParams) (searchDocsResult, error) {
 	limit := p.Limit
 	if limit == 0 {
 		limit = 5

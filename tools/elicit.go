@@ -10,16 +10,6 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 )
 
-// requestKey carries the raw tool call, for the tools that need more than
-// their arguments (the answers of a multi round trip).
-type requestKey struct{}
-
-// inputRequired is returned by a tool that must ask the human first; the
-// adapter sends its result as is.
-type inputRequired struct{ result *mcp.CallToolResult }
-
-func (e *inputRequired) Error() string { return "input required" }
-
 // confirmID names the question in the multi round trip.
 const confirmID = "confirm_target"
 
@@ -32,13 +22,13 @@ func canElicit(ctx context.Context) bool {
 // askHuman asks the client's user to type the target's id. The request
 // state is the sealed confirmation: it comes back with the answer, and the
 // model cannot forge one.
-func askHuman(action, target, lose, sealed string) error {
+func (d *call) askHuman(action, target, lose, sealed string) {
 	id := target[strings.LastIndex(target, "/")+1:]
 	params := mcp.ElicitationParams{Mode: mcp.ElicitationModeForm,
 		Message: fmt.Sprintf("%s will delete %s. This cannot be undone. To go ahead, type %s.", action, lose, id),
 		RequestedSchema: map[string]any{"type": "object", "required": []string{"id"},
 			"properties": map[string]any{"id": map[string]any{"type": "string", "title": "Type " + id + " to confirm"}}}}
-	return &inputRequired{server.NewInputRequestBuilder(sealed).Elicit(confirmID, params).ToolResult()}
+	d.ask = server.NewInputRequestBuilder(sealed).Elicit(confirmID, params).ToolResult()
 }
 
 // elicited returns the human's answer, on the retry of a multi round trip.

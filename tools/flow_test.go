@@ -142,7 +142,7 @@ func TestConnectRefreshAndData(t *testing.T) {
 func TestRefreshReusesARunningJob(t *testing.T) {
 	h := newHarness(t, tools.Options{}, basiqtest.WithTimeScale(1)) // jobs take ~10 s
 	c := h.sim.Connections()[0]
-	var first, second struct{ Decision guard.Decision }
+	var first, second struct{ Decision tools.DecisionView }
 	h.okValid(t, "refresh_connection", obj{"user_id": c.UserID, "connection_id": c.ConnectionID, "dry_run": true}, &first)
 	assert.Equal(t, guard.WouldRefresh, first.Decision.Outcome)
 	assert.Zero(t, h.sim.RefreshRequests(c.ConnectionID), "a dry run sends nothing")

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/basiq-mcp/basiq-mcp/tools/guard"
-	"github.com/mark3labs/mcp-go/mcp"
 )
 
 // idemParam is the optional idempotency key of a create tool.
@@ -17,7 +16,7 @@ type idemParam struct {
 // once runs create at most once per idempotency key (when one is given).
 // args are the call's other arguments: a key reused with different ones
 // is refused.
-func once[R any](d *Deps, tool, key string, args any, create func() (R, error)) (R, error) {
+func once[R any](d *call, tool, key string, args any, create func() (R, error)) (R, error) {
 	var zero R
 	if key == "" {
 		return create()
@@ -63,10 +62,10 @@ type destructiveResult struct {
 // between (a purge needs an active connection) is caught. When the client
 // supports elicitation, the human is asked to type the target's id instead
 // of the model passing a token back.
-func twoStep(ctx context.Context, d *Deps, action, target, token string,
+func twoStep(ctx context.Context, d *call, action, target, token string,
 	inspect func(context.Context) (string, error), execute func(context.Context) (string, error)) (destructiveResult, error) {
 	res := destructiveResult{Action: action, Target: target}
-	req, _ := ctx.Value(requestKey{}).(*mcp.CallToolRequest)
+	req := d.req
 	if answer := elicited(req); answer != nil {
 		if msg := answerMismatch(answer, target); msg != "" {
 			d.audit(guard.Entry{Tool: action, Target: target, Decision: "not-confirmed", Reason: msg})
@@ -83,7 +82,8 @@ func twoStep(ctx context.Context, d *Deps, action, target, token string,
 		tok, expires := d.Confirm.Issue(action, target)
 		d.audit(guard.Entry{Tool: action, Target: target, Decision: "previewed"})
 		if canElicit(ctx) {
-			return res, askHuman(action, target, lose, tok)
+			d.askHuman(action, target, lose, tok)
+			return res, nil
 		}
 		res.Status, res.WillLose, res.ConfirmationToken, res.ExpiresAt = "preview", lose, tok, expires.Format(time.RFC3339)
 		res.Message = "Nothing was deleted. Show the human what would be lost; only if they agree, call " + action + " again with the same arguments and this confirmation_token."

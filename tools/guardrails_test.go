@@ -65,7 +65,7 @@ func TestRestartKeepsCaps(t *testing.T) {
 	c := h.sim.Connections()[0]
 	args := obj{"user_id": c.UserID, "connection_id": c.ConnectionID}
 	for range 2 {
-		var r struct{ Decision guard.Decision }
+		var r struct{ Decision tools.DecisionView }
 		h.ok(t, "refresh_connection", args, &r)
 		var w waitedJob
 		h.ok(t, "get_job", obj{"job_id": r.Decision.JobID, "wait_seconds": 60}, &w)
@@ -101,7 +101,7 @@ func TestRefreshAllIsPerConnectionAndHasADryRun(t *testing.T) {
 		}
 	}
 	var plan struct {
-		Decisions          []guard.Decision
+		Decisions          []tools.DecisionView
 		Refreshed, Skipped int
 	}
 	h.okValid(t, "refresh_all_connections", obj{"user_id": user, "dry_run": true}, &plan)

@@ -61,12 +61,16 @@ type listUserJobsResult struct {
 	Jobs []JobView `json:"jobs" jsonschema_description:"jobs of the last 7 days, newest first"`
 }
 
-func listUserJobs(ctx context.Context, d *Deps, p listUserJobsParams) (listUserJobsResult, error) {
+// listUserJobsTool is the list_user_jobs tool.
+var listUserJobsTool = spec[listUserJobsParams, listUserJobsResult]{name: "list_user_jobs", title: "List user jobs", toolset: SetJobs, hints: readHints, run: listUserJobs,
+	description: "List a user's jobs of the last 7 days, newest first, optionally for one connection. Use it to see why a connection failed before doing anything else."}
+
+func listUserJobs(ctx context.Context, d *call, p listUserJobsParams) (listUserJobsResult, error) {
 	l, err := d.Client.ListUserJobs(ctx, p.UserID, p.ConnectionID)
 	if err != nil {
 		return listUserJobsResult{}, err
 	}
-	noteSkipped(ctx, "job", l)
+	noteSkipped(d, "job", l)
 	res := listUserJobsResult{Jobs: []JobView{}}
 	for i := range l.Data {
 		res.Jobs = append(res.Jobs, jobView(&l.Data[i]))

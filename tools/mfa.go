@@ -26,9 +26,13 @@ type answerMFAResult struct {
 	NextStep string `json:"next_step,omitempty"`
 }
 
+// answerMfaTool is the answer_mfa tool.
+var answerMfaTool = spec[answerMFAParams, answerMFAResult]{name: "answer_mfa", title: "Answer bank's MFA challenge", toolset: SetJobs, hints: writeHints, run: answerMFA,
+	description: "Send the code the customer gives you to a job whose diagnosis is mfa-required (sent only if it waits). Never stored or logged."}
+
 // answerMFA sends the answer only to a job that is asking for one, and never
 // lets the code reach a log line, the audit, an error or the result.
-func answerMFA(ctx context.Context, d *Deps, p answerMFAParams) (answerMFAResult, error) {
+func answerMFA(ctx context.Context, d *call, p answerMFAParams) (answerMFAResult, error) {
 	answers := p.Answers
 	if p.Code != "" {
 		answers = append([]string{p.Code}, answers...)

@@ -62,7 +62,11 @@ type reportView struct {
 	Note     string              `json:"note,omitempty"`
 }
 
-func getReport(ctx context.Context, d *Deps, p reportIDParams) (reportView, error) {
+// getReportTool is the get_report tool.
+var getReportTool = spec[reportIDParams, reportView]{name: "get_report", title: "Get report", toolset: SetReports, hints: readHints, run: getReport,
+	description: "Get a finished report, summarised: each metric (id, title, value) and each income or expense group with totals, monthly average and frequency."}
+
+func getReport(ctx context.Context, d *call, p reportIDParams) (reportView, error) {
 	r, err := d.Client.GetReport(ctx, p.ReportID)
 	if err != nil {
 		return reportView{}, err

@@ -31,12 +31,16 @@ type listReportTypesResult struct {
 
 type noParams struct{}
 
-func listReportTypes(ctx context.Context, d *Deps, _ noParams) (listReportTypesResult, error) {
+// listReportTypesTool is the list_report_types tool.
+var listReportTypesTool = spec[noParams, listReportTypesResult]{name: "list_report_types", title: "List report types", toolset: SetReports, hints: readHints, run: listReportTypes,
+	description: "List the report types this Basiq account can create, with their filters."}
+
+func listReportTypes(ctx context.Context, d *call, _ noParams) (listReportTypesResult, error) {
 	l, err := d.Client.ListReportTypes(ctx)
 	if err != nil {
 		return listReportTypesResult{}, err
 	}
-	noteSkipped(ctx, "report type", l)
+	noteSkipped(d, "report type", l)
 	res := listReportTypesResult{Types: []reportTypeView{}}
 	for _, t := range l.Data {
 		v := reportTypeView{ID: t.ID, Name: text.Clean(t.Name, 80), Description: text.Clean(t.Description, 200), Required: []string{}, Optional: []string{}, Creatable: creatable[t.ID]}
@@ -72,7 +76,11 @@ type createReportResult struct {
 	NextStep   string `json:"next_step"`
 }
 
-func createReport(ctx context.Context, d *Deps, p createReportParams) (createReportResult, error) {
+// createReportTool is the create_report tool.
+var createReportTool = spec[createReportParams, createReportResult]{name: "create_report", title: "Create report", toolset: SetReports, hints: writeHints, run: createReport,
+	description: "Start a consumer affordability report (CON_AFFOR_01) or a bank statement (STATEMENT_01) for one user and period; returns the job to wait for. The user needs an active consent and connected accounts."}
+
+func createReport(ctx context.Context, d *call, p createReportParams) (createReportResult, error) {
 	from, _ := time.Parse("2006-01-02", p.FromDate)
 	today := time.Now().UTC().Truncate(24 * time.Hour)
 	to := today
@@ -122,7 +130,7 @@ var unsupportedSources = map[string]bool{"pdf": true, "csv": true}
 // reportAccounts returns the accounts to report on: the ones asked for, or
 // every account of the user, less those from PDF or CSV statements, which
 // Basiq refuses in CON_AFFOR_01.
-func reportAccounts(ctx context.Context, d *Deps, p createReportParams) ([]string, error) {
+func reportAccounts(ctx context.Context, d *call, p createReportParams) ([]string, error) {
 	accounts, err := d.Client.ListAccounts(ctx, p.UserID, basiq.ListAccountsOptions{})
 	if err != nil {
 		return nil, err
@@ -178,7 +186,11 @@ type listReportsResult struct {
 	NextCursor string          `json:"next_cursor,omitempty"`
 }
 
-func listReports(ctx context.Context, d *Deps, p listReportsParams) (listReportsResult, error) {
+// listReportsTool is the list_reports tool.
+var listReportsTool = spec[listReportsParams, listReportsResult]{name: "list_reports", title: "List reports", toolset: SetReports, hints: readHints, run: listReports,
+	description: "List reports created so far, newest first. Pages with cursor."}
+
+func listReports(ctx context.Context, d *call, p listReportsParams) (listReportsResult, error) {
 	next, err := decodeCursor(p.Cursor)
 	if err != nil {
 		return listReportsResult{}, err
@@ -187,7 +199,7 @@ func listReports(ctx context.Context, d *Deps, p listReportsParams) (listReports
 	if err != nil {
 		return listReportsResult{}, err
 	}
-	noteSkipped(ctx, "report", l)
+	noteSkipped(d, "report", l)
 	res := listReportsResult{Reports: []reportSummary{}, NextCursor: encodeCursor(l.Next())}
 	for _, r := range l.Data {
 		res.Reports = append(res.Reports, reportSummary{ID: r.ID, Title: text.Clean(r.Title, 50), Type: r.ReportType, Created: views.Stamp(r.CreatedDate), Expires: views.Stamp(r.ExpiresAt)})

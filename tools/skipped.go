@@ -1,7 +1,6 @@
 package tools
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"sync"
@@ -18,15 +17,13 @@ type skippedNotes struct {
 	lines []string
 }
 
-type skippedKey struct{}
-
 // maxSkippedLines bounds what one result says about unreadable records.
 const maxSkippedLines = 5
 
 // noteSkipped records a page's unreadable records, if any.
-func noteSkipped[T any](ctx context.Context, what string, l *basiq.List[T]) {
-	n, _ := ctx.Value(skippedKey{}).(*skippedNotes)
-	if n == nil || l == nil || len(l.Skipped) == 0 {
+func noteSkipped[T any](d *call, what string, l *basiq.List[T]) {
+	n := &d.skipped
+	if l == nil || len(l.Skipped) == 0 {
 		return
 	}
 	n.mu.Lock()

@@ -9,7 +9,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"reflect"
@@ -46,6 +45,19 @@ type Deps struct {
 	PollInterval time.Duration
 }
 
+// call is what the adapter hands a handler for one tools/call: the
+// dependencies, the tool's name and the request as the client sent it
+// (progress token, the answers of a multi round trip). A handler that must
+// ask the human first leaves the question in ask; the adapter sends it in
+// place of a result.
+type call struct {
+	*Deps
+	tool    string
+	req     *mcp.CallToolRequest
+	skipped skippedNotes
+	ask     *mcp.CallToolResult
+}
+
 // Tool is one tool: its MCP definition, its handler and how it is classed.
 type Tool struct {
 	Def         mcp.Tool
@@ -68,7 +80,7 @@ var (
 type spec[P, R any] struct {
 	name, title, toolset, description string
 	hints                             hints
-	run                               func(ctx context.Context, d *Deps, p P) (R, error)
+	run                               func(ctx context.Context, d *call, p P) (R, error)
 }
 
 // idMarker in a field's tag ("pattern=id") makes it a Basiq id: advertised
@@ -152,13 +164,11 @@ func define[P, R any](d *Deps, s spec[P, R]) Tool {
 			d.logCall(ctx, s.name, began, args, "invalid-arguments", err)
 			return mcp.NewToolResultError(explain(err)), nil
 		}
-		notes := &skippedNotes{}
-		callCtx := context.WithValue(context.WithValue(withProgress(ctx, req), requestKey{}, &req), skippedKey{}, notes)
-		r, err := s.run(callCtx, d, p)
-		var ask *inputRequired
-		if errors.As(err, &ask) { // the tool needs the human first (multi round trip)
+		c := &call{Deps: d, tool: s.name, req: &req}
+		r, err := s.run(ctx, c, p)
+		if c.ask != nil { // the tool needs the human first (multi round trip)
 			d.logCall(ctx, s.name, began, args, "input-required", nil)
-			return ask.result, nil
+			return c.ask, nil
 		}
 		if err != nil {
 			d.logCall(ctx, s.name, began, args, "tool-error", err)
@@ -172,7 +182,7 @@ func define[P, R any](d *Deps, s spec[P, R]) Tool {
 		}
 		d.logCall(ctx, s.name, began, args, "ok", nil)
 		// The text and the structured content are the same JSON: encode once.
-		body := withSkipped(bytes.TrimSpace(buf.Bytes()), notes)
+		body := withSkipped(bytes.TrimSpace(buf.Bytes()), &c.skipped)
 		return &mcp.CallToolResult{Content: []mcp.Content{mcp.NewTextContent(string(body))}, StructuredContent: json.RawMessage(body)}, nil
 	}
 	return Tool{Def: def, Handler: handler, Toolset: s.toolset, ReadOnly: s.hints.readOnly, Destructive: s.hints.destructive}

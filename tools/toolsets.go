@@ -108,7 +108,7 @@ type enableToolsetResult struct {
 
 // run is the enable_toolset handler: it shows the toolset's tools to this
 // session and tells the client its tool list changed.
-func (o *onDemand) run(ctx context.Context, _ *Deps, p enableToolsetParams) (enableToolsetResult, error) {
+func (o *onDemand) run(ctx context.Context, _ *call, p enableToolsetParams) (enableToolsetResult, error) {
 	names := o.tools[p.Toolset]
 	if len(names) == 0 {
 		return enableToolsetResult{}, fmt.Errorf("not done: toolset %q has no tools on this server (the operator's --read-only or --exclude-tools removed them)", p.Toolset)

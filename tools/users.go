@@ -14,7 +14,11 @@ type userIDParam struct {
 	UserID string `json:"user_id" jsonschema:"required,pattern=id"`
 }
 
-func getUser(ctx context.Context, d *Deps, p userIDParam) (views.User, error) {
+// getUserTool is the get_user tool.
+var getUserTool = spec[userIDParam, views.User]{name: "get_user", title: "Get user", toolset: SetUsers, hints: readHints, run: getUser,
+	description: "Get a user: contact details, connection ids and account count."}
+
+func getUser(ctx context.Context, d *call, p userIDParam) (views.User, error) {
 	u, err := d.Client.GetUser(ctx, p.UserID)
 	if err != nil {
 		return views.User{}, err
@@ -32,7 +36,11 @@ type createUserParams struct {
 	LastName   string `json:"last_name,omitempty" jsonschema:"maxLength=100"`
 }
 
-func createUser(ctx context.Context, d *Deps, p createUserParams) (views.User, error) {
+// createUserTool is the create_user tool.
+var createUserTool = spec[createUserParams, views.User]{name: "create_user", title: "Create user", toolset: SetUsers, hints: writeHints, run: createUser,
+	description: "Create a Basiq user for a customer (email or mobile required). Every call makes a new user: look the customer up with list_users first. Next: create_auth_link."}
+
+func createUser(ctx context.Context, d *call, p createUserParams) (views.User, error) {
 	if p.Email == "" && p.Mobile == "" {
 		return views.User{}, badArg("give \"email\" or \"mobile\" (or both): Basiq needs one to create a user")
 	}
@@ -69,7 +77,11 @@ func authLinkView(a *basiq.AuthLink, userID string) AuthLinkView {
 		NextStep: "Send the link to the customer. When they finish, their banks appear in list_connections and the connect jobs in list_user_jobs; follow them with get_job and wait_seconds."}
 }
 
-func createAuthLink(ctx context.Context, d *Deps, p createAuthLinkParams) (AuthLinkView, error) {
+// createAuthLinkTool is the create_auth_link tool.
+var createAuthLinkTool = spec[createAuthLinkParams, AuthLinkView]{name: "create_auth_link", title: "Create consent link", toolset: SetUsers, hints: writeHints, run: createAuthLink,
+	description: "Create the consent link the customer opens to connect banks or re-consent; give them the url. It replaces any earlier link."}
+
+func createAuthLink(ctx context.Context, d *call, p createAuthLinkParams) (AuthLinkView, error) {
 	key := p.IdempotencyKey
 	p.IdempotencyKey = ""
 	return once(d, "create_auth_link", key, p, func() (AuthLinkView, error) {
@@ -82,7 +94,11 @@ func createAuthLink(ctx context.Context, d *Deps, p createAuthLinkParams) (AuthL
 	})
 }
 
-func getAuthLink(ctx context.Context, d *Deps, p userIDParam) (AuthLinkView, error) {
+// getAuthLinkTool is the get_auth_link tool.
+var getAuthLinkTool = spec[userIDParam, AuthLinkView]{name: "get_auth_link", title: "Get consent link", toolset: SetUsers, hints: readHints, run: getAuthLink,
+	description: "Get the user's current consent link. An expired or deleted link is an error: create a new one with create_auth_link."}
+
+func getAuthLink(ctx context.Context, d *call, p userIDParam) (AuthLinkView, error) {
 	a, err := d.Client.GetAuthLink(ctx, p.UserID)
 	if err != nil {
 		return AuthLinkView{}, err

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 )
 
@@ -23,31 +22,26 @@ type jobResult struct {
 	Waited   int  `json:"waited_seconds,omitempty"`
 }
 
-type progressKey struct{}
-
-// withProgress keeps the request's progress token, if the client sent one.
-func withProgress(ctx context.Context, req mcp.CallToolRequest) context.Context {
-	if req.Params.Meta != nil && req.Params.Meta.ProgressToken != nil {
-		return context.WithValue(ctx, progressKey{}, req.Params.Meta.ProgressToken)
-	}
-	return ctx
-}
-
-// notifyProgress sends notifications/progress when the client asked for it.
-func notifyProgress(ctx context.Context, progress, total int, message string) {
-	token := ctx.Value(progressKey{})
+// progress sends notifications/progress when the client asked for it (its
+// request carried a progress token).
+func (d *call) progress(ctx context.Context, progress, total int, message string) {
 	srv := server.ServerFromContext(ctx)
-	if token == nil || srv == nil {
+	if d.req == nil || d.req.Params.Meta == nil || d.req.Params.Meta.ProgressToken == nil || srv == nil {
 		return
 	}
+	token := d.req.Params.Meta.ProgressToken
 	_ = srv.SendNotificationToClient(ctx, "notifications/progress", map[string]any{
 		"progressToken": token, "progress": progress, "total": total, "message": message})
 }
 
+// getJobTool is the get_job tool.
+var getJobTool = spec[jobParams, jobResult]{name: "get_job", title: "Get job", toolset: SetJobs, hints: readHints, run: getJob,
+	description: "Get a connect, refresh or report job step by step, or wait for it (wait_seconds). A failed or waiting job has a diagnosis with the next action."}
+
 // getJob reads a job; with wait_seconds it polls until the job finishes,
 // needs the customer, or the wait ends, reporting each finished step as
 // progress and stopping at once when the call is cancelled.
-func getJob(ctx context.Context, d *Deps, p jobParams) (jobResult, error) {
+func getJob(ctx context.Context, d *call, p jobParams) (jobResult, error) {
 	interval := d.PollInterval
 	if interval <= 0 {
 		interval = time.Second
@@ -66,7 +60,7 @@ func getJob(ctx context.Context, d *Deps, p jobParams) (jobResult, error) {
 		}
 		if done := finishedSteps(v); done != reported {
 			reported = done
-			notifyProgress(ctx, done, len(v.Steps), progressMessage(v))
+			d.progress(ctx, done, len(v.Steps), progressMessage(v))
 		}
 		waited := int(time.Since(began).Seconds())
 		if v.Status != "running" {

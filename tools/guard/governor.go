@@ -50,12 +50,11 @@ const (
 // Decision is what the governor did, or in a dry run would do, about one
 // connection, with the reason and when a refused refresh will be allowed.
 type Decision struct {
-	UserID       string `json:"user_id"`
-	ConnectionID string `json:"connection_id"`
-	Outcome      string `json:"outcome" jsonschema:"enum=refreshed,enum=reused-running-job,enum=refused,enum=deferred,enum=would-refresh"`
-	Reason       string `json:"reason,omitempty"`
-	RetryAt      string `json:"retry_at,omitempty" jsonschema_description:"RFC 3339 time from which a refresh will be allowed"`
-	JobID        string `json:"job_id,omitempty"`
+	UserID, ConnectionID string
+	Outcome              string // one of the outcomes above
+	Reason               string
+	RetryAt              string // RFC 3339: when a refused refresh will be allowed
+	JobID                string
 }
 
 // Governor decides every refresh the server sends to Basiq.
