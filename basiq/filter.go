@@ -1,6 +1,7 @@
 package basiq
 
 import (
+	"net/url"
 	"strings"
 	"time"
 	"unicode"
@@ -107,4 +108,17 @@ func (f Filter) String() string {
 		b.WriteByte(')')
 	}
 	return b.String()
+}
+
+// filterQuery renders f into a query, validating it first.
+func filterQuery(f Filter) (url.Values, error) {
+	q := url.Values{}
+	if len(f) == 0 {
+		return q, nil
+	}
+	if err := f.Validate(); err != nil {
+		return nil, err
+	}
+	q.Set("filter", f.String())
+	return q, nil
 }

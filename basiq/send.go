@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"syscall"
 	"time"
@@ -255,4 +256,23 @@ func (c *Client) scrubError(e *Error) {
 
 func (c *Client) redactor() redactor {
 	return redactor{secrets: []string{c.apiKey, c.tokens.current()}}
+}
+
+// getJSON fetches path (built by idPath) into out.
+func (c *Client) getJSON(ctx context.Context, path string, query url.Values, out any) error {
+	_, err := c.send(ctx, &call{method: http.MethodGet, path: path, query: query, idempotent: true}, out)
+	return err
+}
+
+// postJSON posts body to path and decodes the answer into out. It returns the
+// HTTP status so callers can tell 200 (existing) from 201/202 (created).
+func (c *Client) postJSON(ctx context.Context, path string, body, out any) (int, error) {
+	return c.send(ctx, &call{method: http.MethodPost, path: path, body: body}, out)
+}
+
+// deletePath sends a DELETE. Deletes are idempotent: a repeat after a lost
+// answer finds the resource gone, which callers see as not-found.
+func (c *Client) deletePath(ctx context.Context, path string) error {
+	_, err := c.send(ctx, &call{method: http.MethodDelete, path: path, idempotent: true}, nil)
+	return err
 }

@@ -7,38 +7,6 @@ import (
 	"strconv"
 )
 
-// getJSON fetches path (built by idPath) into out.
-func (c *Client) getJSON(ctx context.Context, path string, query url.Values, out any) error {
-	_, err := c.send(ctx, &call{method: http.MethodGet, path: path, query: query, idempotent: true}, out)
-	return err
-}
-
-// postJSON posts body to path and decodes the answer into out. It returns the
-// HTTP status so callers can tell 200 (existing) from 201/202 (created).
-func (c *Client) postJSON(ctx context.Context, path string, body, out any) (int, error) {
-	return c.send(ctx, &call{method: http.MethodPost, path: path, body: body}, out)
-}
-
-// deletePath sends a DELETE. Deletes are idempotent: a repeat after a lost
-// answer finds the resource gone, which callers see as not-found.
-func (c *Client) deletePath(ctx context.Context, path string) error {
-	_, err := c.send(ctx, &call{method: http.MethodDelete, path: path, idempotent: true}, nil)
-	return err
-}
-
-// filterQuery renders f into a query, validating it first.
-func filterQuery(f Filter) (url.Values, error) {
-	q := url.Values{}
-	if len(f) == 0 {
-		return q, nil
-	}
-	if err := f.Validate(); err != nil {
-		return nil, err
-	}
-	q.Set("filter", f.String())
-	return q, nil
-}
-
 // PageOptions selects one page of a paged collection.
 type PageOptions struct {
 	// Limit is the page size, 1 to 500; 0 leaves Basiq's default (500).

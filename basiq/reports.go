@@ -1,6 +1,93 @@
 package basiq
 
-import "encoding/json"
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"unicode/utf8"
+)
+
+// ListReportTypes lists the report types the account may create.
+func (c *Client) ListReportTypes(ctx context.Context) (*List[ReportType], error) {
+	return listPage[ReportType](ctx, c, "/reports/types", url.Values{}, PageOptions{})
+}
+
+// GetReportType fetches one report type with its filters.
+func (c *Client) GetReportType(ctx context.Context, reportTypeID string) (*ReportType, error) {
+	path, err := idPath("reports", "types", ":report type id", reportTypeID)
+	if err != nil {
+		return nil, err
+	}
+	var rt ReportType
+	if err := c.getJSON(ctx, path, nil, &rt); err != nil {
+		return nil, err
+	}
+	return &rt, nil
+}
+
+// CreateReport starts generating a report; poll the returned job. Titles are
+// at most 50 characters.
+func (c *Client) CreateReport(ctx context.Context, p CreateReportParams) (*Job, error) {
+	if err := ValidateID("report type", p.ReportType); err != nil {
+		return nil, err
+	}
+	if p.Title == "" || utf8.RuneCountInString(p.Title) > 50 {
+		return nil, inputErrorf("a report title of 1 to 50 characters is required")
+	}
+	var j Job
+	if _, err := c.postJSON(ctx, "/reports", p, &j); err != nil {
+		return nil, err
+	}
+	return &j, nil
+}
+
+// ListReports fetches one page of the partner's reports.
+func (c *Client) ListReports(ctx context.Context, p PageOptions) (*List[Report], error) {
+	return listPage[Report](ctx, c, "/reports", url.Values{}, p)
+}
+
+// GetReport fetches a report as JSON.
+func (c *Client) GetReport(ctx context.Context, reportID string) (*Report, error) {
+	path, err := idPath("reports", ":report id", reportID)
+	if err != nil {
+		return nil, err
+	}
+	var r Report
+	if err := c.getJSON(ctx, path, nil, &r); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// GetReportPDF fetches a report as the PDF Basiq renders (Accept:
+// application/pdf).
+func (c *Client) GetReportPDF(ctx context.Context, reportID string) ([]byte, error) {
+	path, err := idPath("reports", ":report id", reportID)
+	if err != nil {
+		return nil, err
+	}
+	var pdf []byte
+	cl := &call{method: http.MethodGet, path: path, idempotent: true, accept: "application/pdf", raw: &pdf}
+	if _, err := c.send(ctx, cl, nil); err != nil {
+		return nil, err
+	}
+	if !bytes.HasPrefix(pdf, []byte("%PDF-")) {
+		return nil, &DecodeError{Method: cl.method, Path: path, Err: errors.New("the body is not a PDF")}
+	}
+	return pdf, nil
+}
+
+// DeleteReport deletes a report and its snapshot data.
+func (c *Client) DeleteReport(ctx context.Context, reportID string) error {
+	path, err := idPath("reports", ":report id", reportID)
+	if err != nil {
+		return err
+	}
+	return c.deletePath(ctx, path)
+}
 
 // Report type ids Basiq documents.
 const (

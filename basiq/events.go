@@ -1,0 +1,40 @@
+package basiq
+
+import (
+	"context"
+	"net/url"
+)
+
+// ListEventsOptions narrows GET /events (Basiq keeps 7 days of events).
+type ListEventsOptions struct {
+	UserID    string
+	Entity    string // connection, consent, user, account, transactions
+	EventType string // created, updated, deleted…
+}
+
+// ListEvents lists recent events.
+func (c *Client) ListEvents(ctx context.Context, o ListEventsOptions, p PageOptions) (*List[Event], error) {
+	var f Filter
+	if o.UserID != "" {
+		if err := ValidateID("user id", o.UserID); err != nil {
+			return nil, err
+		}
+		f = append(f, Eq("user.id", o.UserID))
+	}
+	if o.Entity != "" {
+		f = append(f, Eq("event.entity", o.Entity))
+	}
+	if o.EventType != "" {
+		f = append(f, Eq("event.type", o.EventType))
+	}
+	q, err := filterQuery(f)
+	if err != nil {
+		return nil, err
+	}
+	return listPage[Event](ctx, c, "/events", q, p)
+}
+
+// ListEventTypes lists the kinds of event Basiq records.
+func (c *Client) ListEventTypes(ctx context.Context) (*List[EventType], error) {
+	return listPage[EventType](ctx, c, "/events/types", url.Values{}, PageOptions{})
+}
