@@ -2,14 +2,13 @@ package prompts_test
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
-	"os"
 	"path/filepath"
 	"regexp"
 	"testing"
 
 	"github.com/basiq-mcp/basiq-mcp/prompts"
+	"github.com/basiq-mcp/basiq-mcp/testdata/mcptest"
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
@@ -22,16 +21,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 func newClient(t *testing.T) *client.Client {
 	s := server.NewMCPServer("t", "1", server.WithPromptCapabilities(false))
 	prompts.Register(s)
-	c, err := client.NewInProcessClient(s)
-	require.NoError(t, err)
-	require.NoError(t, c.Start(context.Background()))
-	t.Cleanup(func() { c.Close() })
-	init := mcp.InitializeRequest{}
-	init.Params.ProtocolVersion = "2025-11-25"
-	init.Params.ClientInfo = mcp.Implementation{Name: "t", Version: "1"}
-	_, err = c.Initialize(context.Background(), init)
-	require.NoError(t, err)
-	return c
+	return mcptest.Connect(t, s, "prompts-test")
 }
 
 func get(c *client.Client, name string, args map[string]string) (string, error) {
@@ -55,15 +45,7 @@ func TestPromptListGolden(t *testing.T) {
 			assert.NotEmpty(t, a.Description, "%s.%s is documented", p.Name, a.Name)
 		}
 	}
-	got, err := json.MarshalIndent(list.Prompts, "", "  ")
-	require.NoError(t, err)
-	path := filepath.Join("..", "testdata", "prompts.golden.json")
-	if *update {
-		require.NoError(t, os.WriteFile(path, append(got, '\n'), 0o644))
-	}
-	want, err := os.ReadFile(path)
-	require.NoError(t, err, "go test ./prompts -update creates it")
-	assert.JSONEq(t, string(want), string(got))
+	mcptest.Golden(t, filepath.Join("..", "testdata", "prompts.golden.json"), list.Prompts, *update, "go test ./prompts -update")
 }
 
 // toolish matches words shaped like this server's tool names.

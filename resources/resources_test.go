@@ -7,7 +7,6 @@ import (
 	"flag"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -17,6 +16,7 @@ import (
 	"github.com/basiq-mcp/basiq-mcp/basiq"
 	"github.com/basiq-mcp/basiq-mcp/basiq/basiqtest"
 	"github.com/basiq-mcp/basiq-mcp/resources"
+	"github.com/basiq-mcp/basiq-mcp/testdata/mcptest"
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
@@ -59,16 +59,7 @@ func newClient(t *testing.T, docsURL string) (*client.Client, *basiqtest.Server)
 	s := server.NewMCPServer("t", "1", server.WithResourceCapabilities(false, false), server.WithCompletions(),
 		server.WithResourceCompletionProvider(set.Completer()))
 	set.Register(s)
-	c, err := client.NewInProcessClient(s)
-	require.NoError(t, err)
-	require.NoError(t, c.Start(context.Background()))
-	t.Cleanup(func() { c.Close() })
-	init := mcp.InitializeRequest{}
-	init.Params.ProtocolVersion = "2025-11-25"
-	init.Params.ClientInfo = mcp.Implementation{Name: "t", Version: "1"}
-	_, err = c.Initialize(context.Background(), init)
-	require.NoError(t, err)
-	return c, sim
+	return mcptest.Connect(t, s, "resources-test"), sim
 }
 
 func read(t *testing.T, c *client.Client, uri string) (string, error) {
@@ -95,15 +86,8 @@ func TestListsAndGolden(t *testing.T) {
 		assert.NotEmpty(t, r.Description, r.URI)
 		assert.NotEmpty(t, r.MIMEType, r.URI)
 	}
-	got, err := json.MarshalIndent(map[string]any{"resources": list.Resources, "templates": templates.ResourceTemplates}, "", "  ")
-	require.NoError(t, err)
-	path := filepath.Join("..", "testdata", "resources.golden.json")
-	if *update {
-		require.NoError(t, os.WriteFile(path, append(got, '\n'), 0o644))
-	}
-	want, err := os.ReadFile(path)
-	require.NoError(t, err, "go test ./resources -update creates it")
-	assert.JSONEq(t, string(want), string(got), "resources changed: review, then go test ./resources -update")
+	mcptest.Golden(t, filepath.Join("..", "testdata", "resources.golden.json"),
+		map[string]any{"resources": list.Resources, "templates": templates.ResourceTemplates}, *update, "go test ./resources -update")
 }
 
 func TestGuidesAndSearch(t *testing.T) {

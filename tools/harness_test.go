@@ -1,19 +1,18 @@
 package tools_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"log/slog"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/basiq-mcp/basiq-mcp/basiq"
 	"github.com/basiq-mcp/basiq-mcp/basiq/basiqtest"
+	"github.com/basiq-mcp/basiq-mcp/testdata/mcptest"
 	"github.com/basiq-mcp/basiq-mcp/tools"
 	"github.com/basiq-mcp/basiq-mcp/tools/guard"
 	"github.com/mark3labs/mcp-go/client"
@@ -28,26 +27,8 @@ type harness struct {
 	sim    *basiqtest.Server
 	client *client.Client
 	server *server.MCPServer
-	audit  *lockedBuffer
+	audit  *mcptest.LockedBuffer
 	deps   *tools.Deps
-}
-
-// lockedBuffer collects the audit log while tools write it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // newHarness lists every toolset unless opts choose: most tests are about
@@ -80,7 +61,7 @@ func harnessAt(t testing.TB, baseURL string, opts tools.Options, policy guard.Po
 	store, err := guard.OpenBolt(statePath)
 	require.NoError(t, err)
 	t.Cleanup(func() { store.Close() })
-	audit := &lockedBuffer{}
+	audit := &mcptest.LockedBuffer{}
 	deps := &tools.Deps{Client: bc, Log: slog.New(slog.DiscardHandler), PollInterval: 5 * time.Millisecond, Audit: guard.NewAudit(audit),
 		Confirm: guard.NewConfirmer([]byte("test-key-for-confirmations"), store, nil), Idem: guard.NewIdempotency(store, nil),
 		Users: guard.NewDirectory(store, nil), SearchDocs: fakeSearch}
@@ -97,21 +78,8 @@ func harnessAt(t testing.TB, baseURL string, opts tools.Options, policy guard.Po
 	return &harness{client: c, server: s, audit: audit, deps: deps}
 }
 
-// connect starts an initialized in-process MCP client session on s, closed
-// when the test ends.
 func connect(t testing.TB, s *server.MCPServer, name string) *client.Client {
-	t.Helper()
-	c, err := client.NewInProcessClient(s)
-	require.NoError(t, err)
-	ctx := context.Background()
-	require.NoError(t, c.Start(ctx))
-	t.Cleanup(func() { c.Close() })
-	init := mcp.InitializeRequest{}
-	init.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
-	init.Params.ClientInfo = mcp.Implementation{Name: name, Version: "1"}
-	_, err = c.Initialize(ctx, init)
-	require.NoError(t, err)
-	return c
+	return mcptest.Connect(t, s, name)
 }
 
 // harnessKey is recognisable, so that every test can check that neither it

@@ -3,11 +3,11 @@ package tools_test
 import (
 	"encoding/json"
 	"flag"
-	"os"
 	"path/filepath"
 	"regexp"
 	"testing"
 
+	"github.com/basiq-mcp/basiq-mcp/testdata/mcptest"
 	"github.com/basiq-mcp/basiq-mcp/tools"
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/mark3labs/mcp-go/mcp"
@@ -83,31 +83,8 @@ func validateResult(t *testing.T, h *harness, name string, structured any) {
 }
 
 func TestToolListGolden(t *testing.T) {
-	got, err := json.MarshalIndent(enableAll(t, onDemandHarness(t, tools.Options{AllowDestructive: true})), "", "  ")
-	require.NoError(t, err)
-	path := filepath.Join("..", "testdata", "tools.golden.json")
-	if *update {
-		require.NoError(t, os.WriteFile(path, append(got, '\n'), 0o644))
-	}
-	raw, err := os.ReadFile(path)
-	require.NoError(t, err, "run go test ./tools -update to create it")
-	var want, have []map[string]any
-	require.NoError(t, json.Unmarshal(raw, &want))
-	require.NoError(t, json.Unmarshal(got, &have))
-	byName := map[string]string{}
-	for _, tl := range want {
-		b, _ := json.Marshal(tl)
-		byName[tl["name"].(string)] = string(b)
-	}
-	var changed []string
-	for _, tl := range have {
-		b, _ := json.Marshal(tl)
-		if byName[tl["name"].(string)] != string(b) {
-			changed = append(changed, tl["name"].(string))
-		}
-	}
-	assert.Empty(t, changed, "these tools changed in tools/list: review, then go test ./tools -update")
-	assert.Len(t, have, len(want), "tools were added or removed: review, then go test ./tools -update")
+	listed := enableAll(t, onDemandHarness(t, tools.Options{AllowDestructive: true}))
+	mcptest.Golden(t, filepath.Join("..", "testdata", "tools.golden.json"), listed, *update, "go test ./tools -update")
 }
 
 func TestExposureOptions(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/basiq-mcp/basiq-mcp/basiq/basiqtest"
 	"github.com/basiq-mcp/basiq-mcp/basiq/views"
+	"github.com/basiq-mcp/basiq-mcp/testdata/mcptest"
 	"github.com/basiq-mcp/basiq-mcp/tools"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -18,7 +19,7 @@ import (
 // job finishes, and the code appears in no result, log line or audit record.
 func TestAnswerMFAThroughTheTool(t *testing.T) {
 	h := newHarness(t, tools.Options{})
-	var logs lockedBuffer
+	var logs mcptest.LockedBuffer
 	h.deps.Log = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	var user views.User
 	h.okValid(t, "create_user", obj{"email": "otp@example.com"}, &user)
