@@ -5,7 +5,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -16,6 +15,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -84,11 +84,16 @@ func newLogger(w io.Writer, level string) (*slog.Logger, error) {
 }
 
 // backend returns the Basiq client: the real API when BASIQ_API_KEY is set
-// (and --sandbox is not), otherwise the simulator started on loopback.
-func backend(c config.Config, logger *slog.Logger) (*basiq.Client, func(), error) {
+// (and --sandbox is not), otherwise the simulator started on loopback. A
+// store that can share the server token (Redis) shares it.
+func backend(c config.Config, logger *slog.Logger, store guard.Store) (*basiq.Client, func(), error) {
 	key := strings.TrimSpace(os.Getenv("BASIQ_API_KEY"))
 	if key != "" && !c.Sandbox {
-		client, err := basiq.NewClient(key, basiq.WithBaseURL(c.BaseURL), basiq.WithLogger(logger), basiq.WithUserAgent("basiq-mcp/"+version))
+		opts := []basiq.Option{basiq.WithBaseURL(c.BaseURL), basiq.WithLogger(logger), basiq.WithUserAgent("basiq-mcp/" + version)}
+		if shared, ok := store.(basiq.SharedTokens); ok {
+			opts = append(opts, basiq.WithSharedTokens(shared))
+		}
+		client, err := basiq.NewClient(key, opts...)
 		return client, func() {}, err
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -120,21 +125,26 @@ func searchDocs(query string, limit int) []tools.DocHit {
 // assemble builds everything a configuration describes: the Basiq client,
 // the guards, and the MCP server with its tools, resources and prompts.
 // serve and the tools/call commands all run on what it returns.
-func assemble(c config.Config, logger *slog.Logger) (*server.MCPServer, func(), error) {
-	client, stopBackend, err := backend(c, logger)
+func assemble(c config.Config, logger *slog.Logger) (*server.MCPServer, *guard.Guards, func(), error) {
+	store, err := guard.OpenStore(c.StateURL, filepath.Join(c.StateDir, "state.db"))
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	g, err := guard.Open(c.StateDir, client, c.Policy, []byte(os.Getenv("BASIQ_MCP_CONFIRM_KEY")), logger)
+	client, stopBackend, err := backend(c, logger, store)
+	if err != nil {
+		store.Close()
+		return nil, nil, nil, err
+	}
+	g, err := guard.New(client, store, guard.Options{StateDir: c.StateDir, ConfirmKey: c.ConfirmKey, Policy: c.Policy, Log: logger})
 	if err != nil {
 		stopBackend()
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	stop := func() { g.Close(); stopBackend() }
 	res, err := resources.New(resources.Options{Client: client, LiveDocsURL: c.DocsURL})
 	if err != nil {
 		stop()
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	s := server.NewMCPServer("basiq-mcp", version, server.WithToolCapabilities(false), server.WithInstructions(tools.Instructions),
 		server.WithRecovery(), server.WithLogging(), server.WithElicitation(),
@@ -145,12 +155,15 @@ func assemble(c config.Config, logger *slog.Logger) (*server.MCPServer, func(), 
 	deps := &tools.Deps{Client: client, Log: logger, Governor: g.Governor, Confirm: g.Confirm, Idem: g.Idem, Audit: g.Audit, Users: g.Users, SearchDocs: searchDocs}
 	if _, err := tools.Register(s, deps, c.ToolOptions()); err != nil {
 		stop()
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if c.Policy.Mode != guard.Enforce {
 		logger.Warn("refresh guardrails are not enforced", "mode", c.Policy.Mode)
 	}
-	return s, stop, nil
+	if err := store.Ping(); err != nil {
+		logger.Warn("the guard store is not answering: reads work, writes and refreshes are refused until it does", "store", store.Kind(), "error", err)
+	}
+	return s, g, stop, nil
 }
 
 // serve runs the server over its transport, or, for "tools" and "call",
@@ -176,7 +189,7 @@ func serve(cmd string, args []string, stdin io.Reader, stdout, stderr io.Writer)
 		fmt.Fprintln(stderr, "basiq-mcp:", err)
 		return 2
 	}
-	s, stop, err := assemble(c, logger)
+	s, g, stop, err := assemble(c, logger)
 	if err != nil {
 		fmt.Fprintln(stderr, "basiq-mcp: cannot start:", err)
 		return 1
@@ -196,22 +209,19 @@ func serve(cmd string, args []string, stdin io.Reader, stdout, stderr io.Writer)
 		}
 		return 0
 	}
-	return serveHTTP(ctx, c, s, logger)
+	return serveHTTP(ctx, c, s, g.Store, logger)
 }
 
 // serveHTTP runs the sse or http transport with /healthz beside it, behind
 // the HTTP guard, until the context ends.
-func serveHTTP(ctx context.Context, c config.Config, s *server.MCPServer, logger *slog.Logger) int {
+func serveHTTP(ctx context.Context, c config.Config, s *server.MCPServer, store guard.Store, logger *slog.Logger) int {
 	rate, err := guard.Exposure(c.Addr, c.AuthToken, c.ClientRate)
 	if err != nil {
 		logger.Error(err.Error())
 		return 2
 	}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(map[string]any{"status": "ok", "version": version, "transport": c.Transport})
-	})
+	mux.Handle("GET /healthz", guard.Health(store, map[string]any{"version": version, "transport": c.Transport}))
 	var shutdown func(context.Context) error
 	if c.Transport == "sse" {
 		sse := server.NewSSEServer(s, server.WithKeepAlive(true))

@@ -40,6 +40,7 @@ type Client struct {
 	now     func() time.Time
 	retry   RetryPolicy
 	tokens  *tokenSource
+	shared  SharedTokens // nil: the token is this process's own
 	agent   string
 
 	connectorTTL time.Duration

@@ -226,3 +226,22 @@ func (r redactor) apply(s string) string {
 	}
 	return s
 }
+
+// MayHaveHappened reports whether a write that failed with err may still
+// have been carried out by Basiq: the answer was lost (a timeout, a dropped
+// connection, a cancelled call), Basiq failed after accepting the request
+// (5xx), or it answered 2xx with a body that could not be read. A 4xx, an
+// argument refused before sending, an open circuit breaker or a connection
+// refused at dial time mean it did not happen.
+func MayHaveHappened(err error) bool {
+	if err == nil || IsInputError(err) || notSent(err) {
+		return false
+	}
+	if _, open := IsUnavailable(err); open {
+		return false
+	}
+	if e, ok := AsError(err); ok {
+		return e.StatusCode >= 500 || e.StatusCode == 0
+	}
+	return true // decode errors, timeouts, cancellations, dropped connections
+}

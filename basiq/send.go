@@ -270,9 +270,10 @@ func (c *Client) postJSON(ctx context.Context, path string, body, out any) (int,
 	return c.send(ctx, &call{method: http.MethodPost, path: path, body: body}, out)
 }
 
-// deletePath sends a DELETE. Deletes are idempotent: a repeat after a lost
-// answer finds the resource gone, which callers see as not-found.
+// deletePath sends a DELETE, once: it is a write, and a repeat after a lost
+// answer would find the resource gone and report a 404 for a delete that
+// went through. The guard tells that case apart (it records what it sent).
 func (c *Client) deletePath(ctx context.Context, path string) error {
-	_, err := c.send(ctx, &call{method: http.MethodDelete, path: path, idempotent: true}, nil)
+	_, err := c.send(ctx, &call{method: http.MethodDelete, path: path}, nil)
 	return err
 }

@@ -24,6 +24,31 @@ type tokenResponse struct {
 	ExpiresIn   int    `json:"expires_in"`
 }
 
+// SharedTokens lets the processes of one deployment share the SERVER_ACCESS
+// token: Basiq limits POST /token per application, so N replicas should make
+// one token request, not N. The guard's Redis store implements it.
+type SharedTokens interface {
+	// LoadToken returns the token another process published, if any.
+	LoadToken(ctx context.Context) (token string, expires time.Time, ok bool, err error)
+	// LeadToken makes this process the one that fetches the next token for
+	// ttl; false means another process is fetching it.
+	LeadToken(ctx context.Context, ttl time.Duration) (bool, error)
+	// StoreToken publishes a new token until it expires.
+	StoreToken(ctx context.Context, token string, expires time.Time) error
+}
+
+// WithSharedTokens shares the server token through s.
+func WithSharedTokens(s SharedTokens) Option {
+	return func(c *Client) error {
+		c.shared = s
+		return nil
+	}
+}
+
+// sharedWait bounds how long a process waits for another to publish a
+// token before it fetches one itself (the leader may have died).
+const sharedWait = 10 * time.Second
+
 // tokenSource caches the process-wide SERVER_ACCESS token. Basiq limits
 // POST /token (1,500 per 5 minutes) and asks partners to reuse tokens, so one
 // fetch at a time serves every concurrent caller.
@@ -33,6 +58,7 @@ type tokenSource struct {
 	token     string
 	renewAt   time.Time // after this, renew in the background
 	expiresAt time.Time // after this (less a margin), wait for a new one
+	rejected  string    // the token Basiq last refused
 	inflight  *tokenFetch
 }
 
@@ -83,10 +109,11 @@ func (ts *tokenSource) startFetchLocked() *tokenFetch {
 	}
 	f := &tokenFetch{done: make(chan struct{})}
 	ts.inflight = f
+	rejected := ts.rejected
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), tokenFetchTimeout)
 		defer cancel()
-		tr, err := ts.c.requestToken(ctx, url.Values{"scope": {ScopeServer}})
+		tok, expires, err := ts.obtain(ctx, rejected)
 		ts.mu.Lock()
 		defer ts.mu.Unlock()
 		ts.inflight = nil
@@ -95,23 +122,55 @@ func (ts *tokenSource) startFetchLocked() *tokenFetch {
 			close(f.done)
 			return
 		}
-		issued := ts.c.now()
-		life := time.Duration(tr.ExpiresIn) * time.Second
-		if life <= 0 {
-			life = time.Hour
-		}
-		ts.token, f.token = tr.AccessToken, tr.AccessToken
-		ts.renewAt, ts.expiresAt = issued.Add(life/2), issued.Add(life)
-		ts.c.log.Debug("basiq token renewed", slog.Duration("lifetime", life))
+		now := ts.c.now()
+		ts.token, f.token = tok, tok
+		ts.renewAt, ts.expiresAt = now.Add(expires.Sub(now)/2), expires
+		ts.c.log.Debug("basiq token renewed", slog.Duration("lifetime", expires.Sub(now)))
 		close(f.done)
 	}()
 	return f
 }
 
-// invalidate drops the cached token after Basiq refused it.
+// obtain returns a new token and when it expires: one another process
+// published (unless it is the one Basiq just refused), or one fetched here,
+// with this process as the leader the others wait for, then published.
+func (ts *tokenSource) obtain(ctx context.Context, rejected string) (string, time.Time, error) {
+	sh := ts.c.shared
+	deadline := ts.c.now().Add(sharedWait)
+	for sh != nil && ts.c.now().Before(deadline) {
+		if tok, exp, ok, err := sh.LoadToken(ctx); err == nil && ok && tok != rejected && ts.c.now().Before(exp.Add(-2*expiryMargin)) {
+			return tok, exp, nil
+		}
+		lead, err := sh.LeadToken(ctx, tokenFetchTimeout)
+		if err != nil || lead {
+			break // no shared store to wait on, or this process fetches
+		}
+		if sleepCtx(ctx, 100*time.Millisecond) != nil {
+			return "", time.Time{}, ctx.Err()
+		}
+	}
+	tr, err := ts.c.requestToken(ctx, url.Values{"scope": {ScopeServer}})
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	life := time.Duration(tr.ExpiresIn) * time.Second
+	if life <= 0 {
+		life = time.Hour
+	}
+	expires := ts.c.now().Add(life)
+	if sh != nil {
+		if err := sh.StoreToken(ctx, tr.AccessToken, expires); err != nil {
+			ts.c.log.Warn("the server token could not be shared", "error", err)
+		}
+	}
+	return tr.AccessToken, expires, nil
+}
+
+// invalidate drops the cached token after Basiq refused it, and remembers
+// it so that a copy in the shared store is not taken again.
 func (ts *tokenSource) invalidate() {
 	ts.mu.Lock()
-	ts.token = ""
+	ts.rejected, ts.token = ts.token, ""
 	ts.mu.Unlock()
 }
 

@@ -3,8 +3,11 @@ package tools
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"time"
 
+	"github.com/basiq-mcp/basiq-mcp/basiq"
+	"github.com/basiq-mcp/basiq-mcp/basiq/text"
 	"github.com/basiq-mcp/basiq-mcp/tools/guard"
 )
 
@@ -13,24 +16,72 @@ type idemParam struct {
 	IdempotencyKey string `json:"idempotency_key,omitempty" jsonschema:"minLength=8,maxLength=128,pattern=^[A-Za-z0-9._:-]+$" jsonschema_description:"A retry with the same key and arguments (24 h) returns the first result."`
 }
 
-// once runs create at most once per idempotency key (when one is given).
-// args are the call's other arguments: a key reused with different ones
-// is refused.
-func once[R any](d *call, tool, key string, args any, create func() (R, error)) (R, error) {
+// createTimeout bounds a create once sent: the caller may give up, but a
+// create already on its way is not abandoned half-way (its outcome would
+// be unknown), so it runs on for up to this long.
+const createTimeout = 30 * time.Second
+
+// once runs create at most once per idempotency key (when one is given),
+// across every process on the guard store. args are the call's other
+// arguments: a key reused with different ones is refused. reconcile, when
+// not nil, looks for what a first attempt with a lost answer made. The
+// attempt is audited before it is sent and the outcome after.
+func once[R any](ctx context.Context, d *call, key string, args any, create func(context.Context) (R, error),
+	reconcile func(ctx context.Context, since time.Time) (R, bool, error)) (R, error) {
 	var zero R
-	if key == "" {
-		return create()
+	sent := func() (R, error) {
+		d.audit(guard.Entry{Tool: d.tool, Decision: "attempt"})
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), createTimeout)
+		defer cancel()
+		r, err := create(cctx)
+		if err != nil {
+			d.audit(guard.Entry{Tool: d.tool, Decision: outcome(err), Reason: auditText(err)})
+		}
+		return r, err
 	}
-	raw, replayed, err := d.Idem.Do(tool, key, args, func() (any, error) { return create() })
+	if key == "" {
+		r, err := sent()
+		if err != nil && basiq.MayHaveHappened(err) {
+			return zero, fmt.Errorf("%s; it was sent, but the answer was lost, so it may have been carried out: check before trying again (an idempotency_key makes a retry safe)", explain(err))
+		}
+		return r, err
+	}
+	var look func(time.Time) (any, bool, error)
+	if reconcile != nil {
+		look = func(since time.Time) (any, bool, error) { return reconcile(ctx, since) }
+	}
+	raw, replayed, err := d.Idem.Do(d.tool, key, args, func() (any, error) { return sent() }, look)
 	if err != nil {
 		return zero, err
 	}
 	if replayed {
-		d.Log.Info("idempotent replay", "tool", tool)
-		d.audit(guard.Entry{Tool: tool, Decision: "replayed", Reason: "idempotency_key reused within 24 h"})
+		d.Log.Info("idempotent replay", "tool", d.tool)
+		d.audit(guard.Entry{Tool: d.tool, Decision: "replayed", Reason: "idempotency_key reused within 24 h"})
 	}
 	var out R
 	return out, json.Unmarshal(raw, &out)
+}
+
+// outcome names a failed write for the audit: unknown when Basiq may have
+// carried it out.
+func outcome(err error) string {
+	if basiq.MayHaveHappened(err) {
+		return "unknown"
+	}
+	return "failed"
+}
+
+// auditText is a failure as the audit keeps it: status and code, and Basiq's
+// text cleaned like any third-party text.
+func auditText(err error) string {
+	if e, ok := basiq.AsError(err); ok {
+		msg := e.Detail
+		if msg == "" {
+			msg = e.Title
+		}
+		return text.Clean(fmt.Sprintf("%d %s: %s", e.StatusCode, e.Code, msg), 300)
+	}
+	return text.Clean(err.Error(), 300)
 }
 
 // audit records a write; a failure to record is logged, not hidden.
@@ -66,7 +117,9 @@ func twoStep(ctx context.Context, d *call, action, target, token string,
 	inspect func(context.Context) (string, error), execute func(context.Context) (string, error)) (destructiveResult, error) {
 	res := destructiveResult{Action: action, Target: target}
 	req := d.req
+	answered := false
 	if answer := elicited(req); answer != nil {
+		answered = true
 		if msg := answerMismatch(answer, target); msg != "" {
 			d.audit(guard.Entry{Tool: action, Target: target, Decision: "not-confirmed", Reason: msg})
 			res.Status, res.Message = "not-confirmed", msg+" Nothing was deleted."
@@ -74,31 +127,47 @@ func twoStep(ctx context.Context, d *call, action, target, token string,
 		}
 		token = req.Params.RequestState // our own sealed confirmation, handed out with the question
 	}
+	lose, err := inspect(ctx)
+	if basiq.IsNotFound(err) && d.Idem.WasSent(action, target) {
+		res.Status, res.Message = "done", "It was already done: an earlier "+action+" on this target was sent and went through (its answer was lost)."
+		d.audit(guard.Entry{Tool: action, Target: target, Decision: "done", Reason: "404 after our own delete was sent"})
+		return res, nil
+	}
+	if err != nil {
+		return res, err
+	}
 	if token == "" {
-		lose, err := inspect(ctx)
-		if err != nil {
-			return res, err
-		}
-		tok, expires := d.Confirm.Issue(action, target)
 		d.audit(guard.Entry{Tool: action, Target: target, Decision: "previewed"})
 		if canElicit(ctx) {
-			d.askHuman(action, target, lose, tok)
+			sealed, _ := d.Confirm.Issue(action, target, guard.Digest(lose), guard.ForHuman)
+			d.askHuman(action, target, lose, sealed)
 			return res, nil
 		}
+		tok, expires := d.Confirm.Issue(action, target, guard.Digest(lose), guard.ForModel)
 		res.Status, res.WillLose, res.ConfirmationToken, res.ExpiresAt = "preview", lose, tok, expires.Format(time.RFC3339)
 		res.Message = "Nothing was deleted. Show the human what would be lost; only if they agree, call " + action + " again with the same arguments and this confirmation_token."
 		return res, nil
 	}
-	if err := d.Confirm.Redeem(token, action, target); err != nil {
+	purpose := guard.ForModel
+	if answered {
+		purpose = guard.ForHuman
+	}
+	if err := d.Confirm.Redeem(token, action, target, guard.Digest(lose), purpose); err != nil {
 		d.audit(guard.Entry{Tool: action, Target: target, Decision: "refused", Reason: err.Error()})
 		return res, err
 	}
-	if _, err := inspect(ctx); err != nil {
-		return res, err
+	if err := d.Idem.NoteSent(action, target); err != nil {
+		return res, fmt.Errorf("the guard store could not record the %s, so it was not sent: %w", action, err)
 	}
-	msg, err := execute(ctx)
+	d.audit(guard.Entry{Tool: action, Target: target, Decision: "attempt"})
+	xctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), createTimeout)
+	defer cancel()
+	msg, err := execute(xctx)
 	if err != nil {
-		d.audit(guard.Entry{Tool: action, Target: target, Decision: "failed", Reason: explain(err)})
+		d.audit(guard.Entry{Tool: action, Target: target, Decision: outcome(err), Reason: auditText(err)})
+		if basiq.MayHaveHappened(err) {
+			return res, fmt.Errorf("%s; the %s was sent but its answer was lost, so it may have been done, and it is not sent again automatically: call %s without a token to see where it stands", explain(err), action, action)
+		}
 		return res, err
 	}
 	d.audit(guard.Entry{Tool: action, Target: target, Decision: "done"})

@@ -71,7 +71,8 @@ type createReportParams struct {
 }
 
 type createReportResult struct {
-	JobID      string `json:"job_id"`
+	JobID      string `json:"job_id,omitempty"`
+	ReportID   string `json:"report_id,omitempty"`
 	ReportType string `json:"report_type"`
 	NextStep   string `json:"next_step"`
 }
@@ -112,7 +113,7 @@ func createReport(ctx context.Context, d *call, p createReportParams) (createRep
 	}
 	key := p.IdempotencyKey
 	p.IdempotencyKey = ""
-	return once(d, "create_report", key, p, func() (createReportResult, error) {
+	return once(ctx, d, key, p, func(ctx context.Context) (createReportResult, error) {
 		job, err := d.Client.CreateReport(ctx, basiq.CreateReportParams{ReportType: p.ReportType, Title: p.Title, Filters: filters})
 		if err != nil {
 			return createReportResult{}, err
@@ -120,7 +121,25 @@ func createReport(ctx context.Context, d *call, p createReportParams) (createRep
 		d.audit(guard.Entry{Tool: "create_report", UserID: p.UserID, JobID: job.ID, Decision: "created", Reason: p.ReportType})
 		return createReportResult{JobID: job.ID, ReportType: p.ReportType,
 			NextStep: "Wait with get_job and wait_seconds; when it succeeds, read the report with get_report and the job's report_id."}, nil
+	}, func(ctx context.Context, since time.Time) (createReportResult, bool, error) {
+		return findCreatedReport(ctx, d, p, since)
 	})
+}
+
+// findCreatedReport looks, after a create whose answer was lost, for the
+// report it made: one with the same type and title created since then.
+func findCreatedReport(ctx context.Context, d *call, p createReportParams, since time.Time) (createReportResult, bool, error) {
+	l, err := d.Client.ListReports(ctx, basiq.PageOptions{Limit: 100})
+	if err != nil {
+		return createReportResult{}, false, err
+	}
+	for _, r := range l.Data {
+		if r.ReportType == p.ReportType && r.Title == p.Title && !r.CreatedDate.Before(since) {
+			return createReportResult{ReportID: r.ID, ReportType: r.ReportType,
+				NextStep: "The first attempt made this report; read it with get_report."}, true, nil
+		}
+	}
+	return createReportResult{}, false, nil
 }
 
 // unsupportedSources are the connection methods whose accounts Basiq does

@@ -2,6 +2,8 @@ package tools
 
 import (
 	"context"
+	"strings"
+	"time"
 
 	"github.com/basiq-mcp/basiq-mcp/basiq"
 	"github.com/basiq-mcp/basiq-mcp/basiq/views"
@@ -46,7 +48,7 @@ func createUser(ctx context.Context, d *call, p createUserParams) (views.User, e
 	}
 	key := p.IdempotencyKey
 	p.IdempotencyKey = ""
-	return once(d, "create_user", key, p, func() (views.User, error) {
+	return once(ctx, d, key, p, func(ctx context.Context) (views.User, error) {
 		u, err := d.Client.CreateUser(ctx, basiq.UserParams{Email: p.Email, Mobile: p.Mobile, FirstName: p.FirstName, MiddleName: p.MiddleName, LastName: p.LastName})
 		if err != nil {
 			return views.User{}, err
@@ -54,7 +56,28 @@ func createUser(ctx context.Context, d *call, p createUserParams) (views.User, e
 		d.audit(guard.Entry{Tool: "create_user", UserID: u.ID, Decision: "created"})
 		d.remember(ctx, u)
 		return views.FromUser(u), nil
+	}, func(ctx context.Context, since time.Time) (views.User, bool, error) {
+		return findCreatedUser(ctx, d, p, since)
 	})
+}
+
+// findCreatedUser looks, after a create whose answer was lost, for the user
+// it made: one with the same email or mobile created since then, in Basiq's
+// user list where Basiq offers one.
+func findCreatedUser(ctx context.Context, d *call, p createUserParams, since time.Time) (views.User, bool, error) {
+	users, _, err := d.Client.AllUsers(ctx, maxUsersScanned)
+	if err != nil {
+		return views.User{}, false, err
+	}
+	for i := range users {
+		u := &users[i]
+		same := p.Email != "" && strings.EqualFold(u.Email, p.Email) || p.Email == "" && p.Mobile != "" && u.Mobile == p.Mobile
+		if same && !u.CreatedTime.Before(since) {
+			d.remember(ctx, u)
+			return views.FromUser(u), true, nil
+		}
+	}
+	return views.User{}, false, nil
 }
 
 type createAuthLinkParams struct {
@@ -84,13 +107,20 @@ var createAuthLinkTool = spec[createAuthLinkParams, AuthLinkView]{name: "create_
 func createAuthLink(ctx context.Context, d *call, p createAuthLinkParams) (AuthLinkView, error) {
 	key := p.IdempotencyKey
 	p.IdempotencyKey = ""
-	return once(d, "create_auth_link", key, p, func() (AuthLinkView, error) {
+	return once(ctx, d, key, p, func(ctx context.Context) (AuthLinkView, error) {
 		a, err := d.Client.CreateAuthLink(ctx, p.UserID, p.Mobile)
 		if err != nil {
 			return AuthLinkView{}, err
 		}
 		d.audit(guard.Entry{Tool: "create_auth_link", UserID: p.UserID, Decision: "created"})
 		return authLinkView(a, p.UserID), nil
+	}, func(ctx context.Context, _ time.Time) (AuthLinkView, bool, error) {
+		// Only the latest link works, so the current one is the answer either way.
+		a, err := d.Client.GetAuthLink(ctx, p.UserID)
+		if err != nil {
+			return AuthLinkView{}, false, err
+		}
+		return authLinkView(a, p.UserID), true, nil
 	})
 }
 

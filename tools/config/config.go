@@ -25,7 +25,9 @@ type Config struct {
 	Addr             string        // listen address for sse and http
 	BaseURL          string        // Basiq API base URL
 	LogLevel         string        // debug, info, warn or error
-	StateDir         string        // guard state and audit log
+	StateDir         string        // the audit log, and guard state without StateURL
+	StateURL         string        // redis://… for guard state shared by replicas
+	ConfirmKey       []byte        // seals confirmations; nil: random per process
 	Sandbox          bool          // use the simulator even with a key
 	ReadOnly         bool          // read tools only; wins over everything
 	AllowDestructive bool          // register the purge and delete tools
@@ -77,13 +79,14 @@ func Parse(name string, args []string, getenv func(string) string, d Defaults, s
 	f.str(&origins, "allowed-origins", "BASIQ_MCP_ALLOWED_ORIGINS", "", "comma-separated browser origins allowed besides loopback ones")
 	f.str(&c.DocsURL, "docs-url", "BASIQ_MCP_DOCS_URL", d.DocsURL, "where Basiq's live documentation is read; off for the embedded guides only")
 	f.str(&c.StateDir, "state-dir", "BASIQ_MCP_STATE_DIR", stateDir, "where guard state (state.db) and the audit log (audit.jsonl) live")
+	f.str(&c.StateURL, "state-url", "BASIQ_MCP_STATE_URL", "", "redis://HOST:PORT/DB: keep guard state in Redis, shared by every replica (default: state.db in --state-dir)")
 	f.str(&mode, "refresh-mode", "BASIQ_MCP_REFRESH_MODE", string(p.Mode), "enforce, shadow (log what would be refused, allow it) or off")
 	f.dur(&c.Policy.Cooldown, "refresh-cooldown", "BASIQ_MCP_REFRESH_COOLDOWN", p.Cooldown, "minimum time between refreshes of one connection")
 	f.num(&obCap, "refresh-daily-cap-open-banking", "BASIQ_MCP_REFRESH_DAILY_CAP_OPEN_BANKING", float64(p.DailyCapOpenBanking), "refreshes per Open Banking connection per 24 h")
 	f.num(&webCap, "refresh-daily-cap-web", "BASIQ_MCP_REFRESH_DAILY_CAP_WEB", float64(p.DailyCapWeb), "refreshes per web connection per 24 h")
 	f.num(&c.Policy.BudgetPerMinute, "refresh-budget", "BASIQ_MCP_REFRESH_BUDGET", p.BudgetPerMinute, "refreshes per minute across the whole server")
 	f.Usage = func() {
-		fmt.Fprint(stderr, d.Usage+"\nThe API key comes from BASIQ_API_KEY only. BASIQ_MCP_CONFIRM_KEY, when set, seals confirmations across restarts.\n\nFlags:\n")
+		fmt.Fprint(stderr, d.Usage+"\nThe API key comes from BASIQ_API_KEY only. BASIQ_MCP_CONFIRM_KEY (32 random bytes or more, hex or base64),\nwhen set, seals confirmations across restarts and replicas.\n\nFlags:\n")
 		f.PrintDefaults()
 	}
 	if err := f.Parse(args); err != nil {
@@ -93,6 +96,11 @@ func Parse(name string, args []string, getenv func(string) string, d Defaults, s
 		return c, nil, 2
 	}
 	c.Toolsets, c.Tools, c.ExcludeTools, c.AllowedOrigins = List(toolsets), List(toolList), List(exclude), List(origins)
+	key, err := guard.ParseConfirmKey(getenv("BASIQ_MCP_CONFIRM_KEY"))
+	if err != nil {
+		f.bad = append(f.bad, err.Error())
+	}
+	c.ConfirmKey = key
 	c.Policy.Mode, c.Policy.DailyCapOpenBanking, c.Policy.DailyCapWeb = guard.Mode(mode), int(obCap), int(webCap)
 	c.Policy.BudgetBurst = max(1, int(c.Policy.BudgetPerMinute))
 	if err := c.check(f.bad, stateErr); err != nil {

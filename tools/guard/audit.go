@@ -8,6 +8,9 @@ import (
 	"path/filepath"
 	"sync"
 	"time"
+
+	"github.com/basiq-mcp/basiq-mcp/basiq"
+	"github.com/basiq-mcp/basiq-mcp/basiq/text"
 )
 
 // Entry is one audit record: who did what to which resource, and the
@@ -75,4 +78,26 @@ func (a *Audit) Close() error {
 		return nil
 	}
 	return a.f.Close()
+}
+
+// outcomeOf names a failed write's outcome for the audit: "unknown" when
+// Basiq may have carried it out, else "failed".
+func outcomeOf(err error) string {
+	if basiq.MayHaveHappened(err) {
+		return "unknown"
+	}
+	return "failed"
+}
+
+// auditReason is a failure as the audit keeps it: Basiq's status and code
+// and its text cleaned like transaction text (it is third-party text).
+func auditReason(err error) string {
+	if e, ok := basiq.AsError(err); ok {
+		msg := e.Detail
+		if msg == "" {
+			msg = e.Title
+		}
+		return text.Clean(fmt.Sprintf("%d %s: %s", e.StatusCode, e.Code, msg), 300)
+	}
+	return text.Clean(err.Error(), 300)
 }

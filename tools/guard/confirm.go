@@ -25,10 +25,34 @@ type Confirmer struct {
 	now   func() time.Time
 }
 
+// MinConfirmKey is the shortest sealing key accepted: 32 random bytes. A
+// short or guessable key falls to a dictionary attack on one preview token,
+// and then any confirmation can be forged.
+const MinConfirmKey = 32
+
+// ParseConfirmKey reads BASIQ_MCP_CONFIRM_KEY: at least 32 bytes, written
+// as hex or base64 (for example the output of openssl rand -hex 32). Empty
+// means a random key per process. Anything else is refused.
+func ParseConfirmKey(s string) ([]byte, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil, nil
+	}
+	for _, decode := range []func(string) ([]byte, error){hex.DecodeString, base64.StdEncoding.DecodeString, base64.RawStdEncoding.DecodeString,
+		base64.URLEncoding.DecodeString, base64.RawURLEncoding.DecodeString} {
+		if key, err := decode(s); err == nil && len(key) >= MinConfirmKey {
+			return key, nil
+		}
+	}
+	return nil, fmt.Errorf("BASIQ_MCP_CONFIRM_KEY must be at least %d random bytes written as hex or base64 (e.g. openssl rand -hex 32); the value given is not", MinConfirmKey)
+}
+
 // NewConfirmer uses key to seal confirmations; with no key a random one is
-// made, so confirmations do not survive a restart.
+// made, so confirmations do not survive a restart (nor cross replicas).
+// A key shorter than MinConfirmKey is replaced by a random one too: callers
+// check keys with ParseConfirmKey, which refuses them.
 func NewConfirmer(key []byte, store Store, now func() time.Time) *Confirmer {
-	if len(key) == 0 {
+	if len(key) < MinConfirmKey {
 		key = make([]byte, 32)
 		rand.Read(key)
 	}
@@ -41,16 +65,33 @@ func NewConfirmer(key []byte, store Store, now func() time.Time) *Confirmer {
 type claim struct {
 	Action  string `json:"a"`
 	Target  string `json:"t"`
+	Digest  string `json:"d"`
+	Purpose string `json:"p"`
 	Expires int64  `json:"e"`
 	Nonce   string `json:"n"`
 }
 
-// Issue seals a confirmation for action on target.
-func (c *Confirmer) Issue(action, target string) (token string, expires time.Time) {
+// Purposes of a confirmation: the token handed to the model, or the request
+// state of an elicitation, which only an answer from the human may redeem.
+const (
+	ForModel = "model"
+	ForHuman = "human"
+)
+
+// Digest summarises what a preview showed (the data that would be lost),
+// so that a confirmation holds only while the target is as previewed.
+func Digest(preview string) string {
+	sum := sha256.Sum256([]byte(preview))
+	return hex.EncodeToString(sum[:12])
+}
+
+// Issue seals a confirmation for action on target as previewed (digest),
+// for one purpose.
+func (c *Confirmer) Issue(action, target, digest, purpose string) (token string, expires time.Time) {
 	nonce := make([]byte, 12)
 	rand.Read(nonce)
 	expires = c.now().Add(c.ttl).UTC().Truncate(time.Second)
-	payload, _ := json.Marshal(claim{Action: action, Target: target, Expires: expires.Unix(), Nonce: hex.EncodeToString(nonce)})
+	payload, _ := json.Marshal(claim{Action: action, Target: target, Digest: digest, Purpose: purpose, Expires: expires.Unix(), Nonce: hex.EncodeToString(nonce)})
 	body := base64.RawURLEncoding.EncodeToString(payload)
 	return body + "." + base64.RawURLEncoding.EncodeToString(c.seal(body)), expires
 }
@@ -66,8 +107,9 @@ type ConfirmError struct{ Msg string }
 
 func (e *ConfirmError) Error() string { return e.Msg }
 
-// Redeem checks a confirmation for action on target and uses it up.
-func (c *Confirmer) Redeem(token, action, target string) error {
+// Redeem checks a confirmation for action on target, issued for purpose
+// and still matching what the target holds now (digest), and uses it up.
+func (c *Confirmer) Redeem(token, action, target, digest, purpose string) error {
 	body, sig, ok := strings.Cut(token, ".")
 	mac, err := base64.RawURLEncoding.DecodeString(sig)
 	if !ok || err != nil || !hmac.Equal(mac, c.seal(body)) {
@@ -78,19 +120,26 @@ func (c *Confirmer) Redeem(token, action, target string) error {
 	if json.Unmarshal(raw, &cl) != nil {
 		return &ConfirmError{"the confirmation_token is malformed; call the tool without it for a new one"}
 	}
+	if cl.Purpose != purpose {
+		return &ConfirmError{"this token answers the human's confirmation question and cannot be passed as a confirmation_token; the human must answer the question"}
+	}
 	if cl.Action != action || cl.Target != target {
 		return &ConfirmError{fmt.Sprintf("the confirmation_token is for %s on %s, not %s on %s; get a preview for this target first", cl.Action, cl.Target, action, target)}
 	}
 	expires := time.Unix(cl.Expires, 0)
-	if !c.now().Before(expires) {
-		return &ConfirmError{fmt.Sprintf("the confirmation_token expired at %s; call the tool without it for a new preview", expires.UTC().Format(time.RFC3339))}
+	if now := c.now(); !now.Before(expires) || expires.Sub(now) > c.ttl {
+		return &ConfirmError{fmt.Sprintf("the confirmation_token expired at %s (or claims more than its %s lifetime); call the tool without it for a new preview", expires.UTC().Format(time.RFC3339), c.ttl)}
 	}
-	first, err := c.store.UseOnce(cl.Nonce, expires)
+
+	first, err := c.store.UseOnce(Key("confirm", cl.Nonce), expires)
 	if err != nil {
 		return err
 	}
 	if !first {
 		return &ConfirmError{"the confirmation_token was already used; a confirmation works once"}
+	}
+	if cl.Digest != digest { // used up all the same: it confirmed something that is no longer there
+		return &ConfirmError{"the target changed since the preview (what would be lost is not what the human agreed to); call the tool without a token for a new preview and ask again"}
 	}
 	return nil
 }

@@ -3,8 +3,8 @@ package guard
 import (
 	"context"
 	"fmt"
+	"math"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/basiq-mcp/basiq-mcp/basiq"
@@ -57,7 +57,11 @@ type Decision struct {
 	JobID                string
 }
 
-// Governor decides every refresh the server sends to Basiq.
+// Governor decides every refresh the server sends to Basiq. What it reads
+// from Basiq (the connection, its jobs, the institution) decides the status
+// and outage rules; the rules that need shared memory (cooldown, daily cap,
+// budget) are one atomic reservation in the store, so every process and
+// replica on the store obeys them together.
 type Governor struct {
 	client *basiq.Client
 	store  Store
@@ -65,11 +69,7 @@ type Governor struct {
 	policy Policy
 	now    func() time.Time
 	log    *slog.Logger
-
-	keys   keyed
-	mu     sync.Mutex
-	tokens float64
-	filled time.Time
+	keys   keyed // serialises one connection's decisions within a process
 }
 
 // NewGovernor returns a governor; now may be nil for time.Now.
@@ -80,19 +80,17 @@ func NewGovernor(c *basiq.Client, s Store, a *Audit, p Policy, log *slog.Logger,
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Governor{client: c, store: s, audit: a, policy: p, now: now, log: log,
-		tokens: float64(p.BudgetBurst)}
+	return &Governor{client: c, store: s, audit: a, policy: p, now: now, log: log}
 }
 
 // Refresh applies the rules to one connection and, unless dryRun or
-// refused, sends one refresh. Calls for the same connection are serialised,
-// so simultaneous requests cause at most one Basiq refresh.
+// refused, sends one refresh.
 func (g *Governor) Refresh(ctx context.Context, tool, userID, connID string, dryRun bool) (Decision, error) {
-	key := userID + "/" + connID
+	key := Key(userID, connID)
 	defer g.keys.lock(key)()
 	d := Decision{UserID: userID, ConnectionID: connID}
 	if g.policy.Mode == Off {
-		return g.send(ctx, tool, key, d, dryRun)
+		return g.send(ctx, tool, d, dryRun)
 	}
 	conn, err := g.client.GetConnection(ctx, userID, connID)
 	if err != nil {
@@ -107,9 +105,11 @@ func (g *Governor) Refresh(ctx context.Context, tool, userID, connID string, dry
 		d.Outcome, d.JobID, d.Reason = ReusedJob, ev.running.ID, "a job for this connection is already running; follow it instead of refreshing"
 		return d, g.record(tool, d, dryRun)
 	}
-	if refusal, err := g.check(ctx, key, conn, ev, dryRun); err != nil {
+	refusal, err := g.check(ctx, key, conn, ev, dryRun || g.policy.Mode == Shadow)
+	if err != nil {
 		return d, err
-	} else if refusal != nil {
+	}
+	if refusal != nil {
 		if g.policy.Mode == Enforce || dryRun {
 			refusal.UserID, refusal.ConnectionID = userID, connID
 			return *refusal, g.record(tool, *refusal, dryRun)
@@ -117,17 +117,23 @@ func (g *Governor) Refresh(ctx context.Context, tool, userID, connID string, dry
 		g.log.Warn("shadow mode: refresh allowed that enforce would refuse", "connectionId", connID, "reason", refusal.Reason)
 		g.record(tool, Decision{UserID: userID, ConnectionID: connID, Outcome: "shadow-allowed", Reason: refusal.Reason}, false)
 	}
-	return g.send(ctx, tool, key, d, dryRun)
+	if g.policy.Mode == Shadow && !dryRun { // the shadow check only looked: record what is sent
+		if _, err := g.store.Reserve(Reservation{Key: key, Now: g.now(), CapWindow: ledgerWindow, PerMinute: math.Inf(1), Burst: math.MaxInt32}); err != nil {
+			return d, fmt.Errorf("guard: recording the refresh: %w", err)
+		}
+	}
+	return g.send(ctx, tool, d, dryRun)
 }
 
-// check returns the first rule the refresh breaks, or nil.
-func (g *Governor) check(ctx context.Context, key string, conn *basiq.Connection, ev jobEvidence, dryRun bool) (*Decision, error) {
+// ledgerWindow is how much refresh history the ledger keeps and the daily
+// cap counts.
+const ledgerWindow = 24 * time.Hour
+
+// check returns the first rule the refresh breaks, or nil. When every rule
+// allows it and look is false, the store has recorded it.
+func (g *Governor) check(ctx context.Context, key string, conn *basiq.Connection, ev jobEvidence, look bool) (*Decision, error) {
 	now := g.now()
-	history, err := g.store.Refreshes(key, now.Add(-24*time.Hour))
-	if err != nil {
-		return nil, err
-	}
-	if refusal := statusRule(conn, history, ev, now); refusal != nil {
+	if refusal := statusRule(conn, ev); refusal != nil {
 		return refusal, nil
 	}
 	status, err := g.connectorStatus(ctx, conn.Institution.ID, conn.Method)
@@ -140,40 +146,62 @@ func (g *Governor) check(ctx context.Context, key string, conn *basiq.Connection
 	case basiq.ConnectorPartialOutage:
 		return g.refusal(Deferred, now.Add(time.Hour), "institution %s has a partial outage; retry in about an hour", conn.Institution.ID), nil
 	}
-	last := lastActivity(conn, history, ev)
-	if next := last.Add(g.policy.Cooldown); now.Before(next) {
-		return g.refusal(Refused, next, "refreshed %s (%s); the cooldown is %s", ago(now, last), last.UTC().Format(time.RFC3339), g.policy.Cooldown), nil
+	r := g.reservation(key, conn, ev, now, look)
+	v, err := g.store.Reserve(r)
+	if err != nil {
+		return nil, fmt.Errorf("guard: the refresh could not be checked against the shared ledger, so it was not sent: %w", err)
 	}
-	daily := g.policy.DailyCapWeb
+	return g.explainVerdict(v, r, conn, now), nil
+}
+
+// reservation states the ledger rules for this connection. An invalid
+// connection gets one refresh a day, counted on the ledger alone: its
+// newest job is the failure that made it invalid, not a refresh to wait for.
+func (g *Governor) reservation(key string, conn *basiq.Connection, ev jobEvidence, now time.Time, look bool) Reservation {
+	r := Reservation{Key: key, Now: now, Since: lastActivity(conn, ev), Cooldown: g.policy.Cooldown, Cap: g.policy.DailyCapWeb,
+		CapWindow: ledgerWindow, Seen: ev.recent(now, ledgerWindow), PerMinute: g.policy.BudgetPerMinute, Burst: g.policy.BudgetBurst, DryRun: look}
 	if basiq.NormalMethod(conn.Method) == basiq.MethodOpenBanking {
-		daily = g.policy.DailyCapOpenBanking
+		r.Cap = g.policy.DailyCapOpenBanking
 	}
-	if len(history) >= daily {
-		return g.refusal(Refused, history[len(history)-daily].Add(24*time.Hour), "%d refreshes in the last 24 hours reach the daily cap of %d for %s connections", len(history), daily, conn.Method), nil
+	if conn.Status == "invalid" {
+		r.Since, r.Cooldown = time.Time{}, max(r.Cooldown, invalidRetryWindow)
 	}
-	if wait := g.takeBudget(now, dryRun); wait > 0 {
-		return g.refusal(Refused, now.Add(wait), "the server-wide refresh budget (%v a minute) is spent; refresh fewer connections", g.policy.BudgetPerMinute), nil
+	return r
+}
+
+// explainVerdict turns a refused reservation into the model's reason.
+func (g *Governor) explainVerdict(v Verdict, r Reservation, conn *basiq.Connection, now time.Time) *Decision {
+	switch {
+	case v.Rule == RuleCooldown && conn.Status == "invalid":
+		return g.refusal(Refused, v.RetryAt, "the connection is invalid and was already refreshed %s; if it is still invalid, the customer must re-consent (create_auth_link)", ago(now, v.Last))
+	case v.Rule == RuleCooldown:
+		return g.refusal(Refused, v.RetryAt, "refreshed %s (%s); the cooldown is %s", ago(now, v.Last), v.Last.UTC().Format(time.RFC3339), r.Cooldown)
+	case v.Rule == RuleCap:
+		return g.refusal(Refused, v.RetryAt, "%d refreshes in the last 24 hours reach the daily cap of %d for %s connections", v.Count, r.Cap, conn.Method)
+	case v.Rule == RuleBudget:
+		return g.refusal(Refused, v.RetryAt, "the refresh budget shared by this deployment (%v a minute) is spent; refresh fewer connections", r.PerMinute)
 	}
-	return nil, nil
+	return nil
 }
 
 func (g *Governor) refusal(outcome string, retry time.Time, format string, a ...any) *Decision {
 	return &Decision{Outcome: outcome, Reason: fmt.Sprintf(format, a...), RetryAt: retry.UTC().Format(time.RFC3339)}
 }
 
-// send records the request in the ledger, then sends it: every refresh sent
-// counts toward cooldowns and caps, whatever Basiq answers.
-func (g *Governor) send(ctx context.Context, tool, key string, d Decision, dryRun bool) (Decision, error) {
+// send sends a refresh the reservation already recorded: every refresh
+// sent counts toward cooldowns and caps, whatever Basiq answers. The
+// attempt is audited before it is sent and the outcome after.
+func (g *Governor) send(ctx context.Context, tool string, d Decision, dryRun bool) (Decision, error) {
 	if dryRun {
-		d.Outcome, d.Reason = WouldRefresh, "every rule allows a refresh now"
+		d.Outcome, d.Reason = WouldRefresh, "every rule allows a refresh now; nothing was sent"
 		return d, nil
 	}
-	if err := g.store.AddRefresh(key, g.now()); err != nil {
-		return d, fmt.Errorf("guard: recording the refresh: %w", err)
+	if err := g.record(tool, Decision{UserID: d.UserID, ConnectionID: d.ConnectionID, Outcome: "attempt"}, false); err != nil {
+		return d, fmt.Errorf("guard: the audit log could not be written, so the refresh was not sent: %w", err)
 	}
-	job, existing, err := g.client.RefreshConnection(ctx, d.UserID, d.ConnectionID)
+	job, existing, err := g.client.RefreshConnection(context.WithoutCancel(ctx), d.UserID, d.ConnectionID)
 	if err != nil {
-		g.record(tool, Decision{UserID: d.UserID, ConnectionID: d.ConnectionID, Outcome: "failed", Reason: err.Error()}, false)
+		g.record(tool, Decision{UserID: d.UserID, ConnectionID: d.ConnectionID, Outcome: outcomeOf(err), Reason: auditReason(err)}, false)
 		return d, err
 	}
 	d.Outcome, d.JobID = Refreshed, job.ID
@@ -188,27 +216,6 @@ func (g *Governor) record(tool string, d Decision, dryRun bool) error {
 		return nil
 	}
 	return g.audit.Record(Entry{Tool: tool, UserID: d.UserID, ConnectionID: d.ConnectionID, JobID: d.JobID, Decision: d.Outcome, Reason: d.Reason})
-}
-
-// takeBudget takes one token from the deployment-wide bucket, or returns
-// how long until one is available. A dry run only looks.
-func (g *Governor) takeBudget(now time.Time, dryRun bool) time.Duration {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if !g.filled.IsZero() {
-		g.tokens = min(float64(g.policy.BudgetBurst), g.tokens+now.Sub(g.filled).Minutes()*g.policy.BudgetPerMinute)
-	}
-	g.filled = now
-	if g.tokens >= 1 {
-		if !dryRun {
-			g.tokens--
-		}
-		return 0
-	}
-	if g.policy.BudgetPerMinute <= 0 {
-		return time.Hour
-	}
-	return time.Duration((1 - g.tokens) / g.policy.BudgetPerMinute * float64(time.Minute))
 }
 
 // connectorStatus returns the institution's status for the method (the

@@ -230,7 +230,7 @@ func TestDeploymentWideBudget(t *testing.T) {
 		require.NoError(t, err)
 		outcomes = append(outcomes, d.Outcome)
 		if len(outcomes) == 3 {
-			assert.Contains(t, d.Reason, "server-wide refresh budget")
+			assert.Contains(t, d.Reason, "refresh budget shared by this deployment")
 			break
 		}
 	}
@@ -267,28 +267,51 @@ func TestConfirmations(t *testing.T) {
 	now := time.Now()
 	clock := func() time.Time { return now }
 	c := guard.NewConfirmer(nil, f.store, clock)
-	tok, expires := c.Issue("purge_connection", "u1/c1")
+	seen := guard.Digest("3 accounts and 120 transactions")
+	tok, expires := c.Issue("purge_connection", "u1/c1", seen, guard.ForModel)
 	assert.WithinDuration(t, now.Add(guard.ConfirmTTL), expires, time.Second)
 
 	var ce *guard.ConfirmError
-	err := c.Redeem(tok, "purge_connection", "u1/c2")
+	err := c.Redeem(tok, "purge_connection", "u1/c2", seen, guard.ForModel)
 	require.ErrorAs(t, err, &ce)
 	assert.Contains(t, err.Error(), "not purge_connection on u1/c2", "bound to its target")
-	err = c.Redeem(tok, "delete_user", "u1/c1")
+	err = c.Redeem(tok, "delete_user", "u1/c1", seen, guard.ForModel)
 	assert.ErrorAs(t, err, &ce, "bound to its action")
-	require.NoError(t, c.Redeem(tok, "purge_connection", "u1/c1"))
-	assert.ErrorContains(t, c.Redeem(tok, "purge_connection", "u1/c1"), "already used")
+	stale, _ := c.Issue("purge_connection", "u1/c1", seen, guard.ForModel)
+	err = c.Redeem(stale, "purge_connection", "u1/c1", guard.Digest("3 accounts and 121 transactions"), guard.ForModel)
+	assert.ErrorContains(t, err, "changed since the preview", "bound to what the preview showed")
+	require.NoError(t, c.Redeem(tok, "purge_connection", "u1/c1", seen, guard.ForModel))
+	assert.ErrorContains(t, c.Redeem(tok, "purge_connection", "u1/c1", seen, guard.ForModel), "already used")
 
 	forged := tok[:len(tok)-3] + "AAA"
-	assert.ErrorContains(t, c.Redeem(forged, "purge_connection", "u1/c1"), "not issued by this server")
+	assert.ErrorContains(t, c.Redeem(forged, "purge_connection", "u1/c1", seen, guard.ForModel), "not issued by this server")
 	other := guard.NewConfirmer(nil, f.store, clock)
-	tok2, _ := other.Issue("purge_connection", "u1/c1")
-	assert.ErrorContains(t, c.Redeem(tok2, "purge_connection", "u1/c1"), "not issued by this server", "another key")
-	assert.ErrorContains(t, c.Redeem("garbage", "purge_connection", "u1/c1"), "not issued by this server")
+	tok2, _ := other.Issue("purge_connection", "u1/c1", seen, guard.ForModel)
+	assert.ErrorContains(t, c.Redeem(tok2, "purge_connection", "u1/c1", seen, guard.ForModel), "not issued by this server", "another key")
+	assert.ErrorContains(t, c.Redeem("garbage", "purge_connection", "u1/c1", seen, guard.ForModel), "not issued by this server")
 
-	tok3, _ := c.Issue("delete_user", "u9")
+	human, _ := c.Issue("delete_user", "u8", seen, guard.ForHuman)
+	assert.ErrorContains(t, c.Redeem(human, "delete_user", "u8", seen, guard.ForModel), "cannot be passed as a confirmation_token",
+		"the elicitation's request state is not a confirmation token")
+
+	tok3, _ := c.Issue("delete_user", "u9", seen, guard.ForModel)
 	now = now.Add(guard.ConfirmTTL + time.Second)
-	assert.ErrorContains(t, c.Redeem(tok3, "delete_user", "u9"), "expired")
+	assert.ErrorContains(t, c.Redeem(tok3, "delete_user", "u9", seen, guard.ForModel), "expired")
+}
+
+// TestConfirmKeysMustBeStrong: a short or guessable sealing key falls to a
+// dictionary attack on one preview token, so it is refused at start-up.
+func TestConfirmKeysMustBeStrong(t *testing.T) {
+	for _, weak := range []string{"changeme", "0123456789abcdef", strings.Repeat("a", 40)} {
+		_, err := guard.ParseConfirmKey(weak)
+		assert.Error(t, err, weak)
+	}
+	key, err := guard.ParseConfirmKey(strings.Repeat("ab", 32)) // 32 bytes as hex
+	require.NoError(t, err)
+	assert.Len(t, key, 32)
+	key, err = guard.ParseConfirmKey("")
+	assert.NoError(t, err)
+	assert.Nil(t, key, "unset: a random key per process")
 }
 
 func TestIdempotency(t *testing.T) {
@@ -297,23 +320,56 @@ func TestIdempotency(t *testing.T) {
 	i := guard.NewIdempotency(f.store, func() time.Time { return now })
 	calls := 0
 	create := func() (any, error) { calls++; return map[string]int{"n": calls}, nil }
-	first, replayed, err := i.Do("create_user", "k1", map[string]string{"email": "a@b.co"}, create)
+	first, replayed, err := i.Do("create_user", "k1", map[string]string{"email": "a@b.co"}, create, nil)
 	require.NoError(t, err)
 	assert.False(t, replayed)
-	again, replayed, err := i.Do("create_user", "k1", map[string]string{"email": "a@b.co"}, create)
+	again, replayed, err := i.Do("create_user", "k1", map[string]string{"email": "a@b.co"}, create, nil)
 	require.NoError(t, err)
 	assert.True(t, replayed)
 	assert.JSONEq(t, string(first), string(again))
 	assert.Equal(t, 1, calls)
-	_, _, err = i.Do("create_user", "k1", map[string]string{"email": "other@b.co"}, create)
+	_, _, err = i.Do("create_user", "k1", map[string]string{"email": "other@b.co"}, create, nil)
 	var ie *guard.IdempotencyError
 	assert.ErrorAs(t, err, &ie)
-	_, replayed, err = i.Do("create_report", "k1", map[string]string{"email": "a@b.co"}, create)
+	_, replayed, err = i.Do("create_report", "k1", map[string]string{"email": "a@b.co"}, create, nil)
 	require.NoError(t, err)
 	assert.False(t, replayed, "keys are per tool")
 	now = now.Add(guard.IdempotencyTTL + time.Minute)
-	_, replayed, err = i.Do("create_user", "k1", map[string]string{"email": "a@b.co"}, create)
+	_, replayed, err = i.Do("create_user", "k1", map[string]string{"email": "a@b.co"}, create, nil)
 	require.NoError(t, err)
 	assert.False(t, replayed, "after 24 h the key is fresh")
 	assert.Equal(t, 3, calls)
+}
+
+// TestUnknownOutcomeNeverCreatesTwice: Basiq created it but the answer was
+// lost (a 502 after the send). A retry with the same key sends nothing; it
+// reconciles when it can and otherwise says what to check.
+func TestUnknownOutcomeNeverCreatesTwice(t *testing.T) {
+	f := newFixture(t)
+	i := guard.NewIdempotency(f.store, nil)
+	sent := 0
+	lost := func() (any, error) {
+		sent++
+		return nil, &basiq.Error{StatusCode: 502, Method: "POST", Path: "/users"}
+	}
+	args := map[string]string{"email": "a@b.co"}
+	_, _, err := i.Do("create_user", "k-lost", args, lost, nil)
+	var unknown *guard.UnknownOutcomeError
+	require.ErrorAs(t, err, &unknown)
+	_, _, err = i.Do("create_user", "k-lost", args, lost, nil)
+	assert.ErrorContains(t, err, "answer was lost")
+	assert.Equal(t, 1, sent, "never sent twice")
+	found := func(time.Time) (any, bool, error) { return map[string]string{"id": "u-made"}, true, nil }
+	raw, replayed, err := i.Do("create_user", "k-lost", args, lost, found)
+	require.NoError(t, err)
+	assert.True(t, replayed)
+	assert.JSONEq(t, `{"id":"u-made"}`, string(raw), "reconciled with what the first attempt made")
+	assert.Equal(t, 1, sent)
+
+	refused := func() (any, error) { sent++; return nil, &basiq.Error{StatusCode: 400, Method: "POST", Path: "/users"} }
+	_, _, err = i.Do("create_user", "k-refused", args, refused, nil)
+	require.Error(t, err)
+	_, _, err = i.Do("create_user", "k-refused", args, refused, nil)
+	require.Error(t, err)
+	assert.Equal(t, 3, sent, "a create Basiq refused may be tried again")
 }

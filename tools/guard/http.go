@@ -3,6 +3,7 @@ package guard
 import (
 	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -176,4 +177,21 @@ func Exposure(addr, token string, rate float64) (float64, error) {
 		return 0, nil
 	}
 	return DefaultClientRate, nil
+}
+
+// Health answers /healthz: "ok", or "degraded" while the guard store does
+// not answer (reads still work then; writes and refreshes are refused),
+// with the store's kind and the given fields. It shows no secrets.
+func Health(store Store, info map[string]any) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		health := map[string]any{"status": "ok", "store": store.Kind(), "store_ok": true}
+		for k, v := range info {
+			health[k] = v
+		}
+		if store.Ping() != nil {
+			health["status"], health["store_ok"] = "degraded", false
+		}
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(health)
+	})
 }

@@ -4,8 +4,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
+
+	"github.com/basiq-mcp/basiq-mcp/basiq"
 )
 
 // IdempotencyTTL is how long a create's result answers a repeat.
@@ -32,40 +35,111 @@ type IdempotencyError struct{ Msg string }
 
 func (e *IdempotencyError) Error() string { return e.Msg }
 
-// Do runs create once per (tool, key) within the TTL. A repeat with the
-// same arguments gets the first result back (replayed); with other
-// arguments it is refused. Concurrent repeats wait for the first.
-func (i *Idempotency) Do(tool, key string, args any, create func() (any, error)) (result json.RawMessage, replayed bool, err error) {
-	id := tool + "\x00" + key
+// Do runs create at most once per (tool, key) within the TTL, across every
+// process on the store: the key is claimed atomically before anything is
+// sent. A repeat with the same arguments gets the first result back
+// (replayed); with other arguments it is refused. A create whose answer was
+// lost (Basiq may have carried it out) leaves the key "unknown": a repeat
+// never creates again, but asks reconcile to find what the first attempt
+// made (nil: nothing can be looked up) and otherwise says what to check.
+func (i *Idempotency) Do(tool, key string, args any, create func() (any, error), reconcile func(since time.Time) (any, bool, error)) (result json.RawMessage, replayed bool, err error) {
+	id := Key(tool) + "\x00" + key
 	defer i.keys.lock(id)()
-
 	argJSON, err := json.Marshal(args)
 	if err != nil {
 		return nil, false, err
 	}
 	sum := sha256.Sum256(argJSON)
 	hash := hex.EncodeToString(sum[:])
-	rec, found, err := i.store.GetRecord(id)
+	now := i.now().UTC()
+	rec, claimed, err := i.store.Claim(id, Record{ArgsHash: hash, State: StatePending, Created: now}, IdempotencyTTL)
 	if err != nil {
-		return nil, false, err
+		return nil, false, fmt.Errorf("guard: the idempotency_key could not be claimed, so nothing was created: %w", storeDown(err))
 	}
-	if found && i.now().Sub(rec.Created) < IdempotencyTTL {
-		if rec.ArgsHash != hash {
-			return nil, false, &IdempotencyError{fmt.Sprintf("idempotency_key %q was already used with different arguments (at %s); use a new key for a different request",
-				key, rec.Created.UTC().Format(time.RFC3339))}
-		}
-		return rec.Result, true, nil
+	if !claimed {
+		return i.repeat(id, key, hash, rec, reconcile)
 	}
 	out, err := create()
 	if err != nil {
+		if basiq.MayHaveHappened(err) {
+			rec.State = StateUnknown
+			if perr := i.store.PutRecord(id, rec, IdempotencyTTL); perr != nil {
+				err = errors.Join(err, perr)
+			}
+			return nil, false, &UnknownOutcomeError{Err: err}
+		}
+		_ = i.store.DeleteRecord(id) // Basiq refused it: a retry may try again
 		return nil, false, err
 	}
 	raw, err := json.Marshal(out)
 	if err != nil {
 		return nil, false, err
 	}
-	if err := i.store.PutRecord(id, Record{ArgsHash: hash, Result: raw, Created: i.now()}); err != nil {
-		return nil, false, err
+	rec.State, rec.Result = StateDone, raw
+	if err := i.store.PutRecord(id, rec, IdempotencyTTL); err != nil {
+		return raw, false, nil // created; only the replay of a later repeat is lost
 	}
 	return raw, false, nil
+}
+
+// repeat answers a call whose key another call claimed first.
+func (i *Idempotency) repeat(id, key, hash string, rec Record, reconcile func(time.Time) (any, bool, error)) (json.RawMessage, bool, error) {
+	at := rec.Created.UTC().Format(time.RFC3339)
+	if rec.ArgsHash != hash {
+		return nil, false, &IdempotencyError{fmt.Sprintf("idempotency_key %q was already used with different arguments (at %s); use a new key for a different request", key, at)}
+	}
+	if rec.State == StateDone {
+		return rec.Result, true, nil
+	}
+	if reconcile != nil {
+		found, ok, err := reconcile(rec.Created.Add(-time.Minute))
+		if err == nil && ok {
+			raw, err := json.Marshal(found)
+			if err != nil {
+				return nil, false, err
+			}
+			rec.State, rec.Result = StateDone, raw
+			_ = i.store.PutRecord(id, rec, IdempotencyTTL)
+			return raw, true, nil
+		}
+	}
+	if rec.State == StatePending && i.now().Sub(rec.Created) < pendingGrace {
+		return nil, false, &IdempotencyError{fmt.Sprintf("the first call with idempotency_key %q (at %s) is still being carried out; wait a few seconds and call again with the same key", key, at)}
+	}
+	return nil, false, &IdempotencyError{fmt.Sprintf("the first call with idempotency_key %q (at %s) was sent but its answer was lost, so it may have created it; nothing was created again. Look for it before creating anew (list_users, get_auth_link, list_reports), and use a new key only if it is not there", key, at)}
+}
+
+// pendingGrace is how long a claimed key counts as a create in progress;
+// after it, a pending key is treated like a lost answer.
+const pendingGrace = time.Minute
+
+// UnknownOutcomeError is a create that was sent but whose answer was lost:
+// Basiq may have carried it out.
+type UnknownOutcomeError struct{ Err error }
+
+func (e *UnknownOutcomeError) Error() string {
+	return "the create was sent but its answer was lost (" + e.Err.Error() + "), so it may have been carried out; nothing will be sent again automatically. Call again with the same idempotency_key: this server then looks for what it made"
+}
+
+func (e *UnknownOutcomeError) Unwrap() error { return e.Err }
+
+// NoteSent records that a destructive action on target is being sent, so a
+// later 404 for it can be told apart from a target that never existed:
+// when the answer to a delete is lost, the next look finds it gone because
+// the delete went through.
+func (i *Idempotency) NoteSent(action, target string) error {
+	return i.store.PutRecord(Key("sent", action, target), Record{State: StatePending, Created: i.now().UTC()}, IdempotencyTTL)
+}
+
+// WasSent reports whether action on target was sent within the TTL.
+func (i *Idempotency) WasSent(action, target string) bool {
+	rec, claimed, err := i.store.Claim(Key("sent", action, target), Record{State: "probe", Created: i.now().UTC()}, IdempotencyTTL)
+	if err != nil {
+		return false
+	}
+	if claimed { // nothing was there: remove the probe again
+		_ = i.store.DeleteRecord(Key("sent", action, target))
+		return false
+	}
+	return rec.State == StatePending
 }

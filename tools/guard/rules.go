@@ -27,8 +27,9 @@ var reconsentCodes = map[string]bool{"invalid-credentials": true, "authorization
 // jobEvidence is what Basiq's own job history says about one connection, so
 // that a fresh state directory cannot lead to repeated refreshes.
 type jobEvidence struct {
-	running *basiq.Job // unfinished and updated within stallAfter
-	newest  *basiq.Job // the most recently started job
+	running  *basiq.Job // unfinished and updated within stallAfter
+	newest   *basiq.Job // the most recently started job
+	inWindow int        // jobs started within the cap's window
 }
 
 func jobTime(j *basiq.Job) time.Time {
@@ -42,6 +43,9 @@ func readJobs(jobs []basiq.Job, now time.Time) jobEvidence {
 	var ev jobEvidence
 	for i := range jobs {
 		j := &jobs[i]
+		if t := jobTime(j); !t.IsZero() && now.Sub(t) < ledgerWindow {
+			ev.inWindow++
+		}
 		if ev.newest == nil || jobTime(j).After(jobTime(ev.newest)) {
 			ev.newest = j
 		}
@@ -59,45 +63,40 @@ func readJobs(jobs []basiq.Job, now time.Time) jobEvidence {
 // lastActivity is the latest of Basiq's lastUsed, our own ledger and the
 // newest job Basiq started for the connection (a failed refresh leaves
 // lastUsed where it was, yet it asked the bank, and maybe the customer).
-func lastActivity(conn *basiq.Connection, history []time.Time, ev jobEvidence) time.Time {
+func lastActivity(conn *basiq.Connection, ev jobEvidence) time.Time {
 	last := conn.LastUsed.Time
-	if n := len(history); n > 0 && history[n-1].After(last) {
-		last = history[n-1]
-	}
 	if ev.newest != nil && jobTime(ev.newest).After(last) {
 		last = jobTime(ev.newest)
 	}
 	return last
 }
 
+// recent counts the jobs Basiq started for the connection within window:
+// refreshes a fresh state directory would not know about still count
+// toward the daily cap.
+func (ev jobEvidence) recent(now time.Time, window time.Duration) int {
+	return ev.inWindow
+}
+
 // statusRule returns the refusal the connection's status calls for, or nil.
-// An empty status (Basiq's files do not require one) is left to Basiq.
-func statusRule(conn *basiq.Connection, history []time.Time, ev jobEvidence, now time.Time) *Decision {
+// An empty status (Basiq's files do not require one) is left to Basiq; an
+// invalid connection is left to the ledger (one refresh a day), unless its
+// newest job failed in a way only re-consent can fix.
+func statusRule(conn *basiq.Connection, ev jobEvidence) *Decision {
 	switch conn.Status {
 	case "active", "":
 		return nil
 	case "invalid":
-		return invalidRule(history, ev, now)
+		if ev.newest != nil {
+			if step := ev.newest.FailedStep(); step != nil && step.Result != nil && reconsentCodes[step.Result.Code] {
+				return &Decision{Outcome: Refused, Reason: fmt.Sprintf("the connection is invalid and its last job failed with %s: a refresh cannot fix that; the customer must re-consent (create_auth_link)", step.Result.Code)}
+			}
+		}
+		return nil
 	case "pending", "pre-init", "init":
 		return &Decision{Outcome: Refused, Reason: fmt.Sprintf("the connection is still being set up (status %s); follow its connect job with list_user_jobs", conn.Status)}
 	}
 	return &Decision{Outcome: Refused, Reason: fmt.Sprintf("Basiq reports the connection as %q, which cannot be refreshed; check it with get_connection and list_user_jobs", conn.Status)}
-}
-
-// invalidRule allows one refresh a day of an invalid connection, unless its
-// newest job failed in a way only re-consent can fix.
-func invalidRule(history []time.Time, ev jobEvidence, now time.Time) *Decision {
-	if ev.newest != nil {
-		if step := ev.newest.FailedStep(); step != nil && step.Result != nil && reconsentCodes[step.Result.Code] {
-			return &Decision{Outcome: Refused, Reason: fmt.Sprintf("the connection is invalid and its last job failed with %s: a refresh cannot fix that; the customer must re-consent (create_auth_link)", step.Result.Code)}
-		}
-	}
-	if n := len(history); n > 0 && now.Sub(history[n-1]) < invalidRetryWindow {
-		d := &Decision{Outcome: Refused, RetryAt: history[n-1].Add(invalidRetryWindow).UTC().Format(time.RFC3339),
-			Reason: fmt.Sprintf("the connection is invalid and was already refreshed %s; if it is still invalid, the customer must re-consent (create_auth_link)", ago(now, history[n-1]))}
-		return d
-	}
-	return nil
 }
 
 // ago says how long ago t was, in seconds under a minute.

@@ -36,5 +36,5 @@ func TestFailedJobCountsAsActivity(t *testing.T) {
 	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
 	conn := &basiq.Connection{Status: "active", LastUsed: basiq.Time{Time: now.Add(-5 * 24 * time.Hour)}}
 	failed := job("f", now.Add(-10*time.Minute), now.Add(-9*time.Minute), basiq.StepFailed)
-	assert.Equal(t, now.Add(-10*time.Minute), lastActivity(conn, nil, readJobs([]basiq.Job{failed}, now)))
+	assert.Equal(t, now.Add(-10*time.Minute), lastActivity(conn, readJobs([]basiq.Job{failed}, now)))
 }

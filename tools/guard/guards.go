@@ -1,0 +1,85 @@
+package guard
+
+import (
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"strings"
+
+	"github.com/basiq-mcp/basiq-mcp/basiq"
+)
+
+// Guards is everything the tools need from this package, on one store.
+type Guards struct {
+	Governor *Governor
+	Confirm  *Confirmer
+	Idem     *Idempotency
+	Audit    *Audit
+	Users    *Directory
+	Store    Store
+}
+
+// Options say where guard state lives.
+type Options struct {
+	// StateDir holds audit.jsonl and, without StateURL, state.db.
+	StateDir string
+	// StateURL, redis://host:port/db, selects a Redis store shared by
+	// replicas; empty keeps the bbolt file.
+	StateURL string
+	// ConfirmKey seals confirmations (see ParseConfirmKey); empty means a
+	// random key per process.
+	ConfirmKey []byte
+	Policy     Policy
+	Log        *slog.Logger
+}
+
+// Open opens the store the options name and the guards on it.
+func Open(c *basiq.Client, o Options) (*Guards, error) {
+	store, err := OpenStore(o.StateURL, filepath.Join(o.StateDir, "state.db"))
+	if err != nil {
+		return nil, err
+	}
+	return New(c, store, o)
+}
+
+// New builds the guards on an open store (it then owns the store).
+func New(c *basiq.Client, store Store, o Options) (*Guards, error) {
+	audit, err := OpenAudit(filepath.Join(o.StateDir, "audit.jsonl"))
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	return &Guards{Governor: NewGovernor(c, store, audit, o.Policy, o.Log, nil), Confirm: NewConfirmer(o.ConfirmKey, store, nil),
+		Idem: NewIdempotency(store, nil), Audit: audit, Users: NewDirectory(store, nil), Store: store}, nil
+}
+
+// OpenStore opens the store a state URL names: redis://… for Redis, empty
+// for the bbolt file at boltPath. Any other scheme is refused.
+func OpenStore(stateURL, boltPath string) (Store, error) {
+	switch {
+	case stateURL == "":
+		return OpenBolt(boltPath)
+	case strings.HasPrefix(stateURL, "redis://"), strings.HasPrefix(stateURL, "rediss://"):
+		return OpenRedis(stateURL)
+	}
+	return nil, fmt.Errorf("guard: --state-url must be redis://HOST:PORT/DB (or rediss:// for TLS), not %q", redact(stateURL))
+}
+
+// Close closes the audit log and the store.
+func (g *Guards) Close() error {
+	err := g.Audit.Close()
+	if cerr := g.Store.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// redact hides a password in a URL before it reaches an error.
+func redact(u string) string {
+	if at := strings.LastIndex(u, "@"); at > 0 {
+		if scheme := strings.Index(u, "://"); scheme >= 0 && scheme < at {
+			return u[:scheme+3] + "…@" + u[at+1:]
+		}
+	}
+	return u
+}

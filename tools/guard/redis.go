@@ -1,0 +1,235 @@
+package guard
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// RedisStore is a Store in Redis, shared by every replica of a deployment.
+// A reservation is one optimistic transaction (WATCH the connection's
+// ledger and the budget, decide, MULTI/EXEC, again on a conflict), so the
+// same rules run as in the bbolt store; claims and single use are SET NX;
+// windows and records expire with the keys. It also shares the Basiq server
+// token between replicas (basiq.SharedTokens), so N replicas make one
+// token request.
+type RedisStore struct {
+	rdb *redis.Client
+}
+
+// redisTimeout bounds one store operation: a store that does not answer
+// in time stops the write (fail closed) rather than hang it.
+const redisTimeout = 3 * time.Second
+
+// OpenRedis connects to the Redis a redis:// URL names. It does not wait
+// for Redis to answer: the server starts, reads work, and writes fail
+// closed until Redis is back (/healthz says which).
+func OpenRedis(url string) (*RedisStore, error) {
+	opt, err := redis.ParseURL(url)
+	if err != nil {
+		return nil, fmt.Errorf("guard: --state-url %q: %v", redact(url), err)
+	}
+	opt.DialTimeout, opt.ReadTimeout, opt.WriteTimeout, opt.MaxRetries = time.Second, 2*time.Second, 2*time.Second, 1
+	return &RedisStore{rdb: redis.NewClient(opt)}, nil
+}
+
+const prefix = "basiq-mcp:"
+
+func rkey(kind, id string) string { return prefix + kind + ":" + id }
+
+func ctxTimeout() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), redisTimeout)
+}
+
+// Kind is "redis".
+func (s *RedisStore) Kind() string { return "redis" }
+
+// Ping asks Redis.
+func (s *RedisStore) Ping() error {
+	ctx, cancel := ctxTimeout()
+	defer cancel()
+	return storeDown(s.rdb.Ping(ctx).Err())
+}
+
+// Close closes the connections.
+func (s *RedisStore) Close() error { return s.rdb.Close() }
+
+// Reserve runs the reservation as a WATCH/MULTI transaction.
+func (s *RedisStore) Reserve(r Reservation) (Verdict, error) {
+	ctx, cancel := ctxTimeout()
+	defer cancel()
+	ledgerKey, budgetKey := rkey("ledger", r.Key), rkey("budget", "refresh")
+	var v Verdict
+	txn := func(tx *redis.Tx) error {
+		times, err := tx.Get(ctx, ledgerKey).Bytes()
+		if err != nil && !errors.Is(err, redis.Nil) {
+			return err
+		}
+		raw, err := tx.Get(ctx, budgetKey).Bytes()
+		if err != nil && !errors.Is(err, redis.Nil) {
+			return err
+		}
+		var keep []time.Time
+		var b budgetState
+		v, keep, b = decide(r, decodeTimes(times), decodeBucket(raw))
+		if r.DryRun || v.Rule != "" {
+			return nil
+		}
+		_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			p.Set(ctx, ledgerKey, encodeTimes(keep), max(r.CapWindow, r.Cooldown)+time.Hour)
+			p.Set(ctx, budgetKey, encodeBucket(b), 24*time.Hour)
+			return nil
+		})
+		return err
+	}
+	for range 50 {
+		err := s.rdb.Watch(ctx, txn, ledgerKey, budgetKey)
+		if !errors.Is(err, redis.TxFailedErr) {
+			return v, storeDown(err)
+		}
+	}
+	return v, storeDown(errors.New("too many concurrent reservations on one key"))
+}
+
+// UseOnce is SET NX until the confirmation expires.
+func (s *RedisStore) UseOnce(id string, expires time.Time) (bool, error) {
+	ctx, cancel := ctxTimeout()
+	defer cancel()
+	ok, err := s.rdb.SetNX(ctx, rkey("used", id), "1", max(time.Until(expires), time.Second)).Result()
+	return ok, storeDown(err)
+}
+
+// Claim is SET NX; on a held key it returns the record there.
+func (s *RedisStore) Claim(key string, rec Record, ttl time.Duration) (Record, bool, error) {
+	ctx, cancel := ctxTimeout()
+	defer cancel()
+	raw, err := json.Marshal(rec)
+	if err != nil {
+		return rec, false, err
+	}
+	ok, err := s.rdb.SetNX(ctx, rkey("record", key), raw, ttl).Result()
+	if err != nil || ok {
+		return rec, ok, storeDown(err)
+	}
+	held, err := s.rdb.Get(ctx, rkey("record", key)).Bytes()
+	if errors.Is(err, redis.Nil) { // expired in between: try once more
+		ok, err = s.rdb.SetNX(ctx, rkey("record", key), raw, ttl).Result()
+		return rec, ok, storeDown(err)
+	}
+	if err != nil {
+		return rec, false, storeDown(err)
+	}
+	var current Record
+	return current, false, json.Unmarshal(held, &current)
+}
+
+// PutRecord replaces a record.
+func (s *RedisStore) PutRecord(key string, rec Record, ttl time.Duration) error {
+	ctx, cancel := ctxTimeout()
+	defer cancel()
+	raw, err := json.Marshal(rec)
+	if err != nil {
+		return err
+	}
+	return storeDown(s.rdb.Set(ctx, rkey("record", key), raw, ttl).Err())
+}
+
+// DeleteRecord removes a record.
+func (s *RedisStore) DeleteRecord(key string) error {
+	ctx, cancel := ctxTimeout()
+	defer cancel()
+	return storeDown(s.rdb.Del(ctx, rkey("record", key)).Err())
+}
+
+// PutUser stores a directory entry in one hash.
+func (s *RedisStore) PutUser(u KnownUser) error {
+	ctx, cancel := ctxTimeout()
+	defer cancel()
+	raw, err := json.Marshal(u)
+	if err != nil {
+		return err
+	}
+	return storeDown(s.rdb.HSet(ctx, rkey("users", "all"), Key(u.ID), raw).Err())
+}
+
+// GetUser reads a directory entry.
+func (s *RedisStore) GetUser(id string) (KnownUser, bool, error) {
+	ctx, cancel := ctxTimeout()
+	defer cancel()
+	var u KnownUser
+	raw, err := s.rdb.HGet(ctx, rkey("users", "all"), Key(id)).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return u, false, nil
+	}
+	if err != nil {
+		return u, false, storeDown(err)
+	}
+	return u, true, json.Unmarshal(raw, &u)
+}
+
+// DeleteUser removes a directory entry.
+func (s *RedisStore) DeleteUser(id string) error {
+	ctx, cancel := ctxTimeout()
+	defer cancel()
+	return storeDown(s.rdb.HDel(ctx, rkey("users", "all"), Key(id)).Err())
+}
+
+// ScanUsers walks the directory with HSCAN.
+func (s *RedisStore) ScanUsers(fn func(KnownUser) bool) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 4*redisTimeout)
+	defer cancel()
+	var cursor uint64
+	for {
+		kv, next, err := s.rdb.HScan(ctx, rkey("users", "all"), cursor, "*", 500).Result()
+		if err != nil {
+			return storeDown(err)
+		}
+		for i := 1; i < len(kv); i += 2 {
+			var u KnownUser
+			if json.Unmarshal([]byte(kv[i]), &u) == nil && !fn(u) {
+				return nil
+			}
+		}
+		if cursor = next; cursor == 0 {
+			return nil
+		}
+	}
+}
+
+// LoadToken returns the server token another replica published.
+func (s *RedisStore) LoadToken(ctx context.Context) (string, time.Time, bool, error) {
+	v, err := s.rdb.Get(ctx, rkey("token", "server")).Result()
+	if errors.Is(err, redis.Nil) {
+		return "", time.Time{}, false, nil
+	}
+	if err != nil {
+		return "", time.Time{}, false, err
+	}
+	exp, tok, ok := strings.Cut(v, "|")
+	n, perr := strconv.ParseInt(exp, 10, 64)
+	if !ok || perr != nil {
+		return "", time.Time{}, false, nil
+	}
+	return tok, time.Unix(0, n), true, nil
+}
+
+// LeadToken makes this replica the one that fetches the next token, unless
+// another one already is (for ttl).
+func (s *RedisStore) LeadToken(ctx context.Context, ttl time.Duration) (bool, error) {
+	return s.rdb.SetNX(ctx, rkey("token", "lead"), "1", ttl).Result()
+}
+
+// StoreToken publishes a token until it expires, and ends the lead.
+func (s *RedisStore) StoreToken(ctx context.Context, token string, expires time.Time) error {
+	v := strconv.FormatInt(expires.UnixNano(), 10) + "|" + token
+	if err := s.rdb.Set(ctx, rkey("token", "server"), v, time.Until(expires)).Err(); err != nil {
+		return err
+	}
+	return s.rdb.Del(ctx, rkey("token", "lead")).Err()
+}
