@@ -3,8 +3,8 @@ package guard
 import (
 	"context"
 	"fmt"
-	"math"
 	"log/slog"
+	"math"
 	"time"
 
 	"github.com/basiq-mcp/basiq-mcp/basiq"
