@@ -137,13 +137,25 @@ func (ts *tokenSource) startFetchLocked() *tokenFetch {
 func (ts *tokenSource) obtain(ctx context.Context, rejected string) (string, time.Time, error) {
 	sh := ts.c.shared
 	deadline := ts.c.now().Add(sharedWait)
+	usable := func() (string, time.Time, bool) {
+		tok, exp, ok, err := sh.LoadToken(ctx)
+		return tok, exp, err == nil && ok && tok != rejected && ts.c.now().Before(exp.Add(-2*expiryMargin))
+	}
 	for sh != nil && ts.c.now().Before(deadline) {
-		if tok, exp, ok, err := sh.LoadToken(ctx); err == nil && ok && tok != rejected && ts.c.now().Before(exp.Add(-2*expiryMargin)) {
+		if tok, exp, ok := usable(); ok {
 			return tok, exp, nil
 		}
 		lead, err := sh.LeadToken(ctx, tokenFetchTimeout)
-		if err != nil || lead {
-			break // no shared store to wait on, or this process fetches
+		if err != nil {
+			break // no shared store to wait on
+		}
+		if lead {
+			// The last leader may have published and stepped down between
+			// the look above and this lead: look once more before fetching.
+			if tok, exp, ok := usable(); ok {
+				return tok, exp, nil
+			}
+			break
 		}
 		if sleepCtx(ctx, 100*time.Millisecond) != nil {
 			return "", time.Time{}, ctx.Err()
