@@ -35,7 +35,10 @@ func explain(err error) string {
 	var re *refusalError
 	var ce *guard.ConfirmError
 	var ie *guard.IdempotencyError
+	var ue *guard.UnknownOutcomeError
 	switch {
+	case errors.As(err, &ue):
+		return "Outcome unknown: " + ue.Error() + "."
 	case errors.As(err, &ae):
 		return "Invalid arguments: " + ae.msg
 	case errors.As(err, &re):

@@ -24,6 +24,10 @@ const (
 	// FaultExpireToken expires every issued token, then serves the request,
 	// which therefore meets 403 access-denied "Token has expired".
 	FaultExpireToken
+	// FaultLoseAnswer carries the request out, then throws its answer away
+	// and answers Status (default 502) as a failing gateway would: the
+	// write happened, the client cannot know.
+	FaultLoseAnswer
 )
 
 // Fault describes requests to disturb and how.
@@ -96,6 +100,8 @@ func (s *Simulator) delay(r *http.Request, f *Fault) bool {
 // apply writes the fault's response; false means serve the request normally.
 func (f *Fault) apply(w http.ResponseWriter) bool {
 	switch f.Kind {
+	case FaultLoseAnswer:
+		return false // served, then lost: see handle
 	case FaultMalformed:
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusOK)
@@ -127,3 +133,10 @@ func (f *Fault) apply(w http.ResponseWriter) bool {
 	}
 	return false
 }
+
+// discard is a ResponseWriter that throws the answer away.
+type discard struct{ header http.Header }
+
+func (d discard) Header() http.Header         { return d.header }
+func (d discard) Write(b []byte) (int, error) { return len(b), nil }
+func (d discard) WriteHeader(int)             {}

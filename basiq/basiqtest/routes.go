@@ -92,6 +92,14 @@ func (s *Simulator) handle(pattern string, acc access, fn func(*exchange)) {
 				"Accept type "+r.Header.Get("Accept")+" is not supported on requested endpoint.", nil)
 			return
 		}
+		if f != nil && f.Kind == FaultLoseAnswer {
+			lost := f.Status
+			if lost == 0 {
+				lost = http.StatusBadGateway
+			}
+			defer (&Fault{Kind: FaultStatus, Status: lost}).apply(w)
+			w = discard{header: http.Header{}}
+		}
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		x := &exchange{s: s, w: w, r: r, base: baseURL(r), now: s.now()}
