@@ -29,6 +29,9 @@ const createTimeout = 30 * time.Second
 func once[R any](ctx context.Context, d *call, key string, args any, create func(context.Context) (R, error),
 	reconcile func(ctx context.Context, since time.Time) (R, bool, error)) (R, error) {
 	var zero R
+	if err := d.Idem.Ready(); err != nil {
+		return zero, err
+	}
 	sent := func() (R, error) {
 		d.audit(guard.Entry{Tool: d.tool, Decision: "attempt"})
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), createTimeout)

@@ -41,6 +41,9 @@ func answerMFA(ctx context.Context, d *call, p answerMFAParams) (answerMFAResult
 		return answerMFAResult{}, badArg("give \"code\" (a one-time code) or \"answers\" (security questions), not both")
 	}
 	res := answerMFAResult{Status: "not-sent"}
+	if err := d.Idem.Ready(); err != nil {
+		return res, err
+	}
 	job, err := d.Client.GetJob(ctx, p.JobID)
 	if err != nil {
 		return res, err

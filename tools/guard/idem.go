@@ -123,6 +123,15 @@ func (e *UnknownOutcomeError) Error() string {
 
 func (e *UnknownOutcomeError) Unwrap() error { return e.Err }
 
+// Ready reports whether the store answers; writes are refused while it does
+// not (fail closed), so no write happens without its guard state.
+func (i *Idempotency) Ready() error {
+	if err := i.store.Ping(); err != nil {
+		return fmt.Errorf("the guard store (%s) is not answering, so writes are stopped until it does; reads still work: %w", i.store.Kind(), storeDown(err))
+	}
+	return nil
+}
+
 // NoteSent records that a destructive action on target is being sent, so a
 // later 404 for it can be told apart from a target that never existed:
 // when the answer to a delete is lost, the next look finds it gone because

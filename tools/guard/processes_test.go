@@ -317,3 +317,31 @@ func TestReplicasOnOneRedis(t *testing.T) {
 	assert.EqualValues(t, 1, deleted.Load(), "a confirmation is used once, whichever replica sees it")
 	assert.Equal(t, 1, sim.Calls("DELETE /users/{userId}/connections/{connectionId}"), "one delete reached Basiq")
 }
+
+// TestStoreDownFailsClosed: with the shared store unreachable, the server
+// starts, reads work, writes and refreshes are refused with a clear tool
+// error, and /healthz says which store it is and that it does not answer.
+func TestStoreDownFailsClosed(t *testing.T) {
+	bin := binary(t)
+	sim := basiqtest.NewServer(basiqtest.WithTimeScale(0.01))
+	t.Cleanup(sim.Close)
+	r := startReplica(t, bin, realEnv(sim, t.TempDir(), "BASIQ_MCP_STATE_URL=redis://127.0.0.1:1/0"))
+	c := refreshable(t, sim, 1)[0]
+	out, isErr := callStateless(t, r.url, "get_user", map[string]any{"user_id": c.UserID})
+	assert.False(t, isErr, "reads keep working: %v", out)
+	out, isErr = callStateless(t, r.url, "refresh_connection", map[string]any{"user_id": c.UserID, "connection_id": c.ConnectionID})
+	assert.True(t, isErr)
+	assert.Contains(t, out["error"], "guard store is not answering")
+	out, isErr = callStateless(t, r.url, "create_user", map[string]any{"email": "down@example.com"})
+	assert.True(t, isErr)
+	assert.Contains(t, out["error"], "writes are stopped")
+	assert.Zero(t, sim.RefreshRequests(c.ConnectionID))
+	resp, err := http.Get(r.url + "/healthz")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var health map[string]any
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&health))
+	assert.Equal(t, "redis", health["store"])
+	assert.Equal(t, false, health["store_ok"])
+	assert.Equal(t, "degraded", health["status"])
+}

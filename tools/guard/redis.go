@@ -35,7 +35,7 @@ func OpenRedis(url string) (*RedisStore, error) {
 	if err != nil {
 		return nil, fmt.Errorf("guard: --state-url %q: %v", redact(url), err)
 	}
-	opt.DialTimeout, opt.ReadTimeout, opt.WriteTimeout, opt.MaxRetries = time.Second, 2*time.Second, 2*time.Second, 1
+	opt.DialTimeout, opt.ReadTimeout, opt.WriteTimeout, opt.MaxRetries = 500*time.Millisecond, 2*time.Second, 2*time.Second, 1
 	return &RedisStore{rdb: redis.NewClient(opt)}, nil
 }
 
