@@ -147,7 +147,7 @@ func assemble(c config.Config, logger *slog.Logger) (*server.MCPServer, *guard.G
 		return nil, nil, nil, err
 	}
 	s := server.NewMCPServer("basiq-mcp", version, server.WithToolCapabilities(false), server.WithInstructions(tools.Instructions),
-		server.WithRecovery(), server.WithLogging(), server.WithElicitation(),
+		server.WithRecovery(), server.WithLogging(),
 		server.WithResourceCapabilities(false, false), server.WithPromptCapabilities(false), server.WithCompletions(),
 		server.WithResourceCompletionProvider(res.Completer()), server.WithPromptCompletionProvider(res.Completer()))
 	res.Register(s)
@@ -224,17 +224,28 @@ func serveHTTP(ctx context.Context, c config.Config, s *server.MCPServer, store 
 	mux.Handle("GET /healthz", guard.Health(store, map[string]any{"version": version, "transport": c.Transport}))
 	var shutdown func(context.Context) error
 	if c.Transport == "sse" {
-		sse := server.NewSSEServer(s, server.WithKeepAlive(true))
-		mux.Handle("/", sse)
+		sse := server.NewSSEServer(s, server.WithKeepAlive(true), server.WithSSEContextFunc(tools.RequestToolsets))
+		mux.Handle("/", toolsetsChecked(sse))
 		shutdown = sse.Shutdown
 	} else {
-		streamable := server.NewStreamableHTTPServer(s, server.WithEndpointPath("/mcp"),
+		streamable := server.NewStreamableHTTPServer(s, server.WithEndpointPath("/mcp"), server.WithHTTPContextFunc(tools.RequestToolsets),
 			server.WithSessionIdleTTL(c.IdleTTL), server.WithStreamableHTTPLogger(logger))
-		mux.Handle("/mcp", streamable)
+		mux.Handle("/mcp", toolsetsChecked(streamable))
 		shutdown = streamable.Shutdown
 	}
 	h := guard.HTTPGuard(mux, guard.HTTPOptions{AuthToken: c.AuthToken, AllowedOrigins: c.AllowedOrigins, RatePerMinute: rate, Open: []string{"/healthz"}})
 	return listenAndServe(ctx, c.Addr, h, shutdown, logger, "basiq-mcp", "transport", c.Transport, "auth", c.AuthToken != "")
+}
+
+// toolsetsChecked answers 400 to a request that names an unknown toolset.
+func toolsetsChecked(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := tools.CheckToolsets(r); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // listenAndServe serves h on addr until ctx ends, logging the URL, then

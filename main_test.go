@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -80,9 +79,7 @@ func TestStdioCarriesOnlyJSONRPC(t *testing.T) {
 		`{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"no_such_tool","arguments":{}}}`,
 		`{"jsonrpc":"2.0","id":6,"method":"resources/read","params":{"uri":"basiq://docs/getting-started"}}`,
 		`{"jsonrpc":"2.0","id":7,"method":"prompts/get","params":{"name":"troubleshoot_connection","arguments":{"user_id":"u1"}}}`,
-		`{"jsonrpc":"2.0","id":8,"method":"tools/call","params":{"name":"enable_toolset","arguments":{"toolset":"docs"}}}`,
 		`{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"search_docs","arguments":{"query":"purge"}}}`,
-		`{"jsonrpc":"2.0","id":10,"method":"tools/list"}`,
 	}
 	responses, sizes := map[float64]map[string]any{}, map[float64]int{}
 	var notices []string
@@ -115,8 +112,8 @@ func TestStdioCarriesOnlyJSONRPC(t *testing.T) {
 	init := responses[1]["result"].(map[string]any)
 	assert.Contains(t, init["instructions"], "create_auth_link")
 	toolsList := responses[2]["result"].(map[string]any)["tools"].([]any)
-	assert.Len(t, toolsList, defaultListed(t), "the default toolsets and enable_toolset")
-	assert.Less(t, sizes[2], 16_000, "the default tools/list, as sent, fits the 16 KB budget")
+	assert.Len(t, toolsList, defaultListed(t), "every tool the configuration allows, from the start")
+	assert.LessOrEqual(t, sizes[2], 20_000, "the complete default tools/list, as sent, fits the 20,000-byte budget")
 	call := responses[3]["result"].(map[string]any)
 	assert.Nil(t, call["isError"])
 	assert.Contains(t, call["structuredContent"].(map[string]any)["connectors"].([]any)[0].(map[string]any)["name"], "Hooli")
@@ -127,8 +124,7 @@ func TestStdioCarriesOnlyJSONRPC(t *testing.T) {
 	assert.Contains(t, guide["text"], "Find or create the user")
 	prompt := responses[7]["result"].(map[string]any)["messages"].([]any)[0].(map[string]any)
 	assert.Contains(t, prompt["content"].(map[string]any)["text"], "check_connector_status")
-	assert.Contains(t, notices, "notifications/tools/list_changed", "enable_toolset tells the client")
-	assert.Len(t, responses[10]["result"].(map[string]any)["tools"].([]any), defaultListed(t)+1, "search_docs is listed once enabled")
+	assert.Empty(t, notices, "no notification: the list never changes")
 	search := responses[9]["result"].(map[string]any)["structuredContent"].(map[string]any)["hits"].([]any)
 	assert.Equal(t, "basiq://docs/best-practices", search[0].(map[string]any)["uri"])
 	assert.Contains(t, stderr.String(), "sandbox: using the offline Basiq simulator")
@@ -224,13 +220,9 @@ func TestStreamableHTTPTransportAndHealth(t *testing.T) {
 	out := callTool(t, ctx, c, "check_connector_status", map[string]any{"connector_id": "AU00006"})
 	require.False(t, out.IsError)
 	assert.Equal(t, "defer", out.StructuredContent.(map[string]any)["refresh_now"])
-	// list_changed is not awaited here: mcp-go's client opens its listening
-	// stream asynchronously, so a notification sent at once can miss it (a
-	// flaky check, seen 1 run in 5). The session's list is what counts.
-	require.False(t, callTool(t, ctx, c, "enable_toolset", map[string]any{"toolset": "consents"}).IsError)
 	listed, err := c.ListTools(ctx, mcp.ListToolsRequest{})
 	require.NoError(t, err)
-	assert.Len(t, listed.Tools, defaultListed(t)+len(consentTools(t)), "the session keeps its enabled toolset across requests")
+	assert.Len(t, listed.Tools, defaultListed(t), "every tool from the start")
 	c.Close()
 
 	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
@@ -246,24 +238,9 @@ func TestLegacySSETransport(t *testing.T) {
 	require.NoError(t, c.Start(ctx))
 	defer c.Close()
 	initialize(t, ctx, c)
-	changed := watchToolList(c)
-	enabled := callTool(t, ctx, c, "enable_toolset", map[string]any{"toolset": "reports"})
-	require.False(t, enabled.IsError)
 	out := callTool(t, ctx, c, "list_report_types", map[string]any{})
 	require.False(t, out.IsError)
 	assert.Contains(t, out.Content[0].(mcp.TextContent).Text, "CON_AFFOR_01")
-	require.Eventually(t, func() bool { return changed.Load() == 1 }, 5*time.Second, 10*time.Millisecond, "list_changed over SSE")
-}
-
-// watchToolList counts the client's notifications/tools/list_changed.
-func watchToolList(c *client.Client) *atomic.Int32 {
-	var n atomic.Int32
-	c.OnNotification(func(m mcp.JSONRPCNotification) {
-		if m.Method == "notifications/tools/list_changed" {
-			n.Add(1)
-		}
-	})
-	return &n
 }
 
 func runCLI(t *testing.T, args ...string) (string, int) {
@@ -282,8 +259,7 @@ func runCLI(t *testing.T, args ...string) (string, int) {
 func TestToolsAndCallCommands(t *testing.T) {
 	out, code := runCLI(t, "tools")
 	assert.Equal(t, 0, code)
-	assert.Len(t, strings.Split(strings.TrimSpace(out), "\n"), defaultListed(t), "what a model sees first")
-	assert.Contains(t, out, "enable_toolset")
+	assert.Len(t, strings.Split(strings.TrimSpace(out), "\n"), defaultListed(t), "what a model sees")
 	assert.Contains(t, out, "refresh_connection")
 	out, code = runCLI(t, "tools", "--allow-destructive")
 	assert.Equal(t, 0, code)
@@ -356,7 +332,6 @@ func TestEveryToolAPromptNamesExists(t *testing.T) {
 	for _, tl := range tools.Inventory(&tools.Deps{SearchDocs: searchDocs}) {
 		names[tl.Def.Name] = true
 	}
-	names[tools.EnableToolset] = true
 	for _, p := range prompts.All() {
 		for _, tl := range p.Tools {
 			assert.True(t, names[tl], "prompt %s names %s, which is not a tool", p.Def.Name, tl)
@@ -515,21 +490,13 @@ func TestSecretsNeverLeak(t *testing.T) {
 	}
 }
 
-// defaultListed is how many tools a default server lists first: the default
-// toolsets' tools and enable_toolset, counted from the inventory.
+// defaultListed is how many tools a default server lists: every toolset,
+// no destructive tool, counted from the inventory.
 func defaultListed(t *testing.T) int {
 	t.Helper()
-	chosen, err := tools.Select(tools.Inventory(&tools.Deps{}), tools.Options{Toolsets: tools.DefaultToolsets})
+	chosen, err := tools.Select(tools.Inventory(&tools.Deps{SearchDocs: searchDocs}), tools.Options{})
 	require.NoError(t, err)
-	return len(chosen) + 1
-}
-
-// consentTools are the tools enable_toolset adds for "consents" by default.
-func consentTools(t *testing.T) []tools.Tool {
-	t.Helper()
-	chosen, err := tools.Select(tools.Inventory(&tools.Deps{}), tools.Options{Toolsets: []string{tools.SetConsents}})
-	require.NoError(t, err)
-	return chosen
+	return len(chosen)
 }
 
 // TestSwitchesFailClosed: a switch read from the environment takes 1/0,
@@ -565,4 +532,61 @@ func TestNoStateDirectoryStopsStartUp(t *testing.T) {
 	assert.Equal(t, 2, run([]string{"tools"}, nil, io.Discard, &b))
 	assert.Contains(t, b.String(), "no state directory")
 	assert.Equal(t, 0, run([]string{"tools", "--state-dir", t.TempDir()}, nil, io.Discard, io.Discard))
+}
+
+// statelessPost sends one 2026-07-28 request with no session to base+path
+// and returns the HTTP status and the JSON-RPC message.
+func statelessPost(t *testing.T, url, method string, params map[string]any, header map[string]string) (int, map[string]any) {
+	t.Helper()
+	meta := map[string]any{"io.modelcontextprotocol/protocolVersion": "2026-07-28",
+		"io.modelcontextprotocol/clientInfo": map[string]any{"name": "e2e", "version": "1"}, "io.modelcontextprotocol/clientCapabilities": map[string]any{}}
+	if params == nil {
+		params = map[string]any{}
+	}
+	params["_meta"] = meta
+	body, _ := json.Marshal(map[string]any{"jsonrpc": "2.0", "id": 1, "method": method, "params": params})
+	req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	req.Header.Set("MCP-Protocol-Version", "2026-07-28")
+	req.Header.Set("Mcp-Method", method)
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if i := bytes.Index(raw, []byte("data: ")); i >= 0 {
+		raw = bytes.TrimSpace(bytes.SplitN(raw[i+6:], []byte("\n"), 2)[0])
+	}
+	var msg map[string]any
+	_ = json.Unmarshal(raw, &msg) // a refused request may answer in plain text
+	return resp.StatusCode, msg
+}
+
+// TestToolsetsPerRequest: an HTTP client narrows its tools to some toolsets
+// with a header or a query, per request, with no session (the stateless
+// 2026-07-28 protocol); a tool outside them cannot be called; an unknown
+// toolset is a 400, never everything.
+func TestToolsetsPerRequest(t *testing.T) {
+	base, _ := startHTTP(t, "http")
+	names := func(msg map[string]any) []string {
+		var out []string
+		for _, tl := range msg["result"].(map[string]any)["tools"].([]any) {
+			out = append(out, tl.(map[string]any)["name"].(string))
+		}
+		return out
+	}
+	_, all := statelessPost(t, base+"/mcp", "tools/list", nil, nil)
+	assert.Len(t, names(all), defaultListed(t), "no choice: every tool")
+	_, reports := statelessPost(t, base+"/mcp", "tools/list", nil, map[string]string{"X-MCP-Toolsets": "reports"})
+	assert.ElementsMatch(t, []string{"list_report_types", "create_report", "get_report", "list_reports"}, names(reports))
+	_, two := statelessPost(t, base+"/mcp?toolsets=consents,docs", "tools/list", nil, nil)
+	assert.ElementsMatch(t, []string{"list_consents", "search_docs"}, names(two))
+	_, call := statelessPost(t, base+"/mcp", "tools/call", map[string]any{"name": "list_connectors", "arguments": map[string]any{}},
+		map[string]string{"X-MCP-Toolsets": "reports", "Mcp-Name": "list_connectors"})
+	assert.NotNil(t, call["error"], "a tool outside the request's toolsets cannot be called: %v", call)
+	status, _ := statelessPost(t, base+"/mcp", "tools/list", nil, map[string]string{"X-MCP-Toolsets": "reportz"})
+	assert.Equal(t, http.StatusBadRequest, status, "a misspelt toolset is refused")
 }

@@ -50,7 +50,7 @@ func All() []Prompt {
 		{Def: mcp.NewPrompt("affordability_review", mcp.WithPromptDescription("Prepare a consumer affordability review: check the data is current, create the report, wait, and summarise the metrics."),
 			arg("user_id", "The Basiq user id.", true),
 			arg("months", "How many months to cover, 1 to 24 (default 6).", false)),
-			Tools: []string{"enable_toolset", "list_connections", "list_consents", "create_auth_link", "list_report_types", "create_report", "get_job", "get_report"}, render: affordability},
+			Tools: []string{"list_connections", "list_consents", "create_auth_link", "list_report_types", "create_report", "get_job", "get_report"}, render: affordability},
 		{Def: mcp.NewPrompt("explain_spending", mcp.WithPromptDescription("Explain what a customer spent and earned over a period, by category, from their transactions."),
 			arg("user_id", "The Basiq user id.", true),
 			arg("from_date", "First day, YYYY-MM-DD.", true),

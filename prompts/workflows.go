@@ -76,8 +76,6 @@ func affordability(a map[string]string) (string, error) {
 	from := time.Now().UTC().AddDate(0, -months, 0).Format("2006-01-02")
 	return fmt.Sprintf(`Prepare a consumer affordability review for Basiq user %q covering the last %d months (from %s).
 
-Consents and reports are on-demand tools: if list_consents or create_report is not in your tool list, call enable_toolset with toolset consents, then with reports.
-
 1. list_consents: the user needs an active consent, otherwise the report fails. If none is active, stop and ask for a new consent (create_auth_link is the way, but confirm with the human first).
 2. list_connections: every connection should be active and refreshed recently. Note any that are not; the report would miss their data.
 3. list_report_types: check that CON_AFFOR_01 is available.

@@ -16,7 +16,7 @@ type connectionParams struct {
 type listConnectionsParams struct {
 	userIDParam
 	Status        string `json:"status,omitempty" jsonschema:"enum=active,enum=pending,enum=invalid"`
-	InstitutionID string `json:"institution_id,omitempty" jsonschema:"pattern=^[A-Z]{2}[0-9]+$,maxLength=7" jsonschema_description:"Only connections to this institution, e.g. AU00000."`
+	InstitutionID string `json:"institution_id,omitempty" jsonschema:"pattern=^[A-Z]{2}[0-9]+$,maxLength=7" jsonschema_description:"e.g. AU00000"`
 }
 
 type listConnectionsResult struct {
@@ -69,7 +69,7 @@ func getConnection(ctx context.Context, d *call, p connectionParams) (connection
 
 type refreshParams struct {
 	connectionParams
-	DryRun bool `json:"dry_run,omitempty" jsonschema_description:"Only say whether it would be sent, and why; send nothing."`
+	DryRun bool `json:"dry_run,omitempty" jsonschema_description:"Say whether it would be sent, and why; send nothing."`
 }
 
 // DecisionView is a refresh decision as the model reads it.
@@ -93,7 +93,7 @@ type refreshResult struct {
 
 // refreshConnectionTool is the refresh_connection tool.
 var refreshConnectionTool = spec[refreshParams, refreshResult]{name: "refresh_connection", title: "Refresh connection", toolset: SetConnections, hints: refreshHints, run: refreshConnection,
-	description: "Fetch fresh data for one connection; returns the job to follow. Guarded: a running job is reused; Basiq's rules (status, cooldown, daily cap, outages, budget) may refuse it, with the reason and when it will be allowed."}
+	description: "Fetch fresh data for one connection; returns the job. Guarded: reuses a running job, and may refuse (status, cooldown, daily cap, outage, budget) with the reason and a retry time."}
 
 // refreshConnection goes through the governor: it may reuse a running job,
 // refuse or defer (a tool error with the reason and the retry time).
@@ -102,11 +102,13 @@ func refreshConnection(ctx context.Context, d *call, p refreshParams) (refreshRe
 	if err != nil {
 		return refreshResult{}, err
 	}
-	switch dec.Outcome {
-	case guard.Refused, guard.Deferred:
+	switch {
+	case p.DryRun && (dec.Outcome == guard.Refused || dec.Outcome == guard.Deferred):
+		return refreshResult{Decision: decisionView(dec), NextStep: "A refresh would be refused now; nothing was sent. Do not retry before retry_at."}, nil
+	case dec.Outcome == guard.Refused || dec.Outcome == guard.Deferred:
 		return refreshResult{}, &refusalError{dec}
-	case guard.WouldRefresh:
-		return refreshResult{Decision: decisionView(dec), NextStep: "Call again without dry_run to refresh."}, nil
+	case dec.Outcome == guard.WouldRefresh:
+		return refreshResult{Decision: decisionView(dec), NextStep: "Nothing was sent. Call again without dry_run to refresh."}, nil
 	}
 	return refreshResult{Decision: decisionView(dec), NextStep: "Follow the job with get_job and wait_seconds; new data is available when retrieve-transactions succeeds."}, nil
 }
@@ -118,13 +120,14 @@ type refreshAllParams struct {
 
 type refreshAllResult struct {
 	Decisions []DecisionView `json:"decisions"`
-	Refreshed int            `json:"refreshed"`
+	Sent      int            `json:"sent" jsonschema_description:"refreshes sent to Basiq (0 in a dry run)"`
+	Allowed   int            `json:"allowed" jsonschema_description:"connections the rules allow now"`
 	Skipped   int            `json:"skipped"`
 }
 
 // refreshAllConnectionsTool is the refresh_all_connections tool.
 var refreshAllConnectionsTool = spec[refreshAllParams, refreshAllResult]{name: "refresh_all_connections", title: "Refresh a user's connections", toolset: SetConnections, hints: refreshHints, run: refreshAllConnections,
-	description: "Refresh each of one user's connections that the refresh rules allow; the others are listed with the reason. There is no way to refresh many users at once."}
+	description: "Refresh each of a user's connections the rules allow; the others are listed with the reason. Never many users at once."}
 
 // refreshAllConnections applies the per-connection rules to each of one
 // user's connections in turn; Basiq's own refresh-all is never used, as it
@@ -140,9 +143,13 @@ func refreshAllConnections(ctx context.Context, d *call, p refreshAllParams) (re
 		if err != nil {
 			dec = guard.Decision{UserID: p.UserID, ConnectionID: c.ID, Outcome: guard.Refused, Reason: explain(err)}
 		}
-		if dec.Outcome == guard.Refreshed || dec.Outcome == guard.WouldRefresh {
-			res.Refreshed++
-		} else {
+		switch dec.Outcome {
+		case guard.Refreshed:
+			res.Sent++
+			res.Allowed++
+		case guard.WouldRefresh:
+			res.Allowed++
+		default:
 			res.Skipped++
 		}
 		res.Decisions = append(res.Decisions, decisionView(dec))

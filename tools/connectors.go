@@ -26,7 +26,7 @@ type listConnectorsParams struct {
 	Status  string `json:"status,omitempty" jsonschema:"enum=operational,enum=degraded-performance,enum=partial-outage,enum=major-outage,enum=under-maintenance"`
 	Method  string `json:"method,omitempty" jsonschema:"enum=web,enum=open-banking,enum=pdf,enum=csv"`
 	Country string `json:"country,omitempty" jsonschema:"enum=Australia,enum=New Zealand"`
-	Query   string `json:"query,omitempty" jsonschema:"maxLength=80" jsonschema_description:"Words to find in the institution's name or id, e.g. hooli."`
+	Query   string `json:"query,omitempty" jsonschema:"maxLength=80" jsonschema_description:"Words of the name or id, e.g. hooli."`
 }
 
 type listConnectorsResult struct {
@@ -35,7 +35,7 @@ type listConnectorsResult struct {
 
 // listConnectorsTool is the list_connectors tool.
 var listConnectorsTool = spec[listConnectorsParams, listConnectorsResult]{name: "list_connectors", title: "List institutions", toolset: SetConnectors, hints: readHints, run: listConnectors,
-	description: "List the banks (connectors) Basiq supports, with each access method's status. Filter by status, method, country or words of the name."}
+	description: "Banks (connectors) Basiq supports, with each access method's status; filter by status, method, country or name."}
 
 func listConnectors(ctx context.Context, d *call, p listConnectorsParams) (listConnectorsResult, error) {
 	o := basiq.ListConnectorsOptions{Method: p.Method, Country: p.Country}
@@ -91,7 +91,7 @@ var statusAdvice = map[string]struct{ refresh, guidance string }{
 
 // checkConnectorStatusTool is the check_connector_status tool.
 var checkConnectorStatusTool = spec[connectorStatusParams, connectorStatusResult]{name: "check_connector_status", title: "Check institution status", toolset: SetConnectors, hints: readHints, run: checkConnectorStatus,
-	description: "Check an institution's status and whether to refresh now (go-ahead, expect-delays or defer, with guidance). Call it before refreshing or when a job failed with service-unavailable."}
+	description: "Is an institution working, and should you refresh now (go-ahead, expect-delays, defer)? Call before refreshing or after service-unavailable."}
 
 func checkConnectorStatus(ctx context.Context, d *call, p connectorStatusParams) (connectorStatusResult, error) {
 	l, err := d.Client.ListConnectors(ctx, basiq.ListConnectorsOptions{ID: p.ConnectorID})

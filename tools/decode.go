@@ -135,8 +135,8 @@ func checkString(name string, p *jsonschema.Schema, s string) error {
 	case p.MinLength != nil && uint64(n) < *p.MinLength:
 		return badArg("argument %q must not be empty", name)
 	case p.Format == "date":
-		if _, err := time.Parse("2006-01-02", s); err != nil {
-			return badArg("argument %q must be a date as YYYY-MM-DD, got %q", name, text.Truncate(s, 40))
+		if _, ok := parseDay(s); !ok {
+			return badArg("argument %q must be a date as YYYY-MM-DD (or RFC 3339), got %q", name, text.Truncate(s, 40))
 		}
 	}
 	if p.Pattern == basiq.IDPattern {
@@ -211,4 +211,19 @@ func compiled(p string) *regexp.Regexp {
 	re := regexp.MustCompile(p)
 	patterns.Store(p, re)
 	return re
+}
+
+// parseDay reads a day as YYYY-MM-DD or, as the instructions allow, an RFC
+// 3339 time (its UTC day); the zero time for "".
+func parseDay(s string) (time.Time, bool) {
+	if s == "" {
+		return time.Time{}, true
+	}
+	if t, err := time.Parse(time.DateOnly, s); err == nil {
+		return t, true
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t.UTC().Truncate(24 * time.Hour), true
+	}
+	return time.Time{}, false
 }

@@ -11,7 +11,7 @@ type DocHit struct {
 }
 
 type searchDocsParams struct {
-	Query string `json:"query" jsonschema:"required,minLength=2,maxLength=200" jsonschema_description:"Keywords, e.g. 'invalid credentials', 'refresh limit', 'purge', 'consent expired'."`
+	Query string `json:"query" jsonschema:"required,minLength=2,maxLength=200" jsonschema_description:"Keywords, e.g. 'invalid credentials', 'refresh limit'."`
 	Limit int    `json:"limit,omitempty" jsonschema:"minimum=1,maximum=10" jsonschema_description:"How many sections, 1 to 10 (default 5)."`
 }
 
@@ -21,7 +21,7 @@ type searchDocsResult struct {
 
 // searchDocsTool is the search_docs tool.
 var searchDocsTool = spec[searchDocsParams, searchDocsResult]{name: "search_docs", title: "Search the guides", toolset: SetDocs, hints: localReadHints, run: searchDocs,
-	description: "Find the guide sections about a topic (Basiq concepts, failure codes, limits, this server's guardrails) by keywords, so you need not read every guide. Returns resource URIs to read."}
+	description: "Find guide sections (Basiq concepts, failure codes, limits, guardrails) by keywords; returns resource URIs to read."}
 
 func searchDocs(_ context.Context, d *call, p searchDocsParams) (searchDocsResult, error) {
 	limit := p.Limit

@@ -106,7 +106,7 @@ func nextStep(e *basiq.Error) string {
 	case basiq.IsFilterRefused(e):
 		return "Basiq refused a filter this server built, not your values: its filter support differs from what this server expected. Call again without the narrowing arguments (dates, status, class…) and narrow the results yourself, and tell the operator."
 	case basiq.IsNotFound(e):
-		return "Check the id: list_users, list_connections, list_user_jobs and list_reports show valid ones."
+		return notFoundStep(e.Path)
 	case basiq.IsGone(e):
 		return "It has expired or was deleted; for a consent link, create a new one with create_auth_link."
 	case e.Temporary() || e.StatusCode >= 500 || e.StatusCode == 0:
@@ -124,4 +124,27 @@ func retryText(d time.Duration) string {
 		return "Retry in about a minute."
 	}
 	return fmt.Sprintf("Retry after %d s.", int(d.Round(time.Second).Seconds()))
+}
+
+// notFoundStep says where a valid id of the kind the path names comes from.
+func notFoundStep(path string) string {
+	switch {
+	case strings.HasPrefix(path, "/jobs/"):
+		return "No such job: list_user_jobs shows a user's jobs of the last 7 days."
+	case strings.HasPrefix(path, "/reports/"):
+		return "No such report (or it expired): list_reports shows them. A create_report job id is not a report id: get_job gives the job's report_id."
+	case strings.Contains(path, "/connections/"):
+		return "No such connection for this user: list_connections shows theirs."
+	case strings.Contains(path, "/transactions/"):
+		return "No such transaction: list_transactions shows them (pending ids change on each refresh)."
+	case strings.Contains(path, "/accounts/"):
+		return "No such account: list_accounts shows them."
+	case strings.Contains(path, "/consents/"):
+		return "No such consent: list_consents shows them."
+	case strings.HasPrefix(path, "/connectors/"):
+		return "No such institution: list_connectors shows them."
+	case strings.HasPrefix(path, "/users/"):
+		return "No such user: find them with list_users."
+	}
+	return "Check the id: copy it from the tool that returned it."
 }

@@ -66,7 +66,7 @@ func harnessAt(t testing.TB, baseURL string, opts tools.Options, policy guard.Po
 		Confirm: guard.NewConfirmer([]byte("test-key-for-confirmations"), store, nil), Idem: guard.NewIdempotency(store, nil),
 		Users: guard.NewDirectory(store, nil), SearchDocs: fakeSearch}
 	deps.Governor = guard.NewGovernor(bc, store, deps.Audit, policy, nil, nil)
-	s := server.NewMCPServer("basiq-mcp", "test", server.WithToolCapabilities(false), server.WithInstructions(tools.Instructions), server.WithElicitation())
+	s := server.NewMCPServer("basiq-mcp", "test", server.WithToolCapabilities(false), server.WithInstructions(tools.Instructions))
 	_, err = tools.Register(s, deps, opts)
 	require.NoError(t, err)
 	c := connect(t, s, "tools-test")

@@ -23,8 +23,8 @@ var toolName = regexp.MustCompile(`^(list|get|create|refresh|check|purge|delete|
 // client sees it: names, titles, all four hints, closed input schemas and
 // output schemas that compile.
 func TestEveryToolIsWellFormed(t *testing.T) {
-	listed := enableAll(t, onDemandHarness(t, tools.Options{AllowDestructive: true}))
-	require.Len(t, listed, countTools(t, tools.Options{Toolsets: []string{"all"}, AllowDestructive: true})+1, "every tool and enable_toolset")
+	listed := newHarness(t, tools.Options{AllowDestructive: true}).listTools(t)
+	require.Len(t, listed, countTools(t, tools.Options{Toolsets: []string{"all"}, AllowDestructive: true}), "every tool")
 	for _, tl := range listed {
 		t.Run(tl.Name, func(t *testing.T) {
 			assert.Regexp(t, toolName, tl.Name)
@@ -36,7 +36,7 @@ func TestEveryToolIsWellFormed(t *testing.T) {
 			require.NotNil(t, a.DestructiveHint)
 			require.NotNil(t, a.IdempotentHint)
 			require.NotNil(t, a.OpenWorldHint)
-			assert.Equal(t, tl.Name != "search_docs" && tl.Name != tools.EnableToolset, *a.OpenWorldHint, "every tool but search_docs and enable_toolset talks to Basiq")
+			assert.Equal(t, tl.Name != "search_docs", *a.OpenWorldHint, "every tool but search_docs talks to Basiq")
 			assert.False(t, *a.ReadOnlyHint && *a.DestructiveHint)
 			in := schemaMap(t, tl, "inputSchema")
 			assert.Equal(t, "object", in["type"])
@@ -83,7 +83,7 @@ func validateResult(t *testing.T, h *harness, name string, structured any) {
 }
 
 func TestToolListGolden(t *testing.T) {
-	listed := enableAll(t, onDemandHarness(t, tools.Options{AllowDestructive: true}))
+	listed := newHarness(t, tools.Options{AllowDestructive: true}).listTools(t)
 	mcptest.Golden(t, filepath.Join("..", "testdata", "tools.golden.json"), listed, *update, "go test ./tools -update")
 }
 

@@ -61,13 +61,13 @@ func listReportTypes(ctx context.Context, d *call, _ noParams) (listReportTypesR
 
 type createReportParams struct {
 	idemParam
-	ReportType string   `json:"report_type" jsonschema:"required,enum=CON_AFFOR_01,enum=STATEMENT_01" jsonschema_description:"CON_AFFOR_01: consumer affordability (income, expenses, commitments, risk flags). STATEMENT_01: a bank statement of one account."`
-	Title      string   `json:"title" jsonschema:"required,minLength=1,maxLength=50" jsonschema_description:"A title of at most 50 characters, e.g. 'Ada Lovelace affordability 2026-03'."`
+	ReportType string   `json:"report_type" jsonschema:"required,enum=CON_AFFOR_01,enum=STATEMENT_01" jsonschema_description:"CON_AFFOR_01: affordability (income, expenses, commitments, risks). STATEMENT_01: one account's statement."`
+	Title      string   `json:"title" jsonschema:"required,minLength=1,maxLength=50" jsonschema_description:"At most 50 characters, e.g. 'Ada Lovelace affordability 2026-03'."`
 	UserID     string   `json:"user_id" jsonschema:"required,pattern=id" jsonschema_description:"The user the report is about."`
 	FromDate   string   `json:"from_date" jsonschema:"required,format=date" jsonschema_description:"First day covered, YYYY-MM-DD."`
 	ToDate     string   `json:"to_date,omitempty" jsonschema:"format=date" jsonschema_description:"Last day covered, YYYY-MM-DD (default today)."`
-	AccountIDs []string `json:"account_ids,omitempty" jsonschema:"maxItems=50" jsonschema_description:"CON_AFFOR_01 only: the accounts to include (default: all of the user's accounts)."`
-	AccountID  string   `json:"account_id,omitempty" jsonschema:"pattern=id" jsonschema_description:"STATEMENT_01 only, and required there: the account of the statement."`
+	AccountIDs []string `json:"account_ids,omitempty" jsonschema:"maxItems=50" jsonschema_description:"CON_AFFOR_01: the accounts (default: all eligible)."`
+	AccountID  string   `json:"account_id,omitempty" jsonschema:"pattern=id" jsonschema_description:"STATEMENT_01 (required there): the account."`
 }
 
 type createReportResult struct {
@@ -79,14 +79,14 @@ type createReportResult struct {
 
 // createReportTool is the create_report tool.
 var createReportTool = spec[createReportParams, createReportResult]{name: "create_report", title: "Create report", toolset: SetReports, hints: writeHints, run: createReport,
-	description: "Start a consumer affordability report (CON_AFFOR_01) or a bank statement (STATEMENT_01) for one user and period; returns the job to wait for. The user needs an active consent and connected accounts."}
+	description: "Start a CON_AFFOR_01 affordability report or a STATEMENT_01 bank statement for one user and period; returns the job to wait for. Needs an active consent and accounts."}
 
 func createReport(ctx context.Context, d *call, p createReportParams) (createReportResult, error) {
-	from, _ := time.Parse("2006-01-02", p.FromDate)
+	from, _ := parseDay(p.FromDate)
 	today := time.Now().UTC().Truncate(24 * time.Hour)
 	to := today
 	if p.ToDate != "" {
-		to, _ = time.Parse("2006-01-02", p.ToDate)
+		to, _ = parseDay(p.ToDate)
 	}
 	if to.Before(from) {
 		return createReportResult{}, badArg("\"to_date\" (%s) is before \"from_date\" (%s)", basiq.Date(to), p.FromDate)
@@ -94,7 +94,7 @@ func createReport(ctx context.Context, d *call, p createReportParams) (createRep
 	if to.After(today) {
 		return createReportResult{}, badArg("\"to_date\" (%s) is in the future: Basiq has no data after today (%s); leave it out to end today", basiq.Date(to), basiq.Date(today))
 	}
-	filters := []basiq.ReportFilter{{Name: "fromDate", Value: p.FromDate}, {Name: "toDate", Value: basiq.Date(to)}}
+	filters := []basiq.ReportFilter{{Name: "fromDate", Value: basiq.Date(from)}, {Name: "toDate", Value: basiq.Date(to)}}
 	switch p.ReportType {
 	case basiq.ReportBankStatement:
 		if p.AccountID == "" || len(p.AccountIDs) > 0 {
@@ -185,7 +185,7 @@ func reportAccounts(ctx context.Context, d *call, p createReportParams) ([]strin
 }
 
 type reportIDParams struct {
-	ReportID string `json:"report_id" jsonschema:"required,pattern=id" jsonschema_description:"Report id (a finished create_report job gives it)."`
+	ReportID string `json:"report_id" jsonschema:"required,pattern=id" jsonschema_description:"From a finished create_report job."`
 }
 
 type listReportsParams struct {

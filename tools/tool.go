@@ -120,7 +120,7 @@ func schemaOf[T any]() (*jsonschema.Schema, json.RawMessage) {
 // learns the fields of a list item from the first result it reads, so an
 // output schema names and types the top-level fields and the fields of
 // objects directly under them; arrays of objects are typed, not spelled out.
-const outputDepth = 1
+const outputDepth = 0
 
 // lean trims an output schema for tools/list to field names and types: no
 // descriptions, no required lists, no closed objects, nothing below depth

@@ -40,7 +40,7 @@ type createUserParams struct {
 
 // createUserTool is the create_user tool.
 var createUserTool = spec[createUserParams, views.User]{name: "create_user", title: "Create user", toolset: SetUsers, hints: writeHints, run: createUser,
-	description: "Create a Basiq user for a customer (email or mobile required). Every call makes a new user: look the customer up with list_users first. Next: create_auth_link."}
+	description: "Create a Basiq user (email or mobile required). Every call makes a new user: search with list_users first."}
 
 func createUser(ctx context.Context, d *call, p createUserParams) (views.User, error) {
 	if p.Email == "" && p.Mobile == "" {
@@ -126,7 +126,7 @@ func createAuthLink(ctx context.Context, d *call, p createAuthLinkParams) (AuthL
 
 // getAuthLinkTool is the get_auth_link tool.
 var getAuthLinkTool = spec[userIDParam, AuthLinkView]{name: "get_auth_link", title: "Get consent link", toolset: SetUsers, hints: readHints, run: getAuthLink,
-	description: "Get the user's current consent link. An expired or deleted link is an error: create a new one with create_auth_link."}
+	description: "The user's current consent link; an expired or deleted one is an error (create a new one)."}
 
 func getAuthLink(ctx context.Context, d *call, p userIDParam) (AuthLinkView, error) {
 	a, err := d.Client.GetAuthLink(ctx, p.UserID)
