@@ -376,7 +376,7 @@ func economy(ctx context.Context, c config, env []string, sim *basiqtest.Server,
 		return err
 	}
 	defer stdio.Close()
-	tools, listBytes, err := wireToolsList(c.bin, env)
+	tools, listBytes, each, err := wireToolsListed(c.bin, env)
 	if err != nil {
 		return err
 	}
@@ -394,22 +394,40 @@ func economy(ctx context.Context, c config, env []string, sim *basiqtest.Server,
 		return err
 	}
 	fmt.Printf("## Bytes a model reads (≈ tokens: bytes/4)\n\n| what | bytes | ≈ tokens | note |\n|---|---|---|---|\n")
-	fmt.Printf("| tools/list, default tools (%d) | %d | %d | the result as sent on stdio; goal: under 16 KB |\n", tools, listBytes, listBytes/4)
+	fmt.Printf("| tools/list, every tool of the default configuration (%d) | %d | %d | the result as sent on stdio; goal: at most 20,000 bytes |\n", tools, listBytes, listBytes/4)
 	fmt.Printf("| tools/list, --toolsets all (%d) | %d | %d | every toolset listed from the start |\n", allTools, allBytes, allBytes/4)
 	fmt.Printf("| list_transactions, 100 rows | %d | %d | %.0f%% of Basiq's raw JSON for the same page (%d bytes); goal: at most 30%% |\n\n",
 		ours, ours/4, 100*float64(ours)/float64(raw), raw)
+	fmt.Printf("Bytes per tool in that list:\n\n| tool | bytes |\n|---|---|\n")
+	for _, tb := range each {
+		fmt.Printf("| %s | %d |\n", tb.name, tb.bytes)
+	}
+	fmt.Println()
 	return nil
 }
 
 // wireToolsList sends tools/list over stdio and measures the result as
 // sent: the bytes a client hands the model.
 func wireToolsList(bin string, env []string, args ...string) (tools, size int, err error) {
+	n, size, _, err := wireToolsListed(bin, env, args...)
+	return n, size, err
+}
+
+// toolBytes is one tool's share of tools/list.
+type toolBytes struct {
+	name  string
+	bytes int
+}
+
+// wireToolsListed lists the tools over stdio and measures the result as
+// sent, and each tool's own bytes.
+func wireToolsListed(bin string, env []string, args ...string) (tools, size int, each []toolBytes, err error) {
 	cmd := exec.Command(bin, args...)
 	cmd.Env = env
 	stdin, _ := cmd.StdinPipe()
 	stdout, _ := cmd.StdoutPipe()
 	if err := cmd.Start(); err != nil {
-		return 0, 0, err
+		return 0, 0, nil, err
 	}
 	defer func() { cmd.Process.Kill(); cmd.Wait() }()
 	io.WriteString(stdin, `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"bench","version":"1"}}}`+"\n"+
@@ -418,7 +436,7 @@ func wireToolsList(bin string, env []string, args ...string) (tools, size int, e
 	for {
 		line, err := r.ReadBytes('\n')
 		if err != nil {
-			return 0, 0, err
+			return 0, 0, nil, err
 		}
 		var msg struct {
 			ID     int             `json:"id"`
@@ -427,7 +445,12 @@ func wireToolsList(bin string, env []string, args ...string) (tools, size int, e
 		if json.Unmarshal(line, &msg) == nil && msg.ID == 2 {
 			var res struct{ Tools []json.RawMessage }
 			json.Unmarshal(msg.Result, &res)
-			return len(res.Tools), len(msg.Result), nil
+			for _, t := range res.Tools {
+				var named struct{ Name string }
+				json.Unmarshal(t, &named)
+				each = append(each, toolBytes{named.Name, len(t)})
+			}
+			return len(res.Tools), len(msg.Result), each, nil
 		}
 	}
 }

@@ -14,7 +14,6 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
-import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import Ajv2020 from 'ajv/dist/2020.js';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
@@ -96,10 +95,10 @@ async function exercise(label, transport) {
   check(`${label}: server gives instructions`, (client.getInstructions() ?? '').includes('create_auth_link'));
 
   const tools = await listAll((p) => client.listTools(p), 'tools');
-  check(`${label}: tools/list returns the default tools and enable_toolset`,
-    tools.length >= 15 && tools.some((t) => t.name === 'enable_toolset'), `${tools.length} tools`);
+  check(`${label}: tools/list returns every tool from the start`,
+    tools.length >= 20 && ['create_report', 'list_consents', 'search_docs'].every((n) => tools.some((t) => t.name === n)), `${tools.length} tools`);
   const listBytes = Buffer.byteLength(JSON.stringify({ tools }));
-  check(`${label}: the default tools/list is under 16 KB`, listBytes < 16000, `${listBytes} bytes`);
+  check(`${label}: the complete default tools/list fits 20,000 bytes`, listBytes <= 20000, `${listBytes} bytes`);
   const validators = new Map();
   for (const t of tools) {
     const a = t.annotations ?? {};
@@ -146,18 +145,8 @@ async function exercise(label, transport) {
     const prompt = await client.getPrompt({ name: 'troubleshoot_connection', arguments: { user_id: user } });
     check(`${label}: prompts/get renders`, prompt.messages?.[0]?.content?.text?.includes('check_connector_status'));
   }
-  let changed = 0;
-  client.setNotificationHandler(ToolListChangedNotificationSchema, () => { changed++; });
-  const enabled = await call('enable_toolset', { toolset: 'docs' });
-  check(`${label}: enable_toolset names search_docs`, enabled.structuredContent?.tools?.includes('search_docs'));
-  const after = await listAll((p) => client.listTools(p), 'tools');
-  check(`${label}: search_docs is listed once enabled`, after.length === tools.length + 1 && after.some((t) => t.name === 'search_docs'), `${after.length} tools`);
-  for (const t of after) {
-    if (!validators.has(t.name) && t.outputSchema) validators.set(t.name, compileSchema(t.outputSchema));
-  }
-  for (let i = 0; i < 100 && changed === 0; i++) await new Promise((r) => setTimeout(r, 20));
-  check(`${label}: enable_toolset sends notifications/tools/list_changed`, changed === 1, `${changed} notifications`);
   await call('search_docs', { query: 'invalid credentials' });
+  await call('list_report_types', {});
   await call('get_user', { user_id: '../token' }, true);
   let unknownRejected = false;
   try {
@@ -195,9 +184,8 @@ try {
     check('2026-07-28: server/discover offers the stateless protocol', discover.result?.supportedVersions?.includes('2026-07-28'), JSON.stringify(discover.error));
     const res = await stateless(http.url, 'tools/call', { name: 'check_connector_status', arguments: { connector_id: 'AU00006' } }, 'check_connector_status');
     check('2026-07-28: tools/call without a session', res.result?.structuredContent?.refresh_now === 'defer', JSON.stringify(res.error));
-    const enable = await stateless(http.url, 'tools/call', { name: 'enable_toolset', arguments: { toolset: 'docs' } }, 'enable_toolset');
-    check('2026-07-28: enable_toolset without a session is a tool error naming --toolsets all',
-      enable.result?.isError === true && enable.result?.content?.[0]?.text?.includes('--toolsets all'), JSON.stringify(enable));
+    const report = await stateless(http.url, 'tools/call', { name: 'list_report_types', arguments: {} }, 'list_report_types');
+    check('2026-07-28: every toolset is callable without a session', report.result?.structuredContent?.types?.length > 0, JSON.stringify(report.error));
   });
 
   const sse = await startHTTP('sse');
