@@ -6,7 +6,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log"
@@ -86,7 +85,10 @@ func newLogger(w io.Writer, level string) (*slog.Logger, error) {
 // backend returns the Basiq client: the real API when BASIQ_API_KEY is set
 // (and --sandbox is not), otherwise the simulator started on loopback. A
 // store that can share the server token (Redis) shares it.
-func backend(c config.Config, logger *slog.Logger, store guard.Store) (*basiq.Client, func(), error) {
+// The simulator's URL is returned too ("" for the real API). "basiq-mcp
+// call" shares one simulator across runs (basiqtest.Shared), so a user one
+// call creates is there for the next.
+func backend(c config.Config, cmd string, logger *slog.Logger, store guard.Store) (*basiq.Client, string, func(), error) {
 	key := strings.TrimSpace(os.Getenv("BASIQ_API_KEY"))
 	if key != "" && !c.Sandbox {
 		opts := []basiq.Option{basiq.WithBaseURL(c.BaseURL), basiq.WithLogger(logger), basiq.WithUserAgent("basiq-mcp/" + version)}
@@ -94,22 +96,20 @@ func backend(c config.Config, logger *slog.Logger, store guard.Store) (*basiq.Cl
 			opts = append(opts, basiq.WithSharedTokens(shared))
 		}
 		client, err := basiq.NewClient(key, opts...)
-		return client, func() {}, err
+		return client, "", func() {}, err
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	url, stop, err := "", func() {}, error(nil)
+	if exe, xerr := os.Executable(); cmd == "call" && xerr == nil {
+		url, err = basiqtest.Shared(filepath.Join(c.StateDir, "sandbox"), exe, 30*time.Minute)
+	} else {
+		url, stop, err = basiqtest.Start(basiqtest.WithTimeScale(0.2))
+	}
 	if err != nil {
-		return nil, nil, err
+		return nil, "", nil, err
 	}
-	sim := &http.Server{Handler: basiqtest.New(basiqtest.WithTimeScale(0.2)), ReadHeaderTimeout: 10 * time.Second}
-	go sim.Serve(ln)
-	url := "http://" + ln.Addr().String()
-	reason := "no BASIQ_API_KEY is set"
-	if c.Sandbox {
-		reason = "--sandbox"
-	}
-	logger.Info("sandbox: using the offline Basiq simulator ("+reason+"); no real bank data", "url", url)
+	logger.Info("sandbox: using the offline Basiq simulator (no BASIQ_API_KEY, or --sandbox); no real bank data", "url", url)
 	client, err := basiq.NewClient("sandbox", basiq.WithBaseURL(url), basiq.WithLogger(logger))
-	return client, func() { sim.Close() }, err
+	return client, url, stop, err
 }
 
 // searchDocs adapts the guides' search to the tool (tools and resources do
@@ -125,12 +125,12 @@ func searchDocs(query string, limit int) []tools.DocHit {
 // assemble builds everything a configuration describes: the Basiq client,
 // the guards, and the MCP server with its tools, resources and prompts.
 // serve and the tools/call commands all run on what it returns.
-func assemble(c config.Config, logger *slog.Logger) (*server.MCPServer, *guard.Guards, func(), error) {
+func assemble(c config.Config, cmd string, logger *slog.Logger) (*server.MCPServer, *guard.Guards, func(), error) {
 	store, err := guard.OpenStore(c.StateURL, filepath.Join(c.StateDir, "state.db"))
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	client, stopBackend, err := backend(c, logger, store)
+	client, simURL, stopBackend, err := backend(c, cmd, logger, store)
 	if err != nil {
 		store.Close()
 		return nil, nil, nil, err
@@ -153,6 +153,9 @@ func assemble(c config.Config, logger *slog.Logger) (*server.MCPServer, *guard.G
 	res.Register(s)
 	prompts.Register(s)
 	deps := &tools.Deps{Client: client, Log: logger, Governor: g.Governor, Confirm: g.Confirm, Idem: g.Idem, Audit: g.Audit, Users: g.Users, SearchDocs: searchDocs}
+	if simURL != "" {
+		deps.SandboxConsent = tools.SimulatorConsent(client, simURL)
+	}
 	if _, err := tools.Register(s, deps, c.ToolOptions()); err != nil {
 		stop()
 		return nil, nil, nil, err
@@ -189,7 +192,7 @@ func serve(cmd string, args []string, stdin io.Reader, stdout, stderr io.Writer)
 		fmt.Fprintln(stderr, "basiq-mcp:", err)
 		return 2
 	}
-	s, g, stop, err := assemble(c, logger)
+	s, g, stop, err := assemble(c, cmd, logger)
 	if err != nil {
 		fmt.Fprintln(stderr, "basiq-mcp: cannot start:", err)
 		return 1
@@ -282,43 +285,5 @@ func listenAndServe(ctx context.Context, addr string, h http.Handler, shutdown f
 
 // runSimulator serves the Basiq simulator until SIGINT or SIGTERM.
 func runSimulator(args []string, stderr io.Writer) int {
-	fs := flag.NewFlagSet("simulator", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	addr := fs.String("addr", envOr("BASIQ_SIMULATOR_ADDR", "127.0.0.1:8090"), "listen address (env BASIQ_SIMULATOR_ADDR)")
-	seed := fs.Uint64("seed", 1, "data seed: the same seed gives the same ids and data")
-	scale := fs.Float64("time-scale", 1, "multiplies job step durations (0.01 makes a refresh take ~0.1 s)")
-	level := fs.String("log-level", envOr("BASIQ_MCP_LOG_LEVEL", "info"), "debug, info, warn or error (env BASIQ_MCP_LOG_LEVEL)")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: basiq-mcp simulator [flags]\n\nServes an offline Basiq API 3.0 on HTTP. It accepts any non-empty API key,\n"+
-			"unless BASIQ_SIMULATOR_API_KEY is set, which pins the one key it accepts.\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	logger, err := newLogger(stderr, *level)
-	if err == nil && *scale <= 0 {
-		err = errors.New("--time-scale must be above 0")
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "basiq-mcp simulator: %v\n", err)
-		return 2
-	}
-	opts := []basiqtest.Option{basiqtest.WithSeed(*seed), basiqtest.WithTimeScale(*scale), basiqtest.WithLogger(logger)}
-	if key := strings.TrimSpace(os.Getenv("BASIQ_SIMULATOR_API_KEY")); key != "" {
-		opts = append(opts, basiqtest.WithAPIKey(key))
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	return listenAndServe(ctx, *addr, basiqtest.New(opts...), nil, logger, "basiq simulator", "seed", *seed, "time_scale", *scale)
-}
-
-func envOr(name, fallback string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
-	}
-	return fallback
+	return basiqtest.Command(args, stderr, func(level string) (*slog.Logger, error) { return newLogger(stderr, level) })
 }

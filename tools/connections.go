@@ -25,7 +25,7 @@ type listConnectionsResult struct {
 
 // listConnectionsTool is the list_connections tool.
 var listConnectionsTool = spec[listConnectionsParams, listConnectionsResult]{name: "list_connections", title: "List connections", toolset: SetConnections, hints: readHints, run: listConnections,
-	description: "List a user's bank connections with status (active, pending, invalid) and when data was last refreshed."}
+	description: "A user's bank connections: status (active, pending, invalid) and last refresh."}
 
 func listConnections(ctx context.Context, d *call, p listConnectionsParams) (listConnectionsResult, error) {
 	l, err := d.Client.ListConnections(ctx, p.UserID, basiq.ListConnectionsOptions{Status: p.Status, InstitutionID: p.InstitutionID})

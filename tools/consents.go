@@ -21,7 +21,7 @@ type listConsentsResult struct {
 
 // listConsentsTool is the list_consents tool.
 var listConsentsTool = spec[userIDParam, listConsentsResult]{name: "list_consents", title: "List consents", toolset: SetConsents, hints: readHints, run: listConsents,
-	description: "List a user's data-sharing consents: status (active, expired, revoked), expiry and the data scopes agreed."}
+	description: "A user's consents: status (active, expired, revoked), expiry and data scopes."}
 
 func listConsents(ctx context.Context, d *call, p userIDParam) (listConsentsResult, error) {
 	l, err := d.Client.ListConsents(ctx, p.UserID)

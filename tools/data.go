@@ -22,7 +22,7 @@ type listAccountsResult struct {
 
 // listAccountsTool is the list_accounts tool.
 var listAccountsTool = spec[listAccountsParams, listAccountsResult]{name: "list_accounts", title: "List accounts", toolset: SetData, hints: readHints, run: listAccounts,
-	description: "List a user's accounts with balances (decimal strings) and masked numbers, optionally for one connection."}
+	description: "A user's accounts with balances and masked numbers, optionally for one connection."}
 
 func listAccounts(ctx context.Context, d *call, p listAccountsParams) (listAccountsResult, error) {
 	l, err := d.Client.ListAccounts(ctx, p.UserID, basiq.ListAccountsOptions{ConnectionID: p.ConnectionID})

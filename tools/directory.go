@@ -50,7 +50,7 @@ const maxUsersScanned = 5000
 
 // listUsersTool is the list_users tool.
 var listUsersTool = spec[listUsersParams, listUsersResult]{name: "list_users", title: "List users", toolset: SetUsers, hints: readHints, run: listUsers,
-	description: "Find customers (Basiq users) by part of a name, email or mobile. Use it for a user_id, and before create_user to avoid duplicates."}
+	description: "Find customers by part of a name, email or mobile; use it before create_user to avoid duplicates."}
 
 func listUsers(ctx context.Context, d *call, p listUsersParams) (listUsersResult, error) {
 	offset, err := offsetCursor(p.Cursor)

@@ -12,7 +12,7 @@ type DocHit struct {
 
 type searchDocsParams struct {
 	Query string `json:"query" jsonschema:"required,minLength=2,maxLength=200" jsonschema_description:"Keywords, e.g. 'invalid credentials', 'refresh limit'."`
-	Limit int    `json:"limit,omitempty" jsonschema:"minimum=1,maximum=10" jsonschema_description:"How many sections, 1 to 10 (default 5)."`
+	Limit int    `json:"limit,omitempty" jsonschema:"minimum=1,maximum=10"`
 }
 
 type searchDocsResult struct {

@@ -38,6 +38,7 @@ func Inventory(d *Deps) []Tool {
 		define(d, getAuthLinkTool),
 
 		define(d, listConnectionsTool),
+		define(d, diagnoseConnectionTool),
 		define(d, getConnectionTool),
 		define(d, refreshConnectionTool),
 		define(d, refreshAllConnectionsTool),
@@ -69,6 +70,9 @@ func Inventory(d *Deps) []Tool {
 	}
 	if d.SearchDocs != nil {
 		all = append(all, define(d, searchDocsTool))
+	}
+	if d.SandboxConsent != nil {
+		all = append(all, define(d, completeSandboxConsentTool))
 	}
 	return all
 }

@@ -17,7 +17,7 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
-var toolName = regexp.MustCompile(`^(list|get|create|refresh|check|purge|delete|search|enable|answer)_[a-z]+(_[a-z]+)*$`)
+var toolName = regexp.MustCompile(`^(list|get|create|refresh|check|purge|delete|search|answer|diagnose|complete)_[a-z]+(_[a-z]+)*$`)
 
 // TestEveryToolIsWellFormed asserts the invariants over tools/list as a
 // client sees it: names, titles, all four hints, closed input schemas and

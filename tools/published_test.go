@@ -34,6 +34,7 @@ var publishedCases = []toolCase{
 	{name: "get_auth_link", args: obj{"user_id": "ea3a81"}},
 	{name: "list_connections", args: obj{"user_id": "ea3a81", "status": "active"}},
 	{name: "get_connection", args: obj{"user_id": "ea3a81", "connection_id": "8fce3b"}},
+	{name: "diagnose_connection", args: obj{"user_id": "ea3a81"}},
 	{name: "refresh_connection", args: obj{"user_id": "ea3a81", "connection_id": "8fce3b"}},
 	{name: "refresh_connection", args: obj{"user_id": "ea3a81", "connection_id": "8fce3b", "dry_run": true}},
 	{name: "refresh_all_connections", args: obj{"user_id": "ea3a81"}},

@@ -63,9 +63,9 @@ type createReportParams struct {
 	idemParam
 	ReportType string   `json:"report_type" jsonschema:"required,enum=CON_AFFOR_01,enum=STATEMENT_01" jsonschema_description:"CON_AFFOR_01: affordability (income, expenses, commitments, risks). STATEMENT_01: one account's statement."`
 	Title      string   `json:"title" jsonschema:"required,minLength=1,maxLength=50" jsonschema_description:"At most 50 characters, e.g. 'Ada Lovelace affordability 2026-03'."`
-	UserID     string   `json:"user_id" jsonschema:"required,pattern=id" jsonschema_description:"The user the report is about."`
-	FromDate   string   `json:"from_date" jsonschema:"required,format=date" jsonschema_description:"First day covered, YYYY-MM-DD."`
-	ToDate     string   `json:"to_date,omitempty" jsonschema:"format=date" jsonschema_description:"Last day covered, YYYY-MM-DD (default today)."`
+	UserID     string   `json:"user_id" jsonschema:"required,pattern=id"`
+	FromDate   string   `json:"from_date" jsonschema:"required,format=date" jsonschema_description:"First day."`
+	ToDate     string   `json:"to_date,omitempty" jsonschema:"format=date" jsonschema_description:"Last day (default today)."`
 	AccountIDs []string `json:"account_ids,omitempty" jsonschema:"maxItems=50" jsonschema_description:"CON_AFFOR_01: the accounts (default: all eligible)."`
 	AccountID  string   `json:"account_id,omitempty" jsonschema:"pattern=id" jsonschema_description:"STATEMENT_01 (required there): the account."`
 }

@@ -36,6 +36,9 @@ type Deps struct {
 	// Users remembers the customers this deployment created or read, for
 	// list_users where Basiq has no user search; nil keeps no directory.
 	Users *guard.Directory
+	// SandboxConsent, set only on the offline simulator, adds
+	// complete_sandbox_consent.
+	SandboxConsent SandboxConsent
 	// SearchDocs finds guide sections by keywords (the guides live in the
 	// resources package, which tools does not import); nil leaves
 	// search_docs out.
@@ -101,16 +104,22 @@ func schemaOf[T any]() (*jsonschema.Schema, json.RawMessage) {
 	if s.Properties == nil || s.Properties.Len() == 0 {
 		s.Properties = jsonschema.NewProperties() // MCP clients expect "properties" even when empty
 	}
+	s.Version = "" // MCP reads a schema without $schema as 2020-12, which this is; 58 bytes a tool saved
+	// An id ("pattern=id") is checked by basiq.ValidateID alone; the schema a
+	// client reads leaves the pattern out (about 700 bytes of tools/list).
+	var ids []*jsonschema.Schema
 	for p := s.Properties.Oldest(); p != nil; p = p.Next() {
 		if p.Value.Pattern == idMarker {
-			p.Value.Pattern = basiq.IDPattern // struct tags cannot name a constant, so "pattern=id" stands for it
+			p.Value.Pattern = ""
+			ids = append(ids, p.Value)
 		}
 	}
-	s.Version = "" // MCP reads a schema without $schema as 2020-12, which this is; 58 bytes a tool saved
-
 	raw, err := json.Marshal(s)
 	if err != nil {
 		panic(fmt.Sprintf("tools: %s: %v", reflect.TypeFor[T](), err))
+	}
+	for _, id := range ids {
+		id.Pattern = basiq.IDPattern // decoding still knows it is an id
 	}
 	return s, raw
 }

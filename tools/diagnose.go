@@ -1,0 +1,161 @@
+package tools
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/basiq-mcp/basiq-mcp/basiq"
+	"github.com/basiq-mcp/basiq-mcp/basiq/views"
+	"github.com/basiq-mcp/basiq-mcp/tools/guard"
+)
+
+type diagnoseParams struct {
+	userIDParam
+	ConnectionID string `json:"connection_id,omitempty" jsonschema:"pattern=id" jsonschema_description:"One connection; all of the user's when left out."`
+}
+
+// connectionHealth is one connection, looked at from every side.
+type connectionHealth struct {
+	views.Connection
+	InstitutionStatus string     `json:"institution_status"`
+	LastJob           *JobView   `json:"last_job,omitempty"`
+	Refresh           string     `json:"refresh" jsonschema_description:"what a refresh_connection now would do, and why"`
+	Verdict           string     `json:"verdict" jsonschema:"enum=ok,enum=customer-must-act,enum=bank-problem,enum=wait,enum=refresh-now,enum=unknown"`
+	NextStep          string     `json:"next_step"`
+	Diagnosis         *Diagnosis `json:"-"`
+}
+
+type diagnoseResult struct {
+	Verdict     string             `json:"verdict"`
+	NextStep    string             `json:"next_step"`
+	Connections []connectionHealth `json:"connections"`
+}
+
+// diagnoseConnectionTool is the diagnose_connection tool.
+var diagnoseConnectionTool = spec[diagnoseParams, diagnoseResult]{name: "diagnose_connection", title: "Why is data not updating?", toolset: SetConnections, hints: readHints, run: diagnoseConnection,
+	description: "Why is a customer's bank not updating? One call: status, last job's diagnosis, bank status, consent expiry and refresh eligibility, as a verdict and next step. Sends nothing."}
+
+func diagnoseConnection(ctx context.Context, d *call, p diagnoseParams) (diagnoseResult, error) {
+	conns, err := d.Client.ListConnections(ctx, p.UserID, basiq.ListConnectionsOptions{})
+	if err != nil {
+		return diagnoseResult{}, err
+	}
+	jobs, err := d.Client.ListUserJobs(ctx, p.UserID, "")
+	if err != nil {
+		return diagnoseResult{}, err
+	}
+	res := diagnoseResult{Connections: []connectionHealth{}}
+	for _, c := range conns.Data {
+		if p.ConnectionID != "" && guard.Key(c.ID) != guard.Key(p.ConnectionID) {
+			continue
+		}
+		h, err := d.health(ctx, p.UserID, c, jobs.Data)
+		if err != nil {
+			return res, err
+		}
+		res.Connections = append(res.Connections, h)
+	}
+	if len(res.Connections) == 0 {
+		if p.ConnectionID != "" {
+			return res, badArg("user %s has no connection %q; list_connections shows theirs", p.UserID, p.ConnectionID)
+		}
+		res.Verdict, res.NextStep = "customer-must-act", "The customer has no bank connected: create_auth_link and send them the link."
+		return res, nil
+	}
+	res.Verdict, res.NextStep = worstVerdict(res.Connections)
+	return res, nil
+}
+
+// health looks at one connection: its newest job, its bank, its consent and
+// what the refresh rules would say now (a dry run: nothing is sent).
+func (d *call) health(ctx context.Context, userID string, c basiq.Connection, jobs []basiq.Job) (connectionHealth, error) {
+	h := connectionHealth{Connection: views.FromConnection(c)}
+	var newest *basiq.Job
+	for i := range jobs {
+		j := &jobs[i]
+		if j.ConnectionID() == c.ID && (newest == nil || j.Created.After(newest.Created.Time)) {
+			newest = j
+		}
+	}
+	if newest != nil {
+		v := jobView(newest)
+		v.Steps = nil // the diagnosis says what matters; get_job has the steps
+		h.LastJob, h.Diagnosis = &v, v.Diagnosis
+	}
+	status, err := d.institutionStatus(ctx, c.Institution.ID)
+	if err != nil {
+		return h, err
+	}
+	h.InstitutionStatus = status
+	dec, err := d.Governor.Refresh(ctx, "diagnose_connection", userID, c.ID, true)
+	if err != nil {
+		return h, err
+	}
+	h.Refresh = dec.Outcome
+	if dec.Reason != "" {
+		h.Refresh += ": " + dec.Reason
+	}
+	h.Verdict, h.NextStep = verdict(h, dec)
+	return h, nil
+}
+
+func (d *call) institutionStatus(ctx context.Context, id string) (string, error) {
+	l, err := d.Client.ListConnectors(ctx, basiq.ListConnectorsOptions{ID: id})
+	if err != nil {
+		return "", err
+	}
+	worst := basiq.ConnectorOperational
+	for _, c := range l.Data {
+		worst = basiq.WorseStatus(worst, c.Status)
+	}
+	return worst, nil
+}
+
+// consentSoon is how close a consent's expiry must be to call for action.
+const consentSoon = 14 * 24 * time.Hour
+
+// verdict folds what one connection shows into one word and one step.
+func verdict(h connectionHealth, dec guard.Decision) (string, string) {
+	switch {
+	case h.LastJob != nil && h.LastJob.Status == basiq.JobWaitingForUser:
+		return "customer-must-act", h.Diagnosis.NextAction
+	case h.Diagnosis != nil && h.Diagnosis.Retry == retryAfterUser:
+		return "customer-must-act", h.Diagnosis.NextAction
+	case h.InstitutionStatus == basiq.ConnectorMajorOutage || h.InstitutionStatus == basiq.ConnectorPartialOutage:
+		return "bank-problem", fmt.Sprintf("The bank has a %s; nothing to do but wait (1 to 3 hours). Tell the customer it is the bank, not them.", h.InstitutionStatus)
+	case h.LastJob != nil && h.LastJob.Status == basiq.JobRunning:
+		return "wait", "A job is running: follow it with get_job and wait_seconds."
+	case h.Diagnosis != nil && h.Diagnosis.Retry == retryNo:
+		return "unknown", h.Diagnosis.NextAction
+	case expiresWithin(h.ConsentExpiry, consentSoon):
+		return "customer-must-act", "The consent expires on " + h.ConsentExpiry[:10] + ": send a new consent link (create_auth_link) so data keeps flowing."
+	case dec.Outcome == guard.WouldRefresh:
+		return "refresh-now", "Nothing is wrong that a refresh cannot fix: refresh_connection, then get_job with wait_seconds."
+	case h.Status == "active":
+		return "ok", "The connection is healthy; it was refreshed recently. " + dec.Reason
+	}
+	return "wait", dec.Reason
+}
+
+func expiresWithin(stamp string, d time.Duration) bool {
+	t, err := time.Parse(time.RFC3339, stamp)
+	return err == nil && time.Until(t) < d
+}
+
+// rank orders verdicts by how much they need someone.
+var rank = map[string]int{"ok": 0, "wait": 1, "refresh-now": 2, "bank-problem": 3, "unknown": 4, "customer-must-act": 5}
+
+// worstVerdict is the verdict of the connection that needs most.
+func worstVerdict(hs []connectionHealth) (string, string) {
+	best := hs[0]
+	for _, h := range hs[1:] {
+		if rank[h.Verdict] > rank[best.Verdict] {
+			best = h
+		}
+	}
+	if len(hs) == 1 {
+		return best.Verdict, best.NextStep
+	}
+	return best.Verdict, fmt.Sprintf("Connection %s needs it most: %s", best.ID, best.NextStep)
+}
