@@ -127,7 +127,7 @@ type refreshAllResult struct {
 
 // refreshAllConnectionsTool is the refresh_all_connections tool.
 var refreshAllConnectionsTool = spec[refreshAllParams, refreshAllResult]{name: "refresh_all_connections", title: "Refresh a user's connections", toolset: SetConnections, hints: refreshHints, run: refreshAllConnections,
-	description: "Refresh each of a user's connections the rules allow; the others are listed with the reason. Never many users at once."}
+	description: "Refresh each of a user's connections the rules allow; the rest are listed with the reason."}
 
 // refreshAllConnections applies the per-connection rules to each of one
 // user's connections in turn; Basiq's own refresh-all is never used, as it

@@ -91,7 +91,7 @@ var statusAdvice = map[string]struct{ refresh, guidance string }{
 
 // checkConnectorStatusTool is the check_connector_status tool.
 var checkConnectorStatusTool = spec[connectorStatusParams, connectorStatusResult]{name: "check_connector_status", title: "Check institution status", toolset: SetConnectors, hints: readHints, run: checkConnectorStatus,
-	description: "Is an institution working, and should you refresh now (go-ahead, expect-delays, defer)? Call before refreshing or after service-unavailable."}
+	description: "Is an institution working; refresh now (go-ahead, expect-delays, defer)? Check before refreshing."}
 
 func checkConnectorStatus(ctx context.Context, d *call, p connectorStatusParams) (connectorStatusResult, error) {
 	l, err := d.Client.ListConnectors(ctx, basiq.ListConnectorsOptions{ID: p.ConnectorID})

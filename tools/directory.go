@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -18,14 +19,20 @@ type listUsersParams struct {
 	Query  string `json:"query,omitempty" jsonschema:"maxLength=254" jsonschema_description:"e.g. 'richard@' or '0412'"`
 	Limit  int    `json:"limit,omitempty" jsonschema:"minimum=1,maximum=100"` // 25 when left out
 	Cursor string `json:"cursor,omitempty" jsonschema:"maxLength=200" jsonschema_description:"next_cursor of the previous page."`
+	// NeedsAttention makes list_users the support queue.
+	NeedsAttention bool `json:"needs_attention,omitempty" jsonschema_description:"Support queue: only customers needing attention."`
 }
 
 type userSummary struct {
-	ID      string `json:"id"`
-	Name    string `json:"name,omitempty"`
-	Email   string `json:"email,omitempty"`
-	Mobile  string `json:"mobile,omitempty"`
-	Created string `json:"created,omitempty"`
+	ID             string `json:"id"`
+	Name           string `json:"name,omitempty"`
+	Email          string `json:"email,omitempty"`
+	Mobile         string `json:"mobile,omitempty"`
+	Created        string `json:"created,omitempty"`
+	Connections    int    `json:"connections"`
+	NeedsAttention int    `json:"needs_attention"`
+	Attention      string `json:"attention,omitempty"`
+	Accounts       int    `json:"accounts"`
 }
 
 // searchScope says which customers a search looked at, so that an empty
@@ -63,12 +70,24 @@ func listUsers(ctx context.Context, d *call, p listUsersParams) (listUsersResult
 	}
 	limit := p.Limit
 	if limit == 0 {
-		limit = 25
+		limit = 10
 	}
-	res := listUsersResult{Users: []userSummary{}, Total: len(match), Searched: scope, Note: searchNote(p.Query, len(match), scope)}
+	note := searchNote(p.Query, len(match), scope)
+	if p.NeedsAttention {
+		if match, scope, err = needingAttention(ctx, d, match, scope); err != nil {
+			return listUsersResult{}, err
+		}
+		note = queueNote(len(match), scope)
+	}
+	res := listUsersResult{Users: []userSummary{}, Total: len(match), Searched: scope, Note: note}
 	end := min(offset+limit, len(match))
 	if offset < end {
 		res.Users = match[offset:end]
+		if !p.NeedsAttention {
+			if err := triage(ctx, d, res.Users); err != nil {
+				return listUsersResult{}, err
+			}
+		}
 	}
 	if end < len(match) {
 		res.NextCursor = base64.RawURLEncoding.EncodeToString([]byte("o=" + strconv.Itoa(end)))
@@ -178,4 +197,33 @@ func (d *Deps) remember(ctx context.Context, u *basiq.User) {
 	if err := d.Users.Remember(guard.KnownUser{ID: u.ID, Name: name, Email: u.Email, Mobile: u.Mobile}); err != nil {
 		d.Log.WarnContext(ctx, "customer directory", "error", err)
 	}
+}
+
+// needingAttention is the support queue: of the customers found (at most
+// triageScan of them are looked at), those with a connection that needs
+// attention, most in need first.
+func needingAttention(ctx context.Context, d *call, match []userSummary, scope searchScope) ([]userSummary, searchScope, error) {
+	if len(match) > triageScan {
+		match, scope.Complete = match[:triageScan], false
+	}
+	scope.Count = len(match)
+	if err := triage(ctx, d, match); err != nil {
+		return nil, scope, err
+	}
+	queue := []userSummary{}
+	for _, u := range match {
+		if u.NeedsAttention > 0 || u.Attention != "" {
+			queue = append(queue, u)
+		}
+	}
+	sort.SliceStable(queue, func(i, j int) bool { return queue[i].NeedsAttention > queue[j].NeedsAttention })
+	return queue, scope, nil
+}
+
+func queueNote(n int, s searchScope) string {
+	msg := fmt.Sprintf("%d of the %d customers looked at need attention; diagnose_connection says why and what to do for each.", n, s.Count)
+	if !s.Complete {
+		msg += fmt.Sprintf(" Only the first %d were looked at: narrow with query.", triageScan)
+	}
+	return msg
 }

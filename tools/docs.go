@@ -21,7 +21,7 @@ type searchDocsResult struct {
 
 // searchDocsTool is the search_docs tool.
 var searchDocsTool = spec[searchDocsParams, searchDocsResult]{name: "search_docs", title: "Search the guides", toolset: SetDocs, hints: localReadHints, run: searchDocs,
-	description: "Find guide sections (Basiq concepts, failure codes, limits, guardrails) by keywords; returns resource URIs to read."}
+	description: "Find guide sections (Basiq concepts, failure codes, limits, guardrails) by keywords; returns resource URIs."}
 
 func searchDocs(_ context.Context, d *call, p searchDocsParams) (searchDocsResult, error) {
 	limit := p.Limit

@@ -131,7 +131,7 @@ func TestConnectRefreshAndData(t *testing.T) {
 	assert.Equal(t, firstPage, tx.ID)
 	assert.Contains(t, h.fail(t, "list_transactions", obj{"user_id": user.ID, "from_date": "2026-13-01"}), "YYYY-MM-DD")
 	assert.Contains(t, h.fail(t, "list_transactions", obj{"user_id": user.ID, "from_date": "2026-03-01", "to_date": "2026-01-01"}), "before it starts")
-	assert.Contains(t, h.fail(t, "list_transactions", obj{"user_id": user.ID, "limit": 501}), "at most 500")
+	assert.Contains(t, h.fail(t, "list_transactions", obj{"user_id": user.ID, "limit": 501}), "at most 200")
 
 	msg := h.fail(t, "refresh_connection", obj{"user_id": user.ID, "connection_id": res.ConnectionID})
 	assert.Regexp(t, `Refresh refused: refreshed \d+ s ago`, msg, "seconds under a minute")

@@ -63,7 +63,7 @@ type listUserJobsResult struct {
 
 // listUserJobsTool is the list_user_jobs tool.
 var listUserJobsTool = spec[listUserJobsParams, listUserJobsResult]{name: "list_user_jobs", title: "List user jobs", toolset: SetJobs, hints: readHints, run: listUserJobs,
-	description: "A user's jobs of the last 7 days, newest first, optionally for one connection: why a connection failed."}
+	description: "A user's jobs of the last 7 days, newest first, optionally for one connection."}
 
 func listUserJobs(ctx context.Context, d *call, p listUserJobsParams) (listUserJobsResult, error) {
 	l, err := d.Client.ListUserJobs(ctx, p.UserID, p.ConnectionID)

@@ -64,7 +64,7 @@ type reportView struct {
 
 // getReportTool is the get_report tool.
 var getReportTool = spec[reportIDParams, reportView]{name: "get_report", title: "Get report", toolset: SetReports, hints: readHints, run: getReport,
-	description: "A finished report, summarised: period, accounts, metrics and income/expense groups (or a statement's balances), and its PDF."}
+	description: "A finished report: period, accounts, metrics, income/expense groups (or statement balances), PDF."}
 
 func getReport(ctx context.Context, d *call, p reportIDParams) (reportView, error) {
 	r, err := d.Client.GetReport(ctx, p.ReportID)

@@ -207,7 +207,7 @@ type listReportsResult struct {
 
 // listReportsTool is the list_reports tool.
 var listReportsTool = spec[listReportsParams, listReportsResult]{name: "list_reports", title: "List reports", toolset: SetReports, hints: readHints, run: listReports,
-	description: "List reports created so far, newest first. Pages with cursor."}
+	description: "The reports created so far, newest first."}
 
 func listReports(ctx context.Context, d *call, p listReportsParams) (listReportsResult, error) {
 	next, err := decodeCursor(p.Cursor)

@@ -1,0 +1,94 @@
+package tools
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/basiq-mcp/basiq-mcp/basiq"
+)
+
+// triageWorkers bounds the Basiq reads made at once to fill a page of
+// customers; triageScan bounds how many customers a needs_attention search
+// looks at (the support queue), so no call fans out over every user.
+const (
+	triageWorkers = 6
+	triageScan    = 200
+)
+
+// triage fills in what a support agent needs per customer without another
+// call: their connections, how many need attention (not active, or a
+// consent expiring within two weeks) and their accounts.
+func triage(ctx context.Context, d *call, rows []userSummary) error {
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var first error
+	sem := make(chan struct{}, triageWorkers)
+	for i := range rows {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			if err := triageOne(ctx, d, &rows[i]); err != nil {
+				mu.Lock()
+				first = errorsFirst(first, err)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	return first
+}
+
+func triageOne(ctx context.Context, d *call, row *userSummary) error {
+	conns, err := d.Client.ListConnections(ctx, row.ID, basiq.ListConnectionsOptions{})
+	if err != nil {
+		if basiq.IsNotFound(err) {
+			row.Attention = "deleted at Basiq"
+			return nil
+		}
+		return err
+	}
+	row.Connections = len(conns.Data)
+	var problems []string
+	for _, c := range conns.Data {
+		switch {
+		case c.Status != "active":
+			row.NeedsAttention++
+			problems = append(problems, c.ID+" "+c.Status)
+		case !c.ExpiryDate.IsZero() && time.Until(c.ExpiryDate.Time) < consentSoon:
+			row.NeedsAttention++
+			problems = append(problems, c.ID+" consent expires "+c.ExpiryDate.Format(time.DateOnly))
+		}
+	}
+	if len(problems) > 0 {
+		row.Attention = joinMax(problems, 3)
+	}
+	accounts, err := d.Client.ListAccounts(ctx, row.ID, basiq.ListAccountsOptions{})
+	if err != nil {
+		return err
+	}
+	row.Accounts = len(accounts.Data)
+	return nil
+}
+
+func errorsFirst(first, err error) error {
+	if first != nil {
+		return first
+	}
+	return err
+}
+
+func joinMax(items []string, n int) string {
+	out := ""
+	for i, it := range items {
+		if i == n {
+			return out + "; …"
+		}
+		if i > 0 {
+			out += "; "
+		}
+		out += it
+	}
+	return out
+}
