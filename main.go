@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -146,20 +147,24 @@ func assemble(c config.Config, cmd string, logger *slog.Logger) (*server.MCPServ
 		stop()
 		return nil, nil, nil, err
 	}
-	s := server.NewMCPServer("basiq-mcp", version, server.WithToolCapabilities(false), server.WithInstructions(tools.Instructions),
+	s := server.NewMCPServer("basiq-mcp", version, server.WithToolCapabilities(false),
 		server.WithRecovery(), server.WithLogging(),
 		server.WithResourceCapabilities(false, false), server.WithPromptCapabilities(false), server.WithCompletions(),
 		server.WithResourceCompletionProvider(res.Completer()), server.WithPromptCompletionProvider(res.Completer()))
 	res.Register(s)
-	prompts.Register(s)
 	deps := &tools.Deps{Client: client, Log: logger, Governor: g.Governor, Confirm: g.Confirm, Idem: g.Idem, Audit: g.Audit, Users: g.Users, SearchDocs: searchDocs}
 	if simURL != "" {
 		deps.SandboxConsent = tools.SimulatorConsent(client, simURL)
 	}
-	if _, err := tools.Register(s, deps, c.ToolOptions()); err != nil {
+	listed, err := tools.Register(s, deps, c.ToolOptions())
+	if err != nil {
 		stop()
 		return nil, nil, nil, err
 	}
+	server.WithInstructions(tools.Instructions(listed, simURL != ""))(s)
+	prompts.Register(s, func(name string) bool {
+		return slices.ContainsFunc(listed, func(t tools.Tool) bool { return t.Def.Name == name })
+	})
 	if c.Policy.Mode != guard.Enforce {
 		logger.Warn("refresh guardrails are not enforced", "mode", c.Policy.Mode)
 	}

@@ -591,3 +591,16 @@ func TestToolsetsPerRequest(t *testing.T) {
 	status, _ := statelessPost(t, base+"/mcp", "tools/list", nil, map[string]string{"X-MCP-Toolsets": "reportz"})
 	assert.Equal(t, http.StatusBadRequest, status, "a misspelt toolset is refused")
 }
+
+// TestReadOnlyServerOffersNoWritingPrompt: prompts follow the configuration
+// like the instructions do.
+func TestReadOnlyServerOffersNoWritingPrompt(t *testing.T) {
+	base, _, _ := startServer(t, sandboxEnv(), "--transport", "http", "--read-only")
+	_, list := statelessPost(t, base+"/mcp", "prompts/list", nil, nil)
+	var names []string
+	for _, p := range list["result"].(map[string]any)["prompts"].([]any) {
+		names = append(names, p.(map[string]any)["name"].(string))
+	}
+	assert.NotContains(t, names, "connect_bank", "it would send the model to create_user")
+	assert.Contains(t, names, "explain_spending")
+}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -59,9 +60,19 @@ func All() []Prompt {
 	}
 }
 
-// Register adds every prompt to s.
-func Register(s *server.MCPServer) {
+// Register adds to s the prompts whose tools the server lists (has says
+// which): a prompt that would send the model to a missing tool is not
+// offered (a read-only server has no connect_bank).
+func Register(s *server.MCPServer, has func(tool string) bool) {
 	for _, p := range All() {
+		if !slices.ContainsFunc(p.Tools, func(t string) bool { return !has(t) }) {
+			register(s, p)
+		}
+	}
+}
+
+func register(s *server.MCPServer, p Prompt) {
+	{
 		render := p.render
 		s.AddPrompt(p.Def, func(_ context.Context, req mcp.GetPromptRequest) (*mcp.GetPromptResult, error) {
 			for k := range req.Params.Arguments {

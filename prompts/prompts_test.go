@@ -20,7 +20,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 func newClient(t *testing.T) *client.Client {
 	s := server.NewMCPServer("t", "1", server.WithPromptCapabilities(false))
-	prompts.Register(s)
+	prompts.Register(s, func(string) bool { return true })
 	return mcptest.Connect(t, s, "prompts-test")
 }
 

@@ -66,9 +66,10 @@ func harnessAt(t testing.TB, baseURL string, opts tools.Options, policy guard.Po
 		Confirm: guard.NewConfirmer([]byte("test-key-for-confirmations"), store, nil), Idem: guard.NewIdempotency(store, nil),
 		Users: guard.NewDirectory(store, nil), SearchDocs: fakeSearch}
 	deps.Governor = guard.NewGovernor(bc, store, deps.Audit, policy, nil, nil)
-	s := server.NewMCPServer("basiq-mcp", "test", server.WithToolCapabilities(false), server.WithInstructions(tools.Instructions))
-	_, err = tools.Register(s, deps, opts)
+	s := server.NewMCPServer("basiq-mcp", "test", server.WithToolCapabilities(false))
+	listed, err := tools.Register(s, deps, opts)
 	require.NoError(t, err)
+	server.WithInstructions(tools.Instructions(listed, false))(s)
 	c := connect(t, s, "tools-test")
 	t.Cleanup(func() {
 		if strings.Contains(audit.String(), harnessKey) || tokenShape.MatchString(audit.String()) {
