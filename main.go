@@ -189,9 +189,6 @@ func serve(cmd string, args []string, stdin io.Reader, stdout, stderr io.Writer)
 	if cmd != "serve" && os.Getenv("BASIQ_MCP_LOG_LEVEL") == "" {
 		level = "warn" // a command's output is its result
 	}
-	if cmd == "call" && len(c.Toolsets) == 0 && len(c.Tools) == 0 {
-		c.Toolsets = []string{"all"} // a person named the tool: no need to enable its toolset first
-	}
 	logger, err := newLogger(stderr, level)
 	if err != nil {
 		fmt.Fprintln(stderr, "basiq-mcp:", err)

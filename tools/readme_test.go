@@ -1,6 +1,7 @@
 package tools_test
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"os"
@@ -17,9 +18,12 @@ import (
 func TestReadmeListsEveryTool(t *testing.T) {
 	var b strings.Builder
 	b.WriteString("| tool | what it does | kind | toolset |\n|---|---|---|---|\n")
-	for _, tl := range tools.Inventory(&tools.Deps{Log: slog.New(slog.DiscardHandler), SearchDocs: fakeSearch}) {
+	sandbox := func(context.Context, string, tools.SandboxLogin) (string, []string, error) { return "", nil, nil }
+	for _, tl := range tools.Inventory(&tools.Deps{Log: slog.New(slog.DiscardHandler), SearchDocs: fakeSearch, SandboxConsent: sandbox}) {
 		kind := "read"
 		switch {
+		case tl.Def.Name == "complete_sandbox_consent":
+			kind = "write (offline simulator only)"
 		case tl.Destructive:
 			kind = "destructive (off by default)"
 		case !tl.ReadOnly:

@@ -50,7 +50,7 @@ var listening = regexp.MustCompile(`listening .*url=(http://127\.0\.0\.1:\d+)`)
 func startHTTP(bin string, env []string) (*server, error) {
 	// Every toolset listed, so the load can call search_docs (our cheapest
 	// tool) without each session enabling it first.
-	cmd := exec.Command(bin, "--transport", "http", "--addr", "127.0.0.1:0", "--toolsets", "all")
+	cmd := exec.Command(bin, "--transport", "http", "--addr", "127.0.0.1:0")
 	cmd.Env = append(env, "BASIQ_MCP_LOG_LEVEL=info") // the URL is logged at info
 	stderr, _ := cmd.StderrPipe()
 	if err := cmd.Start(); err != nil {
@@ -380,7 +380,7 @@ func economy(ctx context.Context, c config, env []string, sim *basiqtest.Server,
 	if err != nil {
 		return err
 	}
-	allTools, allBytes, err := wireToolsList(c.bin, env, "--toolsets", "all")
+	allTools, allBytes, err := wireToolsList(c.bin, env, "--allow-destructive")
 	if err != nil {
 		return err
 	}
@@ -395,7 +395,7 @@ func economy(ctx context.Context, c config, env []string, sim *basiqtest.Server,
 	}
 	fmt.Printf("## Bytes a model reads (≈ tokens: bytes/4)\n\n| what | bytes | ≈ tokens | note |\n|---|---|---|---|\n")
 	fmt.Printf("| tools/list, every tool of the default configuration (%d) | %d | %d | the result as sent on stdio; goal: at most 20,000 bytes |\n", tools, listBytes, listBytes/4)
-	fmt.Printf("| tools/list, --toolsets all (%d) | %d | %d | every toolset listed from the start |\n", allTools, allBytes, allBytes/4)
+	fmt.Printf("| tools/list, --allow-destructive (%d) | %d | %d | the purge and delete tools added |\n", allTools, allBytes, allBytes/4)
 	fmt.Printf("| list_transactions, 100 rows | %d | %d | %.0f%% of Basiq's raw JSON for the same page (%d bytes); goal: at most 30%% |\n\n",
 		ours, ours/4, 100*float64(ours)/float64(raw), raw)
 	fmt.Printf("Bytes per tool in that list:\n\n| tool | bytes |\n|---|---|\n")

@@ -31,7 +31,7 @@ type Config struct {
 	Sandbox          bool          // use the simulator even with a key
 	ReadOnly         bool          // read tools only; wins over everything
 	AllowDestructive bool          // register the purge and delete tools
-	Toolsets         []string      // toolsets to expose; empty: the default ones
+	Toolsets         []string      // toolsets to expose; empty: every toolset
 	Tools            []string      // tools to expose; empty: all
 	ExcludeTools     []string      // tools to hide
 	IdleTTL          time.Duration // streamable HTTP session idle timeout
@@ -70,7 +70,7 @@ func Parse(name string, args []string, getenv func(string) string, d Defaults, s
 	f.boolean(&c.Sandbox, "sandbox", "BASIQ_MCP_SANDBOX", "use the offline Basiq simulator even when BASIQ_API_KEY is set")
 	f.boolean(&c.ReadOnly, "read-only", "BASIQ_MCP_READ_ONLY", "expose read tools only; wins over everything else")
 	f.boolean(&c.AllowDestructive, "allow-destructive", "BASIQ_MCP_ALLOW_DESTRUCTIVE", "also expose the purge and delete tools (two-step, confirmed)")
-	f.str(&toolsets, "toolsets", "BASIQ_MCP_TOOLSETS", "", "comma-separated toolsets to expose ("+strings.Join(tools.Toolsets(), ", ")+"), all, or default; empty lists the default ones and lets a session add the others with enable_toolset")
+	f.str(&toolsets, "toolsets", "BASIQ_MCP_TOOLSETS", "", "comma-separated toolsets to expose ("+strings.Join(tools.Toolsets(), ", ")+") or all (the default); an HTTP request may narrow it, never widen it")
 	f.str(&toolList, "tools", "BASIQ_MCP_TOOLS", "", "comma-separated tool names to expose; empty for all")
 	f.str(&exclude, "exclude-tools", "BASIQ_MCP_EXCLUDE_TOOLS", "", "comma-separated tool names to hide")
 	f.dur(&c.IdleTTL, "session-idle-ttl", "BASIQ_MCP_SESSION_IDLE_TTL", 30*time.Minute, "drop the state of streamable HTTP sessions idle this long")
