@@ -17,7 +17,7 @@ import (
 
 type listUsersParams struct {
 	Query  string `json:"query,omitempty" jsonschema:"maxLength=254" jsonschema_description:"e.g. 'richard@' or '0412'"`
-	Limit  int    `json:"limit,omitempty" jsonschema:"minimum=1,maximum=100"` // 25 when left out
+	Limit  int    `json:"limit,omitempty" jsonschema:"minimum=1,maximum=100"` // 10 when left out
 	Cursor string `json:"cursor,omitempty" jsonschema:"maxLength=200" jsonschema_description:"next_cursor of the previous page."`
 	// NeedsAttention makes list_users the support queue.
 	NeedsAttention bool `json:"needs_attention,omitempty" jsonschema_description:"Support queue: only customers needing attention."`
