@@ -27,6 +27,7 @@ import (
 	"github.com/basiq-mcp/basiq-mcp/tools"
 	"github.com/basiq-mcp/basiq-mcp/tools/config"
 	"github.com/basiq-mcp/basiq-mcp/tools/guard"
+	"github.com/basiq-mcp/basiq-mcp/tools/metrics"
 	"github.com/lmittmann/tint"
 	"github.com/mark3labs/mcp-go/server"
 )
@@ -89,10 +90,14 @@ func newLogger(w io.Writer, level string) (*slog.Logger, error) {
 // The simulator's URL is returned too ("" for the real API). "basiq-mcp
 // call" shares one simulator across runs (basiqtest.Shared), so a user one
 // call creates is there for the next.
-func backend(c config.Config, cmd string, logger *slog.Logger, store guard.Store) (*basiq.Client, string, func(), error) {
+func backend(c config.Config, cmd string, logger *slog.Logger, store guard.Store, m *metrics.Metrics) (*basiq.Client, string, func(), error) {
 	key := strings.TrimSpace(os.Getenv("BASIQ_API_KEY"))
+	var observe []basiq.Option
+	if m != nil {
+		observe = append(observe, basiq.WithObserver(m.Upstream))
+	}
 	if key != "" && !c.Sandbox {
-		opts := []basiq.Option{basiq.WithBaseURL(c.BaseURL), basiq.WithLogger(logger), basiq.WithUserAgent("basiq-mcp/" + version)}
+		opts := append([]basiq.Option{basiq.WithBaseURL(c.BaseURL), basiq.WithLogger(logger), basiq.WithUserAgent("basiq-mcp/" + version)}, observe...)
 		if shared, ok := store.(basiq.SharedTokens); ok {
 			opts = append(opts, basiq.WithSharedTokens(shared))
 		}
@@ -109,7 +114,7 @@ func backend(c config.Config, cmd string, logger *slog.Logger, store guard.Store
 		return nil, "", nil, err
 	}
 	logger.Info("sandbox: using the offline Basiq simulator (no BASIQ_API_KEY, or --sandbox); no real bank data", "url", url)
-	client, err := basiq.NewClient("sandbox", basiq.WithBaseURL(url), basiq.WithLogger(logger))
+	client, err := basiq.NewClient("sandbox", append([]basiq.Option{basiq.WithBaseURL(url), basiq.WithLogger(logger)}, observe...)...)
 	return client, url, stop, err
 }
 
@@ -123,55 +128,81 @@ func searchDocs(query string, limit int) []tools.DocHit {
 	return out
 }
 
+// app is what a configuration assembles into.
+type app struct {
+	server  *server.MCPServer
+	guards  *guard.Guards
+	client  *basiq.Client
+	metrics *metrics.Metrics // nil unless serving HTTP
+	stop    func()
+}
+
 // assemble builds everything a configuration describes: the Basiq client,
 // the guards, and the MCP server with its tools, resources and prompts.
-// serve and the tools/call commands all run on what it returns.
-func assemble(c config.Config, cmd string, logger *slog.Logger) (*server.MCPServer, *guard.Guards, func(), error) {
+// serve and the tools/call commands all run on what it returns. m, when
+// set, is fed by the client, the guards, the tools and the sessions.
+func assemble(c config.Config, cmd string, logger *slog.Logger, m *metrics.Metrics) (*app, error) {
 	store, err := guard.OpenStore(c.StateURL, filepath.Join(c.StateDir, "state.db"))
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, err
 	}
-	client, simURL, stopBackend, err := backend(c, cmd, logger, store)
+	client, simURL, stopBackend, err := backend(c, cmd, logger, store, m)
 	if err != nil {
 		store.Close()
-		return nil, nil, nil, err
+		return nil, err
 	}
 	g, err := guard.New(client, store, guard.Options{StateDir: c.StateDir, ConfirmKey: c.ConfirmKey, Policy: c.Policy, Log: logger})
 	if err != nil {
 		stopBackend()
-		return nil, nil, nil, err
+		return nil, err
 	}
-	stop := func() { g.Close(); stopBackend() }
+	a := &app{guards: g, client: client, metrics: m, stop: func() { g.Close(); stopBackend() }}
 	res, err := resources.New(resources.Options{Client: client, LiveDocsURL: c.DocsURL})
 	if err != nil {
-		stop()
-		return nil, nil, nil, err
+		a.stop()
+		return nil, err
 	}
-	s := server.NewMCPServer("basiq-mcp", version, server.WithToolCapabilities(false),
-		server.WithRecovery(), server.WithLogging(),
+	hooks := &server.Hooks{}
+	a.server = server.NewMCPServer("basiq-mcp", version, server.WithToolCapabilities(false),
+		server.WithRecovery(), server.WithLogging(), server.WithHooks(hooks),
 		server.WithResourceCapabilities(false, false), server.WithPromptCapabilities(false), server.WithCompletions(),
 		server.WithResourceCompletionProvider(res.Completer()), server.WithPromptCompletionProvider(res.Completer()))
-	res.Register(s)
-	deps := &tools.Deps{Client: client, Log: logger, Governor: g.Governor, Confirm: g.Confirm, Idem: g.Idem, Audit: g.Audit, Users: g.Users, SearchDocs: searchDocs}
-	if simURL != "" {
-		deps.SandboxConsent = tools.SimulatorConsent(client, simURL)
+	if m != nil {
+		m.Sessions(hooks)
+		m.Breaker(client)
+		g.Governor.Watch(m.Decision)
+		a.server.Use(m.Tools)
 	}
-	listed, err := tools.Register(s, deps, c.ToolOptions())
-	if err != nil {
-		stop()
-		return nil, nil, nil, err
+	res.Register(a.server)
+	if err := registerTools(a.server, c, client, g, simURL, logger); err != nil {
+		a.stop()
+		return nil, err
 	}
-	server.WithInstructions(tools.Instructions(listed, simURL != ""))(s)
-	prompts.Register(s, func(name string) bool {
-		return slices.ContainsFunc(listed, func(t tools.Tool) bool { return t.Def.Name == name })
-	})
 	if c.Policy.Mode != guard.Enforce {
 		logger.Warn("refresh guardrails are not enforced", "mode", c.Policy.Mode)
 	}
 	if err := store.Ping(); err != nil {
 		logger.Warn("the guard store is not answering: reads work, writes and refreshes are refused until it does", "store", store.Kind(), "error", err)
 	}
-	return s, g, stop, nil
+	return a, nil
+}
+
+// registerTools adds the tools the configuration lists, the instructions
+// written from them, and the prompts whose tools are all listed.
+func registerTools(s *server.MCPServer, c config.Config, client *basiq.Client, g *guard.Guards, simURL string, logger *slog.Logger) error {
+	deps := &tools.Deps{Client: client, Log: logger, Governor: g.Governor, Confirm: g.Confirm, Idem: g.Idem, Audit: g.Audit, Users: g.Users, SearchDocs: searchDocs}
+	if simURL != "" {
+		deps.SandboxConsent = tools.SimulatorConsent(client, simURL)
+	}
+	listed, err := tools.Register(s, deps, c.ToolOptions())
+	if err != nil {
+		return err
+	}
+	server.WithInstructions(tools.Instructions(listed, simURL != ""))(s)
+	prompts.Register(s, func(name string) bool {
+		return slices.ContainsFunc(listed, func(t tools.Tool) bool { return t.Def.Name == name })
+	})
+	return nil
 }
 
 // serve runs the server over its transport, or, for "tools" and "call",
@@ -194,12 +225,17 @@ func serve(cmd string, args []string, stdin io.Reader, stdout, stderr io.Writer)
 		fmt.Fprintln(stderr, "basiq-mcp:", err)
 		return 2
 	}
-	s, g, stop, err := assemble(c, cmd, logger)
+	var m *metrics.Metrics
+	if cmd == "serve" && c.Transport != "stdio" {
+		m = metrics.New()
+	}
+	a, err := assemble(c, cmd, logger, m)
 	if err != nil {
 		fmt.Fprintln(stderr, "basiq-mcp: cannot start:", err)
 		return 1
 	}
-	defer stop()
+	defer a.stop()
+	s := a.server
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
 	switch {
@@ -214,12 +250,13 @@ func serve(cmd string, args []string, stdin io.Reader, stdout, stderr io.Writer)
 		}
 		return 0
 	}
-	return serveHTTP(ctx, c, s, g.Store, logger)
+	return serveHTTP(ctx, c, a, logger)
 }
 
 // serveHTTP runs the sse or http transport with /healthz beside it, behind
 // the HTTP guard, until the context ends.
-func serveHTTP(ctx context.Context, c config.Config, s *server.MCPServer, store guard.Store, logger *slog.Logger) int {
+func serveHTTP(ctx context.Context, c config.Config, a *app, logger *slog.Logger) int {
+	s, store := a.server, a.guards.Store
 	rate, err := guard.Exposure(c.Addr, c.AuthToken, c.ClientRate)
 	if err != nil {
 		logger.Error(err.Error())
@@ -227,6 +264,13 @@ func serveHTTP(ctx context.Context, c config.Config, s *server.MCPServer, store 
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /healthz", guard.Health(store, map[string]any{"version": version, "transport": c.Transport}))
+	mux.Handle("GET /readyz", guard.Ready(store, a.client))
+	if c.MetricsAddr == "" {
+		mux.Handle("GET /metrics", a.metrics.Handler())
+	} else if err := serveMetrics(ctx, c.MetricsAddr, a.metrics, logger); err != nil {
+		logger.Error("metrics: cannot listen", "addr", c.MetricsAddr, "error", err)
+		return 1
+	}
 	var shutdown func(context.Context) error
 	if c.Transport == "sse" {
 		sse := server.NewSSEServer(s, server.WithKeepAlive(true), server.WithSSEContextFunc(tools.RequestToolsets))
@@ -238,8 +282,24 @@ func serveHTTP(ctx context.Context, c config.Config, s *server.MCPServer, store 
 		mux.Handle("/mcp", toolsetsChecked(streamable))
 		shutdown = streamable.Shutdown
 	}
-	h := guard.HTTPGuard(mux, guard.HTTPOptions{AuthToken: c.AuthToken, AllowedOrigins: c.AllowedOrigins, RatePerMinute: rate, Open: []string{"/healthz"}})
+	h := guard.HTTPGuard(mux, guard.HTTPOptions{AuthToken: c.AuthToken, AllowedOrigins: c.AllowedOrigins, RatePerMinute: rate, Open: []string{"/healthz", "/readyz"}})
 	return listenAndServe(ctx, c.Addr, h, shutdown, logger, "basiq-mcp", "transport", c.Transport, "auth", c.AuthToken != "")
+}
+
+// serveMetrics serves /metrics alone on addr, for a scraper on a private
+// network; it carries counts and route names, never ids or customer data.
+func serveMetrics(ctx context.Context, addr string, m *metrics.Metrics, logger *slog.Logger) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", m.Handler())
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	logger.Info("metrics", "url", "http://"+ln.Addr().String()+"/metrics")
+	go func() { <-ctx.Done(); srv.Close() }()
+	go srv.Serve(ln)
+	return nil
 }
 
 // toolsetsChecked answers 400 to a request that names an unknown toolset.

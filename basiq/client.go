@@ -46,6 +46,7 @@ type Client struct {
 	connectorTTL time.Duration
 	connectors   connectorCache
 	breaker      breaker
+	observe      func(Exchange) // nil: nobody watches
 }
 
 // Option configures a Client.

@@ -36,6 +36,7 @@ type Config struct {
 	ExcludeTools     []string      // tools to hide
 	IdleTTL          time.Duration // streamable HTTP session idle timeout
 	AuthToken        string        // bearer token HTTP clients must send
+	MetricsAddr      string        // where /metrics is served alone; empty: beside MCP, behind its guard
 	ClientRate       float64       // HTTP requests a minute per client; -1: by exposure
 	AllowedOrigins   []string      // browser origins allowed besides loopback
 	DocsURL          string        // Basiq's live docs, or off
@@ -75,6 +76,7 @@ func Parse(name string, args []string, getenv func(string) string, d Defaults, s
 	f.str(&exclude, "exclude-tools", "BASIQ_MCP_EXCLUDE_TOOLS", "", "comma-separated tool names to hide")
 	f.dur(&c.IdleTTL, "session-idle-ttl", "BASIQ_MCP_SESSION_IDLE_TTL", 30*time.Minute, "drop the state of streamable HTTP sessions idle this long")
 	f.str(&c.AuthToken, "auth-token", "BASIQ_MCP_AUTH_TOKEN", "", "bearer token HTTP clients must send; required off loopback (prefer the variable: flags show in ps)")
+	f.str(&c.MetricsAddr, "metrics-addr", "BASIQ_MCP_METRICS_ADDR", "", "serve /metrics on this address alone (for a scraper on a private network); empty: /metrics beside MCP, with the same bearer token")
 	f.num(&c.ClientRate, "client-rate", "BASIQ_MCP_CLIENT_RATE", -1, "HTTP requests a minute per client address; -1: 600 off loopback, unlimited on it; 0: unlimited")
 	f.str(&origins, "allowed-origins", "BASIQ_MCP_ALLOWED_ORIGINS", "", "comma-separated browser origins allowed besides loopback ones")
 	f.str(&c.DocsURL, "docs-url", "BASIQ_MCP_DOCS_URL", d.DocsURL, "where Basiq's live documentation is read; off for the embedded guides only")

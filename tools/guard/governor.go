@@ -55,6 +55,7 @@ type Decision struct {
 	Reason               string
 	RetryAt              string // RFC 3339: when a refused refresh will be allowed
 	JobID                string
+	Rule                 string // the rule that refused or deferred it (Rule…); empty when allowed
 }
 
 // Governor decides every refresh the server sends to Basiq. What it reads
@@ -70,6 +71,7 @@ type Governor struct {
 	now    func() time.Time
 	log    *slog.Logger
 	keys   keyed // serialises one connection's decisions within a process
+	watch  func(Decision)
 }
 
 // NewGovernor returns a governor; now may be nil for time.Now.
@@ -115,7 +117,7 @@ func (g *Governor) Refresh(ctx context.Context, tool, userID, connID string, dry
 			return *refusal, g.record(tool, *refusal, dryRun)
 		}
 		g.log.Warn("shadow mode: refresh allowed that enforce would refuse", "connectionId", connID, "reason", refusal.Reason)
-		g.record(tool, Decision{UserID: userID, ConnectionID: connID, Outcome: "shadow-allowed", Reason: refusal.Reason}, false)
+		g.record(tool, Decision{UserID: userID, ConnectionID: connID, Outcome: "shadow-allowed", Reason: refusal.Reason, Rule: refusal.Rule}, false)
 	}
 	if g.policy.Mode == Shadow && !dryRun { // the shadow check only looked: record what is sent
 		if _, err := g.store.Reserve(Reservation{Key: key, Now: g.now(), CapWindow: ledgerWindow, PerMinute: math.Inf(1), Burst: math.MaxInt32}); err != nil {
@@ -142,9 +144,9 @@ func (g *Governor) check(ctx context.Context, key string, conn *basiq.Connection
 	}
 	switch status {
 	case basiq.ConnectorMajorOutage:
-		return g.refusal(Deferred, now.Add(time.Hour), "institution %s is in a major outage; retry in 1 to 3 hours", conn.Institution.ID), nil
+		return g.refusal(RuleInstitution, Deferred, now.Add(time.Hour), "institution %s is in a major outage; retry in 1 to 3 hours", conn.Institution.ID), nil
 	case basiq.ConnectorPartialOutage:
-		return g.refusal(Deferred, now.Add(time.Hour), "institution %s has a partial outage; retry in about an hour", conn.Institution.ID), nil
+		return g.refusal(RuleInstitution, Deferred, now.Add(time.Hour), "institution %s has a partial outage; retry in about an hour", conn.Institution.ID), nil
 	}
 	r := g.reservation(key, conn, ev, now, look)
 	v, err := g.store.Reserve(r)
@@ -173,19 +175,19 @@ func (g *Governor) reservation(key string, conn *basiq.Connection, ev jobEvidenc
 func (g *Governor) explainVerdict(v Verdict, r Reservation, conn *basiq.Connection, now time.Time) *Decision {
 	switch {
 	case v.Rule == RuleCooldown && conn.Status == "invalid":
-		return g.refusal(Refused, v.RetryAt, "the connection is invalid and was already refreshed %s; if it is still invalid, the customer must re-consent (create_auth_link)", ago(now, v.Last))
+		return g.refusal(v.Rule, Refused, v.RetryAt, "the connection is invalid and was already refreshed %s; if it is still invalid, the customer must re-consent (create_auth_link)", ago(now, v.Last))
 	case v.Rule == RuleCooldown:
-		return g.refusal(Refused, v.RetryAt, "refreshed %s (%s); the cooldown is %s", ago(now, v.Last), v.Last.UTC().Format(time.RFC3339), r.Cooldown)
+		return g.refusal(v.Rule, Refused, v.RetryAt, "refreshed %s (%s); the cooldown is %s", ago(now, v.Last), v.Last.UTC().Format(time.RFC3339), r.Cooldown)
 	case v.Rule == RuleCap:
-		return g.refusal(Refused, v.RetryAt, "%d refreshes in the last 24 hours reach the daily cap of %d for %s connections", v.Count, r.Cap, conn.Method)
+		return g.refusal(v.Rule, Refused, v.RetryAt, "%d refreshes in the last 24 hours reach the daily cap of %d for %s connections", v.Count, r.Cap, conn.Method)
 	case v.Rule == RuleBudget:
-		return g.refusal(Refused, v.RetryAt, "the refresh budget shared by this deployment (%v a minute) is spent; refresh fewer connections", r.PerMinute)
+		return g.refusal(v.Rule, Refused, v.RetryAt, "the refresh budget shared by this deployment (%v a minute) is spent; refresh fewer connections", r.PerMinute)
 	}
 	return nil
 }
 
-func (g *Governor) refusal(outcome string, retry time.Time, format string, a ...any) *Decision {
-	return &Decision{Outcome: outcome, Reason: fmt.Sprintf(format, a...), RetryAt: retry.UTC().Format(time.RFC3339)}
+func (g *Governor) refusal(rule, outcome string, retry time.Time, format string, a ...any) *Decision {
+	return &Decision{Rule: rule, Outcome: outcome, Reason: fmt.Sprintf(format, a...), RetryAt: retry.UTC().Format(time.RFC3339)}
 }
 
 // send sends a refresh the reservation already recorded: every refresh
@@ -215,8 +217,15 @@ func (g *Governor) record(tool string, d Decision, dryRun bool) error {
 	if dryRun {
 		return nil
 	}
+	if g.watch != nil && d.Outcome != "attempt" {
+		g.watch(d)
+	}
 	return g.audit.Record(Entry{Tool: tool, UserID: d.UserID, ConnectionID: d.ConnectionID, JobID: d.JobID, Decision: d.Outcome, Reason: d.Reason})
 }
+
+// Watch calls fn with every decision the governor carries out (dry runs
+// and attempts excluded), for metrics. Call it before serving.
+func (g *Governor) Watch(fn func(Decision)) { g.watch = fn }
 
 // connectorStatus returns the institution's status for the method (the
 // client reuses recent connector lists).

@@ -1,6 +1,7 @@
 package guard
 
 import (
+	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/json"
@@ -193,5 +194,28 @@ func Health(store Store, info map[string]any) http.Handler {
 		}
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(health)
+	})
+}
+
+// Ready answers /readyz for a load balancer: 200 when a Basiq server token
+// can be had (the client's Ready, basiq.Client's) and the store answers, 503 naming what
+// is missing otherwise. Basiq's error text is not shown: it can name the
+// key's application.
+func Ready(store Store, client interface{ Ready(context.Context) error }) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+		defer cancel()
+		ready := map[string]any{"ready": true, "basiq_token": true, "store_ok": true}
+		if client.Ready(ctx) != nil {
+			ready["ready"], ready["basiq_token"] = false, false
+		}
+		if store.Ping() != nil {
+			ready["ready"], ready["store_ok"] = false, false
+		}
+		w.Header().Set("Content-Type", "application/json")
+		if ready["ready"] == false {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+		json.NewEncoder(w).Encode(ready)
 	})
 }

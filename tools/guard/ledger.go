@@ -27,6 +27,10 @@ const (
 	RuleCooldown = "cooldown"
 	RuleCap      = "daily-cap"
 	RuleBudget   = "budget"
+	// RuleStatus and RuleInstitution are decided from what Basiq reports
+	// (the connection's status, the institution's), not from the ledger.
+	RuleStatus      = "connection-status"
+	RuleInstitution = "institution-status"
 )
 
 // Verdict is a store's answer to a reservation.

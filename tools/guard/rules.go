@@ -89,14 +89,14 @@ func statusRule(conn *basiq.Connection, ev jobEvidence) *Decision {
 	case "invalid":
 		if ev.newest != nil {
 			if step := ev.newest.FailedStep(); step != nil && step.Result != nil && reconsentCodes[step.Result.Code] {
-				return &Decision{Outcome: Refused, Reason: fmt.Sprintf("the connection is invalid and its last job failed with %s: a refresh cannot fix that; the customer must re-consent (create_auth_link)", step.Result.Code)}
+				return &Decision{Rule: RuleStatus, Outcome: Refused, Reason: fmt.Sprintf("the connection is invalid and its last job failed with %s: a refresh cannot fix that; the customer must re-consent (create_auth_link)", step.Result.Code)}
 			}
 		}
 		return nil
 	case "pending", "pre-init", "init":
-		return &Decision{Outcome: Refused, Reason: fmt.Sprintf("the connection is still being set up (status %s); follow its connect job with list_user_jobs", conn.Status)}
+		return &Decision{Rule: RuleStatus, Outcome: Refused, Reason: fmt.Sprintf("the connection is still being set up (status %s); follow its connect job with list_user_jobs", conn.Status)}
 	}
-	return &Decision{Outcome: Refused, Reason: fmt.Sprintf("Basiq reports the connection as %q, which cannot be refreshed; check it with get_connection and list_user_jobs", conn.Status)}
+	return &Decision{Rule: RuleStatus, Outcome: Refused, Reason: fmt.Sprintf("Basiq reports the connection as %q, which cannot be refreshed; check it with get_connection and list_user_jobs", conn.Status)}
 }
 
 // ago says how long ago t was, in seconds under a minute.

@@ -1,0 +1,136 @@
+package main
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/basiq-mcp/basiq-mcp/basiq/basiqtest"
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/client/transport"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// get fetches base+path with an optional bearer token.
+func get(t *testing.T, url, token string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
+
+// TestMetricsAfterCalls drives a bearer-protected HTTP server through
+// successes, a tool error, a refresh and its cooldown refusal, then scrapes
+// /metrics: every family counts what happened, and no id reaches a label.
+func TestMetricsAfterCalls(t *testing.T) {
+	const token = "a-long-random-token"
+	base, _, _ := startServer(t, sandboxEnv("BASIQ_MCP_AUTH_TOKEN="+token), "--transport", "http")
+	code, _ := get(t, base+"/metrics", "")
+	assert.Equal(t, 401, code, "/metrics is protected like MCP")
+	code, body := get(t, base+"/readyz", "")
+	assert.Equal(t, 200, code, body)
+	assert.JSONEq(t, `{"ready":true,"basiq_token":true,"store_ok":true}`, body)
+
+	c, err := client.NewStreamableHttpClient(base+"/mcp", transport.WithHTTPHeaders(map[string]string{"Authorization": "Bearer " + token}))
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	require.NoError(t, c.Start(ctx))
+	defer c.Close()
+	initialize(t, ctx, c)
+	require.True(t, callTool(t, ctx, c, "get_user", map[string]any{"user_id": "nosuchuser"}).IsError)
+	users := callTool(t, ctx, c, "list_users", map[string]any{"query": "whistler"}).StructuredContent.(map[string]any)["users"].([]any)
+	require.NotEmpty(t, users)
+	var userID, connID string
+	for _, u := range users {
+		id := u.(map[string]any)["id"].(string)
+		why := callTool(t, ctx, c, "diagnose_connection", map[string]any{"user_id": id}).StructuredContent.(map[string]any)
+		for _, conn := range why["connections"].([]any) {
+			if conn.(map[string]any)["verdict"] == "refresh-now" && connID == "" {
+				userID, connID = id, conn.(map[string]any)["id"].(string)
+			}
+		}
+	}
+	require.NotEmpty(t, connID, "a connection that can be refreshed")
+	args := map[string]any{"user_id": userID, "connection_id": connID}
+	first := callTool(t, ctx, c, "refresh_connection", args)
+	require.False(t, first.IsError)
+	job := first.StructuredContent.(map[string]any)["decision"].(map[string]any)["job_id"]
+	callTool(t, ctx, c, "get_job", map[string]any{"job_id": job, "wait_seconds": 30})
+	callTool(t, ctx, c, "refresh_connection", args) // refused: the cooldown
+
+	code, all := get(t, base+"/metrics", token)
+	require.Equal(t, 200, code)
+	var ours []string
+	for _, line := range strings.Split(all, "\n") {
+		if strings.HasPrefix(line, "basiq_mcp_") && !strings.Contains(line, "_bucket{") {
+			ours = append(ours, line)
+		}
+	}
+	scrape := strings.Join(ours, "\n")
+	for _, want := range []string{
+		`basiq_mcp_tool_calls_total{outcome="ok",tool="list_users"} 1`,
+		`basiq_mcp_tool_calls_total{outcome="tool_error",tool="get_user"} 1`,
+		`basiq_mcp_tool_calls_total{outcome="ok",tool="refresh_connection"} 1`,
+		`basiq_mcp_tool_calls_total{outcome="tool_error",tool="refresh_connection"} 1`,
+		`basiq_mcp_tool_call_duration_seconds_count{tool="refresh_connection"} 2`,
+		`basiq_mcp_guard_decisions_total{outcome="refreshed",rule="none"} 1`,
+		`basiq_mcp_guard_decisions_total{outcome="refused",rule="cooldown"} 1`,
+		`basiq_mcp_upstream_requests_total{method="POST",route="/users/{id}/connections/{id}/refresh",status="202"} 1`,
+		`basiq_mcp_upstream_requests_total{method="GET",route="/users/{id}",status="404"}`,
+		`basiq_mcp_upstream_requests_total{method="POST",route="/token",status="200"} 1`,
+		`basiq_mcp_sessions_open 1`,
+		`basiq_mcp_breaker_open 0`,
+	} {
+		assert.Contains(t, scrape, want)
+	}
+	for _, id := range []string{userID, connID, job.(string), "nosuchuser", token} {
+		assert.NotContains(t, all, id, "no id or secret in a label")
+	}
+}
+
+// TestReadinessFailsWithoutStoreOrToken: /readyz answers 503 naming what is
+// missing: a Basiq key the token endpoint refuses, or a store that does not
+// answer, while /healthz stays up.
+func TestReadinessFailsWithoutStoreOrToken(t *testing.T) {
+	sim := basiqtest.NewServer(basiqtest.WithAPIKey("the-right-key"))
+	t.Cleanup(sim.Close)
+	base, _, _ := startServer(t, sandboxEnv("BASIQ_API_KEY=a-wrong-key", "BASIQ_BASE_URL="+sim.URL), "--transport", "http")
+	code, body := get(t, base+"/readyz", "")
+	assert.Equal(t, 503, code)
+	assert.JSONEq(t, `{"ready":false,"basiq_token":false,"store_ok":true}`, body)
+	assert.NotContains(t, body, "a-wrong-key")
+
+	base, _, _ = startServer(t, sandboxEnv("BASIQ_MCP_STATE_URL=redis://127.0.0.1:1/0"), "--transport", "http")
+	code, body = get(t, base+"/readyz", "")
+	assert.Equal(t, 503, code)
+	assert.JSONEq(t, `{"ready":false,"basiq_token":true,"store_ok":false}`, body)
+	code, _ = get(t, base+"/healthz", "")
+	assert.Equal(t, 200, code, "healthz says degraded, it does not fail")
+}
+
+// TestMetricsOnTheirOwnAddress: --metrics-addr serves /metrics alone, and
+// the MCP address no longer does.
+func TestMetricsOnTheirOwnAddress(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	ln.Close()
+	base, _, _ := startServer(t, sandboxEnv(), "--transport", "http", "--metrics-addr", addr)
+	code, body := get(t, "http://"+addr+"/metrics", "")
+	assert.Equal(t, 200, code)
+	assert.Contains(t, body, "basiq_mcp_sessions_open 0")
+	code, _ = get(t, base+"/metrics", "")
+	assert.Equal(t, 404, code)
+}
