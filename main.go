@@ -141,7 +141,7 @@ type app struct {
 // the guards, and the MCP server with its tools, resources and prompts.
 // serve and the tools/call commands all run on what it returns. m, when
 // set, is fed by the client, the guards, the tools and the sessions.
-func assemble(c config.Config, cmd string, logger *slog.Logger, m *metrics.Metrics) (*app, error) {
+func assemble(c config.Config, cmd string, logger *slog.Logger, m *metrics.Metrics, stdout, stderr io.Writer) (*app, error) {
 	store, err := guard.OpenStore(c.StateURL, filepath.Join(c.StateDir, "state.db"))
 	if err != nil {
 		return nil, err
@@ -151,7 +151,8 @@ func assemble(c config.Config, cmd string, logger *slog.Logger, m *metrics.Metri
 		store.Close()
 		return nil, err
 	}
-	g, err := guard.New(client, store, guard.Options{StateDir: c.StateDir, ConfirmKey: c.ConfirmKey, Policy: c.Policy, Log: logger})
+	g, err := guard.New(client, store, guard.Options{StateDir: c.StateDir, ConfirmKey: c.ConfirmKey, Policy: c.Policy, Log: logger,
+		AuditTo: c.Audit, Stdout: stdout, Stderr: stderr})
 	if err != nil {
 		stopBackend()
 		return nil, err
@@ -190,7 +191,7 @@ func assemble(c config.Config, cmd string, logger *slog.Logger, m *metrics.Metri
 // registerTools adds the tools the configuration lists, the instructions
 // written from them, and the prompts whose tools are all listed.
 func registerTools(s *server.MCPServer, c config.Config, client *basiq.Client, g *guard.Guards, simURL string, logger *slog.Logger) error {
-	deps := &tools.Deps{Client: client, Log: logger, Governor: g.Governor, Confirm: g.Confirm, Idem: g.Idem, Audit: g.Audit, Users: g.Users, SearchDocs: searchDocs}
+	deps := &tools.Deps{Client: client, Log: logger, Governor: g.Governor, Confirm: g.Confirm, Idem: g.Idem, Audit: g.Audit, AuditReads: c.AuditReads, Users: g.Users, SearchDocs: searchDocs}
 	if simURL != "" {
 		deps.SandboxConsent = tools.SimulatorConsent(client, simURL)
 	}
@@ -229,7 +230,11 @@ func serve(cmd string, args []string, stdin io.Reader, stdout, stderr io.Writer)
 	if cmd == "serve" && c.Transport != "stdio" {
 		m = metrics.New()
 	}
-	a, err := assemble(c, cmd, logger, m)
+	if cmd != "serve" && slices.Contains(c.Audit, "stdout") {
+		fmt.Fprintf(stderr, "basiq-mcp: --audit stdout cannot share stdout with the %s command's output; use stderr\n", cmd)
+		return 2
+	}
+	a, err := assemble(c, cmd, logger, m, stdout, stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "basiq-mcp: cannot start:", err)
 		return 1

@@ -1,10 +1,15 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -133,4 +138,40 @@ func TestMetricsOnTheirOwnAddress(t *testing.T) {
 	assert.Contains(t, body, "basiq_mcp_sessions_open 0")
 	code, _ = get(t, base+"/metrics", "")
 	assert.Equal(t, 404, code)
+}
+
+// TestAuditToStderrForLogShippers: --audit stderr --audit-reads writes one
+// JSON line per read of customer data to stderr (beside the log), and sinks
+// that would corrupt a result or do not exist stop start-up.
+func TestAuditToStderrForLogShippers(t *testing.T) {
+	var errs bytes.Buffer
+	cmd := exec.Command(binary, "call", "--audit", "stderr", "--audit-reads", "get_user", `{"user_id":"nosuchuser"}`)
+	cmd.Env, cmd.Stderr = sandboxEnv(), &errs
+	cmd.Run() // the call fails: there is no such user
+	var found bool
+	for _, line := range strings.Split(errs.String(), "\n") {
+		var e map[string]any
+		if json.Unmarshal([]byte(line), &e) == nil && e["tool"] == "get_user" {
+			found = true
+			assert.Equal(t, "nosuchuser", e["userId"])
+			assert.Equal(t, "read-failed", e["decision"])
+		}
+	}
+	assert.True(t, found, "an audit line on stderr: %s", errs.String())
+	file, _ := os.ReadFile(filepath.Join(stateDir, "audit.jsonl"))
+	assert.NotContains(t, string(file), `"userId":"nosuchuser","decision":"read-failed"`, "only the sinks named")
+
+	for _, bad := range [][]string{
+		{"--audit", "syslog"},
+		{"--audit", "stdout"},                       // the stdio transport owns stdout
+		{"call", "--audit", "stdout", "list_users"}, // the command's result does
+	} {
+		errs.Reset()
+		if bad[0] != "call" {
+			bad = append([]string{"tools"}, bad...)
+			bad = append(bad[:1], append([]string{"--transport", "stdio"}, bad[1:]...)...)
+		}
+		assert.Equal(t, 2, run(bad, nil, io.Discard, &errs), "%v", bad)
+		assert.Contains(t, errs.String(), "audit", "%v", bad)
+	}
 }

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"reflect"
+	"strings"
 	"time"
 
 	"github.com/basiq-mcp/basiq-mcp/basiq"
@@ -33,6 +34,9 @@ type Deps struct {
 	Confirm  *guard.Confirmer
 	Idem     *guard.Idempotency
 	Audit    *guard.Audit
+	// AuditReads also audits reads of customer data (who read whose
+	// accounts, transactions, reports), never the data itself.
+	AuditReads bool
 	// Users remembers the customers this deployment created or read, for
 	// list_users where Basiq has no user search; nil keeps no directory.
 	Users *guard.Directory
@@ -179,6 +183,12 @@ func define[P, R any](d *Deps, s spec[P, R]) Tool {
 			d.logCall(ctx, s.name, began, args, "input-required", nil)
 			return c.ask, nil
 		}
+		if s.hints.readOnly && d.AuditReads {
+			if aerr := d.auditRead(s.name, args, err); aerr != nil {
+				d.logCall(ctx, s.name, began, args, "not-audited", aerr)
+				return mcp.NewToolResultError("the read could not be written to the audit, so its result is withheld; try again, and tell the operator if it persists"), nil
+			}
+		}
 		if err != nil {
 			d.logCall(ctx, s.name, began, args, "tool-error", err)
 			return mcp.NewToolResultError(explain(err)), nil
@@ -220,4 +230,27 @@ func (d *Deps) logCall(ctx context.Context, tool string, began time.Time, args m
 		}
 	}
 	d.Log.Log(ctx, level, "tool call", attrs...)
+}
+
+// auditRead records that a tool read customer data: the tool, the customer
+// and the object read, and whether it worked. Reads that name no customer
+// (connectors, report types, guides) are not customer data and are skipped.
+func (d *Deps) auditRead(tool string, args map[string]any, failed error) error {
+	id := func(k string) string { v, _ := args[k].(string); return text.Truncate(v, 64) }
+	e := guard.Entry{Tool: tool, UserID: id("user_id"), ConnectionID: id("connection_id"), JobID: id("job_id"), Decision: "read"}
+	for _, k := range []string{"report_id", "account_id", "transaction_id"} {
+		if v := id(k); v != "" {
+			e.Target = strings.TrimSuffix(k, "_id") + ":" + v
+		}
+	}
+	if tool == "list_users" {
+		e.Target = "customer-search" // the query itself may be an email: not kept
+	}
+	if e.UserID == "" && e.Target == "" && e.JobID == "" {
+		return nil
+	}
+	if failed != nil {
+		e.Decision = "read-failed"
+	}
+	return d.Audit.Record(e)
 }

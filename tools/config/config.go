@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -37,6 +38,8 @@ type Config struct {
 	IdleTTL          time.Duration // streamable HTTP session idle timeout
 	AuthToken        string        // bearer token HTTP clients must send
 	MetricsAddr      string        // where /metrics is served alone; empty: beside MCP, behind its guard
+	Audit            []string      // audit sinks (guard.AuditSinks); empty: the file
+	AuditReads       bool          // also audit who read which customer's data
 	ClientRate       float64       // HTTP requests a minute per client; -1: by exposure
 	AllowedOrigins   []string      // browser origins allowed besides loopback
 	DocsURL          string        // Basiq's live docs, or off
@@ -62,7 +65,7 @@ func Parse(name string, args []string, getenv func(string) string, d Defaults, s
 	f.SetOutput(stderr)
 	stateDir, stateErr := guard.DefaultStateDir()
 	p := guard.DefaultPolicy()
-	var mode, toolsets, toolList, exclude, origins string
+	var mode, toolsets, toolList, exclude, origins, audit string
 	var obCap, webCap float64
 	f.str(&c.Transport, "transport", "BASIQ_MCP_TRANSPORT", "stdio", "stdio, sse (legacy HTTP+SSE at /sse and /message) or http (streamable HTTP at /mcp)")
 	f.str(&c.Addr, "addr", "BASIQ_MCP_ADDR", "127.0.0.1:8080", "listen address for sse and http")
@@ -77,6 +80,8 @@ func Parse(name string, args []string, getenv func(string) string, d Defaults, s
 	f.dur(&c.IdleTTL, "session-idle-ttl", "BASIQ_MCP_SESSION_IDLE_TTL", 30*time.Minute, "drop the state of streamable HTTP sessions idle this long")
 	f.str(&c.AuthToken, "auth-token", "BASIQ_MCP_AUTH_TOKEN", "", "bearer token HTTP clients must send; required off loopback (prefer the variable: flags show in ps)")
 	f.str(&c.MetricsAddr, "metrics-addr", "BASIQ_MCP_METRICS_ADDR", "", "serve /metrics on this address alone (for a scraper on a private network); empty: /metrics beside MCP, with the same bearer token")
+	f.str(&audit, "audit", "BASIQ_MCP_AUDIT", "file", "where the audit goes, comma-separated: file (audit.jsonl in the state directory), stderr, stdout (not with the stdio transport)")
+	f.boolean(&c.AuditReads, "audit-reads", "BASIQ_MCP_AUDIT_READS", "also audit reads of customer data: which tool read which customer's data, never the data")
 	f.num(&c.ClientRate, "client-rate", "BASIQ_MCP_CLIENT_RATE", -1, "HTTP requests a minute per client address; -1: 600 off loopback, unlimited on it; 0: unlimited")
 	f.str(&origins, "allowed-origins", "BASIQ_MCP_ALLOWED_ORIGINS", "", "comma-separated browser origins allowed besides loopback ones")
 	f.str(&c.DocsURL, "docs-url", "BASIQ_MCP_DOCS_URL", d.DocsURL, "where Basiq's live documentation is read; off for the embedded guides only")
@@ -98,6 +103,7 @@ func Parse(name string, args []string, getenv func(string) string, d Defaults, s
 		return c, nil, 2
 	}
 	c.Toolsets, c.Tools, c.ExcludeTools, c.AllowedOrigins = List(toolsets), List(toolList), List(exclude), List(origins)
+	c.Audit = List(audit)
 	key, err := guard.ParseConfirmKey(getenv("BASIQ_MCP_CONFIRM_KEY"))
 	if err != nil {
 		f.bad = append(f.bad, err.Error())
@@ -121,6 +127,10 @@ func (c Config) check(bad []string, stateErr error) error {
 		return fmt.Errorf("--transport must be stdio, sse or http, not %q", c.Transport)
 	case c.Policy.Mode != guard.Enforce && c.Policy.Mode != guard.Shadow && c.Policy.Mode != guard.Off:
 		return fmt.Errorf("--refresh-mode must be enforce, shadow or off, not %q", c.Policy.Mode)
+	case slices.ContainsFunc(c.Audit, func(s string) bool { return !slices.Contains(guard.AuditSinks, s) }):
+		return fmt.Errorf("--audit takes %s, comma-separated, not %q", strings.Join(guard.AuditSinks, ", "), strings.Join(c.Audit, ","))
+	case slices.Contains(c.Audit, "stdout") && c.Transport == "stdio":
+		return errors.New("--audit stdout cannot share stdout with the stdio transport (it carries JSON-RPC); use stderr")
 	case c.StateDir == "":
 		return fmt.Errorf("no state directory: %v (set --state-dir or BASIQ_MCP_STATE_DIR)", stateErr)
 	}

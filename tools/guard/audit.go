@@ -26,11 +26,43 @@ type Entry struct {
 	Reason       string    `json:"reason,omitempty"`
 }
 
-// Audit appends entries as JSON lines. It is safe for concurrent use.
+// Audit appends entries as JSON lines to each of its sinks. It is safe for
+// concurrent use.
 type Audit struct {
 	mu sync.Mutex
-	w  io.Writer
+	ws []io.Writer
 	f  *os.File
+}
+
+// AuditSinks are the places an audit can go: the state directory's
+// audit.jsonl, and the process's standard streams for log shippers.
+var AuditSinks = []string{"file", "stderr", "stdout"}
+
+// OpenAuditTo writes the audit to every sink named: "file" (audit.jsonl in
+// dir), "stderr" or "stdout". An unknown sink, or none, is an error.
+func OpenAuditTo(dir string, sinks []string, stdout, stderr io.Writer) (*Audit, error) {
+	if len(sinks) == 0 {
+		sinks = []string{"file"}
+	}
+	a := &Audit{}
+	for _, s := range sinks {
+		switch s {
+		case "file":
+			f, err := OpenAudit(filepath.Join(dir, "audit.jsonl"))
+			if err != nil {
+				return nil, err
+			}
+			a.f, a.ws = f.f, append(a.ws, f.f)
+		case "stderr":
+			a.ws = append(a.ws, stderr)
+		case "stdout":
+			a.ws = append(a.ws, stdout)
+		default:
+			a.Close()
+			return nil, fmt.Errorf("guard: no audit sink %q (there are file, stderr and stdout)", s)
+		}
+	}
+	return a, nil
 }
 
 // OpenAudit opens path for appending, creating it (and its directory).
@@ -42,11 +74,11 @@ func OpenAudit(path string) (*Audit, error) {
 	if err != nil {
 		return nil, fmt.Errorf("guard: audit log: %w", err)
 	}
-	return &Audit{w: f, f: f}, nil
+	return &Audit{ws: []io.Writer{f}, f: f}, nil
 }
 
 // NewAudit writes to w (tests, or a log pipeline).
-func NewAudit(w io.Writer) *Audit { return &Audit{w: w} }
+func NewAudit(w io.Writer) *Audit { return &Audit{ws: []io.Writer{w}} }
 
 // Record appends one entry. A write failure is returned, so the caller can
 // refuse to act without a trace.
@@ -63,8 +95,11 @@ func (a *Audit) Record(e Entry) error {
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if _, err := a.w.Write(append(line, '\n')); err != nil {
-		return fmt.Errorf("guard: writing the audit log: %w", err)
+	line = append(line, '\n')
+	for _, w := range a.ws {
+		if _, err := w.Write(line); err != nil {
+			return fmt.Errorf("guard: writing the audit log: %w", err)
+		}
 	}
 	if a.f != nil {
 		return a.f.Sync()

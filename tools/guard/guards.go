@@ -2,6 +2,7 @@ package guard
 
 import (
 	"fmt"
+	"io"
 	"log/slog"
 	"path/filepath"
 	"strings"
@@ -31,6 +32,10 @@ type Options struct {
 	ConfirmKey []byte
 	Policy     Policy
 	Log        *slog.Logger
+	// AuditTo names the audit's sinks (AuditSinks); empty: the file.
+	// Stdout and Stderr are the streams "stdout" and "stderr" mean.
+	AuditTo        []string
+	Stdout, Stderr io.Writer
 }
 
 // Open opens the store the options name and the guards on it.
@@ -44,7 +49,7 @@ func Open(c *basiq.Client, o Options) (*Guards, error) {
 
 // New builds the guards on an open store (it then owns the store).
 func New(c *basiq.Client, store Store, o Options) (*Guards, error) {
-	audit, err := OpenAudit(filepath.Join(o.StateDir, "audit.jsonl"))
+	audit, err := OpenAuditTo(o.StateDir, o.AuditTo, o.Stdout, o.Stderr)
 	if err != nil {
 		store.Close()
 		return nil, err
