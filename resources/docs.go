@@ -116,19 +116,17 @@ type Hit struct {
 func Search(query string, limit int) []Hit {
 	words := terms(query)
 	var hits []Hit
-	for _, g := range Guides() {
-		for _, s := range g.Sections {
-			head, text := strings.ToLower(g.Title+" "+s.Heading), strings.ToLower(s.Text)
-			score := 0
-			for _, w := range words {
-				if strings.Contains(head, w) {
-					score += 3
-				}
-				score += min(strings.Count(text, w), 3)
+	for _, e := range searchIndex() {
+		score := 0
+		for _, w := range words {
+			if strings.Contains(e.head, w) {
+				score += 3
 			}
-			if score > 0 {
-				hits = append(hits, Hit{URI: g.URI(), Title: g.Title, Section: s.Heading, Snippet: snippet(s.Text, words), Score: score})
-			}
+			score += min(strings.Count(e.text, w), 3)
+		}
+		if score > 0 {
+			g := e.guide
+			hits = append(hits, Hit{URI: g.URI(), Title: g.Title, Section: e.section.Heading, Snippet: snippet(e.section.Text, words), Score: score})
 		}
 	}
 	sort.SliceStable(hits, func(i, j int) bool { return hits[i].Score > hits[j].Score })
@@ -136,6 +134,32 @@ func Search(query string, limit int) []Hit {
 		hits = hits[:limit]
 	}
 	return hits
+}
+
+// indexEntry is one guide section as Search reads it, lower-cased once:
+// lower-casing every guide on every call was most of search_docs' cost.
+type indexEntry struct {
+	guide      *Guide
+	section    *Section
+	head, text string
+}
+
+var (
+	indexOnce sync.Once
+	index     []indexEntry
+)
+
+func searchIndex() []indexEntry {
+	indexOnce.Do(func() {
+		all := Guides()
+		for i := range all {
+			for j := range all[i].Sections {
+				g, s := &all[i], &all[i].Sections[j]
+				index = append(index, indexEntry{guide: g, section: s, head: strings.ToLower(g.Title + " " + s.Heading), text: strings.ToLower(s.Text)})
+			}
+		}
+	})
+	return index
 }
 
 // terms lowercases query into words of two letters or more.
