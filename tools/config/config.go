@@ -129,6 +129,8 @@ func (c Config) check(bad []string, stateErr error) error {
 		return fmt.Errorf("--refresh-mode must be enforce, shadow or off, not %q", c.Policy.Mode)
 	case slices.ContainsFunc(c.Audit, func(s string) bool { return !slices.Contains(guard.AuditSinks, s) }):
 		return fmt.Errorf("--audit takes %s, comma-separated, not %q", strings.Join(guard.AuditSinks, ", "), strings.Join(c.Audit, ","))
+	case c.MetricsAddr != "" && c.Transport == "stdio":
+		return errors.New("--metrics-addr serves the metrics of the sse and http transports; with stdio there is no server to scrape")
 	case slices.Contains(c.Audit, "stdout") && c.Transport == "stdio":
 		return errors.New("--audit stdout cannot share stdout with the stdio transport (it carries JSON-RPC); use stderr")
 	case c.StateDir == "":
