@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -262,7 +263,12 @@ func serve(cmd string, args []string, stdin io.Reader, stdout, stderr io.Writer)
 // the HTTP guard, until the context ends.
 func serveHTTP(ctx context.Context, c config.Config, a *app, logger *slog.Logger) int {
 	s, store := a.server, a.guards.Store
-	rate, err := guard.Exposure(c.Addr, c.AuthToken, c.ClientRate)
+	oauth, err := openOAuth(ctx, c)
+	if err != nil {
+		logger.Error(err.Error())
+		return 2
+	}
+	rate, err := guard.Exposure(c.Addr, c.AuthToken, c.ClientRate, oauth != nil)
 	if err != nil {
 		logger.Error(err.Error())
 		return 2
@@ -270,6 +276,12 @@ func serveHTTP(ctx context.Context, c config.Config, a *app, logger *slog.Logger
 	mux := http.NewServeMux()
 	mux.Handle("GET /healthz", guard.Health(store, map[string]any{"version": version, "transport": c.Transport}))
 	mux.Handle("GET /readyz", guard.Ready(store, a.client))
+	open := []string{"/healthz", "/readyz"}
+	if oauth != nil {
+		u, _ := url.Parse(oauth.MetadataURL())
+		mux.Handle("GET "+u.Path, oauth.Metadata(tools.Scopes))
+		open = append(open, u.Path)
+	}
 	if c.MetricsAddr == "" {
 		mux.Handle("GET /metrics", a.metrics.Handler())
 	} else if err := serveMetrics(ctx, c.MetricsAddr, a.metrics, logger); err != nil {
@@ -287,8 +299,19 @@ func serveHTTP(ctx context.Context, c config.Config, a *app, logger *slog.Logger
 		mux.Handle("/mcp", toolsetsChecked(streamable))
 		shutdown = streamable.Shutdown
 	}
-	h := guard.HTTPGuard(mux, guard.HTTPOptions{AuthToken: c.AuthToken, AllowedOrigins: c.AllowedOrigins, RatePerMinute: rate, Open: []string{"/healthz", "/readyz"}})
-	return listenAndServe(ctx, c.Addr, h, shutdown, logger, "basiq-mcp", "transport", c.Transport, "auth", c.AuthToken != "")
+	h := guard.HTTPGuard(mux, guard.HTTPOptions{AuthToken: c.AuthToken, AllowedOrigins: c.AllowedOrigins, RatePerMinute: rate, Open: open, OAuth: oauth})
+	return listenAndServe(ctx, c.Addr, h, shutdown, logger, "basiq-mcp", "transport", c.Transport, "auth", c.AuthToken != "" || oauth != nil)
+}
+
+// openOAuth reads the issuer's metadata when OAuth is configured; an issuer
+// that cannot be read stops start-up rather than serving unprotected.
+func openOAuth(ctx context.Context, c config.Config) (*guard.OAuth, error) {
+	if c.OAuthIssuer == "" {
+		return nil, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	return guard.NewOAuth(ctx, c.OAuthIssuer, c.OAuthAudience)
 }
 
 // serveMetrics serves /metrics alone on addr, for a scraper on a private

@@ -87,9 +87,10 @@ func auditText(err error) string {
 	return text.Clean(err.Error(), 300)
 }
 
-// audit records a write; a failure to record is logged, not hidden.
-func (d *Deps) audit(e guard.Entry) {
-	if err := d.Audit.Record(e); err != nil {
+// audit records a write, with who asked; a failure to record is logged,
+// not hidden.
+func (d *call) audit(e guard.Entry) {
+	if err := d.Audit.Record(e.By(d.ctx)); err != nil {
 		d.Log.Error("audit log", "error", err)
 	}
 }

@@ -141,17 +141,20 @@ func Select(all []Tool, o Options) ([]Tool, error) {
 
 // Register adds every tool the options allow to an MCP server, all listed
 // from the start (clients that never re-list tools see them all), and the
-// filter that lets an HTTP request narrow them to some toolsets.
+// filters that let an HTTP request narrow them to some toolsets and an
+// OAuth caller's scopes decide which it may list and call.
 func Register(s *server.MCPServer, d *Deps, o Options) ([]Tool, error) {
 	chosen, err := Select(Inventory(d), o)
 	if err != nil {
 		return nil, err
 	}
-	setOf := map[string]string{}
+	setOf, scopeOf := map[string]string{}, map[string]string{}
 	for _, t := range chosen {
 		s.AddTool(t.Def, t.Handler)
-		setOf[t.Def.Name] = t.Toolset
+		setOf[t.Def.Name], scopeOf[t.Def.Name] = t.Toolset, t.Scope()
 	}
 	server.WithToolFilter(requestFilter(setOf))(s)
+	server.WithToolFilter(scopeFilter(scopeOf))(s)
+	s.Use(scopeCheck(scopeOf))
 	return chosen, nil
 }

@@ -63,6 +63,7 @@ type call struct {
 	req     *mcp.CallToolRequest
 	skipped skippedNotes
 	ask     *mcp.CallToolResult
+	ctx     context.Context // the call's, for who asked (guard.CallerFrom)
 }
 
 // Tool is one tool: its MCP definition, its handler and how it is classed.
@@ -177,14 +178,14 @@ func define[P, R any](d *Deps, s spec[P, R]) Tool {
 			d.logCall(ctx, s.name, began, args, "invalid-arguments", err)
 			return mcp.NewToolResultError(explain(err)), nil
 		}
-		c := &call{Deps: d, tool: s.name, req: &req}
+		c := &call{Deps: d, tool: s.name, req: &req, ctx: ctx}
 		r, err := s.run(ctx, c, p)
 		if c.ask != nil { // the tool needs the human first (multi round trip)
 			d.logCall(ctx, s.name, began, args, "input-required", nil)
 			return c.ask, nil
 		}
 		if s.hints.readOnly && d.AuditReads {
-			if aerr := d.auditRead(s.name, args, err); aerr != nil {
+			if aerr := d.auditRead(ctx, s.name, args, err); aerr != nil {
 				d.logCall(ctx, s.name, began, args, "not-audited", aerr)
 				return mcp.NewToolResultError("the read could not be written to the audit, so its result is withheld; try again, and tell the operator if it persists"), nil
 			}
@@ -223,6 +224,9 @@ func (d *Deps) logCall(ctx context.Context, tool string, began time.Time, args m
 			attrs = append(attrs, k, text.Truncate(v, 64))
 		}
 	}
+	if c, ok := guard.CallerFrom(ctx); ok {
+		attrs = append(attrs, "subject", text.Truncate(c.Subject, 128), "client_id", text.Truncate(c.ClientID, 128))
+	}
 	if err != nil {
 		attrs = append(attrs, "error", err.Error())
 		if e, ok := basiq.AsError(err); ok && e.CorrelationID != "" {
@@ -235,7 +239,7 @@ func (d *Deps) logCall(ctx context.Context, tool string, began time.Time, args m
 // auditRead records that a tool read customer data: the tool, the customer
 // and the object read, and whether it worked. Reads that name no customer
 // (connectors, report types, guides) are not customer data and are skipped.
-func (d *Deps) auditRead(tool string, args map[string]any, failed error) error {
+func (d *Deps) auditRead(ctx context.Context, tool string, args map[string]any, failed error) error {
 	id := func(k string) string { v, _ := args[k].(string); return text.Truncate(v, 64) }
 	e := guard.Entry{Tool: tool, UserID: id("user_id"), ConnectionID: id("connection_id"), JobID: id("job_id"), Decision: "read"}
 	for _, k := range []string{"report_id", "account_id", "transaction_id"} {
@@ -252,5 +256,5 @@ func (d *Deps) auditRead(tool string, args map[string]any, failed error) error {
 	if failed != nil {
 		e.Decision = "read-failed"
 	}
-	return d.Audit.Record(e)
+	return d.Audit.Record(e.By(ctx))
 }

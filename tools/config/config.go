@@ -40,6 +40,8 @@ type Config struct {
 	MetricsAddr      string        // where /metrics is served alone; empty: beside MCP, behind its guard
 	Audit            []string      // audit sinks (guard.AuditSinks); empty: the file
 	AuditReads       bool          // also audit who read which customer's data
+	OAuthIssuer      string        // the authorization server whose access tokens are accepted
+	OAuthAudience    string        // this server's resource URI, which tokens must name in aud
 	ClientRate       float64       // HTTP requests a minute per client; -1: by exposure
 	AllowedOrigins   []string      // browser origins allowed besides loopback
 	DocsURL          string        // Basiq's live docs, or off
@@ -80,6 +82,8 @@ func Parse(name string, args []string, getenv func(string) string, d Defaults, s
 	f.dur(&c.IdleTTL, "session-idle-ttl", "BASIQ_MCP_SESSION_IDLE_TTL", 30*time.Minute, "drop the state of streamable HTTP sessions idle this long")
 	f.str(&c.AuthToken, "auth-token", "BASIQ_MCP_AUTH_TOKEN", "", "bearer token HTTP clients must send; required off loopback (prefer the variable: flags show in ps)")
 	f.str(&c.MetricsAddr, "metrics-addr", "BASIQ_MCP_METRICS_ADDR", "", "serve /metrics on this address alone (for a scraper on a private network); empty: /metrics beside MCP, with the same bearer token")
+	f.str(&c.OAuthIssuer, "oauth-issuer", "BASIQ_MCP_OAUTH_ISSUER", "", "OAuth 2.1 resource server: accept access tokens (JWT) from this issuer (its OpenID discovery is read at start)")
+	f.str(&c.OAuthAudience, "oauth-audience", "BASIQ_MCP_OAUTH_AUDIENCE", "", "this server's resource URI (https://host/mcp), which access tokens must name in aud")
 	f.str(&audit, "audit", "BASIQ_MCP_AUDIT", "file", "where the audit goes, comma-separated: file (audit.jsonl in the state directory), stderr, stdout (not with the stdio transport)")
 	f.boolean(&c.AuditReads, "audit-reads", "BASIQ_MCP_AUDIT_READS", "also audit reads of customer data: which tool read which customer's data, never the data")
 	f.num(&c.ClientRate, "client-rate", "BASIQ_MCP_CLIENT_RATE", -1, "HTTP requests a minute per client address; -1: 600 off loopback, unlimited on it; 0: unlimited")
@@ -129,6 +133,12 @@ func (c Config) check(bad []string, stateErr error) error {
 		return fmt.Errorf("--refresh-mode must be enforce, shadow or off, not %q", c.Policy.Mode)
 	case slices.ContainsFunc(c.Audit, func(s string) bool { return !slices.Contains(guard.AuditSinks, s) }):
 		return fmt.Errorf("--audit takes %s, comma-separated, not %q", strings.Join(guard.AuditSinks, ", "), strings.Join(c.Audit, ","))
+	case (c.OAuthIssuer == "") != (c.OAuthAudience == ""):
+		return errors.New("--oauth-issuer and --oauth-audience go together: set both, or neither")
+	case c.OAuthIssuer != "" && c.AuthToken != "":
+		return errors.New("--oauth-issuer and --auth-token are two ways to authenticate callers: choose one")
+	case c.OAuthIssuer != "" && c.Transport == "stdio":
+		return errors.New("--oauth-issuer protects the sse and http transports; stdio has no callers to authenticate")
 	case c.MetricsAddr != "" && c.Transport == "stdio":
 		return errors.New("--metrics-addr serves the metrics of the sse and http transports; with stdio there is no server to scrape")
 	case slices.Contains(c.Audit, "stdout") && c.Transport == "stdio":

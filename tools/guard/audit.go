@@ -1,6 +1,7 @@
 package guard
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -24,6 +25,18 @@ type Entry struct {
 	Target       string    `json:"target,omitempty"`
 	Decision     string    `json:"decision"`
 	Reason       string    `json:"reason,omitempty"`
+	// Subject and ClientID say who asked, from the caller's OAuth access
+	// token; both are empty without OAuth (stdio, the static token).
+	Subject  string `json:"subject,omitempty"`
+	ClientID string `json:"clientId,omitempty"`
+}
+
+// By fills in the caller ctx carries (CallerFrom), if any.
+func (e Entry) By(ctx context.Context) Entry {
+	if c, ok := CallerFrom(ctx); ok {
+		e.Subject, e.ClientID = text.Truncate(c.Subject, 128), text.Truncate(c.ClientID, 128)
+	}
+	return e
 }
 
 // Audit appends entries as JSON lines to each of its sinks. It is safe for

@@ -105,7 +105,7 @@ func (g *Governor) Refresh(ctx context.Context, tool, userID, connID string, dry
 	ev := readJobs(jobs.Data, g.now())
 	if ev.running != nil {
 		d.Outcome, d.JobID, d.Reason = ReusedJob, ev.running.ID, "a job for this connection is already running; follow it instead of refreshing"
-		return d, g.record(tool, d, dryRun)
+		return d, g.record(ctx, tool, d, dryRun)
 	}
 	refusal, err := g.check(ctx, key, conn, ev, dryRun || g.policy.Mode == Shadow)
 	if err != nil {
@@ -114,10 +114,10 @@ func (g *Governor) Refresh(ctx context.Context, tool, userID, connID string, dry
 	if refusal != nil {
 		if g.policy.Mode == Enforce || dryRun {
 			refusal.UserID, refusal.ConnectionID = userID, connID
-			return *refusal, g.record(tool, *refusal, dryRun)
+			return *refusal, g.record(ctx, tool, *refusal, dryRun)
 		}
 		g.log.Warn("shadow mode: refresh allowed that enforce would refuse", "connectionId", connID, "reason", refusal.Reason)
-		g.record(tool, Decision{UserID: userID, ConnectionID: connID, Outcome: "shadow-allowed", Reason: refusal.Reason, Rule: refusal.Rule}, false)
+		g.record(ctx, tool, Decision{UserID: userID, ConnectionID: connID, Outcome: "shadow-allowed", Reason: refusal.Reason, Rule: refusal.Rule}, false)
 	}
 	if g.policy.Mode == Shadow && !dryRun { // the shadow check only looked: record what is sent
 		if _, err := g.store.Reserve(Reservation{Key: key, Now: g.now(), CapWindow: ledgerWindow, PerMinute: math.Inf(1), Burst: math.MaxInt32}); err != nil {
@@ -198,29 +198,29 @@ func (g *Governor) send(ctx context.Context, tool string, d Decision, dryRun boo
 		d.Outcome, d.Reason = WouldRefresh, "every rule allows a refresh now; nothing was sent"
 		return d, nil
 	}
-	if err := g.record(tool, Decision{UserID: d.UserID, ConnectionID: d.ConnectionID, Outcome: "attempt"}, false); err != nil {
+	if err := g.record(ctx, tool, Decision{UserID: d.UserID, ConnectionID: d.ConnectionID, Outcome: "attempt"}, false); err != nil {
 		return d, fmt.Errorf("guard: the audit log could not be written, so the refresh was not sent: %w", err)
 	}
 	job, existing, err := g.client.RefreshConnection(context.WithoutCancel(ctx), d.UserID, d.ConnectionID)
 	if err != nil {
-		g.record(tool, Decision{UserID: d.UserID, ConnectionID: d.ConnectionID, Outcome: outcomeOf(err), Reason: auditReason(err)}, false)
+		g.record(ctx, tool, Decision{UserID: d.UserID, ConnectionID: d.ConnectionID, Outcome: outcomeOf(err), Reason: auditReason(err)}, false)
 		return d, err
 	}
 	d.Outcome, d.JobID = Refreshed, job.ID
 	if existing {
 		d.Outcome = ReusedJob
 	}
-	return d, g.record(tool, d, false)
+	return d, g.record(ctx, tool, d, false)
 }
 
-func (g *Governor) record(tool string, d Decision, dryRun bool) error {
+func (g *Governor) record(ctx context.Context, tool string, d Decision, dryRun bool) error {
 	if dryRun {
 		return nil
 	}
 	if g.watch != nil && d.Outcome != "attempt" {
 		g.watch(d)
 	}
-	return g.audit.Record(Entry{Tool: tool, UserID: d.UserID, ConnectionID: d.ConnectionID, JobID: d.JobID, Decision: d.Outcome, Reason: d.Reason})
+	return g.audit.Record(Entry{Tool: tool, UserID: d.UserID, ConnectionID: d.ConnectionID, JobID: d.JobID, Decision: d.Outcome, Reason: d.Reason}.By(ctx))
 }
 
 // Watch calls fn with every decision the governor carries out (dry runs

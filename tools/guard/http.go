@@ -30,6 +30,10 @@ type HTTPOptions struct {
 	Burst         int
 	// Open lists paths served without these checks (e.g. /healthz).
 	Open []string
+	// OAuth, when set, requires a valid access token from its issuer and
+	// puts the caller in the request's context (CallerFrom); it takes the
+	// place of AuthToken.
+	OAuth *OAuth
 }
 
 // HTTPGuard wraps the MCP HTTP handler with authentication, origin checks,
@@ -55,7 +59,19 @@ func HTTPGuard(next http.Handler, o HTTPOptions) http.Handler {
 			http.Error(w, "Forbidden: origin "+origin+" is not allowed", http.StatusForbidden)
 			return
 		}
-		if o.AuthToken != "" {
+		if o.OAuth != nil {
+			raw, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+			if !ok || strings.TrimSpace(raw) == "" {
+				o.OAuth.challenge(w, "send Authorization: Bearer <access token>")
+				return
+			}
+			caller, err := o.OAuth.Verify(r.Context(), strings.TrimSpace(raw))
+			if err != nil {
+				o.OAuth.challenge(w, "the access token is not valid here (issuer, audience, signature or time)")
+				return
+			}
+			r = r.WithContext(WithCaller(r.Context(), caller))
+		} else if o.AuthToken != "" {
 			raw, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 			got := sha256.Sum256([]byte(strings.TrimSpace(raw)))
 			if !ok || subtle.ConstantTimeCompare(got[:], want[:]) != 1 { // equal-length digests: no timing hint
@@ -166,10 +182,10 @@ const DefaultClientRate = 600
 // loopback a bearer token is required, and a per-client rate limit applies
 // by default (rate < 0 asks for that default; on loopback it is unlimited,
 // so local load is not throttled).
-func Exposure(addr, token string, rate float64) (float64, error) {
+func Exposure(addr, token string, rate float64, oauth bool) (float64, error) {
 	loopback := IsLoopback(addr)
-	if !loopback && token == "" {
-		return 0, fmt.Errorf("refusing to listen on %s, off loopback, without an auth token: set BASIQ_MCP_AUTH_TOKEN", addr)
+	if !loopback && token == "" && !oauth {
+		return 0, fmt.Errorf("refusing to listen on %s, off loopback, without an auth token: set BASIQ_MCP_AUTH_TOKEN, or OAuth (BASIQ_MCP_OAUTH_ISSUER and BASIQ_MCP_OAUTH_AUDIENCE)", addr)
 	}
 	if rate >= 0 {
 		return rate, nil

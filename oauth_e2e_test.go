@@ -1,0 +1,69 @@
+package main
+
+import (
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/basiq-mcp/basiq-mcp/testdata/mcptest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestOAuthScopesAndCallers runs the binary as an OAuth resource server:
+// the metadata names the issuer, a request without a token is sent to it,
+// scopes decide what a caller lists and calls, and the audit says who.
+func TestOAuthScopesAndCallers(t *testing.T) {
+	const audience = "https://mcp.example.test/mcp"
+	is := mcptest.NewIssuer(t)
+	dir := t.TempDir()
+	base, _, _ := startServer(t, sandboxEnv("BASIQ_MCP_OAUTH_ISSUER="+is.URL, "BASIQ_MCP_OAUTH_AUDIENCE="+audience),
+		"--transport", "http", "--state-dir", dir, "--audit-reads")
+
+	code, body := get(t, base+"/.well-known/oauth-protected-resource/mcp", "")
+	require.Equal(t, 200, code)
+	var md map[string]any
+	require.NoError(t, json.Unmarshal([]byte(body), &md))
+	assert.Equal(t, audience, md["resource"])
+	assert.Equal(t, []any{is.URL}, md["authorization_servers"])
+
+	status, _ := statelessPost(t, base+"/mcp", "tools/list", nil, nil)
+	assert.Equal(t, http.StatusUnauthorized, status)
+
+	reader := map[string]string{"Authorization": "Bearer " + is.Token(t, audience, "basiq:read")}
+	_, listed := statelessPost(t, base+"/mcp", "tools/list", nil, reader)
+	var names []string
+	for _, tl := range listed["result"].(map[string]any)["tools"].([]any) {
+		names = append(names, tl.(map[string]any)["name"].(string))
+	}
+	assert.Contains(t, names, "get_user")
+	for _, write := range []string{"create_user", "refresh_connection", "create_report", "answer_mfa"} {
+		assert.NotContains(t, names, write, "a read-only token lists no write tool")
+	}
+	_, call := statelessPost(t, base+"/mcp", "tools/call", map[string]any{"name": "create_user", "arguments": map[string]any{"email": "x@example.com"}},
+		merge(reader, map[string]string{"Mcp-Name": "create_user"}))
+	result := call["result"].(map[string]any)
+	assert.Equal(t, true, result["isError"])
+	assert.Contains(t, result["content"].([]any)[0].(map[string]any)["text"], "basiq:write")
+
+	statelessPost(t, base+"/mcp", "tools/call", map[string]any{"name": "get_user", "arguments": map[string]any{"user_id": "nosuchuser"}},
+		merge(reader, map[string]string{"Mcp-Name": "get_user"}))
+	audit, err := os.ReadFile(filepath.Join(dir, "audit.jsonl"))
+	require.NoError(t, err)
+	assert.Contains(t, string(audit), `"tool":"get_user","userId":"nosuchuser","decision":"read-failed","subject":"agent-7","clientId":"support-bot"`)
+	assert.False(t, strings.Contains(string(audit), "create_user"), "the refused create never reached the audit as an attempt")
+}
+
+func merge(a, b map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range a {
+		out[k] = v
+	}
+	for k, v := range b {
+		out[k] = v
+	}
+	return out
+}

@@ -1,0 +1,98 @@
+package guard_test
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/basiq-mcp/basiq-mcp/testdata/mcptest"
+	"github.com/basiq-mcp/basiq-mcp/tools/guard"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const audience, scope = "https://mcp.example.test/mcp", "basiq:read basiq:refresh"
+
+// TestOAuthResourceServer: only tokens the issuer signed for this audience,
+// in their time window, pass; each refusal is a 401 pointing at the
+// metadata; after the issuer rotates its key, new tokens work at once.
+func TestOAuthResourceServer(t *testing.T) {
+	is := mcptest.NewIssuer(t)
+	k1 := is.Key
+	oauth, err := guard.NewOAuth(context.Background(), is.URL, audience)
+	require.NoError(t, err)
+	echo := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, ok := guard.CallerFrom(r.Context())
+		require.True(t, ok)
+		json.NewEncoder(w).Encode(c)
+	})
+	h := guard.HTTPGuard(echo, guard.HTTPOptions{OAuth: oauth})
+	send := func(token string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(http.MethodPost, "/mcp", strings.NewReader("{}"))
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec
+	}
+
+	ok := send(mcptest.Sign(t, k1, "k1", is.Claims(audience, scope, nil)))
+	require.Equal(t, 200, ok.Code, ok.Body.String())
+	assert.JSONEq(t, `{"Subject":"agent-7","ClientID":"support-bot","Scopes":["basiq:read","basiq:refresh"]}`, ok.Body.String())
+
+	stranger, _ := rsa.GenerateKey(rand.Reader, 2048)
+	good := mcptest.Sign(t, k1, "k1", is.Claims(audience, scope, nil))
+	parts := strings.Split(good, ".")
+	forged, _ := json.Marshal(is.Claims(audience, scope, func(c map[string]any) { c["sub"] = "admin" }))
+	none := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"none","typ":"at+jwt"}`)) + "." + parts[1] + "."
+	for name, token := range map[string]string{
+		"missing":         "",
+		"expired":         mcptest.Sign(t, k1, "k1", is.Claims(audience, scope, func(c map[string]any) { c["exp"] = time.Now().Add(-time.Minute).Unix() })),
+		"not yet valid":   mcptest.Sign(t, k1, "k1", is.Claims(audience, scope, func(c map[string]any) { c["nbf"] = time.Now().Add(time.Hour).Unix() })),
+		"wrong audience":  mcptest.Sign(t, k1, "k1", is.Claims(audience, scope, func(c map[string]any) { c["aud"] = "https://other.example.test/mcp" })),
+		"wrong issuer":    mcptest.Sign(t, k1, "k1", is.Claims(audience, scope, func(c map[string]any) { c["iss"] = "https://evil.example.test" })),
+		"alg none":        none,
+		"tampered":        parts[0] + "." + base64.RawURLEncoding.EncodeToString(forged) + "." + parts[2],
+		"unpublished key": mcptest.Sign(t, stranger, "k1", is.Claims(audience, scope, nil)),
+		"unknown key id":  mcptest.Sign(t, stranger, "k9", is.Claims(audience, scope, nil)),
+		"not a JWT":       "a-long-random-token",
+	} {
+		rec := send(token)
+		assert.Equal(t, 401, rec.Code, name)
+		assert.Contains(t, rec.Header().Get("WWW-Authenticate"), `resource_metadata="https://mcp.example.test/.well-known/oauth-protected-resource/mcp"`, name)
+	}
+
+	is.Rotate(t, "k2")
+	k2 := is.Key
+	rec := send(mcptest.Sign(t, k2, "k2", is.Claims(audience, scope, nil)))
+	assert.Equal(t, 200, rec.Code, "a token signed with the new key works without a restart: %s", rec.Body.String())
+	rec = send(mcptest.Sign(t, k1, "k1", is.Claims(audience, scope, nil)))
+	assert.Equal(t, 401, rec.Code, "the retired key no longer signs anything")
+}
+
+// TestOAuthMetadata serves RFC 9728 metadata naming the issuer and scopes.
+func TestOAuthMetadata(t *testing.T) {
+	is := mcptest.NewIssuer(t)
+	oauth, err := guard.NewOAuth(context.Background(), is.URL, audience)
+	require.NoError(t, err)
+	rec := httptest.NewRecorder()
+	oauth.Metadata([]string{"basiq:read"}).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, guard.MetadataPath, nil))
+	var md map[string]any
+	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &md))
+	assert.Equal(t, audience, md["resource"])
+	assert.Equal(t, []any{is.URL}, md["authorization_servers"])
+	assert.Equal(t, []any{"basiq:read"}, md["scopes_supported"])
+
+	_, err = guard.NewOAuth(context.Background(), is.URL, "not a uri")
+	assert.Error(t, err, "the audience must be a resource URI")
+	_, err = guard.NewOAuth(context.Background(), "http://127.0.0.1:1", audience)
+	assert.Error(t, err, "an unreachable issuer stops start-up")
+}
