@@ -57,6 +57,33 @@ func TestOAuthScopesAndCallers(t *testing.T) {
 	assert.False(t, strings.Contains(string(audit), "create_user"), "the refused create never reached the audit as an attempt")
 }
 
+// TestOAuthCustomerBinding: a token with the basiq_users claim reaches
+// only those customers; any other, or a tool that names none, is refused
+// before anything reaches Basiq.
+func TestOAuthCustomerBinding(t *testing.T) {
+	const audience = "https://mcp.example.test/mcp"
+	is := mcptest.NewIssuer(t)
+	base, _, _ := startServer(t, sandboxEnv("BASIQ_MCP_OAUTH_ISSUER="+is.URL, "BASIQ_MCP_OAUTH_AUDIENCE="+audience), "--transport", "http")
+	bound := mcptest.Sign(t, is.Key, is.KeyID, is.Claims(audience, "basiq:read", func(c map[string]any) { c["basiq_users"] = []string{"queueuser1"} }))
+	call := func(name string, args map[string]any) map[string]any {
+		_, msg := statelessPost(t, base+"/mcp", "tools/call", map[string]any{"name": name, "arguments": args},
+			map[string]string{"Authorization": "Bearer " + bound, "Mcp-Name": name})
+		return msg["result"].(map[string]any)
+	}
+	textOf := func(r map[string]any) string { return r["content"].([]any)[0].(map[string]any)["text"].(string) }
+
+	other := call("get_user", map[string]any{"user_id": "someoneelse"})
+	assert.Equal(t, true, other["isError"])
+	assert.Contains(t, textOf(other), "not allowed to reach customer")
+	search := call("list_users", map[string]any{"query": "whistler"})
+	assert.Equal(t, true, search["isError"])
+	assert.Contains(t, textOf(search), "bound to 1 customers")
+	own := call("get_user", map[string]any{"user_id": "queueuser1"})
+	assert.NotContains(t, textOf(own), "bound to", "the customer of the queue is reached (Basiq answers for it)")
+	neutral := call("list_connectors", map[string]any{"query": "hooli"})
+	assert.NotEqual(t, true, neutral["isError"], "connectors belong to no customer")
+}
+
 func merge(a, b map[string]string) map[string]string {
 	out := map[string]string{}
 	for k, v := range a {

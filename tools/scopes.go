@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/basiq-mcp/basiq-mcp/basiq/text"
 	"github.com/basiq-mcp/basiq-mcp/tools/guard"
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
@@ -65,7 +66,33 @@ func scopeCheck(scopeOf map[string]string) server.ToolHandlerMiddleware {
 			if need := scopeOf[req.Params.Name]; ok && !slices.Contains(caller.Scopes, need) {
 				return mcp.NewToolResultError(fmt.Sprintf("%s needs the OAuth scope %s, which this access token does not carry; ask the administrator for a token with it", req.Params.Name, need)), nil
 			}
+			if ok && caller.Bound {
+				if msg := outsideCustomers(caller, req); msg != "" {
+					return mcp.NewToolResultError(msg), nil
+				}
+			}
 			return next(ctx, req)
 		}
 	}
+}
+
+// customerNeutral tools read nothing of any customer, so a caller bound to
+// some customers may still use them.
+var customerNeutral = []string{"list_connectors", "check_connector_status", "list_report_types", "search_docs"}
+
+// outsideCustomers refuses, before anything reaches Basiq, a call of a
+// caller bound to some customers (guard.CustomersClaim) that names another
+// customer, or that could reach any customer without naming one.
+func outsideCustomers(caller guard.Caller, req mcp.CallToolRequest) string {
+	if slices.Contains(customerNeutral, req.Params.Name) {
+		return ""
+	}
+	user, _ := req.GetArguments()["user_id"].(string)
+	switch {
+	case user == "":
+		return fmt.Sprintf("this access token is bound to %d customers, and %s does not name one (user_id): use a tool that takes user_id, with one of theirs", len(caller.Customers), req.Params.Name)
+	case !slices.Contains(caller.Customers, user):
+		return fmt.Sprintf("this access token is not allowed to reach customer %q: it is bound to %d other customers", text.Truncate(user, 64), len(caller.Customers))
+	}
+	return ""
 }

@@ -18,7 +18,16 @@ type Caller struct {
 	Subject  string   // the token's sub
 	ClientID string   // client_id (RFC 9068), else azp
 	Scopes   []string // scope (space-separated) or scp
+	// Customers, when the token carries the basiq_users claim, are the
+	// only Basiq user ids the caller may reach (a support agent bound to
+	// the customers of its queue); Bound says the claim was there.
+	Customers []string
+	Bound     bool
 }
+
+// CustomersClaim is the access-token claim that binds a caller to some
+// customers: a list of Basiq user ids.
+const CustomersClaim = "basiq_users"
 
 type callerKey struct{}
 
@@ -72,10 +81,11 @@ func (o *OAuth) Verify(ctx context.Context, raw string) (Caller, error) {
 		return Caller{}, err
 	}
 	var claims struct {
-		ClientID string   `json:"client_id"`
-		AZP      string   `json:"azp"`
-		Scope    string   `json:"scope"`
-		SCP      []string `json:"scp"`
+		ClientID string    `json:"client_id"`
+		AZP      string    `json:"azp"`
+		Scope    string    `json:"scope"`
+		SCP      []string  `json:"scp"`
+		Users    *[]string `json:"basiq_users"`
 	}
 	if err := tok.Claims(&claims); err != nil {
 		return Caller{}, err
@@ -83,6 +93,9 @@ func (o *OAuth) Verify(ctx context.Context, raw string) (Caller, error) {
 	c := Caller{Subject: tok.Subject, ClientID: claims.ClientID, Scopes: append(strings.Fields(claims.Scope), claims.SCP...)}
 	if c.ClientID == "" {
 		c.ClientID = claims.AZP
+	}
+	if claims.Users != nil {
+		c.Customers, c.Bound = *claims.Users, true
 	}
 	if c.Subject == "" && c.ClientID == "" {
 		return Caller{}, errors.New("the token names no subject or client")
