@@ -153,7 +153,7 @@ func assemble(c config.Config, cmd string, logger *slog.Logger, m *metrics.Metri
 		return nil, err
 	}
 	g, err := guard.New(client, store, guard.Options{StateDir: c.StateDir, ConfirmKey: c.ConfirmKey, Policy: c.Policy, Log: logger,
-		AuditTo: c.Audit, Stdout: stdout, Stderr: stderr})
+		AuditTo: c.Audit, Stdout: stdout, Stderr: stderr, CallerRefreshesPerHour: c.CallerRefreshesPerHour, CallerReportsPerDay: c.CallerReportsPerDay})
 	if err != nil {
 		stopBackend()
 		return nil, err
@@ -192,7 +192,7 @@ func assemble(c config.Config, cmd string, logger *slog.Logger, m *metrics.Metri
 // registerTools adds the tools the configuration lists, the instructions
 // written from them, and the prompts whose tools are all listed.
 func registerTools(s *server.MCPServer, c config.Config, client *basiq.Client, g *guard.Guards, simURL string, logger *slog.Logger) error {
-	deps := &tools.Deps{Client: client, Log: logger, Governor: g.Governor, Confirm: g.Confirm, Idem: g.Idem, Audit: g.Audit, AuditReads: c.AuditReads, Users: g.Users, SearchDocs: searchDocs}
+	deps := &tools.Deps{Client: client, Log: logger, Governor: g.Governor, Confirm: g.Confirm, Idem: g.Idem, Audit: g.Audit, AuditReads: c.AuditReads, ReportQuota: g.Reports, Users: g.Users, SearchDocs: searchDocs}
 	if simURL != "" {
 		deps.SandboxConsent = tools.SimulatorConsent(client, simURL)
 	}

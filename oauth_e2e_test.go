@@ -94,3 +94,44 @@ func merge(a, b map[string]string) map[string]string {
 	}
 	return out
 }
+
+// TestOAuthCallerRefreshQuota: each OAuth caller has its own refresh quota,
+// counted in the store: past it, a refresh is refused with the rule named,
+// before the connection's own rules are consulted.
+func TestOAuthCallerRefreshQuota(t *testing.T) {
+	const audience = "https://mcp.example.test/mcp"
+	is := mcptest.NewIssuer(t)
+	base, _, _ := startServer(t, sandboxEnv("BASIQ_MCP_OAUTH_ISSUER="+is.URL, "BASIQ_MCP_OAUTH_AUDIENCE="+audience),
+		"--transport", "http", "--state-dir", t.TempDir(), "--caller-refreshes-per-hour", "1")
+	token := is.Token(t, audience, "basiq:read basiq:refresh")
+	call := func(name string, args map[string]any) map[string]any {
+		_, msg := statelessPost(t, base+"/mcp", "tools/call", map[string]any{"name": name, "arguments": args},
+			map[string]string{"Authorization": "Bearer " + token, "Mcp-Name": name})
+		return msg["result"].(map[string]any)
+	}
+	var targets []map[string]any
+	for _, u := range call("list_users", map[string]any{"query": "whistler"})["structuredContent"].(map[string]any)["users"].([]any) {
+		id := u.(map[string]any)["id"]
+		for _, c := range call("diagnose_connection", map[string]any{"user_id": id})["structuredContent"].(map[string]any)["connections"].([]any) {
+			if c.(map[string]any)["verdict"] == "refresh-now" {
+				targets = append(targets, map[string]any{"user_id": id, "connection_id": c.(map[string]any)["id"]})
+			}
+		}
+	}
+	require.NotEmpty(t, targets, "a connection that may be refreshed")
+	first := call("refresh_connection", targets[0])
+	require.NotEqual(t, true, first["isError"], "%v", first)
+	dry := call("refresh_connection", merge2(targets[0], "dry_run", true))
+	assert.NotContains(t, dry["content"].([]any)[0].(map[string]any)["text"], "quota", "a dry run spends no quota and is not refused by it")
+	second := call("refresh_connection", targets[0])
+	assert.Equal(t, true, second["isError"])
+	assert.Contains(t, second["content"].([]any)[0].(map[string]any)["text"], "quota of 1 refreshes per 1h0m0s")
+}
+
+func merge2(m map[string]any, k string, v any) map[string]any {
+	out := map[string]any{k: v}
+	for key, val := range m {
+		out[key] = val
+	}
+	return out
+}

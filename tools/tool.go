@@ -37,6 +37,8 @@ type Deps struct {
 	// AuditReads also audits reads of customer data (who read whose
 	// accounts, transactions, reports), never the data itself.
 	AuditReads bool
+	// ReportQuota bounds each OAuth caller's reports; nil: none.
+	ReportQuota *guard.Quota
 	// Users remembers the customers this deployment created or read, for
 	// list_users where Basiq has no user search; nil keeps no directory.
 	Users *guard.Directory

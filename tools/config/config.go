@@ -42,10 +42,12 @@ type Config struct {
 	AuditReads       bool          // also audit who read which customer's data
 	OAuthIssuer      string        // the authorization server whose access tokens are accepted
 	OAuthAudience    string        // this server's resource URI, which tokens must name in aud
-	ClientRate       float64       // HTTP requests a minute per client; -1: by exposure
-	AllowedOrigins   []string      // browser origins allowed besides loopback
-	DocsURL          string        // Basiq's live docs, or off
-	Policy           guard.Policy  // the refresh rules
+	// CallerRefreshesPerHour and CallerReportsPerDay bound each OAuth caller.
+	CallerRefreshesPerHour, CallerReportsPerDay int
+	ClientRate                                  float64      // HTTP requests a minute per client; -1: by exposure
+	AllowedOrigins                              []string     // browser origins allowed besides loopback
+	DocsURL                                     string       // Basiq's live docs, or off
+	Policy                                      guard.Policy // the refresh rules
 }
 
 // ToolOptions are the tool choices of the configuration.
@@ -68,7 +70,7 @@ func Parse(name string, args []string, getenv func(string) string, d Defaults, s
 	stateDir, stateErr := guard.DefaultStateDir()
 	p := guard.DefaultPolicy()
 	var mode, toolsets, toolList, exclude, origins, audit string
-	var obCap, webCap float64
+	var obCap, webCap, refreshQuota, reportQuota float64
 	f.str(&c.Transport, "transport", "BASIQ_MCP_TRANSPORT", "stdio", "stdio, sse (legacy HTTP+SSE at /sse and /message) or http (streamable HTTP at /mcp)")
 	f.str(&c.Addr, "addr", "BASIQ_MCP_ADDR", "127.0.0.1:8080", "listen address for sse and http")
 	f.str(&c.BaseURL, "base-url", "BASIQ_BASE_URL", basiq.DefaultBaseURL, "Basiq API base URL")
@@ -84,6 +86,8 @@ func Parse(name string, args []string, getenv func(string) string, d Defaults, s
 	f.str(&c.MetricsAddr, "metrics-addr", "BASIQ_MCP_METRICS_ADDR", "", "serve /metrics on this address alone (for a scraper on a private network); empty: /metrics beside MCP, with the same bearer token")
 	f.str(&c.OAuthIssuer, "oauth-issuer", "BASIQ_MCP_OAUTH_ISSUER", "", "OAuth 2.1 resource server: accept access tokens (JWT) from this issuer (its OpenID discovery is read at start)")
 	f.str(&c.OAuthAudience, "oauth-audience", "BASIQ_MCP_OAUTH_AUDIENCE", "", "this server's resource URI (https://host/mcp), which access tokens must name in aud")
+	f.num(&refreshQuota, "caller-refreshes-per-hour", "BASIQ_MCP_CALLER_REFRESHES_PER_HOUR", 30, "refreshes one OAuth caller may send per hour, across replicas (0: no quota)")
+	f.num(&reportQuota, "caller-reports-per-day", "BASIQ_MCP_CALLER_REPORTS_PER_DAY", 20, "reports one OAuth caller may create per 24 h, across replicas (0: no quota)")
 	f.str(&audit, "audit", "BASIQ_MCP_AUDIT", "file", "where the audit goes, comma-separated: file (audit.jsonl in the state directory), stderr, stdout (not with the stdio transport)")
 	f.boolean(&c.AuditReads, "audit-reads", "BASIQ_MCP_AUDIT_READS", "also audit reads of customer data: which tool read which customer's data, never the data")
 	f.num(&c.ClientRate, "client-rate", "BASIQ_MCP_CLIENT_RATE", -1, "HTTP requests a minute per client address; -1: 600 off loopback, unlimited on it; 0: unlimited")
@@ -108,6 +112,7 @@ func Parse(name string, args []string, getenv func(string) string, d Defaults, s
 	}
 	c.Toolsets, c.Tools, c.ExcludeTools, c.AllowedOrigins = List(toolsets), List(toolList), List(exclude), List(origins)
 	c.Audit = List(audit)
+	c.CallerRefreshesPerHour, c.CallerReportsPerDay = int(refreshQuota), int(reportQuota)
 	key, err := guard.ParseConfirmKey(getenv("BASIQ_MCP_CONFIRM_KEY"))
 	if err != nil {
 		f.bad = append(f.bad, err.Error())

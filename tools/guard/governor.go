@@ -2,9 +2,9 @@ package guard
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
-	"math"
 	"time"
 
 	"github.com/basiq-mcp/basiq-mcp/basiq"
@@ -72,6 +72,7 @@ type Governor struct {
 	log    *slog.Logger
 	keys   keyed // serialises one connection's decisions within a process
 	watch  func(Decision)
+	quota  *Quota // each OAuth caller's refreshes; nil: none
 }
 
 // NewGovernor returns a governor; now may be nil for time.Now.
@@ -91,6 +92,12 @@ func (g *Governor) Refresh(ctx context.Context, tool, userID, connID string, dry
 	key := Key(userID, connID)
 	defer g.keys.lock(key)()
 	d := Decision{UserID: userID, ConnectionID: connID}
+	if refused, err := g.callerRefused(ctx, d, tool, dryRun); refused != nil || err != nil {
+		if refused != nil {
+			d = *refused
+		}
+		return d, err
+	}
 	if g.policy.Mode == Off {
 		return g.send(ctx, tool, d, dryRun)
 	}
@@ -120,7 +127,7 @@ func (g *Governor) Refresh(ctx context.Context, tool, userID, connID string, dry
 		g.record(ctx, tool, Decision{UserID: userID, ConnectionID: connID, Outcome: "shadow-allowed", Reason: refusal.Reason, Rule: refusal.Rule}, false)
 	}
 	if g.policy.Mode == Shadow && !dryRun { // the shadow check only looked: record what is sent
-		if _, err := g.store.Reserve(Reservation{Key: key, Now: g.now(), CapWindow: ledgerWindow, PerMinute: math.Inf(1), Burst: math.MaxInt32}); err != nil {
+		if _, err := g.store.Reserve(Reservation{Key: key, Now: g.now(), CapWindow: ledgerWindow, NoBudget: true}); err != nil {
 			return d, fmt.Errorf("guard: recording the refresh: %w", err)
 		}
 	}
@@ -198,6 +205,9 @@ func (g *Governor) send(ctx context.Context, tool string, d Decision, dryRun boo
 		d.Outcome, d.Reason = WouldRefresh, "every rule allows a refresh now; nothing was sent"
 		return d, nil
 	}
+	if err := g.quota.Take(ctx); err != nil {
+		return d, fmt.Errorf("guard: the caller's quota could not be recorded, so the refresh was not sent: %w", err)
+	}
 	if err := g.record(ctx, tool, Decision{UserID: d.UserID, ConnectionID: d.ConnectionID, Outcome: "attempt"}, false); err != nil {
 		return d, fmt.Errorf("guard: the audit log could not be written, so the refresh was not sent: %w", err)
 	}
@@ -221,6 +231,21 @@ func (g *Governor) record(ctx context.Context, tool string, d Decision, dryRun b
 		g.watch(d)
 	}
 	return g.audit.Record(Entry{Tool: tool, UserID: d.UserID, ConnectionID: d.ConnectionID, JobID: d.JobID, Decision: d.Outcome, Reason: d.Reason}.By(ctx))
+}
+
+// callerRefused checks the caller's refresh quota (not in a dry run) and
+// records a refusal; a store that does not answer refuses too.
+func (g *Governor) callerRefused(ctx context.Context, d Decision, tool string, dryRun bool) (*Decision, error) {
+	if dryRun {
+		return nil, nil
+	}
+	err := g.quota.Check(ctx)
+	var qe *QuotaError
+	if err == nil || !errors.As(err, &qe) {
+		return nil, err
+	}
+	d.Outcome, d.Rule, d.Reason, d.RetryAt = Refused, RuleCaller, qe.Error(), qe.RetryAt.UTC().Format(time.RFC3339)
+	return &d, g.record(ctx, tool, d, false)
 }
 
 // Watch calls fn with every decision the governor carries out (dry runs

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/basiq-mcp/basiq-mcp/basiq"
 )
@@ -18,6 +19,8 @@ type Guards struct {
 	Audit    *Audit
 	Users    *Directory
 	Store    Store
+	// Reports is each OAuth caller's report quota (Basiq bills reports).
+	Reports *Quota
 }
 
 // Options say where guard state lives.
@@ -36,6 +39,9 @@ type Options struct {
 	// Stdout and Stderr are the streams "stdout" and "stderr" mean.
 	AuditTo        []string
 	Stdout, Stderr io.Writer
+	// CallerRefreshesPerHour and CallerReportsPerDay bound each OAuth
+	// caller (0: no quota), in the store, across replicas.
+	CallerRefreshesPerHour, CallerReportsPerDay int
 }
 
 // Open opens the store the options name and the guards on it.
@@ -54,8 +60,10 @@ func New(c *basiq.Client, store Store, o Options) (*Guards, error) {
 		store.Close()
 		return nil, err
 	}
-	return &Guards{Governor: NewGovernor(c, store, audit, o.Policy, o.Log, nil), Confirm: NewConfirmer(o.ConfirmKey, store, nil),
-		Idem: NewIdempotency(store, nil), Audit: audit, Users: NewDirectory(store, nil), Store: store}, nil
+	gov := NewGovernor(c, store, audit, o.Policy, o.Log, nil)
+	gov.quota = NewQuota(store, "refreshes", o.CallerRefreshesPerHour, time.Hour, nil)
+	return &Guards{Governor: gov, Confirm: NewConfirmer(o.ConfirmKey, store, nil), Idem: NewIdempotency(store, nil), Audit: audit,
+		Users: NewDirectory(store, nil), Store: store, Reports: NewQuota(store, "reports", o.CallerReportsPerDay, 24*time.Hour, nil)}, nil
 }
 
 // OpenStore opens the store a state URL names: redis://… for Redis, empty

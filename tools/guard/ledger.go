@@ -20,6 +20,9 @@ type Reservation struct {
 	PerMinute float64 // the budget shared by every process on the store
 	Burst     int
 	DryRun    bool // only look: record nothing, take nothing
+	// NoBudget leaves the deployment's budget out: neither checked nor
+	// taken (a per-caller quota, or shadow mode's record of a refresh).
+	NoBudget bool
 }
 
 // Rules a reservation can break.
@@ -69,18 +72,23 @@ func decide(r Reservation, times []time.Time, b budgetState) (v Verdict, keep []
 	}
 	v.Count = max(inWindow, r.Seen)
 	after = refill(b, r)
+	if r.NoBudget {
+		after = b
+	}
 	switch {
 	case !v.Last.IsZero() && r.Now.Before(v.Last.Add(r.Cooldown)):
 		v.Rule, v.RetryAt = RuleCooldown, v.Last.Add(r.Cooldown)
 	case r.Cap > 0 && v.Count >= r.Cap:
 		v.Rule, v.RetryAt = RuleCap, capRetry(keep, r)
-	case after.Tokens < 1:
+	case !r.NoBudget && after.Tokens < 1:
 		v.Rule, v.RetryAt = RuleBudget, r.Now.Add(budgetWait(after, r))
 	}
 	if v.Rule != "" || r.DryRun {
 		return v, keep, b
 	}
-	after.Tokens--
+	if !r.NoBudget {
+		after.Tokens--
+	}
 	return v, append(keep, r.Now), after
 }
 

@@ -46,7 +46,7 @@ func TestOAuthResourceServer(t *testing.T) {
 
 	ok := send(mcptest.Sign(t, k1, "k1", is.Claims(audience, scope, nil)))
 	require.Equal(t, 200, ok.Code, ok.Body.String())
-	assert.JSONEq(t, `{"Subject":"agent-7","ClientID":"support-bot","Scopes":["basiq:read","basiq:refresh"]}`, ok.Body.String())
+	assert.JSONEq(t, `{"Subject":"agent-7","ClientID":"support-bot","Scopes":["basiq:read","basiq:refresh"],"Customers":null,"Bound":false}`, ok.Body.String())
 
 	stranger, _ := rsa.GenerateKey(rand.Reader, 2048)
 	good := mcptest.Sign(t, k1, "k1", is.Claims(audience, scope, nil))

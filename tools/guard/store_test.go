@@ -62,6 +62,7 @@ func TestStoreContract(t *testing.T) {
 			t.Run("use once", func(t *testing.T) { storeUseOnce(t, open(t)) })
 			t.Run("claims", func(t *testing.T) { storeClaims(t, open(t)) })
 			t.Run("directory", func(t *testing.T) { storeDirectory(t, open(t)) })
+			t.Run("caller quotas", func(t *testing.T) { storeCallerQuota(t, open(t)) })
 		})
 	}
 }
