@@ -32,6 +32,8 @@ func TestOAuthScopesAndCallers(t *testing.T) {
 
 	status, _ := statelessPost(t, base+"/mcp", "tools/list", nil, nil)
 	assert.Equal(t, http.StatusUnauthorized, status)
+	status, _ = statelessPost(t, base+"/mcp", "tools/list", nil, map[string]string{"Authorization": "Bearer " + is.Token(t, audience, "openid profile")})
+	assert.Equal(t, http.StatusForbidden, status, "a valid token with none of our scopes: 403 insufficient_scope")
 
 	reader := map[string]string{"Authorization": "Bearer " + is.Token(t, audience, "basiq:read")}
 	_, listed := statelessPost(t, base+"/mcp", "tools/list", nil, reader)

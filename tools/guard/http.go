@@ -70,6 +70,10 @@ func HTTPGuard(next http.Handler, o HTTPOptions) http.Handler {
 				o.OAuth.challenge(w, "the access token is not valid here (issuer, audience, signature or time)")
 				return
 			}
+			if !o.OAuth.anyScope(caller) {
+				o.OAuth.insufficient(w)
+				return
+			}
 			r = r.WithContext(WithCaller(r.Context(), caller))
 		} else if o.AuthToken != "" {
 			raw, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")

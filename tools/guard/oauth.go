@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -54,6 +55,7 @@ var SigningAlgs = []string{oidc.RS256, oidc.RS384, oidc.RS512, oidc.PS256, oidc.
 type OAuth struct {
 	issuer, audience string
 	verifier         *oidc.IDTokenVerifier
+	scopes           []string // the scopes this server knows (Metadata)
 }
 
 // NewOAuth discovers the issuer's metadata (OpenID discovery) and keys.
@@ -113,8 +115,10 @@ func (o *OAuth) MetadataURL() string {
 	return u.Scheme + "://" + u.Host + MetadataPath + strings.TrimSuffix(u.Path, "/")
 }
 
-// Metadata serves RFC 9728 protected-resource metadata.
+// Metadata serves RFC 9728 protected-resource metadata. Call it before
+// serving: a token carrying none of these scopes is refused with 403.
 func (o *OAuth) Metadata(scopes []string) http.Handler {
+	o.scopes = scopes
 	body, _ := json.Marshal(map[string]any{"resource": o.audience, "authorization_servers": []string{o.issuer},
 		"scopes_supported": scopes, "bearer_methods_supported": []string{"header"}, "resource_name": "basiq-mcp"})
 	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
@@ -128,4 +132,25 @@ func (o *OAuth) Metadata(scopes []string) http.Handler {
 func (o *OAuth) challenge(w http.ResponseWriter, why string) {
 	w.Header().Set("WWW-Authenticate", fmt.Sprintf(`Bearer resource_metadata=%q, error="invalid_token", error_description=%q`, o.MetadataURL(), why))
 	http.Error(w, "Unauthorized: "+why, http.StatusUnauthorized)
+}
+
+// anyScope reports whether the caller holds at least one of the server's
+// scopes: a valid token that allows nothing here is refused at the door.
+func (o *OAuth) anyScope(c Caller) bool {
+	if len(o.scopes) == 0 {
+		return true
+	}
+	for _, s := range c.Scopes {
+		if slices.Contains(o.scopes, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// insufficient answers 403 insufficient_scope naming the scope to ask for
+// (RFC 6750), with the metadata for the rest.
+func (o *OAuth) insufficient(w http.ResponseWriter) {
+	w.Header().Set("WWW-Authenticate", fmt.Sprintf(`Bearer error="insufficient_scope", scope=%q, resource_metadata=%q`, o.scopes[0], o.MetadataURL()))
+	http.Error(w, "Forbidden: the access token carries none of this server's scopes ("+strings.Join(o.scopes, ", ")+"); ask for "+o.scopes[0]+" at least", http.StatusForbidden)
 }
