@@ -8,6 +8,7 @@
 // It ends with "N passed, N failed" and exits 1 on any failure.
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -71,9 +72,9 @@ async function listAll(fetchPage, key) {
 }
 
 // startHTTP runs the binary on a free loopback port and resolves its URL.
-function startHTTP(transport) {
+function startHTTP(transport, extraEnv = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(bin, ['--transport', transport, '--addr', '127.0.0.1:0'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(bin, ['--transport', transport, '--addr', '127.0.0.1:0'], { env: { ...env, ...extraEnv }, stdio: ['ignore', 'ignore', 'pipe'] });
     let buf = '';
     const timer = setTimeout(() => reject(new Error(`${transport} server did not start`)), 15000);
     child.stderr.on('data', (d) => {
@@ -172,6 +173,64 @@ async function stateless(url, method, params, name) {
   return res.json();
 }
 
+// freePort finds a loopback port nobody listens on.
+function freePort() {
+  return new Promise((resolve) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+// startIssuer runs oidc-provider (testdata/oidc/issuer.mjs) and resolves its URL.
+function startIssuer(dir, port, audience) {
+  return new Promise((resolve, reject) => {
+    const child = spawn('node', [join(dir, 'issuer.mjs')], { env: { ...process.env, PORT: String(port), AUDIENCE: audience }, stdio: ['ignore', 'pipe', 'ignore'] });
+    const timer = setTimeout(() => reject(new Error('oidc-provider did not start')), 15000);
+    child.stdout.on('data', (d) => {
+      const m = d.toString().match(/issuer (http:\/\/\S+)/);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ url: m[1], child });
+      }
+    });
+  });
+}
+
+// oauth connects the SDK with an oidc-provider token that carries only
+// basiq:read: it lists the read tools, a write is a tool error naming the
+// scope, and without a token the connection is refused.
+async function oauth(dir) {
+  const audience = 'https://mcp.example.test/mcp';
+  const issuer = await startIssuer(dir, await freePort(), audience);
+  servers.push(issuer.child);
+  const srv = await startHTTP('http', { BASIQ_MCP_OAUTH_ISSUER: issuer.url, BASIQ_MCP_OAUTH_AUDIENCE: audience });
+  servers.push(srv.child);
+  const form = new URLSearchParams({ grant_type: 'client_credentials', scope: 'basiq:read', resource: audience });
+  const res = await fetch(`${issuer.url}/token`, { method: 'POST', body: form,
+    headers: { Authorization: `Basic ${Buffer.from('support-bot:only-for-tests-0123456789abcdef0123456789').toString('base64')}` } });
+  const { access_token: token } = await res.json();
+  check('OAuth: oidc-provider issues a client-credentials token', typeof token === 'string' && token.split('.').length === 3);
+  const client = new Client({ name: 'basiq-mcp-interop', version: '1.0.0' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(`${srv.url}/mcp`), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }));
+  const tools = await listAll((p) => client.listTools(p), 'tools');
+  check('OAuth: the SDK with a basiq:read token lists read tools only',
+    tools.some((t) => t.name === 'get_user') && !tools.some((t) => t.name === 'create_user'), tools.map((t) => t.name).join(','));
+  const refused = await client.callTool({ name: 'create_user', arguments: { email: 'x@example.com' } });
+  check('OAuth: a call outside the scopes is a tool error naming basiq:write', refused.isError === true && refused.content?.[0]?.text?.includes('basiq:write'));
+  await client.close();
+  let unauthorized = false;
+  try {
+    const anon = new Client({ name: 'basiq-mcp-interop', version: '1.0.0' });
+    await anon.connect(new StreamableHTTPClientTransport(new URL(`${srv.url}/mcp`)));
+    await anon.close();
+  } catch {
+    unauthorized = true;
+  }
+  check('OAuth: without a token the SDK is refused', unauthorized);
+}
+
 const servers = [];
 try {
   await attempt('stdio', () => exercise('stdio', new StdioClientTransport({ command: bin, env })));
@@ -191,6 +250,12 @@ try {
   const sse = await startHTTP('sse');
   servers.push(sse.child);
   await attempt('legacy SSE', () => exercise('sse', new SSEClientTransport(new URL(`${sse.url}/sse`))));
+
+  if (process.env.BASIQ_MCP_TEST_OIDC) {
+    await attempt('OAuth with oidc-provider', () => oauth(process.env.BASIQ_MCP_TEST_OIDC));
+  } else {
+    check('OAuth with oidc-provider: BASIQ_MCP_TEST_OIDC names testdata/oidc', !process.env.CI);
+  }
 } finally {
   servers.forEach((c) => c.kill('SIGTERM'));
 }
