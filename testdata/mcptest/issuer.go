@@ -23,13 +23,32 @@ type Issuer struct {
 	// Key and KeyID sign tokens; Rotate replaces them.
 	Key   *rsa.PrivateKey
 	KeyID string
+	oauthOnly bool
+}
+
+// OAuthOnly makes the issuer serve RFC 8414 metadata alone, no OpenID
+// discovery, as a plain OAuth authorization server does.
+func (is *Issuer) OAuthOnly() {
+	is.mu.Lock()
+	defer is.mu.Unlock()
+	is.oauthOnly = true
 }
 
 // NewIssuer starts an issuer publishing one RSA key, "k1".
 func NewIssuer(t testing.TB) *Issuer {
 	is := &Issuer{}
 	mux := http.NewServeMux()
+	mux.HandleFunc("/.well-known/oauth-authorization-server", func(w http.ResponseWriter, _ *http.Request) {
+		json.NewEncoder(w).Encode(map[string]any{"issuer": is.URL, "jwks_uri": is.URL + "/jwks", "token_endpoint": is.URL + "/token"})
+	})
 	mux.HandleFunc("/.well-known/openid-configuration", func(w http.ResponseWriter, _ *http.Request) {
+		is.mu.Lock()
+		only := is.oauthOnly
+		is.mu.Unlock()
+		if only {
+			http.NotFound(w, nil)
+			return
+		}
 		json.NewEncoder(w).Encode(map[string]any{"issuer": is.URL, "jwks_uri": is.URL + "/jwks",
 			"authorization_endpoint": is.URL + "/auth", "token_endpoint": is.URL + "/token", "id_token_signing_alg_values_supported": []string{"RS256"}})
 	})

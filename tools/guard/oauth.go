@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -70,10 +71,47 @@ func NewOAuth(ctx context.Context, issuer, audience string) (*OAuth, error) {
 	ctx = oidc.ClientContext(ctx, &http.Client{Timeout: 10 * time.Second})
 	p, err := oidc.NewProvider(ctx, issuer)
 	if err != nil {
-		return nil, fmt.Errorf("guard: the OAuth issuer's metadata could not be read: %w", err)
+		var e8414 error
+		if p, e8414 = authServerProvider(ctx, issuer); e8414 != nil {
+			return nil, fmt.Errorf("guard: the OAuth issuer's metadata could not be read (OpenID discovery: %v; RFC 8414: %w)", err, e8414)
+		}
 	}
 	v := p.Verifier(&oidc.Config{ClientID: audience, SupportedSigningAlgs: SigningAlgs})
 	return &OAuth{issuer: issuer, audience: audience, verifier: v}, nil
+}
+
+// authServerProvider reads RFC 8414 authorization-server metadata, for an
+// issuer that does not serve OpenID discovery; the well-known segment goes
+// between the host and the issuer's path (RFC 8414, section 3.1).
+func authServerProvider(ctx context.Context, issuer string) (*oidc.Provider, error) {
+	u, err := url.Parse(issuer)
+	if err != nil || u.Host == "" {
+		return nil, fmt.Errorf("the issuer %q is not a URL", issuer)
+	}
+	meta := u.Scheme + "://" + u.Host + "/.well-known/oauth-authorization-server" + strings.TrimSuffix(u.Path, "/")
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, meta, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var md struct {
+		Issuer  string `json:"issuer"`
+		JWKSURI string `json:"jwks_uri"`
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("%s answered %d", meta, resp.StatusCode)
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&md); err != nil {
+		return nil, err
+	}
+	if md.Issuer != issuer || md.JWKSURI == "" {
+		return nil, fmt.Errorf("%s names issuer %q and jwks_uri %q: the issuer must be %q and the keys published", meta, md.Issuer, md.JWKSURI, issuer)
+	}
+	return (&oidc.ProviderConfig{IssuerURL: md.Issuer, JWKSURL: md.JWKSURI}).NewProvider(ctx), nil
 }
 
 // Verify checks a raw bearer token and returns its caller.

@@ -96,3 +96,17 @@ func TestOAuthMetadata(t *testing.T) {
 	_, err = guard.NewOAuth(context.Background(), "http://127.0.0.1:1", audience)
 	assert.Error(t, err, "an unreachable issuer stops start-up")
 }
+
+// TestOAuthWithoutOpenIDDiscovery: a plain OAuth authorization server,
+// with RFC 8414 metadata and no OpenID discovery, works as well.
+func TestOAuthWithoutOpenIDDiscovery(t *testing.T) {
+	is := mcptest.NewIssuer(t)
+	is.OAuthOnly()
+	oauth, err := guard.NewOAuth(context.Background(), is.URL, audience)
+	require.NoError(t, err)
+	c, err := oauth.Verify(context.Background(), is.Token(t, audience, "basiq:read"))
+	require.NoError(t, err)
+	assert.Equal(t, "agent-7", c.Subject)
+	_, err = oauth.Verify(context.Background(), is.Token(t, "https://other.example.test/mcp", "basiq:read"))
+	assert.Error(t, err, "the audience is still checked")
+}
