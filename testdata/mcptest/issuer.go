@@ -21,8 +21,8 @@ type Issuer struct {
 	mu   sync.Mutex
 	keys []jose.JSONWebKey // published
 	// Key and KeyID sign tokens; Rotate replaces them.
-	Key   *rsa.PrivateKey
-	KeyID string
+	Key       *rsa.PrivateKey
+	KeyID     string
 	oauthOnly bool
 }
 
