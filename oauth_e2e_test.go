@@ -56,6 +56,7 @@ func TestOAuthScopesAndCallers(t *testing.T) {
 	audit, err := os.ReadFile(filepath.Join(dir, "audit.jsonl"))
 	require.NoError(t, err)
 	assert.Contains(t, string(audit), `"tool":"get_user","userId":"nosuchuser","decision":"read-failed","subject":"agent-7","clientId":"support-bot"`)
+	t.Logf("audit: %s", strings.TrimSpace(string(audit)))
 	assert.False(t, strings.Contains(string(audit), "create_user"), "the refused create never reached the audit as an attempt")
 }
 
