@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"encoding/base64"
 	"encoding/json"
 	"net"
 	"net/http"
@@ -105,6 +106,17 @@ func TestOIDCProviderTokens(t *testing.T) {
 	audit, err := os.ReadFile(filepath.Join(dir, "audit.jsonl"))
 	require.NoError(t, err)
 	assert.Contains(t, string(audit), `"subject":"support-bot","clientId":"support-bot"`)
+
+	parts := strings.Split(reader, ".")
+	forged := strings.Replace(parts[1], parts[1][:8], "AAAAAAAA", 1)
+	for name, bad := range map[string]string{
+		"tampered payload": parts[0] + "." + forged + "." + parts[2],
+		"alg none":         base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"none","typ":"at+jwt"}`)) + "." + parts[1] + ".",
+		"wrong audience":   clientCredentials(t, issuer, "https://other.example.test/mcp", "basiq:read"),
+	} {
+		status, _ := statelessPost(t, base+"/mcp", "tools/list", nil, bearer(bad))
+		assert.Equal(t, 401, status, name)
+	}
 
 	writer := clientCredentials(t, issuer, audience, "basiq:read basiq:write")
 	_, call := statelessPost(t, base+"/mcp", "tools/call", map[string]any{"name": "create_user", "arguments": map[string]any{"email": "oidc@example.com", "idempotency_key": "oidc-e2e-0001"}},

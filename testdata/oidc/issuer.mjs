@@ -1,5 +1,5 @@
 // A real OpenID provider for basiq-mcp's OAuth tests: oidc-provider issues
-// client-credentials access tokens as JWTs for one resource (AUDIENCE),
+// client-credentials access tokens as JWTs for a resource (AUDIENCE),
 // signed with a fresh RSA key under KID. The test restarts it with another
 // KID to rotate the key. It prints "issuer <url>" once it listens.
 import { generateKeyPairSync } from 'node:crypto';
@@ -31,9 +31,11 @@ const provider = new Provider(issuer, {
       enabled: true,
       defaultResource: () => audience,
       useGrantedResource: () => true,
+      // Tokens for another resource exist too, so a test can show they are
+      // refused here (the wrong audience).
       getResourceServerInfo: (ctx, resource) => {
-        if (resource !== audience) throw new Error(`unknown resource ${resource}`);
-        return { scope: scopes.join(' '), audience, accessTokenFormat: 'jwt', accessTokenTTL: 600, jwt: { sign: { alg: 'RS256' } } };
+        if (resource !== audience && resource !== 'https://other.example.test/mcp') throw new Error(`unknown resource ${resource}`);
+        return { scope: scopes.join(' '), audience: resource, accessTokenFormat: 'jwt', accessTokenTTL: 600, jwt: { sign: { alg: 'RS256' } } };
       },
     },
   },
