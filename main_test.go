@@ -537,34 +537,6 @@ func TestNoStateDirectoryStopsStartUp(t *testing.T) {
 
 // statelessPost sends one 2026-07-28 request with no session to base+path
 // and returns the HTTP status and the JSON-RPC message.
-func statelessPost(t *testing.T, url, method string, params map[string]any, header map[string]string) (int, map[string]any) {
-	t.Helper()
-	meta := map[string]any{"io.modelcontextprotocol/protocolVersion": "2026-07-28",
-		"io.modelcontextprotocol/clientInfo": map[string]any{"name": "e2e", "version": "1"}, "io.modelcontextprotocol/clientCapabilities": map[string]any{}}
-	if params == nil {
-		params = map[string]any{}
-	}
-	params["_meta"] = meta
-	body, _ := json.Marshal(map[string]any{"jsonrpc": "2.0", "id": 1, "method": method, "params": params})
-	req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json, text/event-stream")
-	req.Header.Set("MCP-Protocol-Version", "2026-07-28")
-	req.Header.Set("Mcp-Method", method)
-	for k, v := range header {
-		req.Header.Set(k, v)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	if i := bytes.Index(raw, []byte("data: ")); i >= 0 {
-		raw = bytes.TrimSpace(bytes.SplitN(raw[i+6:], []byte("\n"), 2)[0])
-	}
-	var msg map[string]any
-	_ = json.Unmarshal(raw, &msg) // a refused request may answer in plain text
-	return resp.StatusCode, msg
-}
 
 // TestToolsetsPerRequest: an HTTP client narrows its tools to some toolsets
 // with a header or a query, per request, with no session (the stateless
@@ -579,16 +551,16 @@ func TestToolsetsPerRequest(t *testing.T) {
 		}
 		return out
 	}
-	_, all := statelessPost(t, base+"/mcp", "tools/list", nil, nil)
+	_, all := mcptest.StatelessPost(t, base+"/mcp", "tools/list", nil, nil)
 	assert.Len(t, names(all), defaultListed(t), "no choice: every tool")
-	_, reports := statelessPost(t, base+"/mcp", "tools/list", nil, map[string]string{"X-MCP-Toolsets": "reports"})
+	_, reports := mcptest.StatelessPost(t, base+"/mcp", "tools/list", nil, map[string]string{"X-MCP-Toolsets": "reports"})
 	assert.ElementsMatch(t, []string{"list_report_types", "create_report", "get_report", "list_reports"}, names(reports))
-	_, two := statelessPost(t, base+"/mcp?toolsets=consents,docs", "tools/list", nil, nil)
+	_, two := mcptest.StatelessPost(t, base+"/mcp?toolsets=consents,docs", "tools/list", nil, nil)
 	assert.ElementsMatch(t, []string{"list_consents", "search_docs"}, names(two))
-	_, call := statelessPost(t, base+"/mcp", "tools/call", map[string]any{"name": "list_connectors", "arguments": map[string]any{}},
+	_, call := mcptest.StatelessPost(t, base+"/mcp", "tools/call", map[string]any{"name": "list_connectors", "arguments": map[string]any{}},
 		map[string]string{"X-MCP-Toolsets": "reports", "Mcp-Name": "list_connectors"})
 	assert.NotNil(t, call["error"], "a tool outside the request's toolsets cannot be called: %v", call)
-	status, _ := statelessPost(t, base+"/mcp", "tools/list", nil, map[string]string{"X-MCP-Toolsets": "reportz"})
+	status, _ := mcptest.StatelessPost(t, base+"/mcp", "tools/list", nil, map[string]string{"X-MCP-Toolsets": "reportz"})
 	assert.Equal(t, http.StatusBadRequest, status, "a misspelt toolset is refused")
 }
 
@@ -596,7 +568,7 @@ func TestToolsetsPerRequest(t *testing.T) {
 // like the instructions do.
 func TestReadOnlyServerOffersNoWritingPrompt(t *testing.T) {
 	base, _, _ := startServer(t, sandboxEnv(), "--transport", "http", "--read-only")
-	_, list := statelessPost(t, base+"/mcp", "prompts/list", nil, nil)
+	_, list := mcptest.StatelessPost(t, base+"/mcp", "prompts/list", nil, nil)
 	var names []string
 	for _, p := range list["result"].(map[string]any)["prompts"].([]any) {
 		names = append(names, p.(map[string]any)["name"].(string))

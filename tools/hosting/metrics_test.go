@@ -1,12 +1,10 @@
-package main
+package hosting_test
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,35 +13,22 @@ import (
 	"time"
 
 	"github.com/basiq-mcp/basiq-mcp/basiq/basiqtest"
+	"github.com/basiq-mcp/basiq-mcp/testdata/mcptest"
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-// get fetches base+path with an optional bearer token.
-func get(t *testing.T, url, token string) (int, string) {
-	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, url, nil)
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(body)
-}
-
 // TestMetricsAfterCalls drives a bearer-protected HTTP server through
 // successes, a tool error, a refresh and its cooldown refusal, then scrapes
 // /metrics: every family counts what happened, and no id reaches a label.
 func TestMetricsAfterCalls(t *testing.T) {
 	const token = "a-long-random-token"
-	base, _, _ := startServer(t, sandboxEnv("BASIQ_MCP_AUTH_TOKEN="+token), "--transport", "http")
-	code, _ := get(t, base+"/metrics", "")
+	base := mcptest.StartServer(t, binary, sandboxEnv("BASIQ_MCP_AUTH_TOKEN="+token), "--transport", "http")
+	code, _ := mcptest.Get(t, base+"/metrics", "")
 	assert.Equal(t, 401, code, "/metrics is protected like MCP")
-	code, body := get(t, base+"/readyz", "")
+	code, body := mcptest.Get(t, base+"/readyz", "")
 	assert.Equal(t, 200, code, body)
 	assert.JSONEq(t, `{"ready":true,"basiq_token":true,"store_ok":true}`, body)
 
@@ -75,7 +60,7 @@ func TestMetricsAfterCalls(t *testing.T) {
 	callTool(t, ctx, c, "get_job", map[string]any{"job_id": job, "wait_seconds": 30})
 	callTool(t, ctx, c, "refresh_connection", args) // refused: the cooldown
 
-	code, all := get(t, base+"/metrics", token)
+	code, all := mcptest.Get(t, base+"/metrics", token)
 	require.Equal(t, 200, code)
 	var ours []string
 	for _, line := range strings.Split(all, "\n") {
@@ -111,17 +96,17 @@ func TestMetricsAfterCalls(t *testing.T) {
 func TestReadinessFailsWithoutStoreOrToken(t *testing.T) {
 	sim := basiqtest.NewServer(basiqtest.WithAPIKey("the-right-key"))
 	t.Cleanup(sim.Close)
-	base, _, _ := startServer(t, sandboxEnv("BASIQ_API_KEY=a-wrong-key", "BASIQ_BASE_URL="+sim.URL), "--transport", "http")
-	code, body := get(t, base+"/readyz", "")
+	base := mcptest.StartServer(t, binary, sandboxEnv("BASIQ_API_KEY=a-wrong-key", "BASIQ_BASE_URL="+sim.URL), "--transport", "http")
+	code, body := mcptest.Get(t, base+"/readyz", "")
 	assert.Equal(t, 503, code)
 	assert.JSONEq(t, `{"ready":false,"basiq_token":false,"store_ok":true}`, body)
 	assert.NotContains(t, body, "a-wrong-key")
 
-	base, _, _ = startServer(t, sandboxEnv("BASIQ_MCP_STATE_URL=redis://127.0.0.1:1/0"), "--transport", "http")
-	code, body = get(t, base+"/readyz", "")
+	base = mcptest.StartServer(t, binary, sandboxEnv("BASIQ_MCP_STATE_URL=redis://127.0.0.1:1/0"), "--transport", "http")
+	code, body = mcptest.Get(t, base+"/readyz", "")
 	assert.Equal(t, 503, code)
 	assert.JSONEq(t, `{"ready":false,"basiq_token":true,"store_ok":false}`, body)
-	code, _ = get(t, base+"/healthz", "")
+	code, _ = mcptest.Get(t, base+"/healthz", "")
 	assert.Equal(t, 200, code, "healthz says degraded, it does not fail")
 }
 
@@ -132,11 +117,11 @@ func TestMetricsOnTheirOwnAddress(t *testing.T) {
 	require.NoError(t, err)
 	addr := ln.Addr().String()
 	ln.Close()
-	base, _, _ := startServer(t, sandboxEnv(), "--transport", "http", "--metrics-addr", addr)
-	code, body := get(t, "http://"+addr+"/metrics", "")
+	base := mcptest.StartServer(t, binary, sandboxEnv(), "--transport", "http", "--metrics-addr", addr)
+	code, body := mcptest.Get(t, "http://"+addr+"/metrics", "")
 	assert.Equal(t, 200, code)
 	assert.Contains(t, body, "basiq_mcp_sessions_open 0")
-	code, _ = get(t, base+"/metrics", "")
+	code, _ = mcptest.Get(t, base+"/metrics", "")
 	assert.Equal(t, 404, code)
 }
 
@@ -171,7 +156,12 @@ func TestAuditToStderrForLogShippers(t *testing.T) {
 			bad = append([]string{"tools"}, bad...)
 			bad = append(bad[:1], append([]string{"--transport", "stdio"}, bad[1:]...)...)
 		}
-		assert.Equal(t, 2, run(bad, nil, io.Discard, &errs), "%v", bad)
+		cmd := exec.Command(binary, bad...)
+		cmd.Env, cmd.Stderr = sandboxEnv(), &errs
+		err := cmd.Run()
+		var exit *exec.ExitError
+		require.ErrorAs(t, err, &exit, "%v", bad)
+		assert.Equal(t, 2, exit.ExitCode(), "%v", bad)
 		assert.Regexp(t, "audit|metrics", errs.String(), "%v", bad)
 	}
 }

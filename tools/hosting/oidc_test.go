@@ -1,4 +1,4 @@
-package main
+package hosting_test
 
 import (
 	"bufio"
@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/basiq-mcp/basiq-mcp/testdata/mcptest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -82,7 +83,7 @@ func TestOIDCProviderTokens(t *testing.T) {
 	port := freePort(t)
 	issuer, stop := startOIDC(t, port, "k1", audience)
 	dir := t.TempDir()
-	base, _, _ := startServer(t, sandboxEnv("BASIQ_MCP_OAUTH_ISSUER="+issuer, "BASIQ_MCP_OAUTH_AUDIENCE="+audience),
+	base := mcptest.StartServer(t, binary, sandboxEnv("BASIQ_MCP_OAUTH_ISSUER="+issuer, "BASIQ_MCP_OAUTH_AUDIENCE="+audience),
 		"--transport", "http", "--state-dir", dir, "--audit-reads")
 	bearer := func(tok string, extra ...string) map[string]string {
 		h := map[string]string{"Authorization": "Bearer " + tok}
@@ -93,7 +94,7 @@ func TestOIDCProviderTokens(t *testing.T) {
 	}
 
 	reader := clientCredentials(t, issuer, audience, "basiq:read")
-	status, listed := statelessPost(t, base+"/mcp", "tools/list", nil, bearer(reader))
+	status, listed := mcptest.StatelessPost(t, base+"/mcp", "tools/list", nil, bearer(reader))
 	require.Equal(t, 200, status)
 	var names []string
 	for _, tl := range listed["result"].(map[string]any)["tools"].([]any) {
@@ -101,7 +102,7 @@ func TestOIDCProviderTokens(t *testing.T) {
 	}
 	assert.Contains(t, names, "list_users")
 	assert.NotContains(t, names, "create_user")
-	statelessPost(t, base+"/mcp", "tools/call", map[string]any{"name": "get_user", "arguments": map[string]any{"user_id": "nosuchuser"}},
+	mcptest.StatelessPost(t, base+"/mcp", "tools/call", map[string]any{"name": "get_user", "arguments": map[string]any{"user_id": "nosuchuser"}},
 		bearer(reader, "Mcp-Name", "get_user"))
 	audit, err := os.ReadFile(filepath.Join(dir, "audit.jsonl"))
 	require.NoError(t, err)
@@ -114,23 +115,23 @@ func TestOIDCProviderTokens(t *testing.T) {
 		"alg none":         base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"none","typ":"at+jwt"}`)) + "." + parts[1] + ".",
 		"wrong audience":   clientCredentials(t, issuer, "https://other.example.test/mcp", "basiq:read"),
 	} {
-		status, _ := statelessPost(t, base+"/mcp", "tools/list", nil, bearer(bad))
+		status, _ := mcptest.StatelessPost(t, base+"/mcp", "tools/list", nil, bearer(bad))
 		assert.Equal(t, 401, status, name)
 	}
 
 	writer := clientCredentials(t, issuer, audience, "basiq:read basiq:write")
-	_, call := statelessPost(t, base+"/mcp", "tools/call", map[string]any{"name": "create_user", "arguments": map[string]any{"email": "oidc@example.com", "idempotency_key": "oidc-e2e-0001"}},
+	_, call := mcptest.StatelessPost(t, base+"/mcp", "tools/call", map[string]any{"name": "create_user", "arguments": map[string]any{"email": "oidc@example.com", "idempotency_key": "oidc-e2e-0001"}},
 		bearer(writer, "Mcp-Name", "create_user"))
 	assert.NotEqual(t, true, call["result"].(map[string]any)["isError"], "basiq:write may create: %v", call)
 
 	stop()
 	issuer, _ = startOIDC(t, port, "k2", audience) // the provider rotates its key
-	status, _ = statelessPost(t, base+"/mcp", "tools/list", nil, bearer(clientCredentials(t, issuer, audience, "basiq:read")))
+	status, _ = mcptest.StatelessPost(t, base+"/mcp", "tools/list", nil, bearer(clientCredentials(t, issuer, audience, "basiq:read")))
 	assert.Equal(t, 200, status, "a token signed with the new key works without restarting basiq-mcp")
 	// go-oidc wakes the request that asked for the new keys a moment before
 	// it replaces its cache, so the retired key goes within moments.
 	assert.Eventually(t, func() bool {
-		status, _ := statelessPost(t, base+"/mcp", "tools/list", nil, bearer(reader))
+		status, _ := mcptest.StatelessPost(t, base+"/mcp", "tools/list", nil, bearer(reader))
 		return status == 401
 	}, 5*time.Second, 20*time.Millisecond, "a token signed with the retired key no longer works")
 }

@@ -1,4 +1,4 @@
-package main
+package hosting_test
 
 import (
 	"encoding/json"
@@ -20,23 +20,23 @@ func TestOAuthScopesAndCallers(t *testing.T) {
 	const audience = "https://mcp.example.test/mcp"
 	is := mcptest.NewIssuer(t)
 	dir := t.TempDir()
-	base, _, _ := startServer(t, sandboxEnv("BASIQ_MCP_OAUTH_ISSUER="+is.URL, "BASIQ_MCP_OAUTH_AUDIENCE="+audience),
+	base := mcptest.StartServer(t, binary, sandboxEnv("BASIQ_MCP_OAUTH_ISSUER="+is.URL, "BASIQ_MCP_OAUTH_AUDIENCE="+audience),
 		"--transport", "http", "--state-dir", dir, "--audit-reads")
 
-	code, body := get(t, base+"/.well-known/oauth-protected-resource/mcp", "")
+	code, body := mcptest.Get(t, base+"/.well-known/oauth-protected-resource/mcp", "")
 	require.Equal(t, 200, code)
 	var md map[string]any
 	require.NoError(t, json.Unmarshal([]byte(body), &md))
 	assert.Equal(t, audience, md["resource"])
 	assert.Equal(t, []any{is.URL}, md["authorization_servers"])
 
-	status, _ := statelessPost(t, base+"/mcp", "tools/list", nil, nil)
+	status, _ := mcptest.StatelessPost(t, base+"/mcp", "tools/list", nil, nil)
 	assert.Equal(t, http.StatusUnauthorized, status)
-	status, _ = statelessPost(t, base+"/mcp", "tools/list", nil, map[string]string{"Authorization": "Bearer " + is.Token(t, audience, "openid profile")})
+	status, _ = mcptest.StatelessPost(t, base+"/mcp", "tools/list", nil, map[string]string{"Authorization": "Bearer " + is.Token(t, audience, "openid profile")})
 	assert.Equal(t, http.StatusForbidden, status, "a valid token with none of our scopes: 403 insufficient_scope")
 
 	reader := map[string]string{"Authorization": "Bearer " + is.Token(t, audience, "basiq:read")}
-	_, listed := statelessPost(t, base+"/mcp", "tools/list", nil, reader)
+	_, listed := mcptest.StatelessPost(t, base+"/mcp", "tools/list", nil, reader)
 	var names []string
 	for _, tl := range listed["result"].(map[string]any)["tools"].([]any) {
 		names = append(names, tl.(map[string]any)["name"].(string))
@@ -45,13 +45,13 @@ func TestOAuthScopesAndCallers(t *testing.T) {
 	for _, write := range []string{"create_user", "refresh_connection", "create_report", "answer_mfa"} {
 		assert.NotContains(t, names, write, "a read-only token lists no write tool")
 	}
-	_, call := statelessPost(t, base+"/mcp", "tools/call", map[string]any{"name": "create_user", "arguments": map[string]any{"email": "x@example.com"}},
+	_, call := mcptest.StatelessPost(t, base+"/mcp", "tools/call", map[string]any{"name": "create_user", "arguments": map[string]any{"email": "x@example.com"}},
 		merge(reader, map[string]string{"Mcp-Name": "create_user"}))
 	result := call["result"].(map[string]any)
 	assert.Equal(t, true, result["isError"])
 	assert.Contains(t, result["content"].([]any)[0].(map[string]any)["text"], "basiq:write")
 
-	statelessPost(t, base+"/mcp", "tools/call", map[string]any{"name": "get_user", "arguments": map[string]any{"user_id": "nosuchuser"}},
+	mcptest.StatelessPost(t, base+"/mcp", "tools/call", map[string]any{"name": "get_user", "arguments": map[string]any{"user_id": "nosuchuser"}},
 		merge(reader, map[string]string{"Mcp-Name": "get_user"}))
 	audit, err := os.ReadFile(filepath.Join(dir, "audit.jsonl"))
 	require.NoError(t, err)
@@ -66,10 +66,10 @@ func TestOAuthScopesAndCallers(t *testing.T) {
 func TestOAuthCustomerBinding(t *testing.T) {
 	const audience = "https://mcp.example.test/mcp"
 	is := mcptest.NewIssuer(t)
-	base, _, _ := startServer(t, sandboxEnv("BASIQ_MCP_OAUTH_ISSUER="+is.URL, "BASIQ_MCP_OAUTH_AUDIENCE="+audience), "--transport", "http")
+	base := mcptest.StartServer(t, binary, sandboxEnv("BASIQ_MCP_OAUTH_ISSUER="+is.URL, "BASIQ_MCP_OAUTH_AUDIENCE="+audience), "--transport", "http")
 	bound := mcptest.Sign(t, is.Key, is.KeyID, is.Claims(audience, "basiq:read", func(c map[string]any) { c["basiq_users"] = []string{"queueuser1"} }))
 	call := func(name string, args map[string]any) map[string]any {
-		_, msg := statelessPost(t, base+"/mcp", "tools/call", map[string]any{"name": name, "arguments": args},
+		_, msg := mcptest.StatelessPost(t, base+"/mcp", "tools/call", map[string]any{"name": name, "arguments": args},
 			map[string]string{"Authorization": "Bearer " + bound, "Mcp-Name": name})
 		return msg["result"].(map[string]any)
 	}
@@ -104,11 +104,11 @@ func merge(a, b map[string]string) map[string]string {
 func TestOAuthCallerRefreshQuota(t *testing.T) {
 	const audience = "https://mcp.example.test/mcp"
 	is := mcptest.NewIssuer(t)
-	base, _, _ := startServer(t, sandboxEnv("BASIQ_MCP_OAUTH_ISSUER="+is.URL, "BASIQ_MCP_OAUTH_AUDIENCE="+audience),
+	base := mcptest.StartServer(t, binary, sandboxEnv("BASIQ_MCP_OAUTH_ISSUER="+is.URL, "BASIQ_MCP_OAUTH_AUDIENCE="+audience),
 		"--transport", "http", "--state-dir", t.TempDir(), "--caller-refreshes-per-hour", "1")
 	token := is.Token(t, audience, "basiq:read basiq:refresh")
 	call := func(name string, args map[string]any) map[string]any {
-		_, msg := statelessPost(t, base+"/mcp", "tools/call", map[string]any{"name": name, "arguments": args},
+		_, msg := mcptest.StatelessPost(t, base+"/mcp", "tools/call", map[string]any{"name": name, "arguments": args},
 			map[string]string{"Authorization": "Bearer " + token, "Mcp-Name": name})
 		return msg["result"].(map[string]any)
 	}

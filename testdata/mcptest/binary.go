@@ -1,0 +1,118 @@
+package mcptest
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// BuildBinary builds the basiq-mcp command in module (the repository
+// root, relative to the calling test's package) into dir.
+func BuildBinary(module, dir string) (string, error) {
+	bin := filepath.Join(dir, "basiq-mcp")
+	if out, err := exec.Command("go", "build", "-o", bin, module).CombinedOutput(); err != nil {
+		return "", &buildError{string(out)}
+	}
+	return bin, nil
+}
+
+type buildError struct{ out string }
+
+func (e *buildError) Error() string { return "building basiq-mcp: " + e.out }
+
+// SandboxEnv is the environment without any Basiq setting (so the binary
+// runs on its simulator), with guard state in stateDir and no live docs.
+func SandboxEnv(stateDir string, extra ...string) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "BASIQ_") {
+			env = append(env, kv)
+		}
+	}
+	return append(append(env, "NO_COLOR=1", "BASIQ_MCP_STATE_DIR="+stateDir, "BASIQ_MCP_DOCS_URL=off"), extra...)
+}
+
+var listening = regexp.MustCompile(`basiq-mcp listening .*url=(http://127\.0\.0\.1:\d+)`)
+
+// StartServer runs bin with args on a free loopback port and returns its
+// base URL; the process is killed when the test ends.
+func StartServer(t testing.TB, bin string, env []string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(bin, append(args, "--addr", "127.0.0.1:0")...)
+	cmd.Env = env
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	lines := bufio.NewScanner(stderr)
+	for lines.Scan() {
+		if m := listening.FindStringSubmatch(lines.Text()); m != nil {
+			go io.Copy(io.Discard, stderr)
+			return m[1]
+		}
+	}
+	t.Fatal("the server did not say where it listens")
+	return ""
+}
+
+// StatelessPost sends one 2026-07-28 request (no session: the protocol
+// version and client travel in _meta and headers) and returns the HTTP
+// status and the JSON-RPC message, read from JSON or from an SSE event.
+func StatelessPost(t testing.TB, url, method string, params map[string]any, header map[string]string) (int, map[string]any) {
+	t.Helper()
+	meta := map[string]any{"io.modelcontextprotocol/protocolVersion": "2026-07-28",
+		"io.modelcontextprotocol/clientInfo": map[string]any{"name": "e2e", "version": "1"}, "io.modelcontextprotocol/clientCapabilities": map[string]any{}}
+	if params == nil {
+		params = map[string]any{}
+	}
+	params["_meta"] = meta
+	body, _ := json.Marshal(map[string]any{"jsonrpc": "2.0", "id": 1, "method": method, "params": params})
+	req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	req.Header.Set("MCP-Protocol-Version", "2026-07-28")
+	req.Header.Set("Mcp-Method", method)
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if i := bytes.Index(raw, []byte("data: ")); i >= 0 {
+		raw = bytes.TrimSpace(bytes.SplitN(raw[i+6:], []byte("\n"), 2)[0])
+	}
+	var msg map[string]any
+	_ = json.Unmarshal(raw, &msg) // a refused request may answer in plain text
+	return resp.StatusCode, msg
+}
+
+// Get fetches url, with a bearer token when token is set.
+func Get(t testing.TB, url, token string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
