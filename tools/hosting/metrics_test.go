@@ -165,3 +165,17 @@ func TestAuditToStderrForLogShippers(t *testing.T) {
 		assert.Regexp(t, "audit|metrics", errs.String(), "%v", bad)
 	}
 }
+
+// TestGCDefaults: the server collects at 4x the live heap with a 512 MiB
+// soft limit unless GOGC or GOMEMLIMIT say otherwise (as its runtime
+// metrics report).
+func TestGCDefaults(t *testing.T) {
+	base := mcptest.StartServer(t, binary, sandboxEnv(), "--transport", "http")
+	_, scrape := mcptest.Get(t, base+"/metrics", "")
+	assert.Contains(t, scrape, "go_gc_gogc_percent 400")
+	assert.Contains(t, scrape, "go_gc_gomemlimit_bytes 5.36870912e+08")
+	base = mcptest.StartServer(t, binary, sandboxEnv("GOGC=150", "GOMEMLIMIT=1GiB"), "--transport", "http")
+	_, scrape = mcptest.Get(t, base+"/metrics", "")
+	assert.Contains(t, scrape, "go_gc_gogc_percent 150", "the operator's GOGC wins")
+	assert.Contains(t, scrape, "go_gc_gomemlimit_bytes 1.073741824e+09", "and their GOMEMLIMIT")
+}
