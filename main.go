@@ -123,7 +123,7 @@ func backend(c config.Config, cmd string, logger *slog.Logger, store guard.Store
 	}
 	url, stop, err := "", func() {}, error(nil)
 	if exe, xerr := os.Executable(); cmd == "call" && xerr == nil {
-		url, err = basiqtest.Shared(filepath.Join(c.StateDir, "sandbox"), exe, 30*time.Minute)
+		url, err = basiqtest.Shared(filepath.Join(c.StateDir, "sandbox"), exe, c.SandboxIdle)
 	} else {
 		url, stop, err = basiqtest.Start(basiqtest.WithTimeScale(0.2))
 	}

@@ -59,7 +59,8 @@ func sandboxEnv(extra ...string) []string {
 			env = append(env, kv)
 		}
 	}
-	return append(append(env, "NO_COLOR=1", "BASIQ_MCP_STATE_DIR="+stateDir, "BASIQ_MCP_DOCS_URL=off"), extra...)
+	return append(append(env, "NO_COLOR=1", "BASIQ_MCP_STATE_DIR="+stateDir, "BASIQ_MCP_DOCS_URL=off",
+		"BASIQ_MCP_SANDBOX_IDLE=1m"), extra...) // call's shared sandbox goes soon after the tests
 }
 
 func TestStdioCarriesOnlyJSONRPC(t *testing.T) {

@@ -37,7 +37,8 @@ func SandboxEnv(stateDir string, extra ...string) []string {
 			env = append(env, kv)
 		}
 	}
-	return append(append(env, "NO_COLOR=1", "BASIQ_MCP_STATE_DIR="+stateDir, "BASIQ_MCP_DOCS_URL=off"), extra...)
+	return append(append(env, "NO_COLOR=1", "BASIQ_MCP_STATE_DIR="+stateDir, "BASIQ_MCP_DOCS_URL=off",
+		"BASIQ_MCP_SANDBOX_IDLE=1m"), extra...) // call's shared sandbox goes soon after the tests
 }
 
 var listening = regexp.MustCompile(`basiq-mcp listening .*url=(http://127\.0\.0\.1:\d+)`)

@@ -36,6 +36,7 @@ type Config struct {
 	Tools            []string      // tools to expose; empty: all
 	ExcludeTools     []string      // tools to hide
 	IdleTTL          time.Duration // streamable HTTP session idle timeout
+	SandboxIdle      time.Duration // how long the shared sandbox of basiq-mcp call outlives its last use
 	AuthToken        string        // bearer token HTTP clients must send
 	MetricsAddr      string        // where /metrics is served alone; empty: beside MCP, behind its guard
 	Audit            []string      // audit sinks (guard.AuditSinks); empty: the file
@@ -81,6 +82,7 @@ func Parse(name string, args []string, getenv func(string) string, d Defaults, s
 	f.str(&toolsets, "toolsets", "BASIQ_MCP_TOOLSETS", "", "comma-separated toolsets to expose ("+strings.Join(tools.Toolsets(), ", ")+") or all (the default); an HTTP request may narrow it, never widen it")
 	f.str(&toolList, "tools", "BASIQ_MCP_TOOLS", "", "comma-separated tool names to expose; empty for all")
 	f.str(&exclude, "exclude-tools", "BASIQ_MCP_EXCLUDE_TOOLS", "", "comma-separated tool names to hide")
+	f.dur(&c.SandboxIdle, "sandbox-idle", "BASIQ_MCP_SANDBOX_IDLE", 30*time.Minute, "basiq-mcp call keeps one offline simulator across runs; it stops after this long unused")
 	f.dur(&c.IdleTTL, "session-idle-ttl", "BASIQ_MCP_SESSION_IDLE_TTL", 30*time.Minute, "drop the state of streamable HTTP sessions idle this long")
 	f.str(&c.AuthToken, "auth-token", "BASIQ_MCP_AUTH_TOKEN", "", "bearer token HTTP clients must send; required off loopback (prefer the variable: flags show in ps)")
 	f.str(&c.MetricsAddr, "metrics-addr", "BASIQ_MCP_METRICS_ADDR", "", "serve /metrics on this address alone (for a scraper on a private network); empty: /metrics beside MCP, with the same bearer token")
