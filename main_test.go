@@ -52,16 +52,7 @@ var stateDir, _ = os.MkdirTemp("", "basiq-mcp-state")
 
 // sandboxEnv is the environment with no Basiq key: the server must fall back
 // to the simulator.
-func sandboxEnv(extra ...string) []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "BASIQ_") {
-			env = append(env, kv)
-		}
-	}
-	return append(append(env, "NO_COLOR=1", "BASIQ_MCP_STATE_DIR="+stateDir, "BASIQ_MCP_DOCS_URL=off",
-		"BASIQ_MCP_SANDBOX_IDLE=1m"), extra...) // call's shared sandbox goes soon after the tests
-}
+func sandboxEnv(extra ...string) []string { return mcptest.SandboxEnv(stateDir, extra...) }
 
 func TestStdioCarriesOnlyJSONRPC(t *testing.T) {
 	cmd := exec.Command(binary)
@@ -138,32 +129,14 @@ func TestStdioWithMCPClient(t *testing.T) {
 	defer c.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	initialize(t, ctx, c)
+	mcptest.Initialize(t, ctx, c)
 	res, err := c.ListTools(ctx, mcp.ListToolsRequest{})
 	require.NoError(t, err)
 	for _, tl := range res.Tools {
 		assert.True(t, *tl.Annotations.ReadOnlyHint, "--read-only exposes read tools only: %s", tl.Name)
 	}
-	out := callTool(t, ctx, c, "list_users", map[string]any{"limit": 1})
+	out := mcptest.CallTool(t, ctx, c, "list_users", map[string]any{"limit": 1})
 	assert.False(t, out.IsError)
-}
-
-func initialize(t *testing.T, ctx context.Context, c *client.Client) {
-	t.Helper()
-	req := mcp.InitializeRequest{}
-	req.Params.ProtocolVersion = "2025-11-25"
-	req.Params.ClientInfo = mcp.Implementation{Name: "e2e", Version: "1"}
-	_, err := c.Initialize(ctx, req)
-	require.NoError(t, err)
-}
-
-func callTool(t *testing.T, ctx context.Context, c *client.Client, name string, args map[string]any) *mcp.CallToolResult {
-	t.Helper()
-	req := mcp.CallToolRequest{}
-	req.Params.Name, req.Params.Arguments = name, args
-	res, err := c.CallTool(ctx, req)
-	require.NoError(t, err)
-	return res
 }
 
 // startHTTP runs the binary on a free port and returns its base URL.
@@ -217,8 +190,8 @@ func TestStreamableHTTPTransportAndHealth(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	require.NoError(t, c.Start(ctx))
-	initialize(t, ctx, c)
-	out := callTool(t, ctx, c, "check_connector_status", map[string]any{"connector_id": "AU00006"})
+	mcptest.Initialize(t, ctx, c)
+	out := mcptest.CallTool(t, ctx, c, "check_connector_status", map[string]any{"connector_id": "AU00006"})
 	require.False(t, out.IsError)
 	assert.Equal(t, "defer", out.StructuredContent.(map[string]any)["refresh_now"])
 	listed, err := c.ListTools(ctx, mcp.ListToolsRequest{})
@@ -238,8 +211,8 @@ func TestLegacySSETransport(t *testing.T) {
 	defer cancel()
 	require.NoError(t, c.Start(ctx))
 	defer c.Close()
-	initialize(t, ctx, c)
-	out := callTool(t, ctx, c, "list_report_types", map[string]any{})
+	mcptest.Initialize(t, ctx, c)
+	out := mcptest.CallTool(t, ctx, c, "list_report_types", map[string]any{})
 	require.False(t, out.IsError)
 	assert.Contains(t, out.Content[0].(mcp.TextContent).Text, "CON_AFFOR_01")
 }
@@ -427,8 +400,8 @@ func TestHTTPBearerToken(t *testing.T) {
 	defer cancel()
 	require.NoError(t, c.Start(ctx))
 	defer c.Close()
-	initialize(t, ctx, c)
-	assert.False(t, callTool(t, ctx, c, "list_connectors", map[string]any{"query": "hooli"}).IsError)
+	mcptest.Initialize(t, ctx, c)
+	assert.False(t, mcptest.CallTool(t, ctx, c, "list_connectors", map[string]any{"query": "hooli"}).IsError)
 }
 
 // TestSecretsNeverLeak drives the binary with a recognisable API key, at

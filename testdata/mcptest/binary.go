@@ -3,6 +3,7 @@ package mcptest
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -11,7 +12,11 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
+
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/mcp"
 )
 
 // BuildBinary builds the basiq-mcp command in module (the repository
@@ -22,6 +27,31 @@ func BuildBinary(module, dir string) (string, error) {
 		return "", &buildError{string(out)}
 	}
 	return bin, nil
+}
+
+var (
+	buildOnce sync.Once
+	built     string
+	buildErr  error
+)
+
+// Binary builds the basiq-mcp command in module once per test binary and
+// returns its path (the temporary folder stays until the machine clears
+// it: the process may still run the sandbox it started).
+func Binary(t testing.TB, module string) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "basiq-mcp-bin")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		built, buildErr = BuildBinary(module, dir)
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return built
 }
 
 type buildError struct{ out string }
@@ -116,4 +146,27 @@ func Get(t testing.TB, url, token string) (int, string) {
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(body)
+}
+
+// Initialize opens an MCP session on c as a 2025-11-25 client.
+func Initialize(t testing.TB, ctx context.Context, c *client.Client) {
+	t.Helper()
+	req := mcp.InitializeRequest{}
+	req.Params.ProtocolVersion = "2025-11-25"
+	req.Params.ClientInfo = mcp.Implementation{Name: "e2e", Version: "1"}
+	if _, err := c.Initialize(ctx, req); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// CallTool calls a tool on c, failing the test on a protocol error.
+func CallTool(t testing.TB, ctx context.Context, c *client.Client, name string, args map[string]any) *mcp.CallToolResult {
+	t.Helper()
+	req := mcp.CallToolRequest{}
+	req.Params.Name, req.Params.Arguments = name, args
+	res, err := c.CallTool(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
 }

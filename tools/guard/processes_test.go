@@ -1,7 +1,6 @@
 package guard_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -11,8 +10,6 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
-	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -21,6 +18,7 @@ import (
 
 	"github.com/basiq-mcp/basiq-mcp/basiq"
 	"github.com/basiq-mcp/basiq-mcp/basiq/basiqtest"
+	"github.com/basiq-mcp/basiq-mcp/testdata/mcptest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -30,31 +28,6 @@ import (
 // script calling basiq-mcp call), restarts, and HTTP replicas on one Redis
 // behind a round-robin balancer, all against one simulator that counts
 // what reaches it.
-
-var (
-	buildOnce sync.Once
-	builtBin  string
-	buildErr  error
-)
-
-// binary builds basiq-mcp once for these tests.
-func binary(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "basiq-mcp-guard-bin")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		builtBin = filepath.Join(dir, "basiq-mcp")
-		out, err := exec.Command("go", "build", "-o", builtBin, "../..").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("%v: %s", err, out)
-		}
-	})
-	require.NoError(t, buildErr)
-	return builtBin
-}
 
 // realEnv points the binary at sim as if it were Basiq, with its own state.
 func realEnv(sim *basiqtest.Server, state string, extra ...string) []string {
@@ -112,7 +85,7 @@ func sent(sim *basiqtest.Server, conns []basiqtest.SeededConnection) (total, mos
 // once share one budget (5 here); 10 processes refreshing one connection
 // send one refresh; a restart remembers both.
 func TestProcessesShareOneStateFile(t *testing.T) {
-	bin := binary(t)
+	bin := mcptest.Binary(t, "../..")
 	sim := basiqtest.NewServer(basiqtest.WithTimeScale(0.01))
 	t.Cleanup(sim.Close)
 	state := t.TempDir()
@@ -157,25 +130,7 @@ type replica struct{ url string }
 
 func startReplica(t *testing.T, bin string, env []string) replica {
 	t.Helper()
-	cmd := exec.Command(bin, "--transport", "http", "--addr", "127.0.0.1:0", "--toolsets", "all", "--allow-destructive")
-	cmd.Env = append(env, "BASIQ_MCP_LOG_LEVEL=info")
-	stderr, err := cmd.StderrPipe()
-	require.NoError(t, err)
-	require.NoError(t, cmd.Start())
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	lines := bufio.NewScanner(stderr)
-	listening := regexp.MustCompile(`basiq-mcp listening .*url=(http://127\.0\.0\.1:\d+)`)
-	for lines.Scan() {
-		if m := listening.FindStringSubmatch(lines.Text()); m != nil {
-			go func() {
-				for lines.Scan() {
-				}
-			}()
-			return replica{m[1]}
-		}
-	}
-	t.Fatal("a replica did not start")
-	return replica{}
+	return replica{mcptest.StartServer(t, bin, append(env, "BASIQ_MCP_LOG_LEVEL=info"), "--transport", "http", "--toolsets", "all", "--allow-destructive")}
 }
 
 // roundRobin is the load balancer: each request goes to the next replica.
@@ -247,7 +202,7 @@ func callStateless(t *testing.T, base, tool string, args map[string]any) (map[st
 // confirmation, one user per idempotency key, one token request.
 func TestReplicasOnOneRedis(t *testing.T) {
 	redis := redisURL(t, 2)
-	bin := binary(t)
+	bin := mcptest.Binary(t, "../..")
 	sim := basiqtest.NewServer(basiqtest.WithTimeScale(0.01))
 	t.Cleanup(sim.Close)
 	key := strings.Repeat("5a", 32)
@@ -322,7 +277,7 @@ func TestReplicasOnOneRedis(t *testing.T) {
 // starts, reads work, writes and refreshes are refused with a clear tool
 // error, and /healthz says which store it is and that it does not answer.
 func TestStoreDownFailsClosed(t *testing.T) {
-	bin := binary(t)
+	bin := mcptest.Binary(t, "../..")
 	sim := basiqtest.NewServer(basiqtest.WithTimeScale(0.01))
 	t.Cleanup(sim.Close)
 	r := startReplica(t, bin, realEnv(sim, t.TempDir(), "BASIQ_MCP_STATE_URL=redis://127.0.0.1:1/0"))

@@ -5,14 +5,10 @@
 package hosting_test
 
 import (
-	"context"
 	"os"
 	"testing"
 
 	"github.com/basiq-mcp/basiq-mcp/testdata/mcptest"
-	"github.com/mark3labs/mcp-go/client"
-	"github.com/mark3labs/mcp-go/mcp"
-	"github.com/stretchr/testify/require"
 )
 
 // binary is the basiq-mcp command built for these tests; stateDir keeps
@@ -34,21 +30,3 @@ func TestMain(m *testing.M) {
 }
 
 func sandboxEnv(extra ...string) []string { return mcptest.SandboxEnv(stateDir, extra...) }
-
-func initialize(t *testing.T, ctx context.Context, c *client.Client) {
-	t.Helper()
-	req := mcp.InitializeRequest{}
-	req.Params.ProtocolVersion = "2025-11-25"
-	req.Params.ClientInfo = mcp.Implementation{Name: "hosting", Version: "1"}
-	_, err := c.Initialize(ctx, req)
-	require.NoError(t, err)
-}
-
-func callTool(t *testing.T, ctx context.Context, c *client.Client, name string, args map[string]any) *mcp.CallToolResult {
-	t.Helper()
-	req := mcp.CallToolRequest{}
-	req.Params.Name, req.Params.Arguments = name, args
-	res, err := c.CallTool(ctx, req)
-	require.NoError(t, err)
-	return res
-}

@@ -38,14 +38,14 @@ func TestMetricsAfterCalls(t *testing.T) {
 	defer cancel()
 	require.NoError(t, c.Start(ctx))
 	defer c.Close()
-	initialize(t, ctx, c)
-	require.True(t, callTool(t, ctx, c, "get_user", map[string]any{"user_id": "nosuchuser"}).IsError)
-	users := callTool(t, ctx, c, "list_users", map[string]any{"query": "whistler"}).StructuredContent.(map[string]any)["users"].([]any)
+	mcptest.Initialize(t, ctx, c)
+	require.True(t, mcptest.CallTool(t, ctx, c, "get_user", map[string]any{"user_id": "nosuchuser"}).IsError)
+	users := mcptest.CallTool(t, ctx, c, "list_users", map[string]any{"query": "whistler"}).StructuredContent.(map[string]any)["users"].([]any)
 	require.NotEmpty(t, users)
 	var userID, connID string
 	for _, u := range users {
 		id := u.(map[string]any)["id"].(string)
-		why := callTool(t, ctx, c, "diagnose_connection", map[string]any{"user_id": id}).StructuredContent.(map[string]any)
+		why := mcptest.CallTool(t, ctx, c, "diagnose_connection", map[string]any{"user_id": id}).StructuredContent.(map[string]any)
 		for _, conn := range why["connections"].([]any) {
 			if conn.(map[string]any)["verdict"] == "refresh-now" && connID == "" {
 				userID, connID = id, conn.(map[string]any)["id"].(string)
@@ -54,11 +54,11 @@ func TestMetricsAfterCalls(t *testing.T) {
 	}
 	require.NotEmpty(t, connID, "a connection that can be refreshed")
 	args := map[string]any{"user_id": userID, "connection_id": connID}
-	first := callTool(t, ctx, c, "refresh_connection", args)
+	first := mcptest.CallTool(t, ctx, c, "refresh_connection", args)
 	require.False(t, first.IsError)
 	job := first.StructuredContent.(map[string]any)["decision"].(map[string]any)["job_id"]
-	callTool(t, ctx, c, "get_job", map[string]any{"job_id": job, "wait_seconds": 30})
-	callTool(t, ctx, c, "refresh_connection", args) // refused: the cooldown
+	mcptest.CallTool(t, ctx, c, "get_job", map[string]any{"job_id": job, "wait_seconds": 30})
+	mcptest.CallTool(t, ctx, c, "refresh_connection", args) // refused: the cooldown
 
 	code, all := mcptest.Get(t, base+"/metrics", token)
 	require.Equal(t, 200, code)

@@ -5,59 +5,24 @@
 package journeys_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/basiq-mcp/basiq-mcp/testdata/mcptest"
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-var (
-	buildOnce sync.Once
-	bin       string
-	buildErr  error
-)
-
-func binary(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "basiq-mcp-journeys")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		bin = filepath.Join(dir, "basiq-mcp")
-		if out, err := exec.Command("go", "build", "-o", bin, "../..").CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("%v: %s", err, out)
-		}
-	})
-	require.NoError(t, buildErr)
-	return bin
-}
-
 func env(t *testing.T) []string {
-	var out []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "BASIQ_") {
-			out = append(out, kv)
-		}
-	}
-	return append(out, "NO_COLOR=1", "BASIQ_MCP_STATE_DIR="+t.TempDir(), "BASIQ_MCP_DOCS_URL=off", "BASIQ_MCP_LOG_LEVEL=warn")
+	return mcptest.SandboxEnv(t.TempDir(), "BASIQ_MCP_LOG_LEVEL=warn")
 }
 
 // agent is a client as a journey sees it: it lists tools and calls them,
@@ -80,7 +45,7 @@ func (a *agent) use(name string, args map[string]any) map[string]any {
 }
 
 func stdioAgent(t *testing.T) *agent {
-	c, err := client.NewStdioMCPClient(binary(t), env(t))
+	c, err := client.NewStdioMCPClient(mcptest.Binary(t, "../.."), env(t))
 	require.NoError(t, err)
 	t.Cleanup(func() { c.Close() })
 	ctx := context.Background()
@@ -112,24 +77,7 @@ func stdioAgent(t *testing.T) *agent {
 // httpAgent speaks the stateless 2026-07-28 protocol: no initialize, no
 // session, never re-lists tools.
 func httpAgent(t *testing.T) *agent {
-	cmd := exec.Command(binary(t), "--transport", "http", "--addr", "127.0.0.1:0")
-	cmd.Env = append(env(t), "BASIQ_MCP_LOG_LEVEL=info")
-	stderr, err := cmd.StderrPipe()
-	require.NoError(t, err)
-	require.NoError(t, cmd.Start())
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	lines := bufio.NewScanner(stderr)
-	listening := regexp.MustCompile(`basiq-mcp listening .*url=(http://127\.0\.0\.1:\d+)`)
-	base := ""
-	for base == "" && lines.Scan() {
-		if m := listening.FindStringSubmatch(lines.Text()); m != nil {
-			base = m[1]
-		}
-	}
-	go func() {
-		for lines.Scan() {
-		}
-	}()
+	base := mcptest.StartServer(t, mcptest.Binary(t, "../.."), append(env(t), "BASIQ_MCP_LOG_LEVEL=info"), "--transport", "http")
 	require.NotEmpty(t, base)
 	post := func(method string, params map[string]any) map[string]any {
 		params["_meta"] = map[string]any{"io.modelcontextprotocol/protocolVersion": "2026-07-28",
