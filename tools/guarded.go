@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/basiq-mcp/basiq-mcp/basiq"
-	"github.com/basiq-mcp/basiq-mcp/basiq/text"
 	"github.com/basiq-mcp/basiq-mcp/tools/guard"
 )
 
@@ -38,7 +37,7 @@ func once[R any](ctx context.Context, d *call, key string, args any, create func
 		defer cancel()
 		r, err := create(cctx)
 		if err != nil {
-			d.audit(guard.Entry{Tool: d.tool, Decision: outcome(err), Reason: auditText(err)})
+			d.audit(guard.Entry{Tool: d.tool, Decision: guard.OutcomeOf(err), Reason: guard.AuditReason(err)})
 		}
 		return r, err
 	}
@@ -63,28 +62,6 @@ func once[R any](ctx context.Context, d *call, key string, args any, create func
 	}
 	var out R
 	return out, json.Unmarshal(raw, &out)
-}
-
-// outcome names a failed write for the audit: unknown when Basiq may have
-// carried it out.
-func outcome(err error) string {
-	if basiq.MayHaveHappened(err) {
-		return "unknown"
-	}
-	return "failed"
-}
-
-// auditText is a failure as the audit keeps it: status and code, and Basiq's
-// text cleaned like any third-party text.
-func auditText(err error) string {
-	if e, ok := basiq.AsError(err); ok {
-		msg := e.Detail
-		if msg == "" {
-			msg = e.Title
-		}
-		return text.Clean(fmt.Sprintf("%d %s: %s", e.StatusCode, e.Code, msg), 300)
-	}
-	return text.Clean(err.Error(), 300)
 }
 
 // audit records a write, with who asked; a failure to record is logged,
@@ -168,7 +145,7 @@ func twoStep(ctx context.Context, d *call, action, target, token string,
 	defer cancel()
 	msg, err := execute(xctx)
 	if err != nil {
-		d.audit(guard.Entry{Tool: action, Target: target, Decision: outcome(err), Reason: auditText(err)})
+		d.audit(guard.Entry{Tool: action, Target: target, Decision: guard.OutcomeOf(err), Reason: guard.AuditReason(err)})
 		if basiq.MayHaveHappened(err) {
 			return res, fmt.Errorf("%s; the %s was sent but its answer was lost, so it may have been done, and it is not sent again automatically: call %s without a token to see where it stands", explain(err), action, action)
 		}

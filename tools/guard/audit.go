@@ -128,18 +128,18 @@ func (a *Audit) Close() error {
 	return a.f.Close()
 }
 
-// outcomeOf names a failed write's outcome for the audit: "unknown" when
+// OutcomeOf names a failed write's outcome for the audit: "unknown" when
 // Basiq may have carried it out, else "failed".
-func outcomeOf(err error) string {
+func OutcomeOf(err error) string {
 	if basiq.MayHaveHappened(err) {
 		return "unknown"
 	}
 	return "failed"
 }
 
-// auditReason is a failure as the audit keeps it: Basiq's status and code
+// AuditReason is a failure as the audit keeps it: Basiq's status and code
 // and its text cleaned like transaction text (it is third-party text).
-func auditReason(err error) string {
+func AuditReason(err error) string {
 	if e, ok := basiq.AsError(err); ok {
 		msg := e.Detail
 		if msg == "" {

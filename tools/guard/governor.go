@@ -213,7 +213,7 @@ func (g *Governor) send(ctx context.Context, tool string, d Decision, dryRun boo
 	}
 	job, existing, err := g.client.RefreshConnection(context.WithoutCancel(ctx), d.UserID, d.ConnectionID)
 	if err != nil {
-		g.record(ctx, tool, Decision{UserID: d.UserID, ConnectionID: d.ConnectionID, Outcome: outcomeOf(err), Reason: auditReason(err)}, false)
+		g.record(ctx, tool, Decision{UserID: d.UserID, ConnectionID: d.ConnectionID, Outcome: OutcomeOf(err), Reason: AuditReason(err)}, false)
 		return d, err
 	}
 	d.Outcome, d.JobID = Refreshed, job.ID
