@@ -295,7 +295,7 @@ func serveHTTP(ctx context.Context, c config.Config, a *app, logger *slog.Logger
 	open := []string{"/healthz", "/readyz"}
 	if oauth != nil {
 		u, _ := url.Parse(oauth.MetadataURL())
-		mux.Handle("GET "+u.Path, oauth.Metadata(tools.Scopes))
+		mux.Handle("GET "+u.Path, oauth.Metadata())
 		open = append(open, u.Path)
 	}
 	if c.MetricsAddr == "" {
@@ -327,7 +327,7 @@ func openOAuth(ctx context.Context, c config.Config) (*guard.OAuth, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	return guard.NewOAuth(ctx, c.OAuthIssuer, c.OAuthAudience)
+	return guard.NewOAuth(ctx, c.OAuthIssuer, c.OAuthAudience, tools.Scopes)
 }
 
 // serveMetrics serves /metrics alone on addr, for a scraper on a private

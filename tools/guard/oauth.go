@@ -61,8 +61,9 @@ type OAuth struct {
 
 // NewOAuth discovers the issuer's metadata (OpenID discovery) and keys.
 // audience is this server's resource URI (RFC 8707), which tokens must
-// name in aud.
-func NewOAuth(ctx context.Context, issuer, audience string) (*OAuth, error) {
+// name in aud; scopes are the server's, which the metadata lists and of
+// which a token must carry at least one.
+func NewOAuth(ctx context.Context, issuer, audience string, scopes []string) (*OAuth, error) {
 	if u, err := url.Parse(audience); err != nil || u.Scheme == "" || u.Host == "" {
 		return nil, fmt.Errorf("guard: --oauth-audience must be this server's resource URI (https://host/mcp), not %q", audience)
 	}
@@ -77,7 +78,7 @@ func NewOAuth(ctx context.Context, issuer, audience string) (*OAuth, error) {
 		}
 	}
 	v := p.Verifier(&oidc.Config{ClientID: audience, SupportedSigningAlgs: SigningAlgs})
-	return &OAuth{issuer: issuer, audience: audience, verifier: v}, nil
+	return &OAuth{issuer: issuer, audience: audience, verifier: v, scopes: scopes}, nil
 }
 
 // authServerProvider reads RFC 8414 authorization-server metadata, for an
@@ -153,12 +154,10 @@ func (o *OAuth) MetadataURL() string {
 	return u.Scheme + "://" + u.Host + MetadataPath + strings.TrimSuffix(u.Path, "/")
 }
 
-// Metadata serves RFC 9728 protected-resource metadata. Call it before
-// serving: a token carrying none of these scopes is refused with 403.
-func (o *OAuth) Metadata(scopes []string) http.Handler {
-	o.scopes = scopes
+// Metadata serves RFC 9728 protected-resource metadata.
+func (o *OAuth) Metadata() http.Handler {
 	body, _ := json.Marshal(map[string]any{"resource": o.audience, "authorization_servers": []string{o.issuer},
-		"scopes_supported": scopes, "bearer_methods_supported": []string{"header"}, "resource_name": "basiq-mcp"})
+		"scopes_supported": o.scopes, "bearer_methods_supported": []string{"header"}, "resource_name": "basiq-mcp"})
 	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write(body)

@@ -20,13 +20,16 @@ import (
 
 const audience, scope = "https://mcp.example.test/mcp", "basiq:read basiq:refresh"
 
+// scopes are the server's, as main passes them (tools.Scopes).
+var scopes = []string{"basiq:read", "basiq:write", "basiq:refresh", "basiq:destructive"}
+
 // TestOAuthResourceServer: only tokens the issuer signed for this audience,
 // in their time window, pass; each refusal is a 401 pointing at the
 // metadata; after the issuer rotates its key, new tokens work at once.
 func TestOAuthResourceServer(t *testing.T) {
 	is := mcptest.NewIssuer(t)
 	k1 := is.Key
-	oauth, err := guard.NewOAuth(context.Background(), is.URL, audience)
+	oauth, err := guard.NewOAuth(context.Background(), is.URL, audience, scopes)
 	require.NoError(t, err)
 	echo := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, ok := guard.CallerFrom(r.Context())
@@ -83,19 +86,19 @@ func TestOAuthResourceServer(t *testing.T) {
 // TestOAuthMetadata serves RFC 9728 metadata naming the issuer and scopes.
 func TestOAuthMetadata(t *testing.T) {
 	is := mcptest.NewIssuer(t)
-	oauth, err := guard.NewOAuth(context.Background(), is.URL, audience)
+	oauth, err := guard.NewOAuth(context.Background(), is.URL, audience, []string{"basiq:read"})
 	require.NoError(t, err)
 	rec := httptest.NewRecorder()
-	oauth.Metadata([]string{"basiq:read"}).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, guard.MetadataPath, nil))
+	oauth.Metadata().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, guard.MetadataPath, nil))
 	var md map[string]any
 	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &md))
 	assert.Equal(t, audience, md["resource"])
 	assert.Equal(t, []any{is.URL}, md["authorization_servers"])
 	assert.Equal(t, []any{"basiq:read"}, md["scopes_supported"])
 
-	_, err = guard.NewOAuth(context.Background(), is.URL, "not a uri")
+	_, err = guard.NewOAuth(context.Background(), is.URL, "not a uri", scopes)
 	assert.Error(t, err, "the audience must be a resource URI")
-	_, err = guard.NewOAuth(context.Background(), "http://127.0.0.1:1", audience)
+	_, err = guard.NewOAuth(context.Background(), "http://127.0.0.1:1", audience, scopes)
 	assert.Error(t, err, "an unreachable issuer stops start-up")
 }
 
@@ -104,7 +107,7 @@ func TestOAuthMetadata(t *testing.T) {
 func TestOAuthWithoutOpenIDDiscovery(t *testing.T) {
 	is := mcptest.NewIssuer(t)
 	is.OAuthOnly()
-	oauth, err := guard.NewOAuth(context.Background(), is.URL, audience)
+	oauth, err := guard.NewOAuth(context.Background(), is.URL, audience, scopes)
 	require.NoError(t, err)
 	c, err := oauth.Verify(context.Background(), is.Token(t, audience, "basiq:read"))
 	require.NoError(t, err)
