@@ -46,7 +46,7 @@ func (r *reader) connector(ctx context.Context, req mcp.ReadResourceRequest) ([]
 		return nil, failed(err)
 	}
 	if len(l.Data) == 0 {
-		return nil, fmt.Errorf("no institution %q; basiq://connectors lists them", id)
+		return nil, missing{fmt.Errorf("no institution %q; basiq://connectors lists them", id)}
 	}
 	out := make([]connectorView, 0, len(l.Data))
 	for _, c := range l.Data {
@@ -127,6 +127,9 @@ func failed(err error) error {
 	msg := fmt.Sprintf("Basiq answered %d %s: %s", e.StatusCode, e.Code, firstNonEmpty(e.Detail, e.Title))
 	if e.CorrelationID != "" {
 		msg += " (correlationId " + e.CorrelationID + ")"
+	}
+	if e.StatusCode == 404 {
+		return missing{fmt.Errorf("%s", msg)}
 	}
 	return fmt.Errorf("%s", msg)
 }

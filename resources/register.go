@@ -3,11 +3,13 @@ package resources
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
 
 	"github.com/basiq-mcp/basiq-mcp/basiq"
+	"github.com/basiq-mcp/basiq-mcp/tools/rpcerr"
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 )
@@ -58,10 +60,11 @@ func (set *Set) Register(s *server.MCPServer) {
 	r := set.r
 	for _, g := range Guides() {
 		s.AddResource(mcp.NewResource(g.URI(), g.Slug, mcp.WithResourceTitle(g.Title), mcp.WithResourceDescription(g.Description),
-			mcp.WithMIMEType(mimeMarkdown)), r.guide)
+			mcp.WithMIMEType(mimeMarkdown)), server.ResourceHandlerFunc(coded(r.guide)))
 	}
 	s.AddResource(mcp.NewResource("basiq://connectors", "connectors", mcp.WithResourceTitle("Institutions and their status"),
-		mcp.WithResourceDescription("Every institution and access method Basiq supports, with its current status."), mcp.WithMIMEType(mimeJSON)), r.connectors)
+		mcp.WithResourceDescription("Every institution and access method Basiq supports, with its current status."), mcp.WithMIMEType(mimeJSON)),
+		server.ResourceHandlerFunc(coded(r.connectors)))
 	templates := []struct {
 		uri, name, title, desc, mime string
 		read                         server.ResourceTemplateHandlerFunc
@@ -77,7 +80,25 @@ func (set *Set) Register(s *server.MCPServer) {
 	}
 	for _, t := range templates {
 		s.AddResourceTemplate(mcp.NewResourceTemplate(t.uri, t.name, mcp.WithTemplateTitle(t.title), mcp.WithTemplateDescription(t.desc),
-			mcp.WithTemplateMIMEType(t.mime)), t.read)
+			mcp.WithTemplateMIMEType(t.mime)), coded(t.read))
+	}
+}
+
+// missing is a read of something that does not exist; coded gives it the
+// protocol's resource-not-found code.
+type missing struct{ error }
+
+// coded gives h's errors the JSON-RPC codes MCP names (see rpcerr): a missing
+// resource is resource-not-found, a malformed id invalid params, and only
+// what remains (Basiq unreachable, our bugs) an internal error.
+func coded(h server.ResourceTemplateHandlerFunc) server.ResourceTemplateHandlerFunc {
+	return func(ctx context.Context, req mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
+		contents, err := h(ctx, req)
+		var m missing
+		if errors.As(err, &m) {
+			return nil, rpcerr.NotFound(m.error, mcp.IsModernProtocol(server.RequestProtocolVersion(ctx)))
+		}
+		return contents, err
 	}
 }
 
@@ -104,13 +125,13 @@ func jsonContents(uri string, v any) ([]mcp.ResourceContents, error) {
 func param(uri, prefix, suffix string) (string, error) {
 	v, ok := strings.CutPrefix(uri, prefix)
 	if !ok {
-		return "", fmt.Errorf("unknown resource %q", uri)
+		return "", missing{fmt.Errorf("unknown resource %q", uri)}
 	}
 	if v, ok = strings.CutSuffix(v, suffix); !ok && suffix != "" {
-		return "", fmt.Errorf("unknown resource %q", uri)
+		return "", missing{fmt.Errorf("unknown resource %q", uri)}
 	}
 	if err := basiq.ValidateID("id", v); err != nil {
-		return "", fmt.Errorf("resource %q: %v", uri, strings.TrimPrefix(err.Error(), "basiq: "))
+		return "", rpcerr.InvalidParams(fmt.Errorf("resource %q: %v", uri, strings.TrimPrefix(err.Error(), "basiq: ")))
 	}
 	return v, nil
 }
@@ -126,7 +147,7 @@ func (r *reader) guide(_ context.Context, req mcp.ReadResourceRequest) ([]mcp.Re
 		for _, g := range Guides() {
 			slugs = append(slugs, g.Slug)
 		}
-		return nil, fmt.Errorf("no guide %q; the guides are: %s", slug, strings.Join(slugs, ", "))
+		return nil, missing{fmt.Errorf("no guide %q; the guides are: %s", slug, strings.Join(slugs, ", "))}
 	}
 	return text(req.Params.URI, mimeMarkdown, g.Body), nil
 }
