@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/mark3labs/mcp-go/server"
 )
@@ -78,13 +79,18 @@ func Inventory(d *Deps) []Tool {
 }
 
 // Toolsets names every toolset of the inventory, sorted.
-func Toolsets() []string {
+func Toolsets() []string { return slices.Clone(toolsets()) }
+
+// toolsets is the sorted toolset names, found once: building the inventory
+// reflects every schema, and an HTTP request checks its toolsets against
+// these names.
+var toolsets = sync.OnceValue(func() []string {
 	sets := map[string]bool{}
 	for _, t := range Inventory(&Deps{SearchDocs: func(string, int) []DocHit { return nil }}) {
 		sets[t.Toolset] = true
 	}
 	return slices.Sorted(maps.Keys(sets))
-}
+})
 
 // Options choose which tools a server exposes.
 type Options struct {

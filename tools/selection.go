@@ -47,7 +47,7 @@ func RequestToolsets(ctx context.Context, r *http.Request) context.Context {
 func CheckToolsets(r *http.Request) error {
 	ctx := RequestToolsets(r.Context(), r)
 	sets, _ := ctx.Value(toolsetsKey{}).([]string)
-	known := Toolsets()
+	known := toolsets()
 	for _, s := range sets {
 		if !slices.Contains(known, s) {
 			return fmt.Errorf("no toolset %q: there are %s, or all", s, strings.Join(known, ", "))

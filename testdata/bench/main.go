@@ -1,15 +1,21 @@
 // Command bench measures basiq-mcp as agents use it and prints the tables
-// README's bench section quotes: per-call latency over stdio and streamable
-// HTTP against the direct client call, throughput and tail latency against
-// the official TypeScript reference server, cold start, memory with many
-// sessions, bytes a model reads, and calls that reach Basiq.
+// README's bench section quotes. Side by side, in one run: a bare mcp-go
+// server with one echo tool (the floor our SDK allows here), the official
+// TypeScript reference server's echo, and basiq-mcp's cheapest tool and
+// get_connection, over stdio and streamable HTTP at 1, 16 and 64 clients,
+// with the server's CPU per call read from /proc; then the in-process cost of
+// the MCP layer, cold start, memory with many sessions, bytes a model reads,
+// and calls that reach Basiq.
 //
 //	go build -o /tmp/basiq-mcp . && go run ./testdata/bench -bin /tmp/basiq-mcp \
 //	  -peer testdata/interop/node_modules/@modelcontextprotocol/server-everything/dist/index.js
 //
-// Every number comes from this run on this machine; compare ratios, not
-// absolute times. -quick runs a short smoke version (CI), which fails only
-// on errors or on broken upstream economy, never on timings.
+// The driver speaks plain HTTP and newline-delimited JSON (lean.go), and on a
+// machine with two cores or more it pins itself to core 0 and each server to
+// core 1 with taskset. Every number comes from this run on this machine;
+// compare ratios, not absolute times. -quick runs a short smoke version
+// (CI), which fails only on errors or broken upstream economy, never on
+// timings.
 package main
 
 import (
@@ -17,35 +23,37 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"time"
 
-	"github.com/basiq-mcp/basiq-mcp/basiq"
 	"github.com/basiq-mcp/basiq-mcp/basiq/basiqtest"
 )
 
 type config struct {
-	bin, peer string
-	quick     bool
-	calls     int           // sequential calls per latency measurement
-	window    time.Duration // how long each throughput level runs
-	sessions  int           // sessions opened for the memory measurement
-	starts    int           // cold starts measured
+	bin, peer, module string
+	quick             bool
+	window            time.Duration // how long each load level runs
+	sessions          int           // sessions opened for the memory measurement
+	starts            int           // cold starts measured
+	iterations        int           // in-process benchmark iterations
 }
 
 func main() {
 	var c config
 	flag.StringVar(&c.bin, "bin", "", "the built basiq-mcp binary")
 	flag.StringVar(&c.peer, "peer", "", "server-everything's dist/index.js (optional): the TypeScript reference server")
+	flag.StringVar(&c.module, "module", ".", "the basiq-mcp module root (to build the echo floor and run the in-process benchmark)")
 	flag.BoolVar(&c.quick, "quick", false, "a short smoke run")
 	flag.Parse()
 	if c.bin == "" {
 		fmt.Fprintln(os.Stderr, "bench: -bin is required")
 		os.Exit(2)
 	}
-	c.calls, c.window, c.sessions, c.starts = 300, 3*time.Second, 1000, 10
+	c.window, c.sessions, c.starts, c.iterations = 3*time.Second, 1000, 10, 3000
 	if c.quick {
-		c.calls, c.window, c.sessions, c.starts = 30, 300*time.Millisecond, 100, 2
+		c.window, c.sessions, c.starts, c.iterations = 300*time.Millisecond, 100, 2, 50
 	}
 	if c.peer != "" {
 		if _, err := os.Stat(c.peer); err != nil {
@@ -61,20 +69,20 @@ func main() {
 
 func run(c config) error {
 	ctx := context.Background()
+	if pinned() {
+		if err := pinDriver(); err != nil {
+			return fmt.Errorf("taskset: %w", err)
+		}
+	}
 	sim := basiqtest.NewServer(basiqtest.WithTimeScale(0.01))
 	defer sim.Close()
-	direct, err := basiq.NewClient("bench", basiq.WithBaseURL(sim.URL))
-	if err != nil {
-		return err
-	}
 	conn := sim.Connections()[0]
 	env := ourEnv(sim.URL)
-	fmt.Printf("# basiq-mcp bench (%s, %d calls per latency figure, %s per throughput level)\n\n", time.Now().UTC().Format(time.RFC3339), c.calls, c.window)
+	host, _ := os.Hostname()
+	fmt.Printf("# basiq-mcp bench (%s on %s: %d cores, pinned: %v; %s per load level)\n\n",
+		time.Now().UTC().Format(time.RFC3339), host, numCPU(), pinned(), c.window)
 
-	if err := latency(ctx, c, env, direct, conn); err != nil {
-		return err
-	}
-	if err := throughput(ctx, c, env); err != nil {
+	if err := fair(c, env, conn); err != nil {
 		return err
 	}
 	if err := coldStart(c, env); err != nil {
@@ -90,15 +98,31 @@ func run(c config) error {
 }
 
 // ourEnv runs basiq-mcp against the bench's own simulator, so that calls
-// reaching "Basiq" can be counted there.
+// reaching "Basiq" can be counted there; everything else is the default
+// configuration, a log line per call at info included (to a pipe, no colour).
 func ourEnv(simURL string) []string {
 	state, _ := os.MkdirTemp("", "basiq-mcp-bench")
 	var env []string
 	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "BASIQ_") {
+		if !strings.HasPrefix(kv, "BASIQ_") && !strings.HasPrefix(kv, "GOGC=") && !strings.HasPrefix(kv, "GOMEMLIMIT=") {
 			env = append(env, kv)
 		}
 	}
 	return append(env, "BASIQ_API_KEY=bench", "BASIQ_BASE_URL="+simURL, "BASIQ_MCP_STATE_DIR="+state,
-		"BASIQ_MCP_DOCS_URL=off", "BASIQ_MCP_LOG_LEVEL=warn", "NO_COLOR=1")
+		"BASIQ_MCP_DOCS_URL=off", "NO_COLOR=1")
+}
+
+// buildEcho builds the bare mcp-go echo server from testdata.
+func buildEcho(module string) (string, error) {
+	dir, err := os.MkdirTemp("", "bench-echo")
+	if err != nil {
+		return "", err
+	}
+	bin := filepath.Join(dir, "echo")
+	cmd := exec.Command("go", "build", "-o", bin, "./testdata/bench/echo")
+	cmd.Dir = module
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("building the echo server: %v: %s", err, out)
+	}
+	return bin, nil
 }

@@ -1,0 +1,227 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// contender is one server the fair bench measures: how to start it on each
+// transport and which tools to call.
+type contender struct {
+	name      string
+	stdioArgv []string
+	httpArgv  []string
+	env       []string
+	// httpURL finds the endpoint in a line the server writes to stderr.
+	httpURL func(line string) (string, bool)
+	calls   []toolCall
+}
+
+type toolCall struct {
+	tool string
+	args map[string]any
+}
+
+// result is one contender's tool at one level on one transport.
+type result struct {
+	transport, server, tool string
+	clients                 int
+	rate                    float64
+	p50, p99, cpu           time.Duration // cpu is the server's CPU per call
+	errors                  int
+}
+
+// pinned reports whether server and driver get a core each; the driver
+// takes core 0 for itself and whatever it runs in-process (the simulator).
+func pinned() bool { return runtime.NumCPU() >= 2 && hasTaskset() }
+
+func hasTaskset() bool { _, err := exec.LookPath("taskset"); return err == nil }
+
+// pinDriver moves every thread of this process to core 0.
+func pinDriver() error {
+	return exec.Command("taskset", "-a", "-cp", "0", strconv.Itoa(os.Getpid())).Run()
+}
+
+// command builds argv, on core 1 when pinning.
+func command(argv []string, env []string) *exec.Cmd {
+	if pinned() {
+		argv = append([]string{"taskset", "-c", "1"}, argv...)
+	}
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Env = env
+	return cmd
+}
+
+// startPinnedHTTP starts c's HTTP server and waits for it to say where.
+func startPinnedHTTP(c contender) (*server, error) {
+	cmd := command(c.httpArgv, c.env)
+	stderr, _ := cmd.StderrPipe()
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	lines := bufio.NewScanner(stderr)
+	for lines.Scan() {
+		if url, ok := c.httpURL(lines.Text()); ok {
+			go io.Copy(io.Discard, stderr)
+			return &server{cmd, url}, nil
+		}
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
+	return nil, fmt.Errorf("%s did not start on HTTP", c.name)
+}
+
+// measure runs conc workers calling fn for window after a short warm-up and
+// reports calls/s, latency, errors and pid's CPU per call.
+func measure(pid, conc int, window time.Duration, fn func(worker int) error) result {
+	spin(conc, window/5, fn, false)
+	before, start := cpuTime(pid), time.Now()
+	lat, errs := spin(conc, window, fn, true)
+	elapsed, cpu := time.Since(start), cpuTime(pid)-before
+	return result{clients: conc, rate: float64(len(lat)) / elapsed.Seconds(), p50: pct(lat, .5), p99: pct(lat, .99),
+		cpu: cpu / time.Duration(max(1, len(lat))), errors: errs}
+}
+
+// spin runs conc workers calling fn until window has passed and returns
+// every call's latency and how many failed (the first failure is printed).
+func spin(conc int, window time.Duration, fn func(worker int) error, report bool) ([]time.Duration, int) {
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	var all []time.Duration
+	bad := 0
+	deadline := time.Now().Add(window)
+	for w := range conc {
+		wg.Go(func() {
+			mine := make([]time.Duration, 0, 4096)
+			errs := 0
+			for time.Now().Before(deadline) {
+				t := time.Now()
+				if err := fn(w); err != nil {
+					if errs == 0 && report {
+						fmt.Fprintln(os.Stderr, "bench: call failed:", err)
+					}
+					errs++
+				}
+				mine = append(mine, time.Since(t))
+			}
+			mu.Lock()
+			all, bad = append(all, mine...), bad+errs
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	return all, bad
+}
+
+// fairHTTP measures every contender's tools over streamable HTTP, one
+// server at a time, each session on its own connection.
+func fairHTTP(cs []contender, levels []int, window time.Duration) ([]result, error) {
+	var out []result
+	for _, c := range cs {
+		srv, err := startPinnedHTTP(c)
+		if err != nil {
+			return nil, err
+		}
+		hc := newHTTPClient(levels[len(levels)-1])
+		for _, tc := range c.calls {
+			body := callBody(1, tc.tool, tc.args)
+			for _, conc := range levels {
+				sessions := make([]*leanHTTP, conc)
+				for i := range sessions {
+					if sessions[i], err = openLeanHTTP(hc, srv.url); err != nil {
+						srv.stop()
+						return nil, err
+					}
+				}
+				r := measure(srv.cmd.Process.Pid, conc, window, func(w int) error { return sessions[w].call(body) })
+				r.transport, r.server, r.tool = "streamable HTTP", c.name, tc.tool
+				out = append(out, r)
+				for _, s := range sessions {
+					s.close()
+				}
+			}
+		}
+		hc.CloseIdleConnections()
+		srv.stop()
+	}
+	return out, nil
+}
+
+// fairStdio measures every contender's tools over stdio, with 1, 16 or 64
+// requests in flight on the one pipe.
+func fairStdio(cs []contender, levels []int, window time.Duration) ([]result, error) {
+	var out []result
+	for _, c := range cs {
+		s, err := startLeanStdio(command(c.stdioArgv, c.env))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", c.name, err)
+		}
+		for _, tc := range c.calls {
+			for _, conc := range levels {
+				r := measure(s.cmd.Process.Pid, conc, window, func(int) error { return s.call(tc.tool, tc.args) })
+				r.transport, r.server, r.tool = "stdio", c.name, tc.tool
+				out = append(out, r)
+			}
+		}
+		s.stop()
+	}
+	return out, nil
+}
+
+// printResults prints the side-by-side table.
+func printResults(rs []result) {
+	fmt.Println("| transport | clients | server | tool | calls/s | p50 | p99 | server CPU per call | errors |\n|---|---|---|---|---|---|---|---|---|")
+	for _, r := range rs {
+		fmt.Printf("| %s | %d | %s | %s | %.0f | %s | %s | %s | %d |\n", r.transport, r.clients, r.server, r.tool, r.rate, us(r.p50), us(r.p99), us(r.cpu), r.errors)
+	}
+	fmt.Println()
+}
+
+// find returns the result for one server, tool, transport and level.
+func find(rs []result, transport, server, tool string, clients int) (result, bool) {
+	for _, r := range rs {
+		if r.transport == transport && r.server == server && r.tool == tool && r.clients == clients {
+			return r, true
+		}
+	}
+	return result{}, false
+}
+
+// overhead runs the in-process benchmark of get_connection (direct client
+// call against the same call through the server, alternated) with the GC
+// settings the binary uses by default, and returns what the server adds.
+func overhead(module string, iterations int) (direct, through float64, err error) {
+	cmd := exec.Command("go", "test", "-run", "^$", "-bench", "Overhead/get_connection", "-benchtime", fmt.Sprintf("%dx", iterations), "-count", "1", "./tools/")
+	cmd.Dir = module
+	cmd.Env = append(os.Environ(), "GOGC=400", "GOMEMLIMIT=512MiB")
+	b, err := cmd.CombinedOutput()
+	if err != nil {
+		return 0, 0, fmt.Errorf("overhead benchmark: %v: %s", err, b)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if !strings.HasPrefix(line, "BenchmarkOverhead/get_connection") {
+			continue
+		}
+		f := strings.Fields(line)
+		for i := 1; i < len(f); i++ {
+			switch f[i] {
+			case "direct-µs":
+				direct, _ = strconv.ParseFloat(f[i-1], 64)
+			case "server-µs":
+				through, _ = strconv.ParseFloat(f[i-1], 64)
+			}
+		}
+	}
+	if direct == 0 {
+		return 0, 0, fmt.Errorf("overhead benchmark printed no figures: %s", b)
+	}
+	return direct, through, nil
+}

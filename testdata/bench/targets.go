@@ -1,0 +1,120 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"strings"
+
+	"github.com/basiq-mcp/basiq-mcp/basiq/basiqtest"
+)
+
+// numCPU is the machine's core count as this process saw it at start.
+func numCPU() int { return runtime.NumCPU() }
+
+const (
+	echoName = "mcp-go echo"
+	peerName = "TypeScript reference"
+	ourName  = "basiq-mcp"
+	cheapest = "search_docs" // our one tool that does not call Basiq
+)
+
+// fair measures the three servers side by side and prints the table and
+// the four targets as ratios from this run.
+func fair(c config, env []string, conn basiqtest.SeededConnection) error {
+	echoBin, err := buildEcho(c.module)
+	if err != nil {
+		return err
+	}
+	echo := []toolCall{{"echo", map[string]any{"message": "hi"}}}
+	cs := []contender{
+		{name: echoName, stdioArgv: []string{echoBin}, httpArgv: []string{echoBin, "-transport", "http"}, env: os.Environ(),
+			httpURL: urlAfter("listening url="), calls: echo},
+		{name: ourName, stdioArgv: []string{c.bin}, httpArgv: []string{c.bin, "--transport", "http", "--addr", "127.0.0.1:0"}, env: env,
+			httpURL: urlAfter("listening url="), calls: []toolCall{
+				{cheapest, map[string]any{"query": "refresh limit"}},
+				{"get_connection", map[string]any{"user_id": conn.UserID, "connection_id": conn.ConnectionID}},
+			}},
+	}
+	if c.peer != "" {
+		const port = 18731
+		cs = append(cs, contender{name: peerName, stdioArgv: []string{"node", c.peer, "stdio"}, httpArgv: []string{"node", c.peer, "streamableHttp"},
+			env: append(os.Environ(), fmt.Sprintf("PORT=%d", port)), calls: echo,
+			httpURL: func(line string) (string, bool) {
+				return fmt.Sprintf("http://127.0.0.1:%d/mcp", port), strings.Contains(line, "listening on port")
+			}})
+	}
+	levels := []int{1, 16, 64}
+	fmt.Printf("## Side by side (lean driver; %s each level; server CPU per call from /proc)\n\n", c.window)
+	rs, err := fairStdio(cs, levels, c.window)
+	if err != nil {
+		return err
+	}
+	hs, err := fairHTTP(cs, levels, c.window)
+	if err != nil {
+		return err
+	}
+	rs = append(rs, hs...)
+	printResults(rs)
+	errs := 0
+	for _, r := range rs {
+		errs += r.errors
+	}
+	if errs > 0 {
+		return fmt.Errorf("%d failed calls under load", errs)
+	}
+	direct, through, err := overhead(c.module, c.iterations)
+	if err != nil {
+		return err
+	}
+	printTargets(rs, levels, direct, through)
+	return nil
+}
+
+// urlAfter finds "<marker>http://host:port" in a log line and gives the
+// MCP endpoint there.
+func urlAfter(marker string) func(string) (string, bool) {
+	return func(line string) (string, bool) {
+		_, rest, ok := strings.Cut(line, marker)
+		if !ok {
+			return "", false
+		}
+		return strings.Fields(rest)[0] + "/mcp", true
+	}
+}
+
+// printTargets prints each target, what this run measured and whether it
+// holds.
+func printTargets(rs []result, levels []int, direct, through float64) {
+	fmt.Println("## Targets (ratios from this run)\n\n| target | measured | goal | holds |\n|---|---|---|---|")
+	row := func(what string, v float64, unit, goal string, ok bool) {
+		fmt.Printf("| %s | %.2f%s | %s | %s |\n", what, v, unit, goal, map[bool]string{true: "yes", false: "no"}[ok])
+	}
+	for _, t := range []string{"stdio", "streamable HTTP"} {
+		for _, n := range levels {
+			ours, ok1 := find(rs, t, ourName, cheapest, n)
+			floor, ok2 := find(rs, t, echoName, "echo", n)
+			if ok1 && ok2 {
+				v := ratio(ours.cpu, floor.cpu)
+				row(fmt.Sprintf("server CPU per call, %s ÷ mcp-go echo, %s, %d clients", cheapest, t, n), v, "×", "≤ 1.5×", v <= 1.5)
+			}
+		}
+	}
+	for _, n := range levels {
+		ours, ok1 := find(rs, "streamable HTTP", ourName, cheapest, n)
+		peer, ok2 := find(rs, "streamable HTTP", peerName, "echo", n)
+		if ok1 && ok2 {
+			v := ours.rate / max(peer.rate, 1)
+			row(fmt.Sprintf("streamable HTTP calls/s, %s ÷ TypeScript echo, %d clients", cheapest, n), v, "×", "≥ 3×", v >= 3)
+		}
+	}
+	if ours, ok := find(rs, "stdio", ourName, cheapest, 1); ok {
+		if peer, ok := find(rs, "stdio", peerName, "echo", 1); ok {
+			v := ours.rate / max(peer.rate, 1)
+			row(fmt.Sprintf("stdio sequential calls/s, %s ÷ TypeScript echo", cheapest), v, "×", "≥ 1×", v >= 1)
+		}
+	}
+	added := 100 * (through - direct) / max(direct, 1)
+	row(fmt.Sprintf("get_connection in-process: MCP layer added to the direct call (%.0f µs → %.0f µs, GOGC=400)", direct, through), added, "%", "≤ 15%", added <= 15)
+	fmt.Println()
+}
