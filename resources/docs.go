@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"unicode"
+	"unicode/utf8"
 )
 
 //go:embed docs/*.md
@@ -115,25 +116,50 @@ type Hit struct {
 // each word found scores, more in a heading or title than in the text.
 func Search(query string, limit int) []Hit {
 	words := terms(query)
-	var hits []Hit
-	for _, e := range searchIndex() {
-		score := 0
+	type scored struct {
+		e     *indexEntry
+		score int
+	}
+	var found []scored
+	idx := searchIndex()
+	for i := range idx {
+		e, score := &idx[i], 0
 		for _, w := range words {
 			if strings.Contains(e.head, w) {
 				score += 3
 			}
-			score += min(strings.Count(e.text, w), 3)
+			score += countUpTo(e.text, w, 3)
 		}
 		if score > 0 {
-			g := e.guide
-			hits = append(hits, Hit{URI: g.URI(), Title: g.Title, Section: e.section.Heading, Snippet: snippet(e.section.Text, words), Score: score})
+			found = append(found, scored{e, score})
 		}
 	}
-	sort.SliceStable(hits, func(i, j int) bool { return hits[i].Score > hits[j].Score })
-	if limit > 0 && len(hits) > limit {
-		hits = hits[:limit]
+	sort.SliceStable(found, func(i, j int) bool { return found[i].score > found[j].score })
+	if limit > 0 && len(found) > limit {
+		found = found[:limit]
+	}
+	// Snippets only for the hits returned: finding one scans the section.
+	hits := make([]Hit, 0, len(found))
+	for _, f := range found {
+		g := f.e.guide
+		hits = append(hits, Hit{URI: g.URI(), Title: g.Title, Section: f.e.section.Heading, Snippet: f.e.snippet(words), Score: f.score})
 	}
 	return hits
+}
+
+// countUpTo counts the occurrences of w in s, stopping at limit: a word
+// counts at most limit times, so scanning further is waste.
+func countUpTo(s, w string, limit int) int {
+	n := 0
+	for n < limit {
+		i := strings.Index(s, w)
+		if i < 0 {
+			break
+		}
+		n++
+		s = s[i+len(w):]
+	}
+	return n
 }
 
 // indexEntry is one guide section as Search reads it, lower-cased once:
@@ -176,18 +202,50 @@ func terms(query string) []string {
 }
 
 // snippet returns the first line of text holding a query word.
+func (e *indexEntry) snippet(words []string) string {
+	orig := e.section.Text
+	if len(orig) != len(e.text) { // lower-casing changed a length: go line by line
+		return snippet(orig, words)
+	}
+	first := -1
+	for _, w := range words {
+		if i := strings.Index(e.text, w); i >= 0 && (first < 0 || i < first) {
+			first = i
+		}
+	}
+	if first < 0 {
+		return ""
+	}
+	start := strings.LastIndexByte(orig[:first], '\n') + 1
+	end := strings.IndexByte(orig[first:], '\n')
+	if end < 0 {
+		end = len(orig)
+	} else {
+		end += first
+	}
+	return trimLine(orig[start:end])
+}
+
 func snippet(text string, words []string) string {
 	for _, line := range strings.Split(text, "\n") {
 		l := strings.ToLower(line)
 		for _, w := range words {
 			if strings.Contains(l, w) {
-				line = strings.TrimSpace(line)
-				if len(line) > 240 {
-					line = line[:240] + "…"
-				}
-				return line
+				return trimLine(line)
 			}
 		}
 	}
 	return ""
+}
+
+func trimLine(line string) string {
+	line = strings.TrimSpace(line)
+	if len(line) > 240 {
+		cut := 240
+		for cut > 0 && !utf8.RuneStart(line[cut]) {
+			cut--
+		}
+		line = line[:cut] + "…"
+	}
+	return line
 }

@@ -17,3 +17,23 @@ func TestParamNeedsItsPrefix(t *testing.T) {
 	assert.NoError(t, err)
 	assert.Equal(t, "u1", id)
 }
+
+// TestIndexedSnippetIsTheFirstMatchingLine checks the snippet found in the
+// lower-cased index against the plain line-by-line search it replaces, for
+// every section and words from each section's own text.
+func TestIndexedSnippetIsTheFirstMatchingLine(t *testing.T) {
+	idx := searchIndex()
+	for i := range idx {
+		e := &idx[i]
+		words := terms(e.section.Heading + " " + e.section.Text)
+		for j := 0; j < len(words); j += 7 {
+			ws := words[j:min(j+2, len(words))]
+			if got, want := e.snippet(ws), snippet(e.section.Text, ws); got != want {
+				t.Fatalf("%s / %s, words %q: indexed %q, line by line %q", e.guide.Slug, e.section.Heading, ws, got, want)
+			}
+		}
+		if got := e.snippet([]string{"zzzzqqq"}); got != "" {
+			t.Fatalf("no match gave %q", got)
+		}
+	}
+}

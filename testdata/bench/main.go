@@ -33,7 +33,8 @@ import (
 
 type config struct {
 	bin, peer, module string
-	quick             bool
+	quick, sideOnly   bool
+	transports        string // which side-by-side transports to run
 	window            time.Duration // how long each load level runs
 	sessions          int           // sessions opened for the memory measurement
 	starts            int           // cold starts measured
@@ -46,6 +47,8 @@ func main() {
 	flag.StringVar(&c.peer, "peer", "", "server-everything's dist/index.js (optional): the TypeScript reference server")
 	flag.StringVar(&c.module, "module", ".", "the basiq-mcp module root (to build the echo floor and run the in-process benchmark)")
 	flag.BoolVar(&c.quick, "quick", false, "a short smoke run")
+	flag.BoolVar(&c.sideOnly, "side-by-side-only", false, "only the side-by-side load table (for profiling a server under load)")
+	flag.StringVar(&c.transports, "transports", "stdio,http", "the side-by-side transports: stdio, http or both")
 	flag.Parse()
 	if c.bin == "" {
 		fmt.Fprintln(os.Stderr, "bench: -bin is required")
@@ -82,7 +85,7 @@ func run(c config) error {
 	fmt.Printf("# basiq-mcp bench (%s on %s: %d cores, pinned: %v; %s per load level)\n\n",
 		time.Now().UTC().Format(time.RFC3339), host, numCPU(), pinned(), c.window)
 
-	if err := fair(c, env, conn); err != nil {
+	if err := fair(c, env, conn); err != nil || c.sideOnly {
 		return err
 	}
 	if err := coldStart(c, env); err != nil {

@@ -46,15 +46,19 @@ func fair(c config, env []string, conn basiqtest.SeededConnection) error {
 	}
 	levels := []int{1, 16, 64}
 	fmt.Printf("## Side by side (lean driver; %s each level; server CPU per call from /proc)\n\n", c.window)
-	rs, err := fairStdio(cs, levels, c.window)
-	if err != nil {
-		return err
+	var rs []result
+	if strings.Contains(c.transports, "stdio") {
+		if rs, err = fairStdio(cs, levels, c.window); err != nil {
+			return err
+		}
 	}
-	hs, err := fairHTTP(cs, levels, c.window)
-	if err != nil {
-		return err
+	if strings.Contains(c.transports, "http") {
+		hs, err := fairHTTP(cs, levels, c.window)
+		if err != nil {
+			return err
+		}
+		rs = append(rs, hs...)
 	}
-	rs = append(rs, hs...)
 	printResults(rs)
 	errs := 0
 	for _, r := range rs {
@@ -62,6 +66,9 @@ func fair(c config, env []string, conn basiqtest.SeededConnection) error {
 	}
 	if errs > 0 {
 		return fmt.Errorf("%d failed calls under load", errs)
+	}
+	if c.sideOnly {
+		return nil
 	}
 	direct, through, err := overhead(c.module, c.iterations)
 	if err != nil {
