@@ -29,6 +29,7 @@ import (
 	"github.com/basiq-mcp/basiq-mcp/tools"
 	"github.com/basiq-mcp/basiq-mcp/tools/config"
 	"github.com/basiq-mcp/basiq-mcp/tools/guard"
+	"github.com/basiq-mcp/basiq-mcp/tools/logbatch"
 	"github.com/basiq-mcp/basiq-mcp/tools/metrics"
 	"github.com/basiq-mcp/basiq-mcp/tools/rpcerr"
 	"github.com/lmittmann/tint"
@@ -93,13 +94,30 @@ func newLogger(w io.Writer, level string) (*slog.Logger, error) {
 	if err := lvl.UnmarshalText([]byte(level)); err != nil {
 		return nil, fmt.Errorf("log level %q: use debug, info, warn or error", level)
 	}
-	color := false
-	if f, ok := w.(*os.File); ok && os.Getenv("NO_COLOR") == "" {
-		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
-			color = true
-		}
-	}
+	color := isTerminal(w) && os.Getenv("NO_COLOR") == ""
 	return slog.New(tint.NewTextHandler(w, &tint.Options{Level: lvl, NoColor: !color, TimeFormat: time.TimeOnly})), nil
+}
+
+// batchedLogger is newLogger for the server: when nobody reads stderr on a
+// terminal, lines are written in batches (logbatch) rather than one system
+// call per tool call. The returned func writes what is pending.
+func batchedLogger(w io.Writer, level string) (*slog.Logger, func(), error) {
+	if isTerminal(w) {
+		l, err := newLogger(w, level)
+		return l, func() {}, err
+	}
+	b := logbatch.New(w, 10*time.Millisecond)
+	l, err := newLogger(b, level)
+	return l, func() { b.Close() }, err
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
 // backend returns the Basiq client: the real API when BASIQ_API_KEY is set
@@ -239,7 +257,8 @@ func serve(cmd string, args []string, stdin io.Reader, stdout, stderr io.Writer)
 	if cmd != "serve" && os.Getenv("BASIQ_MCP_LOG_LEVEL") == "" {
 		level = "warn" // a command's output is its result
 	}
-	logger, err := newLogger(stderr, level)
+	logger, flushLog, err := batchedLogger(stderr, level)
+	defer flushLog()
 	if err != nil {
 		fmt.Fprintln(stderr, "basiq-mcp:", err)
 		return 2

@@ -34,7 +34,7 @@ import (
 type config struct {
 	bin, peer, module string
 	quick, sideOnly   bool
-	transports        string // which side-by-side transports to run
+	transports        string        // which side-by-side transports to run
 	window            time.Duration // how long each load level runs
 	sessions          int           // sessions opened for the memory measurement
 	starts            int           // cold starts measured

@@ -65,24 +65,6 @@ func startHTTP(bin string, env []string) (*server, error) {
 	return nil, fmt.Errorf("%s did not start", bin)
 }
 
-// startPeer runs the TypeScript reference server on streamable HTTP.
-func startPeer(script string, port int) (*server, error) {
-	cmd := exec.Command("node", script, "streamableHttp")
-	cmd.Env = append(os.Environ(), fmt.Sprintf("PORT=%d", port))
-	stderr, _ := cmd.StderrPipe()
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	lines := bufio.NewScanner(stderr)
-	for lines.Scan() {
-		if strings.Contains(lines.Text(), "listening on port") {
-			go io.Copy(io.Discard, stderr)
-			return &server{cmd, fmt.Sprintf("http://127.0.0.1:%d/mcp", port)}, nil
-		}
-	}
-	return nil, fmt.Errorf("the peer did not start")
-}
-
 func connect(ctx context.Context, c *client.Client) error {
 	if err := c.Start(ctx); err != nil {
 		return err
