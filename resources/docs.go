@@ -116,50 +116,74 @@ type Hit struct {
 // each word found scores, more in a heading or title than in the text.
 func Search(query string, limit int) []Hit {
 	words := terms(query)
-	type scored struct {
-		e     *indexEntry
-		score int
-	}
-	var found []scored
-	idx := searchIndex()
-	for i := range idx {
-		e, score := &idx[i], 0
-		for _, w := range words {
-			if strings.Contains(e.head, w) {
-				score += 3
+	ix := searchIndex()
+	scores := make([]int, len(ix.entries))
+	for _, w := range words {
+		ix.countText(w, scores)
+		for i := range ix.entries {
+			if strings.Contains(ix.entries[i].head, w) {
+				scores[i] += 3
 			}
-			score += countUpTo(e.text, w, 3)
-		}
-		if score > 0 {
-			found = append(found, scored{e, score})
 		}
 	}
-	sort.SliceStable(found, func(i, j int) bool { return found[i].score > found[j].score })
+	var found []int
+	for i, s := range scores {
+		if s > 0 {
+			found = append(found, i)
+		}
+	}
+	sort.SliceStable(found, func(a, b int) bool { return scores[found[a]] > scores[found[b]] })
 	if limit > 0 && len(found) > limit {
 		found = found[:limit]
 	}
 	// Snippets only for the hits returned: finding one scans the section.
 	hits := make([]Hit, 0, len(found))
-	for _, f := range found {
-		g := f.e.guide
-		hits = append(hits, Hit{URI: g.URI(), Title: g.Title, Section: f.e.section.Heading, Snippet: f.e.snippet(words), Score: f.score})
+	for _, i := range found {
+		e := &ix.entries[i]
+		hits = append(hits, Hit{URI: e.guide.URI(), Title: e.guide.Title, Section: e.section.Heading, Snippet: e.snippet(words), Score: scores[i]})
 	}
 	return hits
 }
 
-// countUpTo counts the occurrences of w in s, stopping at limit: a word
-// counts at most limit times, so scanning further is waste.
-func countUpTo(s, w string, limit int) int {
-	n := 0
-	for n < limit {
-		i := strings.Index(s, w)
-		if i < 0 {
-			break
+// maxCount is how many times a word counts in one section's text.
+const maxCount = 3
+
+// countText adds to scores[i] the times w occurs in section i's text, at
+// most maxCount each. It scans the whole corpus once, jumping between
+// occurrences of w's rarest byte: strings.Index steps through every
+// occurrence of a word's first byte, and in English text that is a common
+// letter, which made this scan most of search_docs' cost.
+func (ix *searchIdx) countText(w string, scores []int) {
+	k := 0 // the offset in w of its rarest byte in the corpus
+	for j := 1; j < len(w); j++ {
+		if ix.freq[w[j]] < ix.freq[w[k]] {
+			k = j
 		}
-		n++
-		s = s[i+len(w):]
 	}
-	return n
+	sec, seen, pos := 0, 0, 0
+	for pos+len(w) <= len(ix.corpus) {
+		j := strings.IndexByte(ix.corpus[pos+k:], w[k])
+		if j < 0 {
+			return
+		}
+		at := pos + j // where w would start
+		if at+len(w) > len(ix.corpus) {
+			return
+		}
+		if ix.corpus[at:at+len(w)] != w {
+			pos = at + 1
+			continue
+		}
+		for ix.ends[sec] <= at {
+			sec, seen = sec+1, 0
+		}
+		scores[sec]++
+		seen++
+		pos = at + len(w)
+		if seen == maxCount { // this section is done: skip to the next
+			pos = ix.ends[sec]
+		}
+	}
 }
 
 // indexEntry is one guide section as Search reads it, lower-cased once:
@@ -170,23 +194,36 @@ type indexEntry struct {
 	head, text string
 }
 
-var (
-	indexOnce sync.Once
-	index     []indexEntry
-)
-
-func searchIndex() []indexEntry {
-	indexOnce.Do(func() {
-		all := Guides()
-		for i := range all {
-			for j := range all[i].Sections {
-				g, s := &all[i], &all[i].Sections[j]
-				index = append(index, indexEntry{guide: g, section: s, head: strings.ToLower(g.Title + " " + s.Heading), text: strings.ToLower(s.Text)})
-			}
-		}
-	})
-	return index
+// searchIdx is every section, and their lower-cased texts joined into one
+// corpus with a NUL after each (no word spans two); ends[i] is the offset
+// just past section i's NUL.
+type searchIdx struct {
+	entries []indexEntry
+	corpus  string
+	ends    []int
+	freq    [256]int // how often each byte occurs in corpus
 }
+
+var searchIndex = sync.OnceValue(func() *searchIdx {
+	ix := &searchIdx{}
+	var corpus strings.Builder
+	all := Guides()
+	for i := range all {
+		for j := range all[i].Sections {
+			g, s := &all[i], &all[i].Sections[j]
+			e := indexEntry{guide: g, section: s, head: strings.ToLower(g.Title + " " + s.Heading), text: strings.ToLower(s.Text)}
+			ix.entries = append(ix.entries, e)
+			corpus.WriteString(e.text)
+			corpus.WriteByte(0)
+			ix.ends = append(ix.ends, corpus.Len())
+		}
+	}
+	ix.corpus = corpus.String()
+	for i := 0; i < len(ix.corpus); i++ {
+		ix.freq[ix.corpus[i]]++
+	}
+	return ix
+})
 
 // terms lowercases query into words of two letters or more.
 func terms(query string) []string {

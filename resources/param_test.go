@@ -1,6 +1,7 @@
 package resources
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -22,7 +23,7 @@ func TestParamNeedsItsPrefix(t *testing.T) {
 // lower-cased index against the plain line-by-line search it replaces, for
 // every section and words from each section's own text.
 func TestIndexedSnippetIsTheFirstMatchingLine(t *testing.T) {
-	idx := searchIndex()
+	idx := searchIndex().entries
 	for i := range idx {
 		e := &idx[i]
 		words := terms(e.section.Heading + " " + e.section.Text)
@@ -34,6 +35,24 @@ func TestIndexedSnippetIsTheFirstMatchingLine(t *testing.T) {
 		}
 		if got := e.snippet([]string{"zzzzqqq"}); got != "" {
 			t.Fatalf("no match gave %q", got)
+		}
+	}
+}
+
+// TestCorpusCountsMatchEachSection checks the one-pass corpus count against
+// counting each section's text on its own, for words of every section.
+func TestCorpusCountsMatchEachSection(t *testing.T) {
+	ix := searchIndex()
+	for _, e := range ix.entries {
+		for _, w := range append(terms(e.section.Heading+" "+e.section.Text), "re", "zzqq", "ss") {
+			got := make([]int, len(ix.entries))
+			ix.countText(w, got)
+			for i, other := range ix.entries {
+				want := min(strings.Count(other.text, w), maxCount)
+				if got[i] != want {
+					t.Fatalf("word %q in %s / %s: counted %d, the section holds %d", w, other.guide.Slug, other.section.Heading, got[i], want)
+				}
+			}
 		}
 	}
 }
