@@ -87,6 +87,10 @@ func validField(s string) bool {
 // String renders the filter in Basiq's syntax, quoting every value and
 // escaping backslashes and single quotes inside it. Call Validate first;
 // the client does so before any request.
+// quoteEscaper escapes a filter value inside its single quotes; built once,
+// as building a Replacer costs more than using one.
+var quoteEscaper = strings.NewReplacer(`\`, `\\`, `'`, `\'`)
+
 func (f Filter) String() string {
 	var b strings.Builder
 	for i, c := range f {
@@ -102,7 +106,7 @@ func (f Filter) String() string {
 				b.WriteByte(',')
 			}
 			b.WriteByte('\'')
-			b.WriteString(strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(v))
+			b.WriteString(quoteEscaper.Replace(v))
 			b.WriteByte('\'')
 		}
 		b.WriteByte(')')
