@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"reflect"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/basiq-mcp/basiq-mcp/basiq"
@@ -101,9 +102,29 @@ const idMarker = "id"
 // $defs), closed objects, required unless the field has omitempty.
 var reflector = &jsonschema.Reflector{DoNotReference: true, ExpandedStruct: true, Anonymous: true}
 
+// reflected holds each parameter or result type's schema: the inventory is
+// built more than once at start-up (the toolset names for --help, then the
+// server's tools), and reflection was a quarter of start-up. The schemas
+// are only read once built.
+var reflected sync.Map // reflect.Type -> reflectedSchema
+
+type reflectedSchema struct {
+	schema *jsonschema.Schema
+	raw    json.RawMessage
+}
+
 // schemaOf reflects T once, at start-up. A struct that does not reflect to an
 // object schema is a programming error, so it panics there, never at call time.
 func schemaOf[T any]() (*jsonschema.Schema, json.RawMessage) {
+	if r, ok := reflected.Load(reflect.TypeFor[T]()); ok {
+		return r.(reflectedSchema).schema, r.(reflectedSchema).raw
+	}
+	s, raw := reflectSchema[T]()
+	reflected.Store(reflect.TypeFor[T](), reflectedSchema{s, raw})
+	return s, raw
+}
+
+func reflectSchema[T any]() (*jsonschema.Schema, json.RawMessage) {
 	s := reflector.Reflect(new(T))
 	if s.Type != "object" {
 		panic(fmt.Sprintf("tools: %s must reflect to an object schema, got %q", reflect.TypeFor[T](), s.Type))
