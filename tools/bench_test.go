@@ -140,3 +140,24 @@ func median(ds []time.Duration) time.Duration {
 	slices.Sort(s)
 	return s[len(s)/2]
 }
+
+// BenchmarkResultEncoding is the share of a get_connection call spent
+// encoding the JSON-RPC response inside mcp-go (CallToolResult.MarshalJSON
+// builds a map; encoding/json re-checks and compacts each nested
+// marshaller's output, the text and the structured copy alike): the part of
+// the MCP layer's cost that our code does not choose.
+func BenchmarkResultEncoding(b *testing.B) {
+	h, _, user, conn := benchHarness(b)
+	res := h.server.HandleMessage(context.Background(), []byte(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_connection","arguments":{"user_id":"`+user+`","connection_id":"`+conn+`"}}}`))
+	out, err := json.Marshal(res)
+	if err != nil || !bytes.Contains(out, []byte(`"structuredContent"`)) {
+		b.Fatal(err, string(out))
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := json.Marshal(res); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(out)), "response-bytes") // after the loop, which resets metrics
+}
