@@ -11,6 +11,7 @@ import (
 	"github.com/basiq-mcp/basiq-mcp/basiq"
 	"github.com/basiq-mcp/basiq-mcp/tools"
 	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
 )
 
 // The benchmarks below measure what the MCP layer adds: the same call
@@ -160,4 +161,36 @@ func BenchmarkResultEncoding(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(len(out)), "response-bytes") // after the loop, which resets metrics
+}
+
+// BenchmarkAgainstEcho alternates, in-process and without a transport, a
+// cached check_connector_status through our server and a bare mcp-go echo
+// tool, from the JSON-RPC message in to the encoded response out, and
+// reports the median of each and their ratio: the bench driver's CPU target
+// without system calls or scheduling in it.
+func BenchmarkAgainstEcho(b *testing.B) {
+	h, _, _, _ := benchHarness(b)
+	echo := server.NewMCPServer("echo", "1", server.WithToolCapabilities(false))
+	echo.AddTool(mcp.NewTool("echo", mcp.WithString("message", mcp.Required())), func(_ context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		return mcp.NewToolResultText(req.GetString("message", "")), nil
+	})
+	ctx := context.Background()
+	ours := []byte(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"check_connector_status","arguments":{"connector_id":"AU00000"}}}`)
+	floor := []byte(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"message":"hi"}}}`)
+	call := func(s *server.MCPServer, msg []byte) time.Duration {
+		t := time.Now()
+		out, err := json.Marshal(s.HandleMessage(ctx, msg))
+		if err != nil || !bytes.Contains(out, []byte(`"result"`)) || bytes.Contains(out, []byte(`"isError":true`)) {
+			b.Fatal(err, string(out))
+		}
+		return time.Since(t)
+	}
+	call(h.server, ours) // fills the connector cache
+	var o, e []time.Duration
+	for b.Loop() {
+		o, e = append(o, call(h.server, ours)), append(e, call(echo, floor))
+	}
+	b.ReportMetric(float64(median(o).Nanoseconds())/1000, "ours-µs")
+	b.ReportMetric(float64(median(e).Nanoseconds())/1000, "echo-µs")
+	b.ReportMetric(float64(median(o))/float64(median(e)), "ratio")
 }
