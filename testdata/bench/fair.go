@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -57,8 +58,14 @@ func command(argv []string, env []string) *exec.Cmd {
 	}
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = env
+	cmd.SysProcAttr = dieWithDriver()
 	return cmd
 }
+
+// dieWithDriver has the kernel kill a server when the driver dies, so one
+// killed mid-run (a closed pipe, ^C) leaves no server behind to load the
+// machine.
+func dieWithDriver() *syscall.SysProcAttr { return &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} }
 
 // startPinnedHTTP starts c's HTTP server and waits for it to say where.
 func startPinnedHTTP(c contender) (*server, error) {

@@ -50,6 +50,7 @@ func startHTTP(bin string, env []string) (*server, error) {
 	// Every toolset listed, so the load can call search_docs (our cheapest
 	// tool) without each session enabling it first.
 	cmd := exec.Command(bin, "--transport", "http", "--addr", "127.0.0.1:0")
+	cmd.SysProcAttr = dieWithDriver()
 	cmd.Env = append(env, "BASIQ_MCP_LOG_LEVEL=info") // the URL is logged at info
 	stderr, _ := cmd.StderrPipe()
 	if err := cmd.Start(); err != nil {
@@ -105,6 +106,7 @@ func ratio(a, b time.Duration) float64 { return float64(a) / float64(max(b, 1)) 
 // initialize response.
 func firstResponse(name string, args, env []string) (time.Duration, error) {
 	cmd := exec.Command(name, args...)
+	cmd.SysProcAttr = dieWithDriver()
 	cmd.Env = env
 	stdin, _ := cmd.StdinPipe()
 	stdout, _ := cmd.StdoutPipe()
@@ -264,6 +266,7 @@ type toolBytes struct {
 // sent, and each tool's own bytes.
 func wireToolsListed(bin string, env []string, args ...string) (tools, size int, each []toolBytes, err error) {
 	cmd := exec.Command(bin, args...)
+	cmd.SysProcAttr = dieWithDriver()
 	cmd.Env = env
 	stdin, _ := cmd.StdinPipe()
 	stdout, _ := cmd.StdoutPipe()
