@@ -158,6 +158,12 @@ async function exercise(label, transport) {
   check(`${label}: an unknown tool is a protocol error`, unknownRejected);
   const guide = await client.readResource({ uri: 'basiq://docs/getting-started' });
   check(`${label}: resources/read returns the guide`, guide.contents?.[0]?.text?.includes('consent link'));
+  // The SDK surfaces a JSON-RPC error as an McpError carrying its code.
+  const codeOf = async (fn) => { try { await fn(); return 'no error'; } catch (e) { return e?.code; } };
+  const promptCode = await codeOf(() => client.getPrompt({ name: 'troubleshoot_connection', arguments: {} }));
+  check(`${label}: a prompt missing its argument is invalid params (-32602)`, promptCode === -32602, String(promptCode));
+  const resourceCode = await codeOf(() => client.readResource({ uri: 'basiq://users/u-nobody' }));
+  check(`${label}: an unknown user resource is resource-not-found (-32002)`, resourceCode === -32002, String(resourceCode));
   await client.close();
 }
 
@@ -245,6 +251,10 @@ try {
     check('2026-07-28: tools/call without a session', res.result?.structuredContent?.refresh_now === 'defer', JSON.stringify(res.error));
     const report = await stateless(http.url, 'tools/call', { name: 'list_report_types', arguments: {} }, 'list_report_types');
     check('2026-07-28: every toolset is callable without a session', report.result?.structuredContent?.types?.length > 0, JSON.stringify(report.error));
+    const prompt = await stateless(http.url, 'prompts/get', { name: 'troubleshoot_connection', arguments: {} }, 'troubleshoot_connection');
+    check('2026-07-28: a prompt missing its argument is invalid params (-32602)', prompt.error?.code === -32602, JSON.stringify(prompt.error));
+    const missing = await stateless(http.url, 'resources/read', { uri: 'basiq://users/u-nobody' }, 'basiq://users/u-nobody');
+    check('2026-07-28: an unknown resource is invalid params (-32602), as this revision reports it', missing.error?.code === -32602, JSON.stringify(missing.error));
   });
 
   const sse = await startHTTP('sse');
