@@ -94,30 +94,8 @@ func newLogger(w io.Writer, level string) (*slog.Logger, error) {
 	if err := lvl.UnmarshalText([]byte(level)); err != nil {
 		return nil, fmt.Errorf("log level %q: use debug, info, warn or error", level)
 	}
-	color := isTerminal(w) && os.Getenv("NO_COLOR") == ""
+	color := logbatch.IsTerminal(w) && os.Getenv("NO_COLOR") == ""
 	return slog.New(tint.NewTextHandler(w, &tint.Options{Level: lvl, NoColor: !color, TimeFormat: time.TimeOnly})), nil
-}
-
-// batchedLogger is newLogger for the server: when nobody reads stderr on a
-// terminal, lines are written in batches (logbatch) rather than one system
-// call per tool call. The returned func writes what is pending.
-func batchedLogger(w io.Writer, level string) (*slog.Logger, func(), error) {
-	if isTerminal(w) {
-		l, err := newLogger(w, level)
-		return l, func() {}, err
-	}
-	b := logbatch.New(w, 10*time.Millisecond)
-	l, err := newLogger(b, level)
-	return l, func() { b.Close() }, err
-}
-
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
 // backend returns the Basiq client: the real API when BASIQ_API_KEY is set
@@ -257,8 +235,10 @@ func serve(cmd string, args []string, stdin io.Reader, stdout, stderr io.Writer)
 	if cmd != "serve" && os.Getenv("BASIQ_MCP_LOG_LEVEL") == "" {
 		level = "warn" // a command's output is its result
 	}
-	logger, flushLog, err := batchedLogger(stderr, level)
+	// Lines are batched unless a person reads them on a terminal (logbatch).
+	logOut, flushLog := logbatch.ForLog(stderr, 10*time.Millisecond)
 	defer flushLog()
+	logger, err := newLogger(logOut, level)
 	if err != nil {
 		fmt.Fprintln(stderr, "basiq-mcp:", err)
 		return 2

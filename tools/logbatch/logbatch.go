@@ -13,6 +13,7 @@ package logbatch
 
 import (
 	"io"
+	"os"
 	"sync"
 	"time"
 )
@@ -113,4 +114,25 @@ func (w *Writer) Close() error {
 	<-w.done
 	w.flush()
 	return nil
+}
+
+// ForLog is what a server logs to: w itself when w is a terminal (a person
+// reads the lines as they come), a batching Writer otherwise; the func
+// writes what is pending and must be called before exit.
+func ForLog(w io.Writer, delay time.Duration) (io.Writer, func()) {
+	if IsTerminal(w) {
+		return w, func() {}
+	}
+	b := New(w, delay)
+	return b, func() { b.Close() }
+}
+
+// IsTerminal reports whether w is a character device, such as a terminal.
+func IsTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }

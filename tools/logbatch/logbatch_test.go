@@ -69,3 +69,14 @@ func TestALineWaitsAtMostTheDelay(t *testing.T) {
 		return out.buf.String() == "one\n"
 	}, 2*time.Second, time.Millisecond, "written without Close")
 }
+
+func TestForLogBatchesWhatIsNotATerminal(t *testing.T) {
+	out := &counting{}
+	w, flush := logbatch.ForLog(out, time.Hour)
+	require.IsType(t, &logbatch.Writer{}, w, "a buffer is no terminal")
+	fmt.Fprintln(w, "held")
+	assert.Empty(t, out.buf.String(), "held until the delay or the flush")
+	flush()
+	assert.Equal(t, "held\n", out.buf.String())
+	assert.False(t, logbatch.IsTerminal(out))
+}
