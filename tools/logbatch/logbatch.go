@@ -34,12 +34,13 @@ type Writer struct {
 	closed  bool
 	outMu   sync.Mutex // keeps batches in order when a writer flushes itself
 	kick    chan struct{}
+	stop    chan struct{} // closed by Close: a waiting batch goes out now
 	done    chan struct{}
 }
 
 // New starts a Writer that writes to out at most delay after a line arrives.
 func New(out io.Writer, delay time.Duration) *Writer {
-	w := &Writer{out: out, delay: delay, kick: make(chan struct{}, 1), done: make(chan struct{})}
+	w := &Writer{out: out, delay: delay, kick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 	go w.loop()
 	return w
 }
@@ -71,7 +72,12 @@ func (w *Writer) Write(p []byte) (int, error) {
 func (w *Writer) loop() {
 	defer close(w.done)
 	for range w.kick {
-		time.Sleep(w.delay)
+		t := time.NewTimer(w.delay)
+		select {
+		case <-t.C:
+		case <-w.stop:
+			t.Stop()
+		}
 		w.flush()
 	}
 }
@@ -109,6 +115,7 @@ func (w *Writer) Close() error {
 		return nil
 	}
 	w.closed = true
+	close(w.stop)
 	close(w.kick)
 	w.mu.Unlock()
 	<-w.done
