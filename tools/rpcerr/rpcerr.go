@@ -18,7 +18,6 @@ package rpcerr
 
 import (
 	"bytes"
-	"errors"
 	"io"
 	"net/http"
 )
@@ -62,12 +61,6 @@ type marked struct {
 
 func (m *marked) Error() string { return m.phrase + m.err.Error() }
 func (m *marked) Unwrap() error { return m.err }
-
-// IsInvalidParams reports whether err is marked as invalid params.
-func IsInvalidParams(err error) bool {
-	var m *marked
-	return errors.As(err, &m) && m.phrase == invalidPhrase
-}
 
 // rewrites are the byte sequences mcp-go writes for a handler error carrying
 // each phrase, and what they become. Every pair is of equal length.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/basiq-mcp/basiq-mcp/tools/rpcerr"
@@ -66,6 +67,7 @@ func TestWriterSetsTheCodes(t *testing.T) {
 			assert.Equal(t, in, out.Bytes(), "a result passes untouched")
 		}
 	}
-	assert.True(t, rpcerr.IsInvalidParams(rpcerr.NotFound(bad, true)))
+	assert.True(t, strings.HasPrefix(rpcerr.NotFound(bad, true).Error(), "invalid params: resource not found: "),
+		"from 2026-07-28 a missing resource is marked invalid params")
 	assert.ErrorIs(t, rpcerr.InvalidParams(bad), bad)
 }
