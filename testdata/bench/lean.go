@@ -20,7 +20,11 @@ import (
 // small beside the server's: a full SDK client took about 43% of a 2-core
 // machine and measured itself as much as the server.
 
-const initializeBody = `{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"bench","version":"1"}}}`
+// initializeBody is an initialize request with the given id.
+func initializeBody(id int) []byte {
+	return fmt.Appendf(nil, `{"jsonrpc":"2.0","id":%d,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"bench","version":"1"}}}`, id)
+}
+
 const initializedBody = `{"jsonrpc":"2.0","method":"notifications/initialized"}`
 
 // callBody is a tools/call request with the given id.
@@ -47,7 +51,7 @@ func newHTTPClient(conns int) *http.Client {
 
 func openLeanHTTP(hc *http.Client, url string) (*leanHTTP, error) {
 	s := &leanHTTP{hc: hc, url: url}
-	status, h, body, err := s.post([]byte(initializeBody))
+	status, h, body, err := s.post(initializeBody(0))
 	if err != nil || status != 200 || !bytes.Contains(body, []byte(`"result"`)) {
 		return nil, fmt.Errorf("initialize at %s: %d %q %v", url, status, body, err)
 	}
@@ -112,10 +116,7 @@ func startLeanStdio(cmd *exec.Cmd) (*leanStdio, error) {
 	}
 	s := &leanStdio{cmd: cmd, in: in, waiting: map[int]chan []byte{}}
 	go s.read(bufio.NewReaderSize(out, 1<<20))
-	initialize := func(id int) []byte {
-		return bytes.Replace([]byte(initializeBody), []byte(`"id":0`), fmt.Appendf(nil, `"id":%d`, id), 1)
-	}
-	if b, err := s.roundTrip(initialize); err != nil || !bytes.Contains(b, []byte(`"result"`)) {
+	if b, err := s.roundTrip(initializeBody); err != nil || !bytes.Contains(b, []byte(`"result"`)) {
 		s.stop()
 		return nil, fmt.Errorf("initialize over stdio: %q %v", b, err)
 	}
