@@ -31,7 +31,6 @@ import (
 	"github.com/basiq-mcp/basiq-mcp/tools/guard"
 	"github.com/basiq-mcp/basiq-mcp/tools/logbatch"
 	"github.com/basiq-mcp/basiq-mcp/tools/metrics"
-	"github.com/basiq-mcp/basiq-mcp/tools/rpcerr"
 	"github.com/lmittmann/tint"
 	"github.com/mark3labs/mcp-go/server"
 )
@@ -266,7 +265,7 @@ func serve(cmd string, args []string, stdin io.Reader, stdout, stderr io.Writer)
 	case c.Transport == "stdio":
 		stdio := server.NewStdioServer(s)
 		stdio.SetErrorLogger(log.New(stderr, "mcp: ", 0))
-		if err := stdio.Listen(ctx, stdin, rpcerr.Writer(stdout)); err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, io.EOF) {
+		if err := stdio.Listen(ctx, stdin, stdout); err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, io.EOF) {
 			logger.Error("stdio transport", "error", err)
 			return 1
 		}
@@ -307,12 +306,12 @@ func serveHTTP(ctx context.Context, c config.Config, a *app, logger *slog.Logger
 	var shutdown func(context.Context) error
 	if c.Transport == "sse" {
 		sse := server.NewSSEServer(s, server.WithKeepAlive(true), server.WithSSEContextFunc(tools.RequestToolsets))
-		mux.Handle("/", toolsetsChecked(rpcerr.Handler(sse)))
+		mux.Handle("/", toolsetsChecked(sse))
 		shutdown = sse.Shutdown
 	} else {
 		streamable := server.NewStreamableHTTPServer(s, server.WithEndpointPath("/mcp"), server.WithHTTPContextFunc(tools.RequestToolsets),
 			server.WithSessionIdleTTL(c.IdleTTL), server.WithStreamableHTTPLogger(logger))
-		mux.Handle("/mcp", toolsetsChecked(rpcerr.Handler(streamable)))
+		mux.Handle("/mcp", toolsetsChecked(streamable))
 		shutdown = streamable.Shutdown
 	}
 	h := guard.HTTPGuard(mux, guard.HTTPOptions{AuthToken: c.AuthToken, AllowedOrigins: c.AllowedOrigins, RatePerMinute: rate, Open: open, OAuth: oauth})

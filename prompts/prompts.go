@@ -14,7 +14,7 @@ import (
 
 	"github.com/basiq-mcp/basiq-mcp/basiq"
 	"github.com/basiq-mcp/basiq-mcp/basiq/text"
-	"github.com/basiq-mcp/basiq-mcp/tools/rpcerr"
+	"github.com/basiq-mcp/basiq-mcp/tools/jsonrpc"
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 )
@@ -78,18 +78,18 @@ func register(s *server.MCPServer, p Prompt) {
 		s.AddPrompt(p.Def, func(_ context.Context, req mcp.GetPromptRequest) (*mcp.GetPromptResult, error) {
 			for k := range req.Params.Arguments {
 				if !hasArg(p.Def, k) {
-					return nil, rpcerr.InvalidParams(fmt.Errorf("prompt %s has no argument %q", p.Def.Name, k))
+					return nil, jsonrpc.InvalidParams(fmt.Errorf("prompt %s has no argument %q", p.Def.Name, k))
 				}
 			}
 			for _, a := range p.Def.Arguments {
 				if a.Required && strings.TrimSpace(req.Params.Arguments[a.Name]) == "" {
-					return nil, rpcerr.InvalidParams(fmt.Errorf("prompt %s needs the argument %q: %s", p.Def.Name, a.Name, a.Description))
+					return nil, jsonrpc.InvalidParams(fmt.Errorf("prompt %s needs the argument %q: %s", p.Def.Name, a.Name, a.Description))
 				}
 			}
 			body, err := render(req.Params.Arguments)
 			if err != nil {
 				// Every render error is an argument the client got wrong.
-				return nil, rpcerr.InvalidParams(fmt.Errorf("prompt %s: %w", p.Def.Name, err))
+				return nil, jsonrpc.InvalidParams(fmt.Errorf("prompt %s: %w", p.Def.Name, err))
 			}
 			return mcp.NewGetPromptResult(p.Def.Description, []mcp.PromptMessage{mcp.NewPromptMessage(mcp.RoleUser, mcp.NewTextContent(body))}), nil
 		})

@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/basiq-mcp/basiq-mcp/basiq"
-	"github.com/basiq-mcp/basiq-mcp/tools/rpcerr"
+	"github.com/basiq-mcp/basiq-mcp/tools/jsonrpc"
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 )
@@ -88,7 +88,7 @@ func (set *Set) Register(s *server.MCPServer) {
 // protocol's resource-not-found code.
 type missing struct{ error }
 
-// coded gives h's errors the JSON-RPC codes MCP names (see rpcerr): a missing
+// coded gives h's errors the JSON-RPC codes MCP names (see jsonrpc): a missing
 // resource is resource-not-found, a malformed id invalid params, and only
 // what remains (Basiq unreachable, our bugs) an internal error.
 func coded(h server.ResourceTemplateHandlerFunc) server.ResourceTemplateHandlerFunc {
@@ -96,7 +96,7 @@ func coded(h server.ResourceTemplateHandlerFunc) server.ResourceTemplateHandlerF
 		contents, err := h(ctx, req)
 		var m missing
 		if errors.As(err, &m) {
-			return nil, rpcerr.NotFound(m.error, mcp.IsModernProtocol(server.RequestProtocolVersion(ctx)))
+			return nil, jsonrpc.NotFound(ctx, m.error)
 		}
 		return contents, err
 	}
@@ -131,7 +131,7 @@ func param(uri, prefix, suffix string) (string, error) {
 		return "", missing{fmt.Errorf("unknown resource %q", uri)}
 	}
 	if err := basiq.ValidateID("id", v); err != nil {
-		return "", rpcerr.InvalidParams(fmt.Errorf("resource %q: %v", uri, strings.TrimPrefix(err.Error(), "basiq: ")))
+		return "", jsonrpc.InvalidParams(fmt.Errorf("resource %q: %v", uri, strings.TrimPrefix(err.Error(), "basiq: ")))
 	}
 	return v, nil
 }
