@@ -10,9 +10,7 @@ import (
 	"io"
 	"log"
 	"log/slog"
-	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -29,6 +27,7 @@ import (
 	"github.com/basiq-mcp/basiq-mcp/tools"
 	"github.com/basiq-mcp/basiq-mcp/tools/config"
 	"github.com/basiq-mcp/basiq-mcp/tools/guard"
+	"github.com/basiq-mcp/basiq-mcp/tools/hosting"
 	"github.com/basiq-mcp/basiq-mcp/tools/logbatch"
 	"github.com/basiq-mcp/basiq-mcp/tools/metrics"
 	"github.com/lmittmann/tint"
@@ -171,7 +170,8 @@ func assemble(c config.Config, cmd string, logger *slog.Logger, m *metrics.Metri
 		return nil, err
 	}
 	a := &app{guards: g, client: client, metrics: m, stop: func() { g.Close(); stopBackend() }}
-	res, err := resources.New(resources.Options{Client: client, LiveDocsURL: c.DocsURL})
+	access := guard.NewAccess(&guard.BasiqOwners{Client: client})
+	res, err := resources.New(resources.Options{Client: client, LiveDocsURL: c.DocsURL, Access: access, Audit: g.Audit, AuditReads: c.AuditReads})
 	if err != nil {
 		a.stop()
 		return nil, err
@@ -188,7 +188,7 @@ func assemble(c config.Config, cmd string, logger *slog.Logger, m *metrics.Metri
 		a.server.Use(m.Tools)
 	}
 	res.Register(a.server)
-	if err := registerTools(a.server, c, client, g, simURL, logger); err != nil {
+	if err := registerTools(a.server, c, client, g, access, simURL, logger); err != nil {
 		a.stop()
 		return nil, err
 	}
@@ -203,8 +203,9 @@ func assemble(c config.Config, cmd string, logger *slog.Logger, m *metrics.Metri
 
 // registerTools adds the tools the configuration lists, the instructions
 // written from them, and the prompts whose tools are all listed.
-func registerTools(s *server.MCPServer, c config.Config, client *basiq.Client, g *guard.Guards, simURL string, logger *slog.Logger) error {
-	deps := &tools.Deps{Client: client, Log: logger, Governor: g.Governor, Confirm: g.Confirm, Idem: g.Idem, Audit: g.Audit, AuditReads: c.AuditReads, ReportQuota: g.Reports, Users: g.Users, SearchDocs: searchDocs}
+func registerTools(s *server.MCPServer, c config.Config, client *basiq.Client, g *guard.Guards, access *guard.Access, simURL string, logger *slog.Logger) error {
+	deps := &tools.Deps{Client: client, Log: logger, Governor: g.Governor, Confirm: g.Confirm, Idem: g.Idem, Audit: g.Audit, AuditReads: c.AuditReads,
+		ReportQuota: g.Reports, Users: g.Users, SearchDocs: searchDocs, Access: access}
 	if simURL != "" {
 		deps.SandboxConsent = tools.SimulatorConsent(client, simURL)
 	}
@@ -215,7 +216,7 @@ func registerTools(s *server.MCPServer, c config.Config, client *basiq.Client, g
 	server.WithInstructions(tools.Instructions(listed, simURL != ""))(s)
 	prompts.Register(s, func(name string) bool {
 		return slices.ContainsFunc(listed, func(t tools.Tool) bool { return t.Def.Name == name })
-	})
+	}, access)
 	return nil
 }
 
@@ -271,121 +272,14 @@ func serve(cmd string, args []string, stdin io.Reader, stdout, stderr io.Writer)
 		}
 		return 0
 	}
-	return serveHTTP(ctx, c, a, logger)
-}
-
-// serveHTTP runs the sse or http transport with /healthz beside it, behind
-// the HTTP guard, until the context ends.
-func serveHTTP(ctx context.Context, c config.Config, a *app, logger *slog.Logger) int {
-	s, store := a.server, a.guards.Store
-	oauth, err := openOAuth(ctx, c)
-	if err != nil {
-		logger.Error(err.Error())
-		return 2
+	var metricsHandler http.Handler
+	if a.metrics != nil {
+		metricsHandler = a.metrics.Handler()
 	}
-	rate, err := guard.Exposure(c.Addr, c.AuthToken, c.ClientRate, oauth != nil)
-	if err != nil {
-		logger.Error(err.Error())
-		return 2
-	}
-	mux := http.NewServeMux()
-	mux.Handle("GET /healthz", guard.Health(store, map[string]any{"version": version, "transport": c.Transport}))
-	mux.Handle("GET /readyz", guard.Ready(store, a.client))
-	open := []string{"/healthz", "/readyz"}
-	if oauth != nil {
-		u, _ := url.Parse(oauth.MetadataURL())
-		mux.Handle("GET "+u.Path, oauth.Metadata())
-		open = append(open, u.Path)
-	}
-	if c.MetricsAddr == "" {
-		mux.Handle("GET /metrics", a.metrics.Handler())
-	} else if err := serveMetrics(ctx, c.MetricsAddr, a.metrics, logger); err != nil {
-		logger.Error("metrics: cannot listen", "addr", c.MetricsAddr, "error", err)
-		return 1
-	}
-	var shutdown func(context.Context) error
-	if c.Transport == "sse" {
-		sse := server.NewSSEServer(s, server.WithKeepAlive(true), server.WithSSEContextFunc(tools.RequestToolsets))
-		mux.Handle("/", toolsetsChecked(sse))
-		shutdown = sse.Shutdown
-	} else {
-		streamable := server.NewStreamableHTTPServer(s, server.WithEndpointPath("/mcp"), server.WithHTTPContextFunc(tools.RequestToolsets),
-			server.WithSessionIdleTTL(c.IdleTTL), server.WithStreamableHTTPLogger(logger))
-		mux.Handle("/mcp", toolsetsChecked(streamable))
-		shutdown = streamable.Shutdown
-	}
-	h := guard.HTTPGuard(mux, guard.HTTPOptions{AuthToken: c.AuthToken, AllowedOrigins: c.AllowedOrigins, RatePerMinute: rate, Open: open, OAuth: oauth})
-	return listenAndServe(ctx, c.Addr, h, shutdown, logger, "basiq-mcp", "transport", c.Transport, "auth", c.AuthToken != "" || oauth != nil)
-}
-
-// openOAuth reads the issuer's metadata when OAuth is configured; an issuer
-// that cannot be read stops start-up rather than serving unprotected.
-func openOAuth(ctx context.Context, c config.Config) (*guard.OAuth, error) {
-	if c.OAuthIssuer == "" {
-		return nil, nil
-	}
-	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-	defer cancel()
-	return guard.NewOAuth(ctx, c.OAuthIssuer, c.OAuthAudience, tools.Scopes)
-}
-
-// serveMetrics serves /metrics alone on addr, for a scraper on a private
-// network; it carries counts and route names, never ids or customer data.
-func serveMetrics(ctx context.Context, addr string, m *metrics.Metrics, logger *slog.Logger) error {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return err
-	}
-	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", m.Handler())
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	logger.Info("metrics", "url", "http://"+ln.Addr().String()+"/metrics")
-	go func() { <-ctx.Done(); srv.Close() }()
-	go srv.Serve(ln)
-	return nil
-}
-
-// toolsetsChecked answers 400 to a request that names an unknown toolset.
-func toolsetsChecked(h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := tools.CheckToolsets(r); err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		h.ServeHTTP(w, r)
-	})
-}
-
-// listenAndServe serves h on addr until ctx ends, logging the URL, then
-// shuts down gracefully (first the extra shutdown, if any, then HTTP).
-func listenAndServe(ctx context.Context, addr string, h http.Handler, shutdown func(context.Context) error, logger *slog.Logger, name string, attrs ...any) int {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		logger.Error("cannot listen", "addr", addr, "error", err)
-		return 1
-	}
-	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, IdleTimeout: 2 * time.Minute,
-		MaxHeaderBytes: 64 << 10}
-	served := make(chan error, 1)
-	go func() { served <- hs.Serve(ln) }()
-	logger.Info(name+" listening", append([]any{"url", "http://" + ln.Addr().String()}, attrs...)...)
-	select {
-	case err := <-served:
-		logger.Error(name+" stopped", "error", err)
-		return 1
-	case <-ctx.Done():
-	}
-	stopCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if shutdown != nil {
-		shutdown(stopCtx)
-	}
-	if err := hs.Shutdown(stopCtx); err != nil {
-		logger.Error("shutdown", "error", err)
-		return 1
-	}
-	logger.Info(name + " stopped")
-	return 0
+	return hosting.Serve(ctx, s, hosting.Options{Transport: c.Transport, Addr: c.Addr, AuthToken: c.AuthToken, AllowedOrigins: c.AllowedOrigins,
+		OAuth:      hosting.OAuthOptions{Issuer: c.OAuthIssuer, Audience: c.OAuthAudience, Scopes: tools.Scopes, RequireBinding: c.OAuthRequireBinding},
+		ClientRate: c.ClientRate, IdleTTL: c.IdleTTL, Metrics: metricsHandler, MetricsAddr: c.MetricsAddr, Store: a.guards.Store, Client: a.client,
+		Info: map[string]any{"version": version, "transport": c.Transport}, Log: logger})
 }
 
 // runSimulator serves the Basiq simulator until SIGINT or SIGTERM.

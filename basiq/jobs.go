@@ -210,3 +210,18 @@ func (j *Job) ConnectionID() string {
 	}
 	return ""
 }
+
+// UserID returns the id of the user whose connection the job works on,
+// taken from its source link (…/users/{userId}/connections/…), or "" when
+// the link names no user.
+func (j *Job) UserID() string {
+	src := j.Links["source"]
+	if i := strings.Index(src, "/users/"); i >= 0 {
+		rest := src[i+len("/users/"):]
+		if k := strings.IndexAny(rest, "/?"); k >= 0 {
+			rest = rest[:k]
+		}
+		return rest
+	}
+	return ""
+}

@@ -237,3 +237,26 @@ type ReportGroup struct {
 		} `json:"frequency"`
 	} `json:"analysis"`
 }
+
+// UserIDs returns the users a report covers, from its "user" filter (a
+// statement) or its "users" filter (an affordability report, up to five).
+func (r *Report) UserIDs() []string {
+	var out []string
+	for _, f := range r.Filters {
+		switch v := f.Value.(type) {
+		case string:
+			if f.Name == "user" && v != "" {
+				out = append(out, v)
+			}
+		case []any:
+			if f.Name == "users" {
+				for _, u := range v {
+					if s, ok := u.(string); ok && s != "" {
+						out = append(out, s)
+					}
+				}
+			}
+		}
+	}
+	return out
+}

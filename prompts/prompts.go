@@ -14,6 +14,7 @@ import (
 
 	"github.com/basiq-mcp/basiq-mcp/basiq"
 	"github.com/basiq-mcp/basiq-mcp/basiq/text"
+	"github.com/basiq-mcp/basiq-mcp/tools/guard"
 	"github.com/basiq-mcp/basiq-mcp/tools/jsonrpc"
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
@@ -63,19 +64,54 @@ func All() []Prompt {
 
 // Register adds to s the prompts whose tools the server lists (has says
 // which): a prompt that would send the model to a missing tool is not
-// offered (a read-only server has no connect_bank).
-func Register(s *server.MCPServer, has func(tool string) bool) {
+// offered (a read-only server has no connect_bank). Every prompts/get
+// passes the caller policy (access), and a caller is listed only the
+// prompts its scopes allow.
+func Register(s *server.MCPServer, has func(tool string) bool, access *guard.Access) {
+	scopeOf := map[string]string{}
 	for _, p := range All() {
 		if !slices.ContainsFunc(p.Tools, func(t string) bool { return !has(t) }) {
-			register(s, p)
+			register(s, p, access)
+			scopeOf[p.Def.Name] = p.scope()
 		}
+	}
+	server.WithPromptFilter(scopeFilter(scopeOf))(s)
+}
+
+// scope is what a caller needs for the prompt: a workflow over a
+// customer's data needs basiq:read, onboarding basiq:write.
+func (p Prompt) scope() string {
+	if hasArg(p.Def, "user_id") {
+		return guard.ScopeRead
+	}
+	return guard.ScopeWrite
+}
+
+// scopeFilter hides from prompts/list what the caller's scopes do not
+// allow. mcp-go also runs it on prompts/get with the one prompt asked: that
+// case (a one-prompt list on a server of several) is left to the policy in
+// the handler, which says why.
+func scopeFilter(scopeOf map[string]string) server.PromptFilterFunc {
+	return func(ctx context.Context, list []mcp.Prompt) []mcp.Prompt {
+		c, ok := guard.CallerFrom(ctx)
+		if !ok || len(list) == 1 && len(scopeOf) > 1 {
+			return list
+		}
+		return slices.DeleteFunc(slices.Clone(list), func(p mcp.Prompt) bool { return !c.HasScope(scopeOf[p.Name]) })
 	}
 }
 
-func register(s *server.MCPServer, p Prompt) {
+func register(s *server.MCPServer, p Prompt, access *guard.Access) {
 	{
 		render := p.render
-		s.AddPrompt(p.Def, func(_ context.Context, req mcp.GetPromptRequest) (*mcp.GetPromptResult, error) {
+		s.AddPrompt(p.Def, func(ctx context.Context, req mcp.GetPromptRequest) (*mcp.GetPromptResult, error) {
+			ask := guard.Ask{Entry: "prompt " + p.Def.Name, Scope: p.scope(), Reach: guard.ReachNone}
+			if hasArg(p.Def, "user_id") {
+				ask.Reach, ask.UserID = guard.ReachNamed, req.Params.Arguments["user_id"]
+			}
+			if err := access.Admit(ctx, ask); err != nil {
+				return nil, jsonrpc.InvalidParams(err)
+			}
 			for k := range req.Params.Arguments {
 				if !hasArg(p.Def, k) {
 					return nil, jsonrpc.InvalidParams(fmt.Errorf("prompt %s has no argument %q", p.Def.Name, k))

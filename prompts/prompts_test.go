@@ -3,6 +3,7 @@ package prompts_test
 import (
 	"context"
 	"flag"
+	"github.com/basiq-mcp/basiq-mcp/tools/guard"
 	"path/filepath"
 	"regexp"
 	"testing"
@@ -20,7 +21,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 func newClient(t *testing.T) *client.Client {
 	s := server.NewMCPServer("t", "1", server.WithPromptCapabilities(false))
-	prompts.Register(s, func(string) bool { return true })
+	prompts.Register(s, func(string) bool { return true }, guard.NewAccess(nil))
 	return mcptest.Connect(t, s, "prompts-test")
 }
 

@@ -170,7 +170,19 @@ func (c *Completer) CompletePromptArgument(ctx context.Context, _ string, arg mc
 }
 
 func (c *Completer) complete(ctx context.Context, arg mcp.CompleteArgument) (*mcp.Completion, error) {
-	values, err := c.values(ctx, arg.Name)
+	var values []string
+	var err error
+	if arg.Name == "userId" || arg.Name == "user_id" {
+		// A caller is offered only the customers it may reach, and a bound
+		// one costs Basiq nothing: its token lists them.
+		own, all := mayComplete(ctx)
+		values = own
+		if all {
+			values, err = c.values(ctx, arg.Name)
+		}
+	} else {
+		values, err = c.values(ctx, arg.Name)
+	}
 	if err != nil {
 		return &mcp.Completion{Values: []string{}}, nil // completion is a hint: no answer rather than an error
 	}

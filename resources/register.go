@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/basiq-mcp/basiq-mcp/basiq"
+	"github.com/basiq-mcp/basiq-mcp/tools/guard"
 	"github.com/basiq-mcp/basiq-mcp/tools/jsonrpc"
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
@@ -21,6 +22,11 @@ type Options struct {
 	// DefaultLiveDocsURL); "off" serves the embedded guides only.
 	LiveDocsURL string
 	HTTPClient  *http.Client
+	// Access is the caller policy every read passes (nil: one on Client).
+	Access *guard.Access
+	// Audit, with AuditReads, records each read of customer data.
+	Audit      *guard.Audit
+	AuditReads bool
 }
 
 const (
@@ -31,8 +37,11 @@ const (
 
 // Set is the resources of one server, ready to register.
 type Set struct {
-	r         *reader
-	completer *Completer
+	r          *reader
+	completer  *Completer
+	access     *guard.Access
+	audit      *guard.Audit
+	auditReads bool
 }
 
 // New prepares the resources; the completer is needed before the MCP
@@ -49,15 +58,21 @@ func New(o Options) (*Set, error) {
 			return nil, err
 		}
 	}
-	return &Set{r: r, completer: &Completer{client: o.Client, live: r.live}}, nil
+	access := o.Access
+	if access == nil {
+		access = guard.NewAccess(&guard.BasiqOwners{Client: o.Client})
+	}
+	return &Set{r: r, completer: &Completer{client: o.Client, live: r.live}, access: access, audit: o.Audit, auditReads: o.AuditReads && o.Audit != nil}, nil
 }
 
 // Completer completes resource template and prompt arguments.
 func (set *Set) Completer() *Completer { return set.completer }
 
-// Register adds every resource and template to s.
+// Register adds every resource and template to s, behind the caller
+// policy.
 func (set *Set) Register(s *server.MCPServer) {
 	r := set.r
+	server.WithResourceHandlerMiddleware(set.admit)(s)
 	for _, g := range Guides() {
 		s.AddResource(mcp.NewResource(g.URI(), g.Slug, mcp.WithResourceTitle(g.Title), mcp.WithResourceDescription(g.Description),
 			mcp.WithMIMEType(mimeMarkdown)), server.ResourceHandlerFunc(coded(r.guide)))

@@ -2,6 +2,7 @@ package tools
 
 import (
 	"context"
+	"github.com/basiq-mcp/basiq-mcp/tools/guard"
 	"strings"
 
 	"github.com/basiq-mcp/basiq-mcp/basiq"
@@ -34,7 +35,7 @@ type listConnectorsResult struct {
 }
 
 // listConnectorsTool is the list_connectors tool.
-var listConnectorsTool = spec[listConnectorsParams, listConnectorsResult]{name: "list_connectors", title: "List institutions", toolset: SetConnectors, hints: readHints, run: listConnectors,
+var listConnectorsTool = spec[listConnectorsParams, listConnectorsResult]{name: "list_connectors", reach: guard.ReachNone, title: "List institutions", toolset: SetConnectors, hints: readHints, run: listConnectors,
 	description: "Banks (connectors) Basiq supports, with each access method's status; filter by status, method, country or name."}
 
 func listConnectors(ctx context.Context, d *call, p listConnectorsParams) (listConnectorsResult, error) {
@@ -90,7 +91,7 @@ var statusAdvice = map[string]struct{ refresh, guidance string }{
 }
 
 // checkConnectorStatusTool is the check_connector_status tool.
-var checkConnectorStatusTool = spec[connectorStatusParams, connectorStatusResult]{name: "check_connector_status", title: "Check institution status", toolset: SetConnectors, hints: readHints, run: checkConnectorStatus,
+var checkConnectorStatusTool = spec[connectorStatusParams, connectorStatusResult]{name: "check_connector_status", reach: guard.ReachNone, title: "Check institution status", toolset: SetConnectors, hints: readHints, run: checkConnectorStatus,
 	description: "Is an institution working; refresh now (go-ahead, expect-delays, defer)? Check before refreshing."}
 
 func checkConnectorStatus(ctx context.Context, d *call, p connectorStatusParams) (connectorStatusResult, error) {

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -56,7 +57,7 @@ type listUsersResult struct {
 const maxUsersScanned = 5000
 
 // listUsersTool is the list_users tool.
-var listUsersTool = spec[listUsersParams, listUsersResult]{name: "list_users", title: "List users", toolset: SetUsers, hints: readHints, run: listUsers,
+var listUsersTool = spec[listUsersParams, listUsersResult]{name: "list_users", reach: guard.ReachFiltered, title: "List users", toolset: SetUsers, hints: readHints, run: listUsers,
 	description: "Find customers by part of a name, email or mobile; use it before create_user to avoid duplicates."}
 
 func listUsers(ctx context.Context, d *call, p listUsersParams) (listUsersResult, error) {
@@ -68,6 +69,7 @@ func listUsers(ctx context.Context, d *call, p listUsersParams) (listUsersResult
 	if err != nil {
 		return listUsersResult{}, err
 	}
+	match = slices.DeleteFunc(match, func(u userSummary) bool { return !mayReach(ctx, u.ID) })
 	limit := p.Limit
 	if limit == 0 {
 		limit = 10

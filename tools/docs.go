@@ -1,6 +1,10 @@
 package tools
 
-import "context"
+import (
+	"context"
+
+	"github.com/basiq-mcp/basiq-mcp/tools/guard"
+)
 
 // DocHit is a guide section that matches a search.
 type DocHit struct {
@@ -20,7 +24,7 @@ type searchDocsResult struct {
 }
 
 // searchDocsTool is the search_docs tool.
-var searchDocsTool = spec[searchDocsParams, searchDocsResult]{name: "search_docs", title: "Search the guides", toolset: SetDocs, hints: localReadHints, run: searchDocs,
+var searchDocsTool = spec[searchDocsParams, searchDocsResult]{name: "search_docs", reach: guard.ReachNone, title: "Search the guides", toolset: SetDocs, hints: localReadHints, run: searchDocs,
 	description: "Find guide sections (Basiq concepts, failure codes, limits, guardrails) by keywords; returns resource URIs."}
 
 func searchDocs(_ context.Context, d *call, p searchDocsParams) (searchDocsResult, error) {

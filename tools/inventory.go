@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/basiq-mcp/basiq-mcp/tools/guard"
 	"github.com/mark3labs/mcp-go/server"
 )
 
@@ -154,13 +155,18 @@ func Register(s *server.MCPServer, d *Deps, o Options) ([]Tool, error) {
 	if err != nil {
 		return nil, err
 	}
-	setOf, scopeOf := map[string]string{}, map[string]string{}
+	setOf, scopeOf, byName := map[string]string{}, map[string]string{}, map[string]Tool{}
 	for _, t := range chosen {
 		s.AddTool(t.Def, t.Handler)
-		setOf[t.Def.Name], scopeOf[t.Def.Name] = t.Toolset, t.Scope()
+		setOf[t.Def.Name], scopeOf[t.Def.Name], byName[t.Def.Name] = t.Toolset, t.Scope, t
 	}
-	server.WithToolFilter(requestFilter(setOf))(s)
+	// The scope filter comes first, so it sees the whole list (see scopeFilter).
 	server.WithToolFilter(scopeFilter(scopeOf))(s)
-	s.Use(scopeCheck(scopeOf))
+	server.WithToolFilter(requestFilter(setOf))(s)
+	access := d.Access
+	if access == nil {
+		access = guard.NewAccess(&guard.BasiqOwners{Client: d.Client})
+	}
+	s.Use(admit(access, byName))
 	return chosen, nil
 }

@@ -48,6 +48,9 @@ func answerMFA(ctx context.Context, d *call, p answerMFAParams) (answerMFAResult
 	if err != nil {
 		return res, err
 	}
+	if owner := job.UserID(); owner != "" && !strings.EqualFold(owner, p.UserID) {
+		return res, badArg("job %s belongs to another customer, not user %s; nothing was sent. Give the user_id of the customer whose connection the job works on", p.JobID, p.UserID)
+	}
 	ch := job.MFAChallenge()
 	if ch == nil {
 		res.Message = fmt.Sprintf("Job %s is not waiting for a code (it is %s), so nothing was sent.", p.JobID, basiq.JobState(job))

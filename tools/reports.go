@@ -33,7 +33,7 @@ type listReportTypesResult struct {
 type noParams struct{}
 
 // listReportTypesTool is the list_report_types tool.
-var listReportTypesTool = spec[noParams, listReportTypesResult]{name: "list_report_types", title: "List report types", toolset: SetReports, hints: readHints, run: listReportTypes,
+var listReportTypesTool = spec[noParams, listReportTypesResult]{name: "list_report_types", reach: guard.ReachNone, title: "List report types", toolset: SetReports, hints: readHints, run: listReportTypes,
 	description: "List the report types this Basiq account can create, with their filters."}
 
 func listReportTypes(ctx context.Context, d *call, _ noParams) (listReportTypesResult, error) {
@@ -213,7 +213,7 @@ type listReportsResult struct {
 }
 
 // listReportsTool is the list_reports tool.
-var listReportsTool = spec[listReportsParams, listReportsResult]{name: "list_reports", title: "List reports", toolset: SetReports, hints: readHints, run: listReports,
+var listReportsTool = spec[listReportsParams, listReportsResult]{name: "list_reports", reach: guard.ReachFiltered, title: "List reports", toolset: SetReports, hints: readHints, run: listReports,
 	description: "The reports created so far, newest first."}
 
 func listReports(ctx context.Context, d *call, p listReportsParams) (listReportsResult, error) {
@@ -228,6 +228,9 @@ func listReports(ctx context.Context, d *call, p listReportsParams) (listReports
 	noteSkipped(d, "report", l)
 	res := listReportsResult{Reports: []reportSummary{}, NextCursor: encodeCursor(l.Next())}
 	for _, r := range l.Data {
+		if !mayReach(ctx, r.UserIDs()...) {
+			continue // a bound caller sees only its own customers' reports
+		}
 		res.Reports = append(res.Reports, reportSummary{ID: r.ID, Title: text.Clean(r.Title, 50), Type: r.ReportType, Created: views.Stamp(r.CreatedDate), Expires: views.Stamp(r.ExpiresAt)})
 	}
 	return res, nil

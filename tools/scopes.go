@@ -2,54 +2,46 @@ package tools
 
 import (
 	"context"
-	"fmt"
 	"slices"
 
-	"github.com/basiq-mcp/basiq-mcp/basiq/text"
 	"github.com/basiq-mcp/basiq-mcp/tools/guard"
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 )
 
-// OAuth scopes, each allowing one kind of tool. A caller without an OAuth
-// token (stdio, the static bearer token) is not limited by scopes; server
-// flags such as --read-only still apply to everyone.
-const (
-	ScopeRead        = "basiq:read"        // every read tool
-	ScopeWrite       = "basiq:write"       // creates: users, consent links, reports, MFA answers
-	ScopeRefresh     = "basiq:refresh"     // refresh_connection, refresh_all_connections
-	ScopeDestructive = "basiq:destructive" // purges and deletes
-)
+// Scopes lists the OAuth scopes, for the protected-resource metadata.
+var Scopes = guard.Scopes
 
-// Scopes lists the scopes, for the protected-resource metadata.
-var Scopes = []string{ScopeRead, ScopeWrite, ScopeRefresh, ScopeDestructive}
-
-// Scope is the scope a caller needs to list and call the tool.
-func (t Tool) Scope() string {
+// defaultScope is the scope a tool needs unless its spec names one: purges
+// and deletes need basiq:destructive, refreshes basiq:refresh, other writes
+// basiq:write, and reads basiq:read.
+func defaultScope(name string, h hints) string {
 	switch {
-	case t.Destructive:
-		return ScopeDestructive
-	case t.Def.Name == "refresh_connection" || t.Def.Name == "refresh_all_connections":
-		return ScopeRefresh
-	case !t.ReadOnly:
-		return ScopeWrite
+	case h.destructive:
+		return guard.ScopeDestructive
+	case name == "refresh_connection" || name == "refresh_all_connections":
+		return guard.ScopeRefresh
+	case !h.readOnly:
+		return guard.ScopeWrite
 	}
-	return ScopeRead
+	return guard.ScopeRead
 }
 
-// scopeFilter hides from tools/list the tools a caller's token does not
-// allow. mcp-go also runs filters on tools/call, with the one tool called:
-// that case is left to scopeCheck, so the caller gets a tool error naming
-// the scope instead of "tool not found".
+// scopeFilter hides from every tools/list the tools a caller's token does
+// not allow, whatever the list's length. mcp-go runs the filters on
+// tools/call too, with the one tool called: when the server has more than
+// one tool, a one-tool list can only be that, and the call is left to
+// admit, so the caller gets a tool error naming the scope rather than "tool
+// not found". A server of one tool cannot tell the two apart and hides it.
 func scopeFilter(scopeOf map[string]string) func(context.Context, []mcp.Tool) []mcp.Tool {
 	return func(ctx context.Context, list []mcp.Tool) []mcp.Tool {
 		caller, ok := guard.CallerFrom(ctx)
-		if !ok || len(list) <= 1 {
+		if !ok || len(list) == 1 && len(scopeOf) > 1 {
 			return list
 		}
 		out := make([]mcp.Tool, 0, len(list))
 		for _, t := range list {
-			if slices.Contains(caller.Scopes, scopeOf[t.Name]) {
+			if caller.HasScope(scopeOf[t.Name]) {
 				out = append(out, t)
 			}
 		}
@@ -57,42 +49,35 @@ func scopeFilter(scopeOf map[string]string) func(context.Context, []mcp.Tool) []
 	}
 }
 
-// scopeCheck refuses a call the caller's token does not allow, as a tool
-// error that names the scope; it is the enforcement, the filter only hides.
-func scopeCheck(scopeOf map[string]string) server.ToolHandlerMiddleware {
+// admit puts every tools/call through the caller policy (guard.Access)
+// before the tool runs: the tool's scope and the customers its arguments
+// name, with jobs and reports resolved to their customers. A refusal is a
+// tool error that says why; nothing reaches Basiq.
+func admit(access *guard.Access, byName map[string]Tool) server.ToolHandlerMiddleware {
 	return func(next server.ToolHandlerFunc) server.ToolHandlerFunc {
 		return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-			caller, ok := guard.CallerFrom(ctx)
-			if need := scopeOf[req.Params.Name]; ok && !slices.Contains(caller.Scopes, need) {
-				return mcp.NewToolResultError(fmt.Sprintf("%s needs the OAuth scope %s, which this access token does not carry; ask the administrator for a token with it", req.Params.Name, need)), nil
+			t, ok := byName[req.Params.Name]
+			if !ok {
+				return next(ctx, req)
 			}
-			if ok && caller.Bound {
-				if msg := outsideCustomers(caller, req); msg != "" {
-					return mcp.NewToolResultError(msg), nil
-				}
+			args := req.GetArguments()
+			id := func(k string) string { v, _ := args[k].(string); return v }
+			ask := guard.Ask{Entry: t.Def.Name, Scope: t.Scope, Reach: t.Reach, UserID: id("user_id"), JobID: id("job_id"), ReportID: id("report_id")}
+			if err := access.Admit(ctx, ask); err != nil {
+				return mcp.NewToolResultError(explain(err)), nil
 			}
 			return next(ctx, req)
 		}
 	}
 }
 
-// customerNeutral tools read nothing of any customer, so a caller bound to
-// some customers may still use them.
-var customerNeutral = []string{"list_connectors", "check_connector_status", "list_report_types", "search_docs"}
-
-// outsideCustomers refuses, before anything reaches Basiq, a call of a
-// caller bound to some customers (guard.CustomersClaim) that names another
-// customer, or that could reach any customer without naming one.
-func outsideCustomers(caller guard.Caller, req mcp.CallToolRequest) string {
-	if slices.Contains(customerNeutral, req.Params.Name) {
-		return ""
+// mayReach reports whether ctx's caller may see an object of these
+// customers: always without a caller or a binding; for a bound caller, only
+// when it names customers and all are the caller's.
+func mayReach(ctx context.Context, users ...string) bool {
+	c, ok := guard.CallerFrom(ctx)
+	if !ok || !c.Bound {
+		return true
 	}
-	user, _ := req.GetArguments()["user_id"].(string)
-	switch {
-	case user == "":
-		return fmt.Sprintf("this access token is bound to %d customers, and %s does not name one (user_id): use a tool that takes user_id, with one of theirs", len(caller.Customers), req.Params.Name)
-	case !slices.Contains(caller.Customers, user):
-		return fmt.Sprintf("this access token is not allowed to reach customer %q: it is bound to %d other customers", text.Truncate(user, 64), len(caller.Customers))
-	}
-	return ""
+	return len(users) > 0 && !slices.ContainsFunc(users, func(u string) bool { return !c.MayReach(u) })
 }

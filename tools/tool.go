@@ -46,6 +46,8 @@ type Deps struct {
 	// SandboxConsent, set only on the offline simulator, adds
 	// complete_sandbox_consent.
 	SandboxConsent SandboxConsent
+	// Access is the caller policy every call passes (nil: one on Client).
+	Access *guard.Access
 	// SearchDocs finds guide sections by keywords (the guides live in the
 	// resources package, which tools does not import); nil leaves
 	// search_docs out.
@@ -76,6 +78,10 @@ type Tool struct {
 	Toolset     string
 	ReadOnly    bool
 	Destructive bool
+	// Scope is the OAuth scope a caller needs to list and call the tool;
+	// Reach says how it reaches customers (the caller policy's data).
+	Scope string
+	Reach guard.Reach
 }
 
 // hints are the four MCP annotations; every tool sets each deliberately,
@@ -91,7 +97,12 @@ var (
 type spec[P, R any] struct {
 	name, title, toolset, description string
 	hints                             hints
-	run                               func(ctx context.Context, d *call, p P) (R, error)
+	// scope overrides the scope the hints imply (defaultScope); reach is
+	// how the tool reaches customers: by the ids it is given, unless it
+	// says otherwise.
+	scope string
+	reach guard.Reach
+	run   func(ctx context.Context, d *call, p P) (R, error)
 }
 
 // idMarker in a field's tag ("pattern=id") makes it a Basiq id: advertised
@@ -228,7 +239,11 @@ func define[P, R any](d *Deps, s spec[P, R]) Tool {
 		body := withSkipped(bytes.TrimSpace(buf.Bytes()), &c.skipped)
 		return &mcp.CallToolResult{Content: []mcp.Content{mcp.NewTextContent(string(body))}, StructuredContent: json.RawMessage(body)}, nil
 	}
-	return Tool{Def: def, Handler: handler, Toolset: s.toolset, ReadOnly: s.hints.readOnly, Destructive: s.hints.destructive}
+	scope := s.scope
+	if scope == "" {
+		scope = defaultScope(s.name, s.hints)
+	}
+	return Tool{Def: def, Handler: handler, Toolset: s.toolset, ReadOnly: s.hints.readOnly, Destructive: s.hints.destructive, Scope: scope, Reach: s.reach}
 }
 
 // logCall writes one line per call: tool, duration, outcome and the ids that

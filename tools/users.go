@@ -39,7 +39,7 @@ type createUserParams struct {
 }
 
 // createUserTool is the create_user tool.
-var createUserTool = spec[createUserParams, views.User]{name: "create_user", title: "Create user", toolset: SetUsers, hints: writeHints, run: createUser,
+var createUserTool = spec[createUserParams, views.User]{name: "create_user", reach: guard.ReachNew, title: "Create user", toolset: SetUsers, hints: writeHints, run: createUser,
 	description: "Create a Basiq user (email or mobile required). Every call makes a new user: search with list_users first."}
 
 func createUser(ctx context.Context, d *call, p createUserParams) (views.User, error) {

@@ -22,27 +22,29 @@ import (
 // Config is everything the server reads from flags and the environment.
 // The Basiq API key is read from the environment only, never from a flag.
 type Config struct {
-	Transport        string        // stdio, sse or http
-	Addr             string        // listen address for sse and http
-	BaseURL          string        // Basiq API base URL
-	LogLevel         string        // debug, info, warn or error
-	StateDir         string        // the audit log, and guard state without StateURL
-	StateURL         string        // redis://… for guard state shared by replicas
-	ConfirmKey       []byte        // seals confirmations; nil: random per process
-	Sandbox          bool          // use the simulator even with a key
-	ReadOnly         bool          // read tools only; wins over everything
-	AllowDestructive bool          // register the purge and delete tools
-	Toolsets         []string      // toolsets to expose; empty: every toolset
-	Tools            []string      // tools to expose; empty: all
-	ExcludeTools     []string      // tools to hide
-	IdleTTL          time.Duration // streamable HTTP session idle timeout
-	SandboxIdle      time.Duration // how long the shared sandbox of basiq-mcp call outlives its last use
-	AuthToken        string        // bearer token HTTP clients must send
-	MetricsAddr      string        // where /metrics is served alone; empty: beside MCP, behind its guard
-	Audit            []string      // audit sinks (guard.AuditSinks); empty: the file
-	AuditReads       bool          // also audit who read which customer's data
-	OAuthIssuer      string        // the authorization server whose access tokens are accepted
-	OAuthAudience    string        // this server's resource URI, which tokens must name in aud
+	Transport           string        // stdio, sse or http
+	Addr                string        // listen address for sse and http
+	BaseURL             string        // Basiq API base URL
+	LogLevel            string        // debug, info, warn or error
+	StateDir            string        // the audit log, and guard state without StateURL
+	StateURL            string        // redis://… for guard state shared by replicas
+	ConfirmKey          []byte        // seals confirmations; nil: random per process
+	Sandbox             bool          // use the simulator even with a key
+	ReadOnly            bool          // read tools only; wins over everything
+	AllowDestructive    bool          // register the purge and delete tools
+	Toolsets            []string      // toolsets to expose; empty: every toolset
+	Tools               []string      // tools to expose; empty: all
+	ExcludeTools        []string      // tools to hide
+	IdleTTL             time.Duration // streamable HTTP session idle timeout
+	SandboxIdle         time.Duration // how long the shared sandbox of basiq-mcp call outlives its last use
+	AuthToken           string        // bearer token HTTP clients must send
+	MetricsAddr         string        // where /metrics is served alone; empty: beside MCP, behind its guard
+	Audit               []string      // audit sinks (guard.AuditSinks); empty: the file
+	AuditReads          bool          // also audit who read which customer's data
+	OAuthIssuer         string        // the authorization server whose access tokens are accepted
+	OAuthAudience       string        // this server's resource URI, which tokens must name in aud
+	OAuthRequireBinding bool          // refuse tokens without the basiq_users claim
+	StatePrefix         string        // the deployment's namespace in a shared store; empty: from the key and base URL
 	// CallerRefreshesPerHour and CallerReportsPerDay bound each OAuth caller.
 	CallerRefreshesPerHour, CallerReportsPerDay int
 	ClientRate                                  float64      // HTTP requests a minute per client; -1: by exposure
@@ -88,6 +90,7 @@ func Parse(name string, args []string, getenv func(string) string, d Defaults, s
 	f.str(&c.MetricsAddr, "metrics-addr", "BASIQ_MCP_METRICS_ADDR", "", "serve /metrics on this address alone (for a scraper on a private network); empty: /metrics beside MCP, with the same bearer token")
 	f.str(&c.OAuthIssuer, "oauth-issuer", "BASIQ_MCP_OAUTH_ISSUER", "", "OAuth 2.1 resource server: accept access tokens (JWT) from this issuer (its OpenID discovery is read at start)")
 	f.str(&c.OAuthAudience, "oauth-audience", "BASIQ_MCP_OAUTH_AUDIENCE", "", "this server's resource URI (https://host/mcp), which access tokens must name in aud")
+	f.boolean(&c.OAuthRequireBinding, "oauth-require-binding", "BASIQ_MCP_OAUTH_REQUIRE_BINDING", "refuse access tokens without the basiq_users claim (the customers a token may reach), so none reaches every customer")
 	f.num(&refreshQuota, "caller-refreshes-per-hour", "BASIQ_MCP_CALLER_REFRESHES_PER_HOUR", 30, "refreshes one OAuth caller may send per hour, across replicas (0: no quota)")
 	f.num(&reportQuota, "caller-reports-per-day", "BASIQ_MCP_CALLER_REPORTS_PER_DAY", 20, "reports one OAuth caller may create per 24 h, across replicas (0: no quota)")
 	f.str(&audit, "audit", "BASIQ_MCP_AUDIT", "file", "where the audit goes, comma-separated: file (audit.jsonl in the state directory), stderr, stdout (not with the stdio transport)")
@@ -97,6 +100,7 @@ func Parse(name string, args []string, getenv func(string) string, d Defaults, s
 	f.str(&c.DocsURL, "docs-url", "BASIQ_MCP_DOCS_URL", d.DocsURL, "where Basiq's live documentation is read; off for the embedded guides only")
 	f.str(&c.StateDir, "state-dir", "BASIQ_MCP_STATE_DIR", stateDir, "where guard state (state.db) and the audit log (audit.jsonl) live")
 	f.str(&c.StateURL, "state-url", "BASIQ_MCP_STATE_URL", "", "redis://HOST:PORT/DB: keep guard state in Redis, shared by every replica (default: state.db in --state-dir)")
+	f.str(&c.StatePrefix, "state-prefix", "BASIQ_MCP_STATE_PREFIX", "", "this deployment's namespace in a shared Redis (letters, digits, - _ .); empty: a hash of the Basiq API key and base URL, so two deployments never share state")
 	f.str(&mode, "refresh-mode", "BASIQ_MCP_REFRESH_MODE", string(p.Mode), "enforce, shadow (log what would be refused, allow it) or off")
 	f.dur(&c.Policy.Cooldown, "refresh-cooldown", "BASIQ_MCP_REFRESH_COOLDOWN", p.Cooldown, "minimum time between refreshes of one connection")
 	f.num(&obCap, "refresh-daily-cap-open-banking", "BASIQ_MCP_REFRESH_DAILY_CAP_OPEN_BANKING", float64(p.DailyCapOpenBanking), "refreshes per Open Banking connection per 24 h")
@@ -144,6 +148,10 @@ func (c Config) check(bad []string, stateErr error) error {
 		return errors.New("--oauth-issuer and --oauth-audience go together: set both, or neither")
 	case c.OAuthIssuer != "" && c.AuthToken != "":
 		return errors.New("--oauth-issuer and --auth-token are two ways to authenticate callers: choose one")
+	case c.OAuthRequireBinding && c.OAuthIssuer == "":
+		return errors.New("--oauth-require-binding needs --oauth-issuer: only OAuth tokens carry the basiq_users claim")
+	case c.StatePrefix != "" && !validPrefix(c.StatePrefix):
+		return fmt.Errorf("--state-prefix takes 1 to 64 letters, digits, '-', '_' or '.', not %q", c.StatePrefix)
 	case c.OAuthIssuer != "" && c.Transport == "stdio":
 		return errors.New("--oauth-issuer protects the sse and http transports; stdio has no callers to authenticate")
 	case c.MetricsAddr != "" && c.Transport == "stdio":
@@ -154,6 +162,18 @@ func (c Config) check(bad []string, stateErr error) error {
 		return fmt.Errorf("no state directory: %v (set --state-dir or BASIQ_MCP_STATE_DIR)", stateErr)
 	}
 	return nil
+}
+
+func validPrefix(s string) bool {
+	if len(s) > 64 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') {
+			return false
+		}
+	}
+	return true
 }
 
 // List splits a comma-separated setting, dropping empty items.

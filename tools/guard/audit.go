@@ -34,7 +34,7 @@ type Entry struct {
 // By fills in the caller ctx carries (CallerFrom), if any.
 func (e Entry) By(ctx context.Context) Entry {
 	if c, ok := CallerFrom(ctx); ok {
-		e.Subject, e.ClientID = text.Truncate(c.Subject, 128), text.Truncate(c.ClientID, 128)
+		e.Subject, e.ClientID = cleanIdentity(c.Subject), cleanIdentity(c.ClientID)
 	}
 	return e
 }

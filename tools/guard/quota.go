@@ -30,7 +30,7 @@ func NewQuota(store Store, what string, limit int, window time.Duration, now fun
 }
 
 func (q *Quota) reservation(c Caller, look bool) Reservation {
-	return Reservation{Key: "caller|" + q.what + "|" + c.ClientID + "|" + c.Subject, Now: q.now(), CapWindow: q.window, Cap: q.limit, DryRun: look, NoBudget: true}
+	return Reservation{Key: "caller|" + q.what + "|" + c.Key(), Now: q.now(), CapWindow: q.window, Cap: q.limit, DryRun: look, NoBudget: true}
 }
 
 // Check refuses when the caller has used its quota; it takes nothing.

@@ -30,7 +30,7 @@ func TestMetricsAfterCalls(t *testing.T) {
 	assert.Equal(t, 401, code, "/metrics is protected like MCP")
 	code, body := mcptest.Get(t, base+"/readyz", "")
 	assert.Equal(t, 200, code, body)
-	assert.JSONEq(t, `{"ready":true,"basiq_token":true,"store_ok":true}`, body)
+	assert.JSONEq(t, `{"ready":true,"basiq_token":true,"store_ok":true}`, withoutCheckTime(t, body))
 
 	c, err := client.NewStreamableHttpClient(base+"/mcp", transport.WithHTTPHeaders(map[string]string{"Authorization": "Bearer " + token}))
 	require.NoError(t, err)
@@ -99,13 +99,23 @@ func TestReadinessFailsWithoutStoreOrToken(t *testing.T) {
 	base := mcptest.StartServer(t, binary, sandboxEnv("BASIQ_API_KEY=a-wrong-key", "BASIQ_BASE_URL="+sim.URL), "--transport", "http")
 	code, body := mcptest.Get(t, base+"/readyz", "")
 	assert.Equal(t, 503, code)
-	assert.JSONEq(t, `{"ready":false,"basiq_token":false,"store_ok":true}`, body)
+	assert.JSONEq(t, `{"ready":false,"basiq_token":false,"store_ok":true}`, withoutCheckTime(t, body))
 	assert.NotContains(t, body, "a-wrong-key")
+	// Unauthenticated probes read the last outcome: 20 more probes while the
+	// key is refused send no further token request (Basiq's allowance is
+	// shared by every replica).
+	before := sim.Calls("POST /token")
+	for range 20 {
+		code, _ = mcptest.Get(t, base+"/readyz", "")
+		assert.Equal(t, 503, code)
+	}
+	assert.Equal(t, before, sim.Calls("POST /token"), "probes within 30 s of the last check cost Basiq nothing")
+	assert.LessOrEqual(t, before, 2, "one check (with at most one retry) for the first probe")
 
 	base = mcptest.StartServer(t, binary, sandboxEnv("BASIQ_MCP_STATE_URL=redis://127.0.0.1:1/0"), "--transport", "http")
 	code, body = mcptest.Get(t, base+"/readyz", "")
 	assert.Equal(t, 503, code)
-	assert.JSONEq(t, `{"ready":false,"basiq_token":true,"store_ok":false}`, body)
+	assert.JSONEq(t, `{"ready":false,"basiq_token":true,"store_ok":false}`, withoutCheckTime(t, body))
 	code, _ = mcptest.Get(t, base+"/healthz", "")
 	assert.Equal(t, 200, code, "healthz says degraded, it does not fail")
 }
@@ -178,4 +188,17 @@ func TestGCDefaults(t *testing.T) {
 	_, scrape = mcptest.Get(t, base+"/metrics", "")
 	assert.Contains(t, scrape, "go_gc_gogc_percent 150", "the operator's GOGC wins")
 	assert.Contains(t, scrape, "go_gc_gomemlimit_bytes 1.073741824e+09", "and their GOMEMLIMIT")
+}
+
+// withoutCheckTime drops the time of the last token check from a /readyz
+// body, which every probe shows.
+func withoutCheckTime(t *testing.T, body string) string {
+	t.Helper()
+	var m map[string]any
+	require.NoError(t, json.Unmarshal([]byte(body), &m), body)
+	_, err := time.Parse(time.RFC3339, m["basiq_token_checked"].(string))
+	require.NoError(t, err, body)
+	delete(m, "basiq_token_checked")
+	out, _ := json.Marshal(m)
+	return string(out)
 }

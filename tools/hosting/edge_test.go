@@ -1,4 +1,4 @@
-package guard_test
+package hosting_test
 
 import (
 	"net/http"
@@ -6,14 +6,15 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/basiq-mcp/basiq-mcp/tools/guard"
+	"github.com/basiq-mcp/basiq-mcp/tools/hosting"
 	"github.com/stretchr/testify/assert"
 )
 
 func TestHTTPGuard(t *testing.T) {
 	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(200) })
-	h := guard.HTTPGuard(ok, guard.HTTPOptions{AuthToken: "s3cret-token", Open: []string{"/healthz"}, MaxBodyBytes: 100,
-		RatePerMinute: 60, Burst: 3, AllowedOrigins: []string{"https://agent.example"}})
+	open := []string{"/healthz"}
+	h := hosting.Chain(ok, hosting.CheckOrigin([]string{"https://agent.example"}), hosting.Except(open, hosting.RateLimit(60, 3)),
+		hosting.LimitBody(100), hosting.Except(open, hosting.RequireToken("s3cret-token")))
 	do := func(method, path, auth, origin, body, remote string) *httptest.ResponseRecorder {
 		r := httptest.NewRequest(method, path, strings.NewReader(body))
 		if auth != "" {
@@ -35,6 +36,7 @@ func TestHTTPGuard(t *testing.T) {
 	assert.Contains(t, w.Header().Get("WWW-Authenticate"), "Bearer")
 	assert.Equal(t, 401, do("POST", "/mcp", "Bearer wrong", "", "{}", "").Code)
 	assert.Equal(t, 401, do("POST", "/mcp", "s3cret-token", "", "{}", "").Code, "the Bearer scheme is required")
+	assert.Equal(t, 200, do("POST", "/mcp", "bearer s3cret-token", "", "{}", "10.0.0.4:1").Code, "the scheme is case-insensitive (RFC 9110)")
 	assert.Equal(t, 200, do("POST", "/mcp", "Bearer s3cret-token", "", "{}", "10.0.0.1:1").Code)
 	assert.Equal(t, 403, do("POST", "/mcp", "Bearer s3cret-token", "https://evil.example", "{}", "10.0.0.2:1").Code)
 	assert.Equal(t, 200, do("POST", "/mcp", "Bearer s3cret-token", "http://localhost:6274", "{}", "10.0.0.2:1").Code)
@@ -49,9 +51,9 @@ func TestHTTPGuard(t *testing.T) {
 	assert.NotEmpty(t, w.Header().Get("Retry-After"))
 	assert.Equal(t, 200, do("POST", "/mcp", "Bearer s3cret-token", "", "{}", "10.0.0.10:1").Code, "other clients are unaffected")
 
-	assert.True(t, guard.IsLoopback("127.0.0.1:8080"))
-	assert.True(t, guard.IsLoopback("[::1]:8080"))
-	assert.True(t, guard.IsLoopback("localhost:8080"))
-	assert.False(t, guard.IsLoopback("0.0.0.0:8080"))
-	assert.False(t, guard.IsLoopback(":8080"))
+	assert.True(t, hosting.IsLoopback("127.0.0.1:8080"))
+	assert.True(t, hosting.IsLoopback("[::1]:8080"))
+	assert.True(t, hosting.IsLoopback("localhost:8080"))
+	assert.False(t, hosting.IsLoopback("0.0.0.0:8080"))
+	assert.False(t, hosting.IsLoopback(":8080"))
 }

@@ -1,0 +1,150 @@
+package hosting
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/basiq-mcp/basiq-mcp/tools/guard"
+	"github.com/mark3labs/mcp-go/server"
+)
+
+// Options configure the HTTP edge.
+type Options struct {
+	Transport      string // "http" (streamable HTTP at /mcp) or "sse"
+	Addr           string
+	AuthToken      string // the static bearer token, when OAuth is not used
+	OAuth          OAuthOptions
+	AllowedOrigins []string
+	ClientRate     float64 // requests per minute per address; < 0: the default for Addr
+	IdleTTL        time.Duration
+	MaxBodyBytes   int64 // default 1 MiB
+	// Metrics serves /metrics: on MetricsAddr alone when set, else beside
+	// /mcp, where an OAuth caller needs basiq:metrics.
+	Metrics     http.Handler
+	MetricsAddr string
+	Store       guard.Store
+	Client      interface{ Ready(context.Context) error }
+	Info        map[string]any // shown by /healthz (version, transport)
+	Log         *slog.Logger
+}
+
+// Serve runs the MCP server over its HTTP transport until ctx ends, and
+// returns the process's exit code (0, 1 for a failure to serve, 2 for a
+// configuration refused).
+func Serve(ctx context.Context, s *server.MCPServer, o Options) int {
+	var oauth *OAuth
+	if o.OAuth.Issuer != "" {
+		octx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		var err error
+		oauth, err = NewOAuth(octx, o.OAuth)
+		cancel()
+		if err != nil {
+			o.Log.Error("oauth: " + err.Error())
+			return 2
+		}
+	}
+	rate, err := Exposure(o.Addr, o.AuthToken, o.ClientRate, oauth != nil)
+	if err != nil {
+		o.Log.Error(err.Error())
+		return 2
+	}
+	if o.MaxBodyBytes <= 0 {
+		o.MaxBodyBytes = 1 << 20
+	}
+	mux, open, shutdown := routes(s, o, oauth)
+	if o.MetricsAddr != "" {
+		if err := serveMetrics(ctx, o.MetricsAddr, o.Metrics, o.Log); err != nil {
+			o.Log.Error("metrics: cannot listen", "addr", o.MetricsAddr, "error", err)
+			return 1
+		}
+	}
+	var auth Middleware = func(h http.Handler) http.Handler { return h }
+	switch {
+	case oauth != nil:
+		auth = RequireOAuth(oauth)
+	case o.AuthToken != "":
+		auth = RequireToken(o.AuthToken)
+	}
+	// The rate limit comes before authentication, so forged tokens are
+	// throttled before any is verified; probes and the metadata stay open.
+	h := Chain(mux, CheckOrigin(o.AllowedOrigins), Except(open, RateLimit(rate, 0)), LimitBody(o.MaxBodyBytes), Except(open, auth))
+	return listenAndServe(ctx, o.Addr, h, shutdown, o.Log, "basiq-mcp", "transport", o.Transport, "auth", o.AuthToken != "" || oauth != nil)
+}
+
+// routes builds the mux: the transport, /healthz, /readyz, the OAuth
+// metadata and /metrics; open lists the paths served without a token.
+func routes(s *server.MCPServer, o Options, oauth *OAuth) (*http.ServeMux, []string, func(context.Context) error) {
+	mux := http.NewServeMux()
+	mux.Handle("GET /healthz", Health(o.Store, o.Info))
+	mux.Handle("GET /readyz", Ready(o.Store, o.Client))
+	open := []string{"/healthz", "/readyz"}
+	if oauth != nil {
+		u, _ := url.Parse(oauth.MetadataURL())
+		mux.Handle("GET "+u.Path, oauth.Metadata())
+		open = append(open, u.Path)
+	}
+	if o.MetricsAddr == "" && o.Metrics != nil {
+		mux.Handle("GET /metrics", RequireScope(oauth, guard.ScopeMetrics)(o.Metrics))
+	}
+	if o.Transport == "sse" {
+		sse := server.NewSSEServer(s, server.WithKeepAlive(true), server.WithSSEContextFunc(toolsetsContext))
+		mux.Handle("/", CheckToolsets()(sse))
+		return mux, open, sse.Shutdown
+	}
+	streamable := server.NewStreamableHTTPServer(s, server.WithEndpointPath("/mcp"), server.WithHTTPContextFunc(toolsetsContext),
+		server.WithSessionIdleTTL(o.IdleTTL), server.WithStreamableHTTPLogger(o.Log))
+	mux.Handle("/mcp", CheckToolsets()(streamable))
+	return mux, open, streamable.Shutdown
+}
+
+// serveMetrics serves /metrics alone on addr, for a scraper on a private
+// network; it carries counts and route names, never ids or customer data.
+func serveMetrics(ctx context.Context, addr string, h http.Handler, logger *slog.Logger) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", h)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	logger.Info("metrics", "url", "http://"+ln.Addr().String()+"/metrics")
+	go func() { <-ctx.Done(); srv.Close() }()
+	go srv.Serve(ln)
+	return nil
+}
+
+// listenAndServe serves h on addr until ctx ends, logging the URL, then
+// shuts down gracefully (first the transport, then HTTP).
+func listenAndServe(ctx context.Context, addr string, h http.Handler, shutdown func(context.Context) error, logger *slog.Logger, name string, attrs ...any) int {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		logger.Error("cannot listen", "addr", addr, "error", err)
+		return 1
+	}
+	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, IdleTimeout: 2 * time.Minute,
+		MaxHeaderBytes: 64 << 10}
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+	logger.Info(name+" listening", append([]any{"url", "http://" + ln.Addr().String()}, attrs...)...)
+	select {
+	case err := <-served:
+		logger.Error(name+" stopped", "error", err)
+		return 1
+	case <-ctx.Done():
+	}
+	stopCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if shutdown != nil {
+		shutdown(stopCtx)
+	}
+	if err := hs.Shutdown(stopCtx); err != nil {
+		logger.Error("shutdown", "error", err)
+		return 1
+	}
+	logger.Info(name + " stopped")
+	return 0
+}
