@@ -24,6 +24,14 @@ type Issuer struct {
 	Key       *rsa.PrivateKey
 	KeyID     string
 	oauthOnly bool
+	keyReads  int
+}
+
+// KeyReads is how many times the JWKS was fetched.
+func (is *Issuer) KeyReads() int {
+	is.mu.Lock()
+	defer is.mu.Unlock()
+	return is.keyReads
 }
 
 // OAuthOnly makes the issuer serve RFC 8414 metadata alone, no OpenID
@@ -55,6 +63,7 @@ func NewIssuer(t testing.TB) *Issuer {
 	mux.HandleFunc("/jwks", func(w http.ResponseWriter, _ *http.Request) {
 		is.mu.Lock()
 		defer is.mu.Unlock()
+		is.keyReads++
 		json.NewEncoder(w).Encode(jose.JSONWebKeySet{Keys: is.keys})
 	})
 	is.Server = httptest.NewServer(mux)
