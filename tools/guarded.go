@@ -120,11 +120,11 @@ func twoStep(ctx context.Context, d *call, action, target, token string,
 	if token == "" {
 		d.audit(guard.Entry{Tool: action, Target: target, Decision: "previewed"})
 		if canElicit(ctx) {
-			sealed, _ := d.Confirm.Issue(action, target, guard.Digest(lose), guard.ForHuman)
+			sealed, _ := d.Confirm.Issue(ctx, action, target, guard.Digest(lose), guard.ForHuman)
 			d.askHuman(action, target, lose, sealed)
 			return res, nil
 		}
-		tok, expires := d.Confirm.Issue(action, target, guard.Digest(lose), guard.ForModel)
+		tok, expires := d.Confirm.Issue(ctx, action, target, guard.Digest(lose), guard.ForModel)
 		res.Status, res.WillLose, res.ConfirmationToken, res.ExpiresAt = "preview", lose, tok, expires.Format(time.RFC3339)
 		res.Message = "Nothing was deleted. Show the human what would be lost; only if they agree, call " + action + " again with the same arguments and this confirmation_token."
 		return res, nil
@@ -133,7 +133,7 @@ func twoStep(ctx context.Context, d *call, action, target, token string,
 	if answered {
 		purpose = guard.ForHuman
 	}
-	if err := d.Confirm.Redeem(token, action, target, guard.Digest(lose), purpose); err != nil {
+	if err := d.Confirm.Redeem(ctx, token, action, target, guard.Digest(lose), purpose); err != nil {
 		d.audit(guard.Entry{Tool: action, Target: target, Decision: "refused", Reason: err.Error()})
 		return res, err
 	}

@@ -263,7 +263,7 @@ func (d *Deps) logCall(ctx context.Context, tool string, began time.Time, args m
 		}
 	}
 	if c, ok := guard.CallerFrom(ctx); ok {
-		attrs = append(attrs, "subject", text.Truncate(c.Subject, 128), "client_id", text.Truncate(c.ClientID, 128))
+		attrs = append(attrs, "subject", text.Clean(c.Subject, 128), "client_id", text.Clean(c.ClientID, 128))
 	}
 	if err != nil {
 		attrs = append(attrs, "error", err.Error())

@@ -1,6 +1,7 @@
 package guard
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -69,6 +70,7 @@ type claim struct {
 	Purpose string `json:"p"`
 	Expires int64  `json:"e"`
 	Nonce   string `json:"n"`
+	Caller  string `json:"c,omitempty"` // a digest of who asked for the preview (callerSeal)
 }
 
 // Purposes of a confirmation: the token handed to the model, or the request
@@ -85,13 +87,24 @@ func Digest(preview string) string {
 	return hex.EncodeToString(sum[:12])
 }
 
+// callerSeal is a digest of ctx's caller ("" for the deployment's own
+// requests): a confirmation names who asked for it without showing them.
+func callerSeal(ctx context.Context) string {
+	caller, ok := CallerFrom(ctx)
+	if !ok {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(caller.Key()))
+	return hex.EncodeToString(sum[:12])
+}
+
 // Issue seals a confirmation for action on target as previewed (digest),
-// for one purpose.
-func (c *Confirmer) Issue(action, target, digest, purpose string) (token string, expires time.Time) {
+// for one purpose, to the caller ctx carries.
+func (c *Confirmer) Issue(ctx context.Context, action, target, digest, purpose string) (token string, expires time.Time) {
 	nonce := make([]byte, 12)
 	rand.Read(nonce)
 	expires = c.now().Add(c.ttl).UTC().Truncate(time.Second)
-	payload, _ := json.Marshal(claim{Action: action, Target: target, Digest: digest, Purpose: purpose, Expires: expires.Unix(), Nonce: hex.EncodeToString(nonce)})
+	payload, _ := json.Marshal(claim{Action: action, Target: target, Digest: digest, Purpose: purpose, Expires: expires.Unix(), Nonce: hex.EncodeToString(nonce), Caller: callerSeal(ctx)})
 	body := base64.RawURLEncoding.EncodeToString(payload)
 	return body + "." + base64.RawURLEncoding.EncodeToString(c.seal(body)), expires
 }
@@ -107,9 +120,10 @@ type ConfirmError struct{ Msg string }
 
 func (e *ConfirmError) Error() string { return e.Msg }
 
-// Redeem checks a confirmation for action on target, issued for purpose
-// and still matching what the target holds now (digest), and uses it up.
-func (c *Confirmer) Redeem(token, action, target, digest, purpose string) error {
+// Redeem checks a confirmation for action on target, issued for purpose to
+// ctx's caller and still matching what the target holds now (digest), and
+// uses it up. Another caller's confirmation is refused without using it.
+func (c *Confirmer) Redeem(ctx context.Context, token, action, target, digest, purpose string) error {
 	body, sig, ok := strings.Cut(token, ".")
 	mac, err := base64.RawURLEncoding.DecodeString(sig)
 	if !ok || err != nil || !hmac.Equal(mac, c.seal(body)) {
@@ -119,6 +133,9 @@ func (c *Confirmer) Redeem(token, action, target, digest, purpose string) error 
 	var cl claim
 	if json.Unmarshal(raw, &cl) != nil {
 		return &ConfirmError{"the confirmation_token is malformed; call the tool without it for a new one"}
+	}
+	if cl.Caller != callerSeal(ctx) {
+		return &ConfirmError{"this confirmation_token was issued to another caller; call the tool without it for a preview of your own, and ask the human again"}
 	}
 	if cl.Purpose != purpose {
 		return &ConfirmError{"this token answers the human's confirmation question and cannot be passed as a confirmation_token; the human must answer the question"}

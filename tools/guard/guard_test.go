@@ -268,35 +268,44 @@ func TestConfirmations(t *testing.T) {
 	clock := func() time.Time { return now }
 	c := guard.NewConfirmer(nil, f.store, clock)
 	seen := guard.Digest("3 accounts and 120 transactions")
-	tok, expires := c.Issue("purge_connection", "u1/c1", seen, guard.ForModel)
+	ctx := guard.WithCaller(context.Background(), guard.Caller{Subject: "agent-7", ClientID: "support-bot", Scopes: []string{guard.ScopeDestructive}})
+	tok, expires := c.Issue(ctx, "purge_connection", "u1/c1", seen, guard.ForModel)
 	assert.WithinDuration(t, now.Add(guard.ConfirmTTL), expires, time.Second)
 
 	var ce *guard.ConfirmError
-	err := c.Redeem(tok, "purge_connection", "u1/c2", seen, guard.ForModel)
+	err := c.Redeem(ctx, tok, "purge_connection", "u1/c2", seen, guard.ForModel)
 	require.ErrorAs(t, err, &ce)
 	assert.Contains(t, err.Error(), "not purge_connection on u1/c2", "bound to its target")
-	err = c.Redeem(tok, "delete_user", "u1/c1", seen, guard.ForModel)
+	err = c.Redeem(ctx, tok, "delete_user", "u1/c1", seen, guard.ForModel)
 	assert.ErrorAs(t, err, &ce, "bound to its action")
-	stale, _ := c.Issue("purge_connection", "u1/c1", seen, guard.ForModel)
-	err = c.Redeem(stale, "purge_connection", "u1/c1", guard.Digest("3 accounts and 121 transactions"), guard.ForModel)
+	stale, _ := c.Issue(ctx, "purge_connection", "u1/c1", seen, guard.ForModel)
+	err = c.Redeem(ctx, stale, "purge_connection", "u1/c1", guard.Digest("3 accounts and 121 transactions"), guard.ForModel)
 	assert.ErrorContains(t, err, "changed since the preview", "bound to what the preview showed")
-	require.NoError(t, c.Redeem(tok, "purge_connection", "u1/c1", seen, guard.ForModel))
-	assert.ErrorContains(t, c.Redeem(tok, "purge_connection", "u1/c1", seen, guard.ForModel), "already used")
+	require.NoError(t, c.Redeem(ctx, tok, "purge_connection", "u1/c1", seen, guard.ForModel))
+	assert.ErrorContains(t, c.Redeem(ctx, tok, "purge_connection", "u1/c1", seen, guard.ForModel), "already used")
 
 	forged := tok[:len(tok)-3] + "AAA"
-	assert.ErrorContains(t, c.Redeem(forged, "purge_connection", "u1/c1", seen, guard.ForModel), "not issued by this server")
+	assert.ErrorContains(t, c.Redeem(ctx, forged, "purge_connection", "u1/c1", seen, guard.ForModel), "not issued by this server")
 	other := guard.NewConfirmer(nil, f.store, clock)
-	tok2, _ := other.Issue("purge_connection", "u1/c1", seen, guard.ForModel)
-	assert.ErrorContains(t, c.Redeem(tok2, "purge_connection", "u1/c1", seen, guard.ForModel), "not issued by this server", "another key")
-	assert.ErrorContains(t, c.Redeem("garbage", "purge_connection", "u1/c1", seen, guard.ForModel), "not issued by this server")
+	tok2, _ := other.Issue(ctx, "purge_connection", "u1/c1", seen, guard.ForModel)
+	assert.ErrorContains(t, c.Redeem(ctx, tok2, "purge_connection", "u1/c1", seen, guard.ForModel), "not issued by this server", "another key")
+	assert.ErrorContains(t, c.Redeem(ctx, "garbage", "purge_connection", "u1/c1", seen, guard.ForModel), "not issued by this server")
 
-	human, _ := c.Issue("delete_user", "u8", seen, guard.ForHuman)
-	assert.ErrorContains(t, c.Redeem(human, "delete_user", "u8", seen, guard.ForModel), "cannot be passed as a confirmation_token",
+	human, _ := c.Issue(ctx, "delete_user", "u8", seen, guard.ForHuman)
+	assert.ErrorContains(t, c.Redeem(ctx, human, "delete_user", "u8", seen, guard.ForModel), "cannot be passed as a confirmation_token",
 		"the elicitation's request state is not a confirmation token")
 
-	tok3, _ := c.Issue("delete_user", "u9", seen, guard.ForModel)
+	// Sealed to the caller who asked for the preview: another caller, or the
+	// deployment itself, is refused, and the token is not used up by them.
+	mine, _ := c.Issue(ctx, "delete_user", "u7", seen, guard.ForModel)
+	stranger := guard.WithCaller(context.Background(), guard.Caller{Subject: "agent-8", ClientID: "support-bot", Scopes: []string{guard.ScopeDestructive}})
+	assert.ErrorContains(t, c.Redeem(stranger, mine, "delete_user", "u7", seen, guard.ForModel), "issued to another caller")
+	assert.ErrorContains(t, c.Redeem(context.Background(), mine, "delete_user", "u7", seen, guard.ForModel), "issued to another caller")
+	assert.NoError(t, c.Redeem(ctx, mine, "delete_user", "u7", seen, guard.ForModel), "the caller who asked still can")
+
+	tok3, _ := c.Issue(ctx, "delete_user", "u9", seen, guard.ForModel)
 	now = now.Add(guard.ConfirmTTL + time.Second)
-	assert.ErrorContains(t, c.Redeem(tok3, "delete_user", "u9", seen, guard.ForModel), "expired")
+	assert.ErrorContains(t, c.Redeem(ctx, tok3, "delete_user", "u9", seen, guard.ForModel), "expired")
 }
 
 // TestConfirmKeysMustBeStrong: a short or guessable sealing key falls to a
