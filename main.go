@@ -130,6 +130,16 @@ func backend(c config.Config, cmd string, logger *slog.Logger, store guard.Store
 	return client, url, stop, err
 }
 
+// tenant is the deployment's namespace in a shared store: --state-prefix,
+// else a hash of the API key and base URL (the simulator is one tenant).
+func tenant(c config.Config) guard.Tenant {
+	key := strings.TrimSpace(os.Getenv("BASIQ_API_KEY"))
+	if key == "" || c.Sandbox {
+		return guard.TenantFor("sandbox", "sandbox", c.StatePrefix)
+	}
+	return guard.TenantFor(key, c.BaseURL, c.StatePrefix)
+}
+
 // searchDocs adapts the guides' search to the tool (tools and resources do
 // not import each other).
 func searchDocs(query string, limit int) []tools.DocHit {
@@ -154,7 +164,7 @@ type app struct {
 // serve and the tools/call commands all run on what it returns. m, when
 // set, is fed by the client, the guards, the tools and the sessions.
 func assemble(c config.Config, cmd string, logger *slog.Logger, m *metrics.Metrics, stdout, stderr io.Writer) (*app, error) {
-	store, err := guard.OpenStore(c.StateURL, filepath.Join(c.StateDir, "state.db"))
+	store, err := guard.OpenStore(c.StateURL, filepath.Join(c.StateDir, "state.db"), tenant(c))
 	if err != nil {
 		return nil, err
 	}

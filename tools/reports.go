@@ -2,7 +2,6 @@ package tools
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/basiq-mcp/basiq-mcp/basiq"
@@ -112,15 +111,17 @@ func createReport(ctx context.Context, d *call, p createReportParams) (createRep
 		}
 		filters = append(filters, basiq.ReportFilter{Name: "users", Value: []string{p.UserID}}, basiq.ReportFilter{Name: "accounts", Value: accounts})
 	}
-	if err := d.ReportQuota.Check(ctx); err != nil {
+	// Basiq bills each report: one of the caller's reports is reserved
+	// before anything is sent, and taken back if nothing was (a replay).
+	hold, err := d.ReportQuota.Reserve(ctx)
+	if err != nil {
 		return createReportResult{}, err
 	}
+	defer hold.Release()
 	key := p.IdempotencyKey
 	p.IdempotencyKey = ""
 	return once(ctx, d, key, p, func(ctx context.Context) (createReportResult, error) {
-		if err := d.ReportQuota.Take(ctx); err != nil { // Basiq bills each report: count it before sending
-			return createReportResult{}, fmt.Errorf("the caller's report quota could not be recorded, so nothing was sent: %w", err)
-		}
+		hold.Keep()
 		job, err := d.Client.CreateReport(ctx, basiq.CreateReportParams{ReportType: p.ReportType, Title: p.Title, Filters: filters})
 		if err != nil {
 			return createReportResult{}, err

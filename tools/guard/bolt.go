@@ -102,6 +102,14 @@ func (s *BoltStore) Reserve(r Reservation) (Verdict, error) {
 	return v, err
 }
 
+// Unreserve takes back one use recorded at at under key.
+func (s *BoltStore) Unreserve(key string, at time.Time) error {
+	return s.update(func(tx *bolt.Tx) error {
+		ledger := tx.Bucket(bucketRefreshes)
+		return ledger.Put([]byte(key), encodeTimes(withoutOne(decodeTimes(ledger.Get([]byte(key))), at)))
+	})
+}
+
 // UseOnce marks a confirmation used. Expired entries are swept as it goes,
 // so the bucket holds only confirmations that could still be replayed.
 func (s *BoltStore) UseOnce(id string, expires time.Time) (bool, error) {

@@ -92,14 +92,16 @@ func (g *Governor) Refresh(ctx context.Context, tool, userID, connID string, dry
 	key := Key(userID, connID)
 	defer g.keys.lock(key)()
 	d := Decision{UserID: userID, ConnectionID: connID}
-	if refused, err := g.callerRefused(ctx, d, tool, dryRun); refused != nil || err != nil {
+	hold, refused, err := g.callerHold(ctx, d, tool, dryRun)
+	if refused != nil || err != nil {
 		if refused != nil {
 			d = *refused
 		}
 		return d, err
 	}
+	defer hold.Release() // nothing sent: the caller's use is taken back
 	if g.policy.Mode == Off {
-		return g.send(ctx, tool, d, dryRun)
+		return g.send(ctx, tool, d, dryRun, hold)
 	}
 	conn, err := g.client.GetConnection(ctx, userID, connID)
 	if err != nil {
@@ -131,7 +133,7 @@ func (g *Governor) Refresh(ctx context.Context, tool, userID, connID string, dry
 			return d, fmt.Errorf("guard: recording the refresh: %w", err)
 		}
 	}
-	return g.send(ctx, tool, d, dryRun)
+	return g.send(ctx, tool, d, dryRun, hold)
 }
 
 // ledgerWindow is how much refresh history the ledger keeps and the daily
@@ -200,17 +202,15 @@ func (g *Governor) refusal(rule, outcome string, retry time.Time, format string,
 // send sends a refresh the reservation already recorded: every refresh
 // sent counts toward cooldowns and caps, whatever Basiq answers. The
 // attempt is audited before it is sent and the outcome after.
-func (g *Governor) send(ctx context.Context, tool string, d Decision, dryRun bool) (Decision, error) {
+func (g *Governor) send(ctx context.Context, tool string, d Decision, dryRun bool, hold *Hold) (Decision, error) {
 	if dryRun {
 		d.Outcome, d.Reason = WouldRefresh, "every rule allows a refresh now; nothing was sent"
 		return d, nil
 	}
-	if err := g.quota.Take(ctx); err != nil {
-		return d, fmt.Errorf("guard: the caller's quota could not be recorded, so the refresh was not sent: %w", err)
-	}
 	if err := g.record(ctx, tool, Decision{UserID: d.UserID, ConnectionID: d.ConnectionID, Outcome: "attempt"}, false); err != nil {
 		return d, fmt.Errorf("guard: the audit log could not be written, so the refresh was not sent: %w", err)
 	}
+	hold.Keep() // from here the refresh may reach Basiq: the caller's use is spent
 	job, existing, err := g.client.RefreshConnection(context.WithoutCancel(ctx), d.UserID, d.ConnectionID)
 	if err != nil {
 		g.record(ctx, tool, Decision{UserID: d.UserID, ConnectionID: d.ConnectionID, Outcome: OutcomeOf(err), Reason: AuditReason(err)}, false)
@@ -233,19 +233,20 @@ func (g *Governor) record(ctx context.Context, tool string, d Decision, dryRun b
 	return g.audit.Record(Entry{Tool: tool, UserID: d.UserID, ConnectionID: d.ConnectionID, JobID: d.JobID, Decision: d.Outcome, Reason: d.Reason}.By(ctx))
 }
 
-// callerRefused checks the caller's refresh quota (not in a dry run) and
-// records a refusal; a store that does not answer refuses too.
-func (g *Governor) callerRefused(ctx context.Context, d Decision, tool string, dryRun bool) (*Decision, error) {
+// callerHold reserves one of the caller's refreshes (not in a dry run),
+// and records a refusal when its quota is spent; a store that does not
+// answer refuses too.
+func (g *Governor) callerHold(ctx context.Context, d Decision, tool string, dryRun bool) (*Hold, *Decision, error) {
 	if dryRun {
-		return nil, nil
+		return nil, nil, nil
 	}
-	err := g.quota.Check(ctx)
+	hold, err := g.quota.Reserve(ctx)
 	var qe *QuotaError
 	if err == nil || !errors.As(err, &qe) {
-		return nil, err
+		return hold, nil, err
 	}
 	d.Outcome, d.Rule, d.Reason, d.RetryAt = Refused, RuleCaller, qe.Error(), qe.RetryAt.UTC().Format(time.RFC3339)
-	return &d, g.record(ctx, tool, d, false)
+	return nil, &d, g.record(ctx, tool, d, false)
 }
 
 // Watch calls fn with every decision the governor carries out (dry runs

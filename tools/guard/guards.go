@@ -28,8 +28,10 @@ type Options struct {
 	// StateDir holds audit.jsonl and, without StateURL, state.db.
 	StateDir string
 	// StateURL, redis://host:port/db, selects a Redis store shared by
-	// replicas; empty keeps the bbolt file.
+	// replicas; empty keeps the bbolt file. Tenant is the deployment's
+	// namespace in it (TenantFor).
 	StateURL string
+	Tenant   Tenant
 	// ConfirmKey seals confirmations (see ParseConfirmKey); empty means a
 	// random key per process.
 	ConfirmKey []byte
@@ -46,7 +48,7 @@ type Options struct {
 
 // Open opens the store the options name and the guards on it.
 func Open(c *basiq.Client, o Options) (*Guards, error) {
-	store, err := OpenStore(o.StateURL, filepath.Join(o.StateDir, "state.db"))
+	store, err := OpenStore(o.StateURL, filepath.Join(o.StateDir, "state.db"), o.Tenant)
 	if err != nil {
 		return nil, err
 	}
@@ -66,14 +68,15 @@ func New(c *basiq.Client, store Store, o Options) (*Guards, error) {
 		Users: NewDirectory(store, nil), Store: store, Reports: NewQuota(store, "reports", o.CallerReportsPerDay, 24*time.Hour, nil)}, nil
 }
 
-// OpenStore opens the store a state URL names: redis://… for Redis, empty
-// for the bbolt file at boltPath. Any other scheme is refused.
-func OpenStore(stateURL, boltPath string) (Store, error) {
+// OpenStore opens the store a state URL names: redis://… for Redis, in the
+// tenant's namespace, empty for the bbolt file at boltPath. Any other
+// scheme is refused.
+func OpenStore(stateURL, boltPath string, t Tenant) (Store, error) {
 	switch {
 	case stateURL == "":
 		return OpenBolt(boltPath)
 	case strings.HasPrefix(stateURL, "redis://"), strings.HasPrefix(stateURL, "rediss://"):
-		return OpenRedis(stateURL)
+		return OpenRedis(stateURL, t)
 	}
 	return nil, fmt.Errorf("guard: --state-url must be redis://HOST:PORT/DB (or rediss:// for TLS), not %q", redact(stateURL))
 }

@@ -76,7 +76,9 @@ func decide(r Reservation, times []time.Time, b budgetState) (v Verdict, keep []
 		after = b
 	}
 	switch {
-	case !v.Last.IsZero() && r.Now.Before(v.Last.Add(r.Cooldown)):
+	case r.Cooldown > 0 && !v.Last.IsZero() && r.Now.Before(v.Last.Add(r.Cooldown)):
+		// Without a cooldown there is none: a use recorded a moment "later"
+		// by a concurrent caller whose clock read came first is no reason.
 		v.Rule, v.RetryAt = RuleCooldown, v.Last.Add(r.Cooldown)
 	case r.Cap > 0 && v.Count >= r.Cap:
 		v.Rule, v.RetryAt = RuleCap, capRetry(keep, r)
@@ -145,4 +147,15 @@ func decodeBucket(b []byte) budgetState {
 		return budgetState{}
 	}
 	return budgetState{Tokens: math.Float64frombits(binary.BigEndian.Uint64(b)), Filled: time.Unix(0, int64(binary.BigEndian.Uint64(b[8:])))}
+}
+
+// withoutOne removes one ledger entry at exactly at (a use reserved and then
+// not carried out), keeping the others in order.
+func withoutOne(times []time.Time, at time.Time) []time.Time {
+	for i, t := range times {
+		if t.Equal(at) {
+			return append(times[:i:i], times[i+1:]...)
+		}
+	}
+	return times
 }

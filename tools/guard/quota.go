@@ -3,6 +3,7 @@ package guard
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 )
 
@@ -11,8 +12,11 @@ const RuleCaller = "caller-quota"
 
 // Quota bounds how often one OAuth caller may do something costly (send a
 // refresh, create a report) in a window, in the shared store, so every
-// replica counts together. A request without a caller (stdio, the static
-// bearer token) is not counted: the deployment's own limits apply.
+// replica counts together. A use is one atomic reservation, checked and
+// recorded in one step before anything is sent, and taken back if nothing
+// was: fifty concurrent calls against a quota of five send five. A request
+// without a caller (stdio, the static bearer token) is not counted: the
+// deployment's own limits apply.
 type Quota struct {
 	store  Store
 	what   string // "refreshes", "reports"
@@ -29,38 +33,50 @@ func NewQuota(store Store, what string, limit int, window time.Duration, now fun
 	return &Quota{store: store, what: what, limit: limit, window: window, now: now}
 }
 
-func (q *Quota) reservation(c Caller, look bool) Reservation {
-	return Reservation{Key: "caller|" + q.what + "|" + c.Key(), Now: q.now(), CapWindow: q.window, Cap: q.limit, DryRun: look, NoBudget: true}
+// Hold is one use of a caller's quota, reserved before the thing is sent.
+// Release takes it back unless Keep said it was sent; a nil Hold (no quota,
+// no caller) does nothing.
+type Hold struct {
+	store Store
+	key   string
+	at    time.Time
+	once  sync.Once // the first of Keep and Release decides
 }
 
-// Check refuses when the caller has used its quota; it takes nothing.
-func (q *Quota) Check(ctx context.Context) error {
+// Reserve takes one use of ctx's caller's quota, or refuses with a
+// *QuotaError when the caller has used it all. A store that does not
+// answer refuses too: nothing is sent unrecorded.
+func (q *Quota) Reserve(ctx context.Context) (*Hold, error) {
 	c, ok := CallerFrom(ctx)
 	if q == nil || q.limit <= 0 || !ok {
-		return nil
+		return nil, nil
 	}
-	v, err := q.store.Reserve(q.reservation(c, true))
+	r := Reservation{Key: "caller|" + q.what + "|" + c.Key(), Now: q.now(), CapWindow: q.window, Cap: q.limit, NoBudget: true}
+	v, err := q.store.Reserve(r)
 	if err != nil {
-		return fmt.Errorf("guard: the caller's quota could not be checked, so nothing was sent: %w", err)
+		return nil, fmt.Errorf("guard: the caller's quota could not be checked, so nothing was sent: %w", err)
 	}
-	if v.Rule == RuleCap {
-		return &QuotaError{What: q.what, Limit: q.limit, Window: q.window, RetryAt: v.RetryAt}
+	if v.Rule != "" { // only the cap applies to a quota; any refusal is one
+
+		return nil, &QuotaError{What: q.what, Limit: q.limit, Window: q.window, RetryAt: v.RetryAt}
 	}
-	return nil
+	return &Hold{store: q.store, key: r.Key, at: r.Now}, nil
 }
 
-// Take counts one use after the thing was allowed. It never refuses: the
-// check came first, so concurrent calls of one caller can pass the quota
-// by at most their number, and nothing allowed goes unrecorded.
-func (q *Quota) Take(ctx context.Context) error {
-	c, ok := CallerFrom(ctx)
-	if q == nil || q.limit <= 0 || !ok {
-		return nil
+// Keep marks the use as spent: the thing was sent.
+func (h *Hold) Keep() {
+	if h != nil {
+		h.once.Do(func() {})
 	}
-	r := q.reservation(c, false)
-	r.Cap = 0
-	_, err := q.store.Reserve(r)
-	return err
+}
+
+// Release takes the use back unless it was kept; it is safe to call more
+// than once. A store that does not answer keeps the use (the caller loses
+// one, the quota is never overrun).
+func (h *Hold) Release() {
+	if h != nil {
+		h.once.Do(func() { h.store.Unreserve(h.key, h.at) })
+	}
 }
 
 // QuotaError is a caller's quota refusing.

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -20,28 +18,33 @@ import (
 // token between replicas (basiq.SharedTokens), so N replicas make one
 // token request.
 type RedisStore struct {
-	rdb *redis.Client
+	rdb    *redis.Client
+	prefix string // "basiq-mcp:" and the deployment's namespace (Tenant)
+	tenant Tenant
 }
 
 // redisTimeout bounds one store operation: a store that does not answer
 // in time stops the write (fail closed) rather than hang it.
 const redisTimeout = 3 * time.Second
 
-// OpenRedis connects to the Redis a redis:// URL names. It does not wait
-// for Redis to answer: the server starts, reads work, and writes fail
-// closed until Redis is back (/healthz says which).
-func OpenRedis(url string) (*RedisStore, error) {
+// OpenRedis connects to the Redis a redis:// URL names, keeping every key
+// under the tenant's namespace. It does not wait for Redis to answer: the
+// server starts, reads work, and writes fail closed until Redis is back
+// (/healthz says which).
+func OpenRedis(url string, t Tenant) (*RedisStore, error) {
+	if t.Namespace == "" {
+		return nil, errors.New("guard: a Redis store needs the deployment's namespace (Tenant)")
+	}
 	opt, err := redis.ParseURL(url)
 	if err != nil {
 		return nil, fmt.Errorf("guard: --state-url %q: %v", redact(url), err)
 	}
 	opt.DialTimeout, opt.ReadTimeout, opt.WriteTimeout, opt.MaxRetries = 500*time.Millisecond, 2*time.Second, 2*time.Second, 1
-	return &RedisStore{rdb: redis.NewClient(opt)}, nil
+	return &RedisStore{rdb: redis.NewClient(opt), prefix: "basiq-mcp:" + t.Namespace + ":", tenant: t}, nil
 }
 
-const prefix = "basiq-mcp:"
-
-func rkey(kind, id string) string { return prefix + kind + ":" + id }
+// rkey is the Redis key of one piece of state, in the namespace.
+func (s *RedisStore) rkey(kind, id string) string { return s.prefix + kind + ":" + id }
 
 func ctxTimeout() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), redisTimeout)
@@ -64,7 +67,7 @@ func (s *RedisStore) Close() error { return s.rdb.Close() }
 func (s *RedisStore) Reserve(r Reservation) (Verdict, error) {
 	ctx, cancel := ctxTimeout()
 	defer cancel()
-	ledgerKey, budgetKey := rkey("ledger", r.Key), rkey("budget", "refresh")
+	ledgerKey, budgetKey := s.rkey("ledger", r.Key), s.rkey("budget", "refresh")
 	var v Verdict
 	txn := func(tx *redis.Tx) error {
 		times, err := tx.Get(ctx, ledgerKey).Bytes()
@@ -97,11 +100,39 @@ func (s *RedisStore) Reserve(r Reservation) (Verdict, error) {
 	return v, storeDown(errors.New("too many concurrent reservations on one key"))
 }
 
+// Unreserve takes back one use recorded at at under key, in a WATCH/MULTI
+// transaction that keeps the ledger's expiry.
+func (s *RedisStore) Unreserve(key string, at time.Time) error {
+	ctx, cancel := ctxTimeout()
+	defer cancel()
+	ledgerKey := s.rkey("ledger", key)
+	txn := func(tx *redis.Tx) error {
+		times, err := tx.Get(ctx, ledgerKey).Bytes()
+		if errors.Is(err, redis.Nil) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			p.SetArgs(ctx, ledgerKey, encodeTimes(withoutOne(decodeTimes(times), at)), redis.SetArgs{KeepTTL: true})
+			return nil
+		})
+		return err
+	}
+	for range 50 {
+		if err := s.rdb.Watch(ctx, txn, ledgerKey); !errors.Is(err, redis.TxFailedErr) {
+			return storeDown(err)
+		}
+	}
+	return storeDown(errors.New("too many concurrent changes on one key"))
+}
+
 // UseOnce is SET NX until the confirmation expires.
 func (s *RedisStore) UseOnce(id string, expires time.Time) (bool, error) {
 	ctx, cancel := ctxTimeout()
 	defer cancel()
-	ok, err := s.rdb.SetNX(ctx, rkey("used", id), "1", max(time.Until(expires), time.Second)).Result()
+	ok, err := s.rdb.SetNX(ctx, s.rkey("used", id), "1", max(time.Until(expires), time.Second)).Result()
 	return ok, storeDown(err)
 }
 
@@ -113,13 +144,13 @@ func (s *RedisStore) Claim(key string, rec Record, ttl time.Duration) (Record, b
 	if err != nil {
 		return rec, false, err
 	}
-	ok, err := s.rdb.SetNX(ctx, rkey("record", key), raw, ttl).Result()
+	ok, err := s.rdb.SetNX(ctx, s.rkey("record", key), raw, ttl).Result()
 	if err != nil || ok {
 		return rec, ok, storeDown(err)
 	}
-	held, err := s.rdb.Get(ctx, rkey("record", key)).Bytes()
+	held, err := s.rdb.Get(ctx, s.rkey("record", key)).Bytes()
 	if errors.Is(err, redis.Nil) { // expired in between: try once more
-		ok, err = s.rdb.SetNX(ctx, rkey("record", key), raw, ttl).Result()
+		ok, err = s.rdb.SetNX(ctx, s.rkey("record", key), raw, ttl).Result()
 		return rec, ok, storeDown(err)
 	}
 	if err != nil {
@@ -137,14 +168,14 @@ func (s *RedisStore) PutRecord(key string, rec Record, ttl time.Duration) error 
 	if err != nil {
 		return err
 	}
-	return storeDown(s.rdb.Set(ctx, rkey("record", key), raw, ttl).Err())
+	return storeDown(s.rdb.Set(ctx, s.rkey("record", key), raw, ttl).Err())
 }
 
 // DeleteRecord removes a record.
 func (s *RedisStore) DeleteRecord(key string) error {
 	ctx, cancel := ctxTimeout()
 	defer cancel()
-	return storeDown(s.rdb.Del(ctx, rkey("record", key)).Err())
+	return storeDown(s.rdb.Del(ctx, s.rkey("record", key)).Err())
 }
 
 // PutUser stores a directory entry in one hash.
@@ -155,7 +186,7 @@ func (s *RedisStore) PutUser(u KnownUser) error {
 	if err != nil {
 		return err
 	}
-	return storeDown(s.rdb.HSet(ctx, rkey("users", "all"), Key(u.ID), raw).Err())
+	return storeDown(s.rdb.HSet(ctx, s.rkey("users", "all"), Key(u.ID), raw).Err())
 }
 
 // GetUser reads a directory entry.
@@ -163,7 +194,7 @@ func (s *RedisStore) GetUser(id string) (KnownUser, bool, error) {
 	ctx, cancel := ctxTimeout()
 	defer cancel()
 	var u KnownUser
-	raw, err := s.rdb.HGet(ctx, rkey("users", "all"), Key(id)).Bytes()
+	raw, err := s.rdb.HGet(ctx, s.rkey("users", "all"), Key(id)).Bytes()
 	if errors.Is(err, redis.Nil) {
 		return u, false, nil
 	}
@@ -177,7 +208,7 @@ func (s *RedisStore) GetUser(id string) (KnownUser, bool, error) {
 func (s *RedisStore) DeleteUser(id string) error {
 	ctx, cancel := ctxTimeout()
 	defer cancel()
-	return storeDown(s.rdb.HDel(ctx, rkey("users", "all"), Key(id)).Err())
+	return storeDown(s.rdb.HDel(ctx, s.rkey("users", "all"), Key(id)).Err())
 }
 
 // ScanUsers walks the directory with HSCAN.
@@ -186,7 +217,7 @@ func (s *RedisStore) ScanUsers(fn func(KnownUser) bool) error {
 	defer cancel()
 	var cursor uint64
 	for {
-		kv, next, err := s.rdb.HScan(ctx, rkey("users", "all"), cursor, "*", 500).Result()
+		kv, next, err := s.rdb.HScan(ctx, s.rkey("users", "all"), cursor, "*", 500).Result()
 		if err != nil {
 			return storeDown(err)
 		}
@@ -200,36 +231,4 @@ func (s *RedisStore) ScanUsers(fn func(KnownUser) bool) error {
 			return nil
 		}
 	}
-}
-
-// LoadToken returns the server token another replica published.
-func (s *RedisStore) LoadToken(ctx context.Context) (string, time.Time, bool, error) {
-	v, err := s.rdb.Get(ctx, rkey("token", "server")).Result()
-	if errors.Is(err, redis.Nil) {
-		return "", time.Time{}, false, nil
-	}
-	if err != nil {
-		return "", time.Time{}, false, err
-	}
-	exp, tok, ok := strings.Cut(v, "|")
-	n, perr := strconv.ParseInt(exp, 10, 64)
-	if !ok || perr != nil {
-		return "", time.Time{}, false, nil
-	}
-	return tok, time.Unix(0, n), true, nil
-}
-
-// LeadToken makes this replica the one that fetches the next token, unless
-// another one already is (for ttl).
-func (s *RedisStore) LeadToken(ctx context.Context, ttl time.Duration) (bool, error) {
-	return s.rdb.SetNX(ctx, rkey("token", "lead"), "1", ttl).Result()
-}
-
-// StoreToken publishes a token until it expires, and ends the lead.
-func (s *RedisStore) StoreToken(ctx context.Context, token string, expires time.Time) error {
-	v := strconv.FormatInt(expires.UnixNano(), 10) + "|" + token
-	if err := s.rdb.Set(ctx, rkey("token", "server"), v, time.Until(expires)).Err(); err != nil {
-		return err
-	}
-	return s.rdb.Del(ctx, rkey("token", "lead")).Err()
 }

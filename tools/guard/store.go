@@ -27,6 +27,9 @@ type Store interface {
 	// Reserve checks a refresh against the ledger rules and the shared
 	// budget and, when they allow it, records it, atomically.
 	Reserve(r Reservation) (Verdict, error)
+	// Unreserve takes back one use a reservation recorded at at, when what
+	// it was for was not carried out.
+	Unreserve(key string, at time.Time) error
 	// UseOnce marks id used until expires; it reports false when id was
 	// used before.
 	UseOnce(id string, expires time.Time) (first bool, err error)

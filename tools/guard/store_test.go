@@ -39,7 +39,7 @@ func redisURL(t *testing.T, db int) string {
 }
 
 func openRedis(t *testing.T) guard.Store {
-	s, err := guard.OpenRedis(redisURL(t, 1))
+	s, err := guard.OpenRedis(redisURL(t, 1), guard.TenantFor("test-key", "https://au-api.basiq.io", ""))
 	require.NoError(t, err)
 	t.Cleanup(func() { s.Close() })
 	return s
@@ -63,6 +63,7 @@ func TestStoreContract(t *testing.T) {
 			t.Run("claims", func(t *testing.T) { storeClaims(t, open(t)) })
 			t.Run("directory", func(t *testing.T) { storeDirectory(t, open(t)) })
 			t.Run("caller quotas", func(t *testing.T) { storeCallerQuota(t, open(t)) })
+			t.Run("caller quotas under load", func(t *testing.T) { storeQuotaUnderLoad(t, open(t)) })
 		})
 	}
 }
