@@ -117,6 +117,9 @@ func createAuthLink(ctx context.Context, d *call, p createAuthLinkParams) (AuthL
 	}, func(ctx context.Context, _ time.Time) (AuthLinkView, bool, error) {
 		// Only the latest link works, so the current one is the answer either way.
 		a, err := d.Client.GetAuthLink(ctx, p.UserID)
+		if basiq.IsNotFound(err) || basiq.IsGone(err) {
+			return AuthLinkView{}, false, nil // no link now: nothing to answer with
+		}
 		if err != nil {
 			return AuthLinkView{}, false, err
 		}

@@ -51,6 +51,10 @@ func OpenBolt(path string) (*BoltStore, error) {
 	return s, err
 }
 
+// Recovered is always zero: the file is the state, and a removed file is a
+// new store that no process shares memory of.
+func (s *BoltStore) Recovered() (time.Time, error) { return time.Time{}, nil }
+
 // Kind is "bbolt".
 func (s *BoltStore) Kind() string { return "bbolt" }
 

@@ -76,7 +76,11 @@ func OpenStore(stateURL, boltPath string, t Tenant) (Store, error) {
 	case stateURL == "":
 		return OpenBolt(boltPath)
 	case strings.HasPrefix(stateURL, "redis://"), strings.HasPrefix(stateURL, "rediss://"):
-		return OpenRedis(stateURL, t)
+		s, err := OpenRedis(stateURL, t)
+		if err == nil {
+			s.RememberIn(filepath.Join(filepath.Dir(boltPath), "redis-generation-"+t.Namespace))
+		}
+		return s, err
 	}
 	return nil, fmt.Errorf("guard: --state-url must be redis://HOST:PORT/DB (or rediss:// for TLS), not %q", redact(stateURL))
 }

@@ -59,6 +59,9 @@ func (i *Idempotency) Do(tool, key string, args any, create func() (any, error),
 	if !claimed {
 		return i.repeat(id, key, hash, rec, reconcile)
 	}
+	if raw, done, err := i.afterEmptied(id, key, rec, reconcile); done || err != nil {
+		return raw, done, err
+	}
 	out, err := create()
 	if err != nil {
 		if basiq.MayHaveHappened(err) {
@@ -80,6 +83,43 @@ func (i *Idempotency) Do(tool, key string, args any, create func() (any, error),
 		return raw, false, nil // created; only the replay of a later repeat is lost
 	}
 	return raw, false, nil
+}
+
+// afterEmptied guards a key claimed in a store that was found emptied
+// within the TTL: the key may have been used before the records were lost,
+// so Basiq is asked first (the same look as after a lost answer) for what
+// an earlier call with it made. Found: that is replayed. Not found: the
+// create goes ahead. Not knowable: nothing is created, and the caller is
+// told what to check.
+func (i *Idempotency) afterEmptied(id, key string, rec Record, reconcile func(time.Time) (any, bool, error)) (json.RawMessage, bool, error) {
+	emptied, err := i.store.Recovered()
+	if err != nil {
+		_ = i.store.DeleteRecord(id)
+		return nil, false, fmt.Errorf("guard: the idempotency_key could not be checked, so nothing was created: %w", storeDown(err))
+	}
+	if emptied.IsZero() {
+		return nil, false, nil
+	}
+	var found any
+	ok := false
+	if reconcile != nil {
+		found, ok, err = reconcile(emptied.Add(-IdempotencyTTL))
+	}
+	switch {
+	case err == nil && ok:
+		raw, err := json.Marshal(found)
+		if err != nil {
+			return nil, false, err
+		}
+		rec.State, rec.Result = StateDone, raw
+		_ = i.store.PutRecord(id, rec, IdempotencyTTL)
+		return raw, true, nil
+	case err == nil && reconcile != nil:
+		return nil, false, nil
+	}
+	_ = i.store.DeleteRecord(id)
+	return nil, false, &IdempotencyError{fmt.Sprintf("the guard store lost its records at %s (it came back empty), and whether idempotency_key %q already made something cannot be looked up at Basiq now; nothing was created. Look for it (list_users, get_auth_link, list_reports) and call again without the key only if it is not there",
+		emptied.UTC().Format(time.RFC3339), key)}
 }
 
 // repeat answers a call whose key another call claimed first.

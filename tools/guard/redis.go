@@ -21,6 +21,7 @@ type RedisStore struct {
 	rdb    *redis.Client
 	prefix string // "basiq-mcp:" and the deployment's namespace (Tenant)
 	tenant Tenant
+	gen    generation
 }
 
 // redisTimeout bounds one store operation: a store that does not answer
@@ -67,6 +68,9 @@ func (s *RedisStore) Close() error { return s.rdb.Close() }
 func (s *RedisStore) Reserve(r Reservation) (Verdict, error) {
 	ctx, cancel := ctxTimeout()
 	defer cancel()
+	if err := s.checkGeneration(ctx); err != nil { // an emptied store spends the budget first
+		return Verdict{}, err
+	}
 	ledgerKey, budgetKey := s.rkey("ledger", r.Key), s.rkey("budget", "refresh")
 	var v Verdict
 	txn := func(tx *redis.Tx) error {

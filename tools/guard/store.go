@@ -45,6 +45,9 @@ type Store interface {
 	GetUser(id string) (KnownUser, bool, error)
 	DeleteUser(id string) error
 	ScanUsers(fn func(KnownUser) bool) error
+	// Recovered says when the store was found emptied (a Redis restarted
+	// without persistence), zero when it was not, within IdempotencyTTL.
+	Recovered() (time.Time, error)
 	// Close releases the store.
 	Close() error
 }

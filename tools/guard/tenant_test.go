@@ -68,3 +68,37 @@ func TestTenantsShareNothing(t *testing.T) {
 		assert.NotContains(t, v, "token-of-a", "the token is sealed in Redis")
 	}
 }
+
+// TestGenerationMarker: a new namespace starts clean; a store found emptied
+// is recovered for everyone, even for a process restarted with Redis that
+// remembers the generation in its state directory.
+func TestGenerationMarker(t *testing.T) {
+	url := redisURL(t, 7)
+	memory := t.TempDir() + "/redis-generation"
+	open := func(remember bool) *guard.RedisStore {
+		s, err := guard.OpenRedis(url, guard.TenantFor("gen-key", "https://au-api.basiq.io", ""))
+		require.NoError(t, err)
+		if remember {
+			s.RememberIn(memory)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	}
+	first := open(true)
+	at, err := first.Recovered()
+	require.NoError(t, err)
+	assert.True(t, at.IsZero(), "a namespace nobody remembers starts clean")
+
+	opt, _ := redis.ParseURL(url)
+	rdb := redis.NewClient(opt)
+	defer rdb.Close()
+	require.NoError(t, rdb.FlushDB(context.Background()).Err())
+
+	restarted := open(true) // a new process: only the file remembers
+	at, err = restarted.Recovered()
+	require.NoError(t, err)
+	assert.False(t, at.IsZero(), "emptied since the remembered generation")
+	at2, err := open(false).Recovered()
+	require.NoError(t, err)
+	assert.Equal(t, at.UnixNano(), at2.UnixNano(), "every process of the deployment sees the recovery")
+}

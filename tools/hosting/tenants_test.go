@@ -2,6 +2,7 @@ package hosting_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"strings"
@@ -122,4 +123,47 @@ func TestQuotasHoldAcrossReplicas(t *testing.T) {
 	}
 	assert.Equal(t, 5, refreshes, "exactly five refreshes reached Basiq")
 	assert.EqualValues(t, 90, refused.Load(), "every other call was refused by the caller's quota")
+}
+
+// TestStoreThatComesBackEmpty: Redis emptied (a restart without persistence)
+// between two creates with one idempotency key makes one customer, not two:
+// the second create first finds the first one at Basiq. The refresh budget
+// starts spent.
+func TestStoreThatComesBackEmpty(t *testing.T) {
+	state := testRedis(t, 6)
+	sim := basiqtest.NewServer(basiqtest.WithAPIKey("empty-key"))
+	t.Cleanup(sim.Close)
+	base := mcptest.StartServer(t, binary, sandboxEnv("BASIQ_API_KEY=empty-key", "BASIQ_BASE_URL="+sim.URL, "BASIQ_MCP_STATE_URL="+state),
+		"--transport", "http", "--state-dir", t.TempDir(), "--refresh-cooldown", "1s")
+	args := map[string]any{"email": "once@example.com", "mobile": "+61400111444", "first_name": "Once", "idempotency_key": "onboard-once"}
+	res, first := call(t, base, "create_user", args)
+	require.NotEqual(t, true, res["isError"], first)
+	before := sim.Calls("POST /users")
+
+	opt, err := redis.ParseURL(state)
+	require.NoError(t, err)
+	rdb := redis.NewClient(opt)
+	defer rdb.Close()
+	require.NoError(t, rdb.FlushDB(context.Background()).Err(), "Redis comes back empty")
+
+	res, second := call(t, base, "create_user", args)
+	require.NotEqual(t, true, res["isError"], second)
+	assert.Equal(t, before, sim.Calls("POST /users"), "no second customer was created")
+	assert.Equal(t, res["structuredContent"].(map[string]any)["id"], firstID(t, first), "the first customer is answered")
+
+	var target basiqtest.SeededConnection
+	for _, c := range sim.Connections() {
+		if c.Status == "active" && c.FailCode == "" {
+			target = c
+			break
+		}
+	}
+	_, txt := call(t, base, "refresh_connection", map[string]any{"user_id": target.UserID, "connection_id": target.ConnectionID, "dry_run": true})
+	assert.Contains(t, txt, "refresh budget shared by this deployment", "the budget starts spent after the store was emptied")
+}
+
+func firstID(t *testing.T, text string) string {
+	var u struct{ ID string }
+	require.NoError(t, json.Unmarshal([]byte(text), &u))
+	return u.ID
 }
