@@ -116,9 +116,9 @@ func backend(c config.Config, cmd string, logger *slog.Logger, store guard.Store
 		client, err := basiq.NewClient(key, opts...)
 		return client, "", func() {}, err
 	}
-	url, stop, err := "", func() {}, error(nil)
+	url, key, stop, err := "", "sandbox", func() {}, error(nil)
 	if exe, xerr := os.Executable(); cmd == "call" && xerr == nil {
-		url, err = basiqtest.Shared(filepath.Join(c.StateDir, "sandbox"), exe, c.SandboxIdle)
+		url, key, err = basiqtest.Shared(filepath.Join(c.StateDir, "sandbox"), exe, c.SandboxIdle)
 	} else {
 		url, stop, err = basiqtest.Start(basiqtest.WithTimeScale(0.2))
 	}
@@ -126,7 +126,7 @@ func backend(c config.Config, cmd string, logger *slog.Logger, store guard.Store
 		return nil, "", nil, err
 	}
 	logger.Info("sandbox: using the offline Basiq simulator (no BASIQ_API_KEY, or --sandbox); no real bank data", "url", url)
-	client, err := basiq.NewClient("sandbox", append([]basiq.Option{basiq.WithBaseURL(url), basiq.WithLogger(logger)}, observe...)...)
+	client, err := basiq.NewClient(key, append([]basiq.Option{basiq.WithBaseURL(url), basiq.WithLogger(logger)}, observe...)...)
 	return client, url, stop, err
 }
 

@@ -28,6 +28,7 @@ func Command(args []string, stderr io.Writer, newLogger func(level string) (*slo
 	scale := fs.Float64("time-scale", 1, "multiplies job step durations (0.01 makes a refresh take ~0.1 s)")
 	level := fs.String("log-level", envOr("BASIQ_MCP_LOG_LEVEL", "info"), "debug, info, warn or error (env BASIQ_MCP_LOG_LEVEL)")
 	idle := fs.Duration("idle-exit", 0, "stop after this long without a request (0: never)")
+	secretFile := fs.String("secret-file", "", "a file (0600) whose secret is the only API key accepted, and which the daemon proves it knows at "+ProofPath)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "Usage: basiq-mcp simulator [flags]\n\nServes an offline Basiq API 3.0 on HTTP. It accepts any non-empty API key,\n"+
 			"unless BASIQ_SIMULATOR_API_KEY is set, which pins the one key it accepts.\n\nFlags:\n")
@@ -51,6 +52,15 @@ func Command(args []string, stderr io.Writer, newLogger func(level string) (*slo
 	if key := strings.TrimSpace(os.Getenv("BASIQ_SIMULATOR_API_KEY")); key != "" {
 		opts = append(opts, WithAPIKey(key))
 	}
+	var secret string
+	if *secretFile != "" {
+		b, err := os.ReadFile(*secretFile)
+		if secret = strings.TrimSpace(string(b)); err != nil || secret == "" {
+			fmt.Fprintf(stderr, "basiq-mcp simulator: --secret-file %s holds no secret\n", *secretFile)
+			return 2
+		}
+		opts = append(opts, WithAPIKey(secret))
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	ln, err := net.Listen("tcp", *addr)
@@ -58,7 +68,11 @@ func Command(args []string, stderr io.Writer, newLogger func(level string) (*slo
 		logger.Error("cannot listen", "addr", *addr, "error", err)
 		return 1
 	}
-	srv := &http.Server{Handler: idleExit(New(opts...), *idle, stop), ReadHeaderTimeout: 10 * time.Second}
+	var h http.Handler = New(opts...)
+	if secret != "" {
+		h = proving(h, secret)
+	}
+	srv := &http.Server{Handler: idleExit(h, *idle, stop), ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
 	logger.Info("basiq simulator listening", "url", "http://"+ln.Addr().String(), "seed", *seed, "time_scale", *scale)
 	<-ctx.Done()
