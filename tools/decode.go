@@ -132,8 +132,10 @@ func checkString(name string, p *jsonschema.Schema, s string) error {
 		return badArg("argument %q must be one of %s, got %q", name, enumList(p.Enum), text.Truncate(s, 40))
 	case p.MaxLength != nil && uint64(n) > *p.MaxLength:
 		return badArg("argument %q is too long (%d characters, at most %d)", name, n, *p.MaxLength)
-	case p.MinLength != nil && uint64(n) < *p.MinLength:
+	case p.MinLength != nil && n == 0 && *p.MinLength == 1:
 		return badArg("argument %q must not be empty", name)
+	case p.MinLength != nil && uint64(n) < *p.MinLength:
+		return badArg("argument %q is too short (%d of at least %d characters)", name, n, *p.MinLength)
 	case p.Format == "date":
 		if _, ok := parseDay(s); !ok {
 			return badArg("argument %q must be a date as YYYY-MM-DD (or RFC 3339), got %q", name, text.Truncate(s, 40))

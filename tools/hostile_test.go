@@ -25,6 +25,8 @@ func TestHostileInputsGetClearErrors(t *testing.T) {
 		want       string
 	}{
 		{"huge string", "search_docs", obj{"query": strings.Repeat("x", 1<<20)}, `"query" is too long`},
+		{"too short", "search_docs", obj{"query": "x"}, `"query" is too short (1 of at least 2 characters)`},
+		{"short idempotency key", "create_user", obj{"email": "a@example.com", "idempotency_key": "k1"}, `"idempotency_key" is too short (2 of at least 8 characters)`},
 		{"deep JSON", "list_users", obj{"query": nested(500)}, `must be a string, got a list`},
 		{"wrong type", "list_transactions", obj{"user_id": map[string]any{"$ne": 1}}, `must be a string, got an object`},
 		{"negative limit", "list_transactions", obj{"user_id": "u1", "limit": -5}, `at least 1`},
