@@ -10,7 +10,6 @@ import (
 	"io"
 	"log"
 	"log/slog"
-	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -188,7 +187,7 @@ func assemble(c config.Config, cmd string, logger *slog.Logger, m *metrics.Metri
 	}
 	hooks := &server.Hooks{}
 	a.server = server.NewMCPServer("basiq-mcp", version, server.WithToolCapabilities(false),
-		server.WithRecovery(), server.WithLogging(), server.WithHooks(hooks),
+		server.WithRecovery(), server.WithResourceRecovery(), server.WithLogging(), server.WithHooks(hooks),
 		server.WithResourceCapabilities(false, false), server.WithPromptCapabilities(false), server.WithCompletions(),
 		server.WithResourceCompletionProvider(res.Completer()), server.WithPromptCompletionProvider(res.Completer()))
 	if m != nil {
@@ -282,14 +281,13 @@ func serve(cmd string, args []string, stdin io.Reader, stdout, stderr io.Writer)
 		}
 		return 0
 	}
-	var metricsHandler http.Handler
-	if a.metrics != nil {
-		metricsHandler = a.metrics.Handler()
-	}
-	return hosting.Serve(ctx, s, hosting.Options{Transport: c.Transport, Addr: c.Addr, AuthToken: c.AuthToken, AllowedOrigins: c.AllowedOrigins,
+	return hosting.Serve(ctx, s, hosting.Options{
+		Transport: c.Transport, Addr: c.Addr, AuthToken: c.AuthToken, AllowedOrigins: c.AllowedOrigins,
 		OAuth:      hosting.OAuthOptions{Issuer: c.OAuthIssuer, Audience: c.OAuthAudience, Scopes: tools.Scopes, RequireBinding: c.OAuthRequireBinding},
-		ClientRate: c.ClientRate, IdleTTL: c.IdleTTL, Metrics: metricsHandler, MetricsAddr: c.MetricsAddr, Store: a.guards.Store, Client: a.client,
-		Info: map[string]any{"version": version, "transport": c.Transport}, Log: logger})
+		ClientRate: c.ClientRate, IdleTTL: c.IdleTTL, SessionsPerClient: c.SessionsPerClient,
+		Metrics: a.metrics.Handler(), MetricsAddr: c.MetricsAddr, Store: a.guards.Store, Client: a.client,
+		Info: map[string]any{"version": version, "transport": c.Transport}, Log: logger,
+	})
 }
 
 // runSimulator serves the Basiq simulator until SIGINT or SIGTERM.

@@ -44,6 +44,7 @@ type Config struct {
 	OAuthIssuer         string        // the authorization server whose access tokens are accepted
 	OAuthAudience       string        // this server's resource URI, which tokens must name in aud
 	OAuthRequireBinding bool          // refuse tokens without the basiq_users claim
+	SessionsPerClient   int           // streamable HTTP sessions one caller or address may hold open
 	StatePrefix         string        // the deployment's namespace in a shared store; empty: from the key and base URL
 	// CallerRefreshesPerHour and CallerReportsPerDay bound each OAuth caller.
 	CallerRefreshesPerHour, CallerReportsPerDay int
@@ -73,7 +74,7 @@ func Parse(name string, args []string, getenv func(string) string, d Defaults, s
 	stateDir, stateErr := guard.DefaultStateDir()
 	p := guard.DefaultPolicy()
 	var mode, toolsets, toolList, exclude, origins, audit string
-	var obCap, webCap, refreshQuota, reportQuota float64
+	var obCap, webCap, refreshQuota, reportQuota, sessions float64
 	f.str(&c.Transport, "transport", "BASIQ_MCP_TRANSPORT", "stdio", "stdio, sse (legacy HTTP+SSE at /sse and /message) or http (streamable HTTP at /mcp)")
 	f.str(&c.Addr, "addr", "BASIQ_MCP_ADDR", "127.0.0.1:8080", "listen address for sse and http")
 	f.str(&c.BaseURL, "base-url", "BASIQ_BASE_URL", basiq.DefaultBaseURL, "Basiq API base URL")
@@ -100,6 +101,7 @@ func Parse(name string, args []string, getenv func(string) string, d Defaults, s
 	f.str(&c.DocsURL, "docs-url", "BASIQ_MCP_DOCS_URL", d.DocsURL, "where Basiq's live documentation is read; off for the embedded guides only")
 	f.str(&c.StateDir, "state-dir", "BASIQ_MCP_STATE_DIR", stateDir, "where guard state (state.db) and the audit log (audit.jsonl) live")
 	f.str(&c.StateURL, "state-url", "BASIQ_MCP_STATE_URL", "", "redis://HOST:PORT/DB: keep guard state in Redis, shared by every replica (default: state.db in --state-dir)")
+	f.num(&sessions, "sessions-per-client", "BASIQ_MCP_SESSIONS_PER_CLIENT", 32, "streamable HTTP sessions one OAuth caller, or one client address, may hold open; past it the least recently used one ends")
 	f.str(&c.StatePrefix, "state-prefix", "BASIQ_MCP_STATE_PREFIX", "", "this deployment's namespace in a shared Redis (letters, digits, - _ .); empty: a hash of the Basiq API key and base URL, so two deployments never share state")
 	f.str(&mode, "refresh-mode", "BASIQ_MCP_REFRESH_MODE", string(p.Mode), "enforce, shadow (log what would be refused, allow it) or off")
 	f.dur(&c.Policy.Cooldown, "refresh-cooldown", "BASIQ_MCP_REFRESH_COOLDOWN", p.Cooldown, "minimum time between refreshes of one connection")
@@ -119,6 +121,10 @@ func Parse(name string, args []string, getenv func(string) string, d Defaults, s
 	c.Toolsets, c.Tools, c.ExcludeTools, c.AllowedOrigins = List(toolsets), List(toolList), List(exclude), List(origins)
 	c.Audit = List(audit)
 	c.CallerRefreshesPerHour, c.CallerReportsPerDay = int(refreshQuota), int(reportQuota)
+	c.SessionsPerClient = int(sessions)
+	if c.SessionsPerClient < 1 {
+		f.bad = append(f.bad, "--sessions-per-client must be at least 1")
+	}
 	key, err := guard.ParseConfirmKey(getenv("BASIQ_MCP_CONFIRM_KEY"))
 	if err != nil {
 		f.bad = append(f.bad, err.Error())

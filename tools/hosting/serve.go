@@ -22,6 +22,10 @@ type Options struct {
 	ClientRate     float64 // requests per minute per address; < 0: the default for Addr
 	IdleTTL        time.Duration
 	MaxBodyBytes   int64 // default 1 MiB
+	// SessionsPerClient caps the streamable HTTP sessions one caller or
+	// client address holds (default DefaultSessionsPerClient); past it, the
+	// least recently used one ends.
+	SessionsPerClient int
 	// Metrics serves /metrics: on MetricsAddr alone when set, else beside
 	// /mcp, where an OAuth caller needs basiq:metrics.
 	Metrics     http.Handler
@@ -95,8 +99,12 @@ func routes(s *server.MCPServer, o Options, oauth *OAuth) (*http.ServeMux, []str
 		mux.Handle("/", CheckToolsets()(sse))
 		return mux, open, sse.Shutdown
 	}
+	if o.SessionsPerClient <= 0 {
+		o.SessionsPerClient = DefaultSessionsPerClient
+	}
 	streamable := server.NewStreamableHTTPServer(s, server.WithEndpointPath("/mcp"), server.WithHTTPContextFunc(toolsetsContext),
-		server.WithSessionIdleTTL(o.IdleTTL), server.WithStreamableHTTPLogger(o.Log))
+		server.WithSessionIdleTTL(o.IdleTTL), server.WithStreamableHTTPLogger(o.Log),
+		server.WithSessionIdManagerResolver(newSessionCap(o.SessionsPerClient)))
 	mux.Handle("/mcp", CheckToolsets()(streamable))
 	return mux, open, streamable.Shutdown
 }

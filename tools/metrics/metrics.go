@@ -107,5 +107,8 @@ func (m *Metrics) Sessions(h *server.Hooks) {
 
 // Handler serves the metrics in Prometheus' text format.
 func (m *Metrics) Handler() http.Handler {
+	if m == nil { // no metrics (stdio): no handler
+		return nil
+	}
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
 }
