@@ -46,7 +46,7 @@ func newKeySet(url string, client *http.Client, algs []string) *keySet {
 
 // VerifySignature checks raw's signature with the key its header names.
 func (ks *keySet) VerifySignature(ctx context.Context, raw string) ([]byte, error) {
-	jws, err := jose.ParseSigned(raw, ks.algs)
+	jws, err := jose.ParseSignedCompact(raw, ks.algs)
 	if err != nil {
 		return nil, fmt.Errorf("malformed token: %w", err)
 	}

@@ -27,7 +27,10 @@ func TestSessionsPerClientAreCapped(t *testing.T) {
 		mcptest.Initialize(t, ctx, c)
 		return c
 	}
-	ping := func(c *client.Client) error { return c.Ping(ctx) }
+	ping := func(c *client.Client) error {
+		_, err := c.ListResourceTemplates(ctx, mcp.ListResourceTemplatesRequest{})
+		return err
+	}
 	first, second := open(), open()
 	require.NoError(t, ping(second))
 	require.NoError(t, ping(first)) // first is now the most recently used
