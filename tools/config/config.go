@@ -43,7 +43,8 @@ type Config struct {
 	AuditReads          bool          // also audit who read which customer's data
 	OAuthIssuer         string        // the authorization server whose access tokens are accepted
 	OAuthAudience       string        // this server's resource URI, which tokens must name in aud
-	OAuthRequireBinding bool          // refuse tokens without the basiq_users claim
+	OAuthRequireBinding bool
+	OAuthKeyRefetch     time.Duration // least time between two reads of the issuer's keys          // refuse tokens without the basiq_users claim
 	SessionsPerClient   int           // streamable HTTP sessions one caller or address may hold open
 	StatePrefix         string        // the deployment's namespace in a shared store; empty: from the key and base URL
 	// CallerRefreshesPerHour and CallerReportsPerDay bound each OAuth caller.
@@ -91,6 +92,7 @@ func Parse(name string, args []string, getenv func(string) string, d Defaults, s
 	f.str(&c.MetricsAddr, "metrics-addr", "BASIQ_MCP_METRICS_ADDR", "", "serve /metrics on this address alone (for a scraper on a private network); empty: /metrics beside MCP, with the same bearer token")
 	f.str(&c.OAuthIssuer, "oauth-issuer", "BASIQ_MCP_OAUTH_ISSUER", "", "OAuth 2.1 resource server: accept access tokens (JWT) from this issuer (its OpenID discovery is read at start)")
 	f.str(&c.OAuthAudience, "oauth-audience", "BASIQ_MCP_OAUTH_AUDIENCE", "", "this server's resource URI (https://host/mcp), which access tokens must name in aud")
+	f.dur(&c.OAuthKeyRefetch, "oauth-key-refetch", "BASIQ_MCP_OAUTH_KEY_REFETCH", 30*time.Second, "least time between two reads of the OAuth issuer's keys (a token naming an unseen key id waits for it); at least 1s")
 	f.boolean(&c.OAuthRequireBinding, "oauth-require-binding", "BASIQ_MCP_OAUTH_REQUIRE_BINDING", "refuse access tokens without the basiq_users claim (the customers a token may reach), so none reaches every customer")
 	f.num(&refreshQuota, "caller-refreshes-per-hour", "BASIQ_MCP_CALLER_REFRESHES_PER_HOUR", 30, "refreshes one OAuth caller may send per hour, across replicas (0: no quota)")
 	f.num(&reportQuota, "caller-reports-per-day", "BASIQ_MCP_CALLER_REPORTS_PER_DAY", 20, "reports one OAuth caller may create per 24 h, across replicas (0: no quota)")
@@ -101,7 +103,7 @@ func Parse(name string, args []string, getenv func(string) string, d Defaults, s
 	f.str(&c.DocsURL, "docs-url", "BASIQ_MCP_DOCS_URL", d.DocsURL, "where Basiq's live documentation is read; off for the embedded guides only")
 	f.str(&c.StateDir, "state-dir", "BASIQ_MCP_STATE_DIR", stateDir, "where guard state (state.db) and the audit log (audit.jsonl) live")
 	f.str(&c.StateURL, "state-url", "BASIQ_MCP_STATE_URL", "", "redis://HOST:PORT/DB: keep guard state in Redis, shared by every replica (default: state.db in --state-dir)")
-	f.num(&sessions, "sessions-per-client", "BASIQ_MCP_SESSIONS_PER_CLIENT", 32, "streamable HTTP sessions one OAuth caller, or one client address, may hold open; past it the least recently used one ends")
+	f.num(&sessions, "sessions-per-client", "BASIQ_MCP_SESSIONS_PER_CLIENT", -1, "streamable HTTP sessions one OAuth caller, or one client address, may hold open (past it the least recently used one ends); -1: 32 off loopback or under OAuth, no cap for loopback addresses")
 	f.str(&c.StatePrefix, "state-prefix", "BASIQ_MCP_STATE_PREFIX", "", "this deployment's namespace in a shared Redis (letters, digits, - _ .); empty: a hash of the Basiq API key and base URL, so two deployments never share state")
 	f.str(&mode, "refresh-mode", "BASIQ_MCP_REFRESH_MODE", string(p.Mode), "enforce, shadow (log what would be refused, allow it) or off")
 	f.dur(&c.Policy.Cooldown, "refresh-cooldown", "BASIQ_MCP_REFRESH_COOLDOWN", p.Cooldown, "minimum time between refreshes of one connection")
@@ -122,8 +124,8 @@ func Parse(name string, args []string, getenv func(string) string, d Defaults, s
 	c.Audit = List(audit)
 	c.CallerRefreshesPerHour, c.CallerReportsPerDay = int(refreshQuota), int(reportQuota)
 	c.SessionsPerClient = int(sessions)
-	if c.SessionsPerClient < 1 {
-		f.bad = append(f.bad, "--sessions-per-client must be at least 1")
+	if c.SessionsPerClient < 1 && c.SessionsPerClient != -1 {
+		f.bad = append(f.bad, "--sessions-per-client must be at least 1, or -1 for the default")
 	}
 	key, err := guard.ParseConfirmKey(getenv("BASIQ_MCP_CONFIRM_KEY"))
 	if err != nil {
@@ -154,6 +156,8 @@ func (c Config) check(bad []string, stateErr error) error {
 		return errors.New("--oauth-issuer and --oauth-audience go together: set both, or neither")
 	case c.OAuthIssuer != "" && c.AuthToken != "":
 		return errors.New("--oauth-issuer and --auth-token are two ways to authenticate callers: choose one")
+	case c.OAuthKeyRefetch < time.Second:
+		return errors.New("--oauth-key-refetch must be at least 1s: each read of the issuer's keys is a request to it")
 	case c.OAuthRequireBinding && c.OAuthIssuer == "":
 		return errors.New("--oauth-require-binding needs --oauth-issuer: only OAuth tokens carry the basiq_users claim")
 	case c.StatePrefix != "" && !validPrefix(c.StatePrefix):

@@ -29,6 +29,9 @@ type OAuthOptions struct {
 	// RequireBinding refuses a token without the basiq_users claim, so no
 	// token can reach every customer by leaving the claim out.
 	RequireBinding bool
+	// KeyRefetch is the least time between two reads of the issuer's keys
+	// (default 30 s): an unseen key id waits for it, a flood of them too.
+	KeyRefetch time.Duration
 }
 
 // OAuth validates bearer JWTs as an OAuth 2.1 resource server: signed by a
@@ -54,6 +57,9 @@ func NewOAuth(ctx context.Context, o OAuthOptions) (*OAuth, error) {
 		return nil, err
 	}
 	ks := newKeySet(jwks, client, SigningAlgs)
+	if o.KeyRefetch > 0 {
+		ks.gap = o.KeyRefetch
+	}
 	if err := ks.read(ctx); err != nil {
 		return nil, err
 	}

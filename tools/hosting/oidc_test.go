@@ -84,7 +84,7 @@ func TestOIDCProviderTokens(t *testing.T) {
 	issuer, stop := startOIDC(t, port, "k1", audience)
 	dir := t.TempDir()
 	base := mcptest.StartServer(t, binary, sandboxEnv("BASIQ_MCP_OAUTH_ISSUER="+issuer, "BASIQ_MCP_OAUTH_AUDIENCE="+audience),
-		"--transport", "http", "--state-dir", dir, "--audit-reads")
+		"--transport", "http", "--state-dir", dir, "--audit-reads", "--oauth-key-refetch", "1s")
 	bearer := func(tok string, extra ...string) map[string]string {
 		h := map[string]string{"Authorization": "Bearer " + tok}
 		for i := 0; i+1 < len(extra); i += 2 {
@@ -126,12 +126,13 @@ func TestOIDCProviderTokens(t *testing.T) {
 
 	stop()
 	issuer, _ = startOIDC(t, port, "k2", audience) // the provider rotates its key
-	status, _ = mcptest.StatelessPost(t, base+"/mcp", "tools/list", nil, bearer(clientCredentials(t, issuer, audience, "basiq:read")))
-	assert.Equal(t, 200, status, "a token signed with the new key works without restarting basiq-mcp")
-	// go-oidc wakes the request that asked for the new keys a moment before
-	// it replaces its cache, so the retired key goes within moments.
+	fresh := clientCredentials(t, issuer, audience, "basiq:read")
+	// The keys are read again for the unseen key id once the refetch gap
+	// (1 s here, 30 s by default) since the last read has passed.
 	assert.Eventually(t, func() bool {
-		status, _ := mcptest.StatelessPost(t, base+"/mcp", "tools/list", nil, bearer(reader))
-		return status == 401
-	}, 5*time.Second, 20*time.Millisecond, "a token signed with the retired key no longer works")
+		status, _ := mcptest.StatelessPost(t, base+"/mcp", "tools/list", nil, bearer(fresh))
+		return status == 200
+	}, 5*time.Second, 100*time.Millisecond, "a token signed with the new key works without restarting basiq-mcp")
+	status, _ = mcptest.StatelessPost(t, base+"/mcp", "tools/list", nil, bearer(reader))
+	assert.Equal(t, 401, status, "a token signed with the retired key no longer works")
 }

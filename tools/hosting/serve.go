@@ -23,8 +23,9 @@ type Options struct {
 	IdleTTL        time.Duration
 	MaxBodyBytes   int64 // default 1 MiB
 	// SessionsPerClient caps the streamable HTTP sessions one caller or
-	// client address holds (default DefaultSessionsPerClient); past it, the
-	// least recently used one ends.
+	// client address holds; past it, the least recently used one ends. 0
+	// or less: DefaultSessionsPerClient, except that a loopback address
+	// (a local load tool, an IDE's several windows) is not capped.
 	SessionsPerClient int
 	// Metrics serves /metrics: on MetricsAddr alone when set, else beside
 	// /mcp, where an OAuth caller needs basiq:metrics.
@@ -99,12 +100,13 @@ func routes(s *server.MCPServer, o Options, oauth *OAuth) (*http.ServeMux, []str
 		mux.Handle("/", CheckToolsets()(sse))
 		return mux, open, sse.Shutdown
 	}
+	sessions := newSessionCap(o.SessionsPerClient)
 	if o.SessionsPerClient <= 0 {
-		o.SessionsPerClient = DefaultSessionsPerClient
+		sessions = newSessionCap(DefaultSessionsPerClient)
+		sessions.exemptLoopback = true
 	}
 	streamable := server.NewStreamableHTTPServer(s, server.WithEndpointPath("/mcp"), server.WithHTTPContextFunc(toolsetsContext),
-		server.WithSessionIdleTTL(o.IdleTTL), server.WithStreamableHTTPLogger(o.Log),
-		server.WithSessionIdManagerResolver(newSessionCap(o.SessionsPerClient)))
+		server.WithSessionIdleTTL(o.IdleTTL), server.WithStreamableHTTPLogger(o.Log), server.WithSessionIdManagerResolver(sessions))
 	mux.Handle("/mcp", CheckToolsets()(streamable))
 	return mux, open, streamable.Shutdown
 }

@@ -23,12 +23,15 @@ const DefaultSessionsPerClient = 32
 // client then gets 404 and may initialize again (MCP's rule for an
 // expired session). The session's state is freed by the idle sweep.
 type sessionCap struct {
-	max        int
-	now        func() time.Time
-	mu         sync.Mutex
-	byID       map[string]*session
-	owners     map[string][]*session
-	terminated map[string]time.Time
+	max int
+	// exemptLoopback leaves loopback addresses uncapped (an OAuth caller is
+	// capped wherever it comes from).
+	exemptLoopback bool
+	now            func() time.Time
+	mu             sync.Mutex
+	byID           map[string]*session
+	owners         map[string][]*session
+	terminated     map[string]time.Time
 }
 
 type session struct {
@@ -59,6 +62,11 @@ func sessionOwner(r *http.Request) string {
 
 const sessionPrefix = "mcp-session-"
 
+func isLoopbackOwner(owner string) bool {
+	addr, ok := strings.CutPrefix(owner, "addr ")
+	return ok && isLoopbackHost(addr)
+}
+
 // ownerSessions is one request's view of the cap.
 type ownerSessions struct {
 	cap   *sessionCap
@@ -77,7 +85,7 @@ func (o *ownerSessions) Generate() string {
 	now := c.now()
 	s.last = now
 	c.forgetOld(now)
-	if open := c.owners[o.owner]; c.max > 0 && len(open) >= c.max {
+	if open := c.owners[o.owner]; c.max > 0 && len(open) >= c.max && !(c.exemptLoopback && isLoopbackOwner(o.owner)) {
 		oldest := open[0]
 		for _, x := range open[1:] {
 			if x.last.Before(oldest.last) {
