@@ -3,6 +3,7 @@ package basiq
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strings"
 )
 
@@ -163,10 +164,33 @@ const (
 	JobWaitingForUser = "waiting-for-user"
 	JobSucceeded      = "succeeded"
 	JobFailed         = "failed"
+	// JobUnknown is a job this client cannot place: it has no steps, or a
+	// step in a status Basiq does not document (UnknownStepStatuses).
+	JobUnknown = "unknown"
 )
 
+// KnownStepStatus reports whether s is a step status Basiq documents:
+// pending, in-progress, success or failed.
+func KnownStepStatus(s string) bool {
+	return s == StepPending || s == StepInProgress || s == StepSuccess || s == StepFailed
+}
+
+// UnknownStepStatuses returns the step statuses of j that Basiq does not
+// document, by their own names, each once.
+func (j *Job) UnknownStepStatuses() []string {
+	var out []string
+	for _, s := range j.Steps {
+		if !KnownStepStatus(s.Status) && !slices.Contains(out, s.Status) {
+			out = append(out, s.Status)
+		}
+	}
+	return out
+}
+
 // JobState is the one word for where a job stands: failed, waiting-for-user
-// (an MFA challenge is open), succeeded, or running.
+// (an MFA challenge is open), succeeded, running (every step pending or in
+// progress), or unknown (no steps, or a step status Basiq does not
+// document: never taken for running).
 func JobState(j *Job) string {
 	switch {
 	case j.FailedStep() != nil || j.Status == StepFailed:
@@ -175,6 +199,8 @@ func JobState(j *Job) string {
 		return JobWaitingForUser
 	case j.Succeeded():
 		return JobSucceeded
+	case len(j.Steps) == 0 || len(j.UnknownStepStatuses()) > 0:
+		return JobUnknown
 	}
 	return JobRunning
 }

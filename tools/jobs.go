@@ -2,6 +2,8 @@ package tools
 
 import (
 	"context"
+	"strconv"
+	"strings"
 
 	"github.com/basiq-mcp/basiq-mcp/basiq"
 	"github.com/basiq-mcp/basiq-mcp/basiq/text"
@@ -12,21 +14,24 @@ import (
 type JobView struct {
 	ID           string     `json:"id"`
 	Type         string     `json:"type" jsonschema:"enum=connection,enum=report"`
-	Status       string     `json:"status" jsonschema:"enum=running,enum=waiting-for-user,enum=succeeded,enum=failed"`
+	Status       string     `json:"status" jsonschema:"enum=running,enum=waiting-for-user,enum=succeeded,enum=failed,enum=unknown"`
 	ConnectionID string     `json:"connection_id,omitempty"`
 	ReportID     string     `json:"report_id,omitempty"`
 	Created      string     `json:"created,omitempty"`
 	Updated      string     `json:"updated,omitempty"`
 	Steps        []StepView `json:"steps"`
 	Diagnosis    *Diagnosis `json:"diagnosis,omitempty"`
+	Note         string     `json:"note,omitempty" jsonschema_description:"why the status is unknown"`
 }
 
 // StepView is one job step.
 type StepView struct {
 	Name   string `json:"name"`
-	Status string `json:"status" jsonschema:"enum=pending,enum=in-progress,enum=success,enum=failed"`
-	Code   string `json:"error_code,omitempty"`
-	Error  string `json:"error,omitempty"`
+	Status string `json:"status" jsonschema:"enum=pending,enum=in-progress,enum=success,enum=failed,enum=unknown"`
+	// BasiqStatus is the status Basiq sent when it is none it documents.
+	BasiqStatus string `json:"basiq_status,omitempty"`
+	Code        string `json:"error_code,omitempty"`
+	Error       string `json:"error,omitempty"`
 }
 
 func jobView(j *basiq.Job) JobView {
@@ -37,12 +42,17 @@ func jobView(j *basiq.Job) JobView {
 	}
 	for _, s := range j.Steps {
 		sv := StepView{Name: s.Title, Status: s.Status}
+		if !basiq.KnownStepStatus(s.Status) {
+			sv.Status, sv.BasiqStatus = basiq.JobUnknown, text.Clean(s.Status, 40)
+		}
 		if s.Status == basiq.StepFailed && s.Result != nil {
 			sv.Code, sv.Error = s.Result.Code, text.Clean(s.Result.Message(), 200)
 		}
 		v.Steps = append(v.Steps, sv)
 	}
 	switch v.Status {
+	case basiq.JobUnknown:
+		v.Note = unknownJobNote(j)
 	case basiq.JobFailed:
 		v.Diagnosis = diagnose(j.FailedStep())
 	case basiq.JobWaitingForUser:
@@ -76,4 +86,16 @@ func listUserJobs(ctx context.Context, d *call, p listUserJobsParams) (listUserJ
 		res.Jobs = append(res.Jobs, jobView(&l.Data[i]))
 	}
 	return res, nil
+}
+
+// unknownJobNote says why a job's status is unknown, naming what Basiq sent.
+func unknownJobNote(j *basiq.Job) string {
+	if len(j.Steps) == 0 {
+		return "Basiq sent this job with no steps, so where it stands cannot be told; read it again in a few seconds, and do not start another job for the connection meanwhile."
+	}
+	var names []string
+	for _, s := range j.UnknownStepStatuses() {
+		names = append(names, strconv.Quote(text.Clean(s, 40)))
+	}
+	return "Basiq reported a step status this server does not know (" + strings.Join(names, ", ") + "), so it is not taken for running or finished; read the job again in a few seconds, and do not start another job for the connection meanwhile."
 }

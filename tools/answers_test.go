@@ -1,0 +1,74 @@
+package tools_test
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"testing"
+
+	"github.com/basiq-mcp/basiq-mcp/tools"
+	"github.com/basiq-mcp/basiq-mcp/tools/guard"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// fakeBasiq answers each "METHOD /path" pattern (http.ServeMux syntax)
+// with its status and JSON body; anything else is a 404.
+type fakeRoute struct {
+	status int
+	body   string
+}
+
+func fakeBasiq(t *testing.T, routes map[string]fakeRoute) *harness {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /token", func(w http.ResponseWriter, _ *http.Request) {
+		io.WriteString(w, `{"access_token":"t","token_type":"Bearer","expires_in":3600}`)
+	})
+	for pattern, r := range routes {
+		mux.HandleFunc(pattern, func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(r.status)
+			io.WriteString(w, r.body)
+		})
+	}
+	api := httptest.NewServer(mux)
+	t.Cleanup(api.Close)
+	return harnessAt(t, api.URL, tools.Options{Toolsets: []string{"all"}}, guard.DefaultPolicy(), filepath.Join(t.TempDir(), "g.db"))
+}
+
+// TestJobStatesBasiqDoesNotDocument: a step status Basiq may add later
+// ("running") and a job with no steps are reported as unknown, by the name
+// Basiq sent, never as running; documented values map as before.
+func TestJobStatesBasiqDoesNotDocument(t *testing.T) {
+	h := fakeBasiq(t, map[string]fakeRoute{
+		"GET /jobs/j-new":   {200, `{"type":"job","id":"j-new","steps":[{"title":"verify-credentials","status":"success"},{"title":"retrieve-accounts","status":"running"}]}`},
+		"GET /jobs/j-empty": {200, `{"type":"job","id":"j-empty","steps":[]}`},
+		"GET /jobs/j-known": {200, `{"type":"job","id":"j-known","steps":[{"title":"verify-credentials","status":"in-progress"},{"title":"retrieve-accounts","status":"pending"}]}`},
+	})
+	type jobOut struct {
+		Status string
+		Note   string
+		Steps  []struct {
+			Status      string
+			BasiqStatus string `json:"basiq_status"`
+		}
+	}
+	var job jobOut
+	h.okValid(t, "get_job", obj{"job_id": "j-new"}, &job)
+	assert.Equal(t, "unknown", job.Status)
+	assert.Contains(t, job.Note, `"running"`)
+	require.Len(t, job.Steps, 2)
+	assert.Equal(t, "unknown", job.Steps[1].Status)
+	assert.Equal(t, "running", job.Steps[1].BasiqStatus, "the step keeps the name Basiq gave it")
+
+	job = jobOut{}
+	h.okValid(t, "get_job", obj{"job_id": "j-empty", "wait_seconds": 5}, &job)
+	assert.Equal(t, "unknown", job.Status, "a job with no steps is not running")
+	assert.Contains(t, job.Note, "no steps")
+
+	job = jobOut{}
+	h.okValid(t, "get_job", obj{"job_id": "j-known"}, &job)
+	assert.Equal(t, "running", job.Status)
+	assert.Empty(t, job.Note)
+}
