@@ -72,3 +72,41 @@ func TestJobStatesBasiqDoesNotDocument(t *testing.T) {
 	assert.Equal(t, "running", job.Status)
 	assert.Empty(t, job.Note)
 }
+
+// TestExpiriesSayWhoseTheyAre: a connection's own expiry and the
+// customer's consent's expiry are two dates, named apart; the diagnosis
+// reads the consent's from the consents, not from the connection.
+func TestExpiriesSayWhoseTheyAre(t *testing.T) {
+	h := newHarness(t, tools.Options{})
+	checked := 0
+	seen := map[string]bool{}
+	for _, c := range h.sim.Connections() {
+		if seen[c.UserID] {
+			continue
+		}
+		seen[c.UserID] = true
+		var consents struct{ Consents []struct{ Status, Expires string } }
+		h.okValid(t, "list_consents", obj{"user_id": c.UserID}, &consents)
+		active := ""
+		for _, k := range consents.Consents {
+			if k.Status == "active" && (active == "" || k.Expires < active) {
+				active = k.Expires
+			}
+		}
+		var diag struct {
+			Connections []map[string]any
+		}
+		h.okValid(t, "diagnose_connection", obj{"user_id": c.UserID}, &diag)
+		var listed struct{ Connections []map[string]any }
+		h.okValid(t, "list_connections", obj{"user_id": c.UserID}, &listed)
+		for i, hc := range diag.Connections {
+			assert.NotContains(t, listed.Connections[i], "consent_expiry", "a connection's date is not called the consent's")
+			if active != "" {
+				assert.Equal(t, active, hc["consent_expiry"], "the diagnosis shows the consent's expiry")
+				checked++
+			}
+			assert.Equal(t, listed.Connections[i]["connection_expiry"], hc["connection_expiry"])
+		}
+	}
+	assert.Positive(t, checked, "some customer has an active consent")
+}

@@ -18,18 +18,25 @@ type diagnoseParams struct {
 // connectionHealth is one connection, looked at from every side.
 type connectionHealth struct {
 	views.Connection
+	// ConsentExpiry is when the customer's active consent ends (the
+	// earliest, if several): the date data sharing stops.
+	ConsentExpiry     string     `json:"consent_expiry,omitempty" jsonschema_description:"when the customer's active consent expires"`
 	InstitutionStatus string     `json:"institution_status"`
 	LastJob           *JobView   `json:"last_job,omitempty"`
 	Refresh           string     `json:"refresh" jsonschema_description:"what a refresh_connection now would do, and why"`
 	Verdict           string     `json:"verdict" jsonschema:"enum=ok,enum=customer-must-act,enum=bank-problem,enum=wait,enum=refresh-now,enum=unknown"`
 	NextStep          string     `json:"next_step"`
 	Diagnosis         *Diagnosis `json:"-"`
+	decision          guard.Decision
 }
 
 type diagnoseResult struct {
 	Verdict     string             `json:"verdict"`
 	NextStep    string             `json:"next_step"`
 	Connections []connectionHealth `json:"connections"`
+	// Unread names what could not be read, so the verdict is known to be
+	// made without it.
+	Unread []string `json:"unread,omitempty"`
 }
 
 // diagnoseConnectionTool is the diagnose_connection tool.
@@ -46,6 +53,10 @@ func diagnoseConnection(ctx context.Context, d *call, p diagnoseParams) (diagnos
 		return diagnoseResult{}, err
 	}
 	res := diagnoseResult{Connections: []connectionHealth{}}
+	consentExpiry, err := d.activeConsentExpiry(ctx, p.UserID)
+	if err != nil {
+		res.Unread = append(res.Unread, "consents: "+explain(err)+"; the consent's expiry is not taken into account")
+	}
 	for _, c := range conns.Data {
 		if p.ConnectionID != "" && guard.Key(c.ID) != guard.Key(p.ConnectionID) {
 			continue
@@ -54,6 +65,8 @@ func diagnoseConnection(ctx context.Context, d *call, p diagnoseParams) (diagnos
 		if err != nil {
 			return res, err
 		}
+		h.ConsentExpiry = consentExpiry
+		h.Verdict, h.NextStep = verdict(h, h.decision)
 		res.Connections = append(res.Connections, h)
 	}
 	if len(res.Connections) == 0 {
@@ -92,12 +105,27 @@ func (d *call) health(ctx context.Context, userID string, c basiq.Connection, jo
 	if err != nil {
 		return h, err
 	}
-	h.Refresh = dec.Outcome
+	h.Refresh, h.decision = dec.Outcome, dec
 	if dec.Reason != "" {
 		h.Refresh += ": " + dec.Reason
 	}
-	h.Verdict, h.NextStep = verdict(h, dec)
 	return h, nil
+}
+
+// activeConsentExpiry is the expiry of the customer's active consent (the
+// earliest, if several), "" when none is active.
+func (d *call) activeConsentExpiry(ctx context.Context, userID string) (string, error) {
+	l, err := d.Client.ListConsents(ctx, userID)
+	if err != nil {
+		return "", err
+	}
+	var earliest basiq.Time
+	for _, c := range l.Data {
+		if c.Status == "active" && !c.ExpiryDate.IsZero() && (earliest.IsZero() || c.ExpiryDate.Before(earliest.Time)) {
+			earliest = c.ExpiryDate
+		}
+	}
+	return views.Stamp(earliest), nil
 }
 
 func (d *call) institutionStatus(ctx context.Context, id string) (string, error) {
@@ -129,7 +157,9 @@ func verdict(h connectionHealth, dec guard.Decision) (string, string) {
 	case h.Diagnosis != nil && h.Diagnosis.Retry == retryNo:
 		return "unknown", h.Diagnosis.NextAction
 	case expiresWithin(h.ConsentExpiry, consentSoon):
-		return "customer-must-act", "The consent expires on " + h.ConsentExpiry[:10] + ": send a new consent link (create_auth_link) so data keeps flowing."
+		return "customer-must-act", "The customer's consent expires on " + h.ConsentExpiry[:10] + ": send a new consent link (create_auth_link) so data keeps flowing."
+	case expiresWithin(h.ConnectionExpiry, consentSoon):
+		return "customer-must-act", "The connection expires on " + h.ConnectionExpiry[:10] + ": send a new consent link (create_auth_link) so data keeps flowing."
 	case dec.Outcome == guard.WouldRefresh:
 		return "refresh-now", "Nothing is wrong that a refresh cannot fix: refresh_connection, then get_job with wait_seconds."
 	case h.Status == "active":

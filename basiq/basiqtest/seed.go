@@ -171,6 +171,9 @@ func (s *Simulator) seedConsent(u *simUser) {
 		return
 	}
 	first := s.conns[u.conns[0]]
+	// The consent has an expiry of its own: a connection's expiryDate and
+	// the consent's differ in Basiq's data, and a reader must not mix them.
+	expiry := first.Expiry.Add(time.Duration(17+mix(first.seed, 9)%120) * day)
 	s.consents[u.ID] = append(s.consents[u.ID], &simConsent{ID: s.hashID("consent", u.ID), UserID: u.ID, Status: "active",
-		Created: first.Created, Updated: first.Created, Expiry: first.Expiry})
+		Created: first.Created, Updated: first.Created, Expiry: expiry})
 }

@@ -54,13 +54,15 @@ type Connection struct {
 	InstitutionID string `json:"institution_id"`
 	LastRefreshed string `json:"last_refreshed,omitempty" jsonschema_description:"when data was last retrieved successfully (RFC 3339)"`
 	Created       string `json:"created,omitempty"`
-	ConsentExpiry string `json:"consent_expiry,omitempty"`
+	// ConnectionExpiry is the connection's own expiryDate. The customer's
+	// consent has an expiry of its own (list_consents), which may differ.
+	ConnectionExpiry string `json:"connection_expiry,omitempty" jsonschema_description:"the connection's own expiry (the consent's is in list_consents)"`
 }
 
 // FromConnection renders a Basiq connection.
 func FromConnection(c basiq.Connection) Connection {
 	return Connection{ID: c.ID, Status: c.Status, Method: basiq.NormalMethod(c.Method), InstitutionID: c.Institution.ID,
-		LastRefreshed: Stamp(c.LastUsed), Created: Stamp(c.CreatedDate), ConsentExpiry: Stamp(c.ExpiryDate)}
+		LastRefreshed: Stamp(c.LastUsed), Created: Stamp(c.CreatedDate), ConnectionExpiry: Stamp(c.ExpiryDate)}
 }
 
 // Stamp formats a Basiq time as RFC 3339 UTC, or "" when unset.
