@@ -110,3 +110,23 @@ func TestExpiriesSayWhoseTheyAre(t *testing.T) {
 	}
 	assert.Positive(t, checked, "some customer has an active consent")
 }
+
+// TestReportRowsSayWhose: each list_reports row names the customers the
+// report covers, from its user or users filter.
+func TestReportRowsSayWhose(t *testing.T) {
+	h := fakeBasiq(t, map[string]fakeRoute{
+		"GET /reports": {200, `{"type":"list","data":[
+			{"type":"report","id":"r1","title":"Review","reportType":"CON_AFFOR_01","filters":[{"name":"users","value":["u1","u2"]}]},
+			{"type":"report","id":"r2","title":"Statement","reportType":"STATEMENT_01","filters":[{"name":"user","value":"u3"},{"name":"account","value":"a1"}]}]}`},
+	})
+	var out struct {
+		Reports []struct {
+			ID      string
+			UserIDs []string `json:"user_ids"`
+		}
+	}
+	h.okValid(t, "list_reports", obj{}, &out)
+	require.Len(t, out.Reports, 2)
+	assert.Equal(t, []string{"u1", "u2"}, out.Reports[0].UserIDs)
+	assert.Equal(t, []string{"u3"}, out.Reports[1].UserIDs)
+}

@@ -201,11 +201,12 @@ type listReportsParams struct {
 }
 
 type reportSummary struct {
-	ID      string `json:"id"`
-	Title   string `json:"title"`
-	Type    string `json:"type"`
-	Created string `json:"created,omitempty"`
-	Expires string `json:"expires,omitempty"`
+	ID      string   `json:"id"`
+	UserIDs []string `json:"user_ids" jsonschema_description:"whose report it is: the customers it covers"`
+	Title   string   `json:"title"`
+	Type    string   `json:"type"`
+	Created string   `json:"created,omitempty"`
+	Expires string   `json:"expires,omitempty"`
 }
 
 type listReportsResult struct {
@@ -232,7 +233,11 @@ func listReports(ctx context.Context, d *call, p listReportsParams) (listReports
 		if !mayReach(ctx, r.UserIDs()...) {
 			continue // a bound caller sees only its own customers' reports
 		}
-		res.Reports = append(res.Reports, reportSummary{ID: r.ID, Title: text.Clean(r.Title, 50), Type: r.ReportType, Created: views.Stamp(r.CreatedDate), Expires: views.Stamp(r.ExpiresAt)})
+		users := r.UserIDs()
+		if users == nil {
+			users = []string{}
+		}
+		res.Reports = append(res.Reports, reportSummary{ID: r.ID, UserIDs: users, Title: text.Clean(r.Title, 50), Type: r.ReportType, Created: views.Stamp(r.CreatedDate), Expires: views.Stamp(r.ExpiresAt)})
 	}
 	return res, nil
 }
