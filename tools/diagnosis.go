@@ -1,6 +1,10 @@
 package tools
 
-import "github.com/basiq-mcp/basiq-mcp/basiq"
+import (
+	"strings"
+
+	"github.com/basiq-mcp/basiq-mcp/basiq"
+)
 
 // Diagnosis says in plain words what a failure means and what to do.
 type Diagnosis struct {
@@ -70,10 +74,18 @@ func unknownDiagnosis(code string) Diagnosis {
 }
 
 var mfaDiagnosis = Diagnosis{Code: "mfa-required", Meaning: "The bank asked the customer for a one-time code or security answers during this job.",
-	NextAction: "Ask the customer for the code the bank just sent them (or the answers), then call answer_mfa with it before the challenge expires. For a first connection the consent screen asks them itself.", Retry: retryAfterUser}
+	NextAction: "Ask the customer for the code the bank just sent them (or the answers), then call answer_mfa with it before the challenge expires. A wrong code fails the job and can leave the connection invalid, so send exactly what they read out, once. For a first connection the consent screen asks them itself.", Retry: retryAfterUser}
+
+// mfaRefused is a failure at the bank's challenge: the code or answers sent
+// were not accepted. It is not a password problem, and the customer is the
+// one who can fix it.
+var mfaRefused = Diagnosis{Meaning: "The bank did not accept the one-time code or answers sent for its challenge (a wrong, mistyped or expired code), so the job failed.",
+	NextAction: "Do not send the same code again, and do not refresh in a loop: each attempt may lock the customer out at their bank. When the customer is ready with a new code (the bank sends one per attempt), start one refresh_connection and send the new code with answer_mfa at once; if the connection is now invalid, send a consent link (create_auth_link).",
+	Retry:      retryAfterUser}
 
 // diagnose explains a failed step. A failure without a code is Basiq's
-// unknown-error; a code not in the table is said to be unknown.
+// unknown-error; a code not in the table is said to be unknown; a failure
+// at the bank's challenge is diagnosed as a refused code, whatever its code.
 func diagnose(step *basiq.JobStep) *Diagnosis {
 	code := "unknown-error"
 	if step != nil && step.Result != nil && step.Result.Code != "" {
@@ -83,6 +95,25 @@ func diagnose(step *basiq.JobStep) *Diagnosis {
 	if !ok {
 		d = unknownDiagnosis(code)
 	}
+	if failedAtChallenge(step) && code != "job-timed-out" {
+		d = mfaRefused
+	}
 	d.Code = code
 	return &d
+}
+
+// failedAtChallenge reports whether a failed step is the bank's MFA
+// challenge, by its title or by what Basiq says of the failure.
+func failedAtChallenge(step *basiq.JobStep) bool {
+	if step == nil {
+		return false
+	}
+	if strings.Contains(strings.ToLower(step.Title), "mfa") {
+		return true
+	}
+	if step.Result == nil {
+		return false
+	}
+	said := strings.ToLower(step.Result.Title + " " + step.Result.Message())
+	return strings.Contains(said, "mfa") || strings.Contains(said, "one-time code") || strings.Contains(said, "security answer")
 }

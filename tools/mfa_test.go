@@ -55,3 +55,34 @@ func TestAnswerMFAThroughTheTool(t *testing.T) {
 	}
 	assert.Contains(t, h.audit.String(), `"tool":"answer_mfa"`)
 }
+
+// TestWrongMFACodeIsDiagnosedAsRefusedCode: the tool says beforehand what a
+// wrong code does, and the job a wrong code failed is diagnosed as a code
+// the bank did not accept, not as a password problem.
+func TestWrongMFACodeIsDiagnosedAsRefusedCode(t *testing.T) {
+	h := newHarness(t, tools.Options{})
+	for _, tl := range h.listTools(t) {
+		if tl.Name == "answer_mfa" {
+			assert.Contains(t, tl.Description, "A wrong code fails the job", "said before the call")
+		}
+	}
+	var user views.User
+	h.okValid(t, "create_user", obj{"email": "wrong-otp@example.com"}, &user)
+	res, err := h.sim.CompleteConsent(user.ID, basiqtest.ConsentRequest{InstitutionID: "AU00002", LoginID: "jared", Password: "django"})
+	require.NoError(t, err)
+	job := res.JobIDs[0]
+	var waited waitedJob
+	require.Eventually(t, func() bool {
+		h.ok(t, "get_job", obj{"job_id": job, "wait_seconds": 5}, &waited)
+		return waited.Status == "waiting-for-user"
+	}, 5*time.Second, 10*time.Millisecond)
+	assert.Contains(t, waited.Diagnosis.NextAction, "A wrong code fails the job")
+	var answer struct{ Status string }
+	h.okValid(t, "answer_mfa", obj{"user_id": user.ID, "job_id": job, "code": "000000-wrong"}, &answer)
+	require.Equal(t, "sent", answer.Status)
+	h.okValid(t, "get_job", obj{"job_id": job, "wait_seconds": 30}, &waited)
+	require.Equal(t, "failed", waited.Status)
+	assert.Contains(t, waited.Diagnosis.Meaning, "did not accept the one-time code")
+	assert.NotContains(t, waited.Diagnosis.Meaning, "password")
+	assert.Contains(t, waited.Diagnosis.NextAction, "Do not send the same code again")
+}
