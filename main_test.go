@@ -106,6 +106,7 @@ func TestStdioCarriesOnlyJSONRPC(t *testing.T) {
 	toolsList := responses[2]["result"].(map[string]any)["tools"].([]any)
 	assert.Len(t, toolsList, defaultListed(t), "every tool the configuration allows, from the start")
 	assert.LessOrEqual(t, sizes[2], 20_000, "the complete default tools/list, as sent, fits the 20,000-byte budget")
+	t.Logf("tools/list: %d bytes on the wire", sizes[2])
 	call := responses[3]["result"].(map[string]any)
 	assert.Nil(t, call["isError"])
 	assert.Contains(t, call["structuredContent"].(map[string]any)["connectors"].([]any)[0].(map[string]any)["name"], "Hooli")

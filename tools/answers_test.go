@@ -85,7 +85,9 @@ func TestExpiriesSayWhoseTheyAre(t *testing.T) {
 			continue
 		}
 		seen[c.UserID] = true
-		var consents struct{ Consents []struct{ Status, Expires string } }
+		var consents struct {
+			Consents []struct{ Status, Expires string }
+		}
 		h.okValid(t, "list_consents", obj{"user_id": c.UserID}, &consents)
 		active := ""
 		for _, k := range consents.Consents {
@@ -129,4 +131,25 @@ func TestReportRowsSayWhose(t *testing.T) {
 	require.Len(t, out.Reports, 2)
 	assert.Equal(t, []string{"u1", "u2"}, out.Reports[0].UserIDs)
 	assert.Equal(t, []string{"u3"}, out.Reports[1].UserIDs)
+}
+
+// TestConsentLinkNeedsAMobileSaidInToolWords: a user created with an
+// email alone gets, from create_auth_link, an error that names the tool's
+// own argument, and create_user says up front that a link needs a mobile.
+func TestConsentLinkNeedsAMobileSaidInToolWords(t *testing.T) {
+	h := newHarness(t, tools.Options{})
+	for _, tl := range h.listTools(t) {
+		if tl.Name == "create_user" {
+			assert.Contains(t, tl.Description, "a consent link needs a mobile")
+		}
+	}
+	var user struct{ ID string }
+	h.okValid(t, "create_user", obj{"email": "no-mobile@example.com"}, &user)
+	msg := h.fail(t, "create_auth_link", obj{"user_id": user.ID})
+	assert.Contains(t, msg, `call create_auth_link again with "mobile"`)
+	assert.NotContains(t, msg, "in the body", "no HTTP wording")
+	assert.NotContains(t, msg, "answer was lost", "a refusal is not a lost answer")
+	var link struct{ URL string }
+	h.okValid(t, "create_auth_link", obj{"user_id": user.ID, "mobile": "+61400111555"}, &link)
+	assert.NotEmpty(t, link.URL)
 }

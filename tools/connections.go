@@ -93,7 +93,7 @@ type refreshResult struct {
 
 // refreshConnectionTool is the refresh_connection tool.
 var refreshConnectionTool = spec[refreshParams, refreshResult]{name: "refresh_connection", title: "Refresh connection", toolset: SetConnections, hints: refreshHints, run: refreshConnection,
-	description: "Fetch fresh data for one connection; returns the job. Guarded: reuses a running job, and may refuse (status, cooldown, daily cap, outage, budget) with the reason and a retry time."}
+	description: "Fetch fresh data for one connection; returns the job. Guarded: reuses a running job, or refuses (status, cooldown, daily cap, outage, budget) with the reason."}
 
 // refreshConnection goes through the governor: it may reuse a running job,
 // refuse or defer (a tool error with the reason and the retry time).

@@ -41,7 +41,7 @@ type diagnoseResult struct {
 
 // diagnoseConnectionTool is the diagnose_connection tool.
 var diagnoseConnectionTool = spec[diagnoseParams, diagnoseResult]{name: "diagnose_connection", title: "Why is data not updating?", toolset: SetConnections, hints: readHints, run: diagnoseConnection,
-	description: "Why is a customer's bank not updating? Status, last job's diagnosis, bank status, consent expiry and refresh eligibility in one verdict and next step. Sends nothing."}
+	description: "Why is a customer's bank not updating? One verdict and next step from status, last job, bank status, consent expiry and refresh rules. Sends nothing."}
 
 func diagnoseConnection(ctx context.Context, d *call, p diagnoseParams) (diagnoseResult, error) {
 	conns, err := d.Client.ListConnections(ctx, p.UserID, basiq.ListConnectionsOptions{})

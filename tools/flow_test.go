@@ -59,7 +59,7 @@ func TestUsersAndConsentLinks(t *testing.T) {
 	assert.Equal(t, user, again)
 
 	msg := h.fail(t, "create_auth_link", obj{"user_id": user.ID})
-	assert.Contains(t, msg, "Basiq answered 400 parameter-not-supplied")
+	assert.Contains(t, msg, "has no mobile number")
 	assert.Contains(t, msg, `"mobile"`, "the model learns which value to supply")
 	var link tools.AuthLinkView
 	h.okValid(t, "create_auth_link", obj{"user_id": user.ID, "mobile": "+61400111222"}, &link)

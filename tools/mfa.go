@@ -28,7 +28,7 @@ type answerMFAResult struct {
 
 // answerMfaTool is the answer_mfa tool.
 var answerMfaTool = spec[answerMFAParams, answerMFAResult]{name: "answer_mfa", title: "Answer bank's MFA challenge", toolset: SetJobs, hints: writeHints, run: answerMFA,
-	description: "Send the customer's one-time code to a job waiting for it (diagnosis mfa-required); never stored or logged. A wrong code fails the job and can leave the connection invalid: send only the code the customer just read from their bank, once."}
+	description: "Send the customer's one-time code to a job waiting for it (mfa-required); never stored or logged. A wrong code fails the job: send it once, exactly as read out."}
 
 // answerMFA sends the answer only to a job that is asking for one, and never
 // lets the code reach a log line, the audit, an error or the result.

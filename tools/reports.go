@@ -79,7 +79,7 @@ type createReportResult struct {
 
 // createReportTool is the create_report tool.
 var createReportTool = spec[createReportParams, createReportResult]{name: "create_report", title: "Create report", toolset: SetReports, hints: writeHints, run: createReport,
-	description: "Start a CON_AFFOR_01 affordability report or a STATEMENT_01 bank statement for one user and period; returns the job to wait for. Needs an active consent and accounts."}
+	description: "Start a CON_AFFOR_01 affordability or STATEMENT_01 statement report for one user and period; returns the job. Needs an active consent and accounts."}
 
 func createReport(ctx context.Context, d *call, p createReportParams) (createReportResult, error) {
 	from, _ := parseDay(p.FromDate)

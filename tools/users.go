@@ -40,7 +40,7 @@ type createUserParams struct {
 
 // createUserTool is the create_user tool.
 var createUserTool = spec[createUserParams, views.User]{name: "create_user", reach: guard.ReachNew, title: "Create user", toolset: SetUsers, hints: writeHints, run: createUser,
-	description: "Create a Basiq user (email or mobile required). Every call makes a new user: search with list_users first."}
+	description: "Create a Basiq user (email or mobile; a consent link needs a mobile). Every call makes a new user: search with list_users first."}
 
 func createUser(ctx context.Context, d *call, p createUserParams) (views.User, error) {
 	if p.Email == "" && p.Mobile == "" {
@@ -107,7 +107,7 @@ var createAuthLinkTool = spec[createAuthLinkParams, AuthLinkView]{name: "create_
 func createAuthLink(ctx context.Context, d *call, p createAuthLinkParams) (AuthLinkView, error) {
 	key := p.IdempotencyKey
 	p.IdempotencyKey = ""
-	return once(ctx, d, key, p, func(ctx context.Context) (AuthLinkView, error) {
+	v, err := once(ctx, d, key, p, func(ctx context.Context) (AuthLinkView, error) {
 		a, err := d.Client.CreateAuthLink(ctx, p.UserID, p.Mobile)
 		if err != nil {
 			return AuthLinkView{}, err
@@ -125,6 +125,10 @@ func createAuthLink(ctx context.Context, d *call, p createAuthLinkParams) (AuthL
 		}
 		return authLinkView(a, p.UserID), true, nil
 	})
+	if mobileMissing(err) { // Basiq's words name its HTTP body; these name the tool's argument
+		return v, badArg("user %s has no mobile number, and the consent link sends its code by SMS: call create_auth_link again with \"mobile\" (e.g. +61400111222)", p.UserID)
+	}
+	return v, err
 }
 
 // getAuthLinkTool is the get_auth_link tool.
@@ -137,4 +141,20 @@ func getAuthLink(ctx context.Context, d *call, p userIDParam) (AuthLinkView, err
 		return AuthLinkView{}, err
 	}
 	return authLinkView(a, p.UserID), nil
+}
+
+// mobileMissing reports whether Basiq refused a consent link for want of a
+// mobile number (a 400 naming the mobile parameter as missing), which the
+// caller fixes with the tool's own mobile argument.
+func mobileMissing(err error) bool {
+	e, ok := basiq.AsError(err)
+	if !ok || e.StatusCode != 400 {
+		return false
+	}
+	for _, item := range e.Errors {
+		if item.Source != nil && item.Source.Parameter == "mobile" && item.Code != "parameter-not-valid" {
+			return true
+		}
+	}
+	return false
 }

@@ -12,7 +12,7 @@ import (
 // job and follows it, so a model never has to choose between two.
 type jobParams struct {
 	JobID       string `json:"job_id" jsonschema:"required,pattern=id"`
-	WaitSeconds int    `json:"wait_seconds,omitempty" jsonschema:"minimum=0,maximum=300" jsonschema_description:"Wait up to this long for the job to finish or need the customer; a refresh takes 10-30 s."`
+	WaitSeconds int    `json:"wait_seconds,omitempty" jsonschema:"minimum=0,maximum=300" jsonschema_description:"Wait up to this long for it to finish or need the customer (a refresh takes 10-30 s)."`
 }
 
 // jobResult is the job, and how the wait for it ended.
@@ -36,7 +36,7 @@ func (d *call) progress(ctx context.Context, progress, total int, message string
 
 // getJobTool is the get_job tool.
 var getJobTool = spec[jobParams, jobResult]{name: "get_job", title: "Get job", toolset: SetJobs, hints: readHints, run: getJob,
-	description: "Get a connect, refresh or report job step by step, or wait for it (wait_seconds). A failed or waiting job has a diagnosis with the next action."}
+	description: "A connect, refresh or report job step by step; wait_seconds waits for it. A failed or waiting job carries a diagnosis and next action."}
 
 // getJob reads a job; with wait_seconds it polls until the job finishes,
 // needs the customer, or the wait ends, reporting each finished step as
