@@ -116,7 +116,7 @@ func TestStdioCarriesOnlyJSONRPC(t *testing.T) {
 	guide := responses[6]["result"].(map[string]any)["contents"].([]any)[0].(map[string]any)
 	assert.Contains(t, guide["text"], "Find or create the user")
 	prompt := responses[7]["result"].(map[string]any)["messages"].([]any)[0].(map[string]any)
-	assert.Contains(t, prompt["content"].(map[string]any)["text"], "check_connector_status")
+	assert.Contains(t, prompt["content"].(map[string]any)["text"], "diagnose_connection")
 	assert.Empty(t, notices, "no notification: the list never changes")
 	search := responses[9]["result"].(map[string]any)["structuredContent"].(map[string]any)["hits"].([]any)
 	assert.Equal(t, "basiq://docs/best-practices", search[0].(map[string]any)["uri"])

@@ -45,17 +45,15 @@ func troubleshoot(a map[string]string) (string, error) {
 	}
 	return fmt.Sprintf(`Troubleshoot %s of Basiq user %q. Diagnose before acting: a refresh is the last step, not the first.
 
-1. list_connections: note each connection's status and last_refreshed.
-   - status invalid: read its newest job (next step) before anything else. A failed login or authorisation needs a new consent (create_auth_link); a bank that asked the customer to act allows one refresh once they have.
-   - status pending: a connection is still being made; follow its job (next step).
-2. list_user_jobs (with connection_id when you have one): read the newest job. If it failed, get_job gives a diagnosis with the meaning and the next action. Follow it:
-   - invalid-credentials, authorization-failed, invalid-connection: the customer must re-consent (create_auth_link).
-   - account-not-accessible-requires-user-action, user-action-required: the customer acts at their bank first; then one refresh_connection.
-   - waiting for the customer (mfa-required): ask them for the bank's code and send it with answer_mfa.
-   - service-unavailable: go to step 3.
-   - a job still running: wait for it (get_job with wait_seconds) rather than starting another.
-3. check_connector_status for the connection's institution_id. During a major or partial outage, tell the customer it is the bank and when to try again; do not refresh.
-4. Only if the connection is active (or invalid and the customer has acted), the institution is operational and the data is stale for the task, call refresh_connection once and follow the job with get_job and wait_seconds. If the refresh is refused, report the reason and the time it will be allowed; do not retry sooner.
+1. diagnose_connection with this user_id (and the connection_id when you have one). One call reads each connection's status, its last job and that job's diagnosis, the bank's status, the consent's expiry and what the refresh rules would say, and folds them into a verdict and a next step. It sends nothing.
+2. Follow the verdict of the connection that needs it most:
+   - ok: the data is current; tell when it was last refreshed. Do not refresh.
+   - customer-must-act: do what next_step says: a new consent link (create_auth_link), the customer acting at their bank first, or the bank's one-time code sent once with answer_mfa.
+   - bank-problem: tell the customer it is the bank, not them, and when to try again; do not refresh.
+   - wait: a job is running; follow it with get_job and wait_seconds rather than starting another.
+   - refresh-now: the data is stale and every rule allows a refresh: call refresh_connection once and follow the job with get_job and wait_seconds.
+   - unknown: read the last job with get_job; if the cause stays unclear, report the job id to Basiq support.
+3. If a refresh is refused, report the reason and do not retry sooner than it says. Never refresh customer after customer: Basiq refreshes connections itself every day, and list_users with needs_attention is the support queue of who needs attention.
 
 Finish with a short summary for the support agent: what was wrong, what you did, what the customer must do.`, scope, user), nil
 }
