@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/basiq-mcp/basiq-mcp/tools"
 	"github.com/basiq-mcp/basiq-mcp/tools/guard"
@@ -152,4 +153,40 @@ func TestConsentLinkNeedsAMobileSaidInToolWords(t *testing.T) {
 	var link struct{ URL string }
 	h.okValid(t, "create_auth_link", obj{"user_id": user.ID, "mobile": "+61400111555"}, &link)
 	assert.NotEmpty(t, link.URL)
+}
+
+// TestDiagnosisAdvisesRefreshOnlyForStaleData: a healthy connection
+// fetched within the day is "ok" with when it was fetched, not
+// "refresh-now" (Basiq refreshes daily itself); older data may be refreshed.
+func TestDiagnosisAdvisesRefreshOnlyForStaleData(t *testing.T) {
+	h := newHarness(t, tools.Options{})
+	fresh, old := 0, 0
+	for _, c := range h.sim.Connections() {
+		if c.Status != "active" || c.FailCode != "" || c.InstitutionID == "AU00005" || c.InstitutionID == "AU00006" {
+			continue
+		}
+		age := time.Since(c.LastUsed)
+		if age < 2*time.Hour || age > 23*time.Hour && age < 25*time.Hour {
+			continue // within the cooldown, or too near the line to call
+		}
+		var diag struct {
+			Connections []struct {
+				ID, Verdict string
+				NextStep    string `json:"next_step"`
+			}
+		}
+		h.okValid(t, "diagnose_connection", obj{"user_id": c.UserID, "connection_id": c.ConnectionID}, &diag)
+		require.Len(t, diag.Connections, 1)
+		got := diag.Connections[0]
+		if age < 24*time.Hour {
+			fresh++
+			assert.Equal(t, "ok", got.Verdict, "fetched %s ago", age)
+			assert.Contains(t, got.NextStep, "instead of refreshing")
+		} else if got.Verdict == "refresh-now" {
+			old++
+			assert.Contains(t, got.NextStep, "stale")
+		}
+	}
+	assert.Positive(t, fresh, "a connection fetched within the day")
+	assert.Positive(t, old, "a connection with stale data")
 }

@@ -160,12 +160,39 @@ func verdict(h connectionHealth, dec guard.Decision) (string, string) {
 		return "customer-must-act", "The customer's consent expires on " + h.ConsentExpiry[:10] + ": send a new consent link (create_auth_link) so data keeps flowing."
 	case expiresWithin(h.ConnectionExpiry, consentSoon):
 		return "customer-must-act", "The connection expires on " + h.ConnectionExpiry[:10] + ": send a new consent link (create_auth_link) so data keeps flowing."
+	case h.LastJob != nil && h.LastJob.Status == basiq.JobUnknown:
+		return "unknown", h.LastJob.Note
+	case dec.Outcome == guard.WouldRefresh && !stale(h.LastRefreshed):
+		return "ok", "The data was fetched " + fetchedAgo(h.LastRefreshed) + ", within the day Basiq's own daily refresh keeps: read it (list_accounts, list_transactions) instead of refreshing."
 	case dec.Outcome == guard.WouldRefresh:
-		return "refresh-now", "Nothing is wrong that a refresh cannot fix: refresh_connection, then get_job with wait_seconds."
+		return "refresh-now", "The data is stale (fetched " + fetchedAgo(h.LastRefreshed) + ") and every rule allows a refresh: refresh_connection once, then get_job with wait_seconds."
 	case h.Status == "active":
-		return "ok", "The connection is healthy; it was refreshed recently. " + dec.Reason
+		return "ok", "The connection is healthy; the data was fetched " + fetchedAgo(h.LastRefreshed) + ". " + dec.Reason
 	}
 	return "wait", dec.Reason
+}
+
+// staleAfter is when a connection's data is stale: Basiq refreshes every
+// connection itself once a day, so data fetched within a day is what a
+// scheduled refresh gives, and a manual one would only add a bank login
+// (the guide's rule: read lastUsed, refresh only when the data is older than
+// the task allows).
+const staleAfter = 24 * time.Hour
+
+// stale reports whether data last fetched at stamp (RFC 3339; "" for
+// never) is older than staleAfter.
+func stale(stamp string) bool {
+	t, err := time.Parse(time.RFC3339, stamp)
+	return err != nil || time.Since(t) > staleAfter
+}
+
+// fetchedAgo says when data was last fetched, for a next step.
+func fetchedAgo(stamp string) string {
+	t, err := time.Parse(time.RFC3339, stamp)
+	if err != nil {
+		return "never, as far as Basiq shows"
+	}
+	return time.Since(t).Round(time.Minute).String() + " ago (" + stamp + ")"
 }
 
 func expiresWithin(stamp string, d time.Duration) bool {

@@ -153,8 +153,17 @@ func (s *Simulator) credentialsBusy(c *simConn, loginID string) bool {
 	return false
 }
 
+// ensureConsent records the customer's consent as the consent screens do:
+// a new one when none is active, else the active one updated (Basiq's
+// consent.updated), which is the trace a re-consent leaves.
 func (s *Simulator) ensureConsent(u *simUser, now time.Time) {
 	if s.hasActiveConsent(u.ID, now) {
+		for _, c := range s.consents[u.ID] {
+			if c.Status == "active" && now.Before(c.Expiry) {
+				c.Updated = now
+				s.emit(now, "consent", "updated", u.ID, "/users/"+u.ID+"/consents/"+c.ID, nil)
+			}
+		}
 		return
 	}
 	c := &simConsent{ID: s.nextID("consent"), UserID: u.ID, Status: "active", Created: now, Updated: now, Expiry: now.AddDate(1, 0, 0)}

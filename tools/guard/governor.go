@@ -116,7 +116,7 @@ func (g *Governor) Refresh(ctx context.Context, tool, userID, connID string, dry
 		d.Outcome, d.JobID, d.Reason = ReusedJob, ev.running.ID, "a job for this connection is already running; follow it instead of refreshing"
 		return d, g.record(ctx, tool, d, dryRun)
 	}
-	refusal, err := g.check(ctx, key, conn, ev, dryRun || g.policy.Mode == Shadow)
+	refusal, err := g.check(ctx, userID, key, conn, ev, dryRun || g.policy.Mode == Shadow)
 	if err != nil {
 		return d, err
 	}
@@ -142,10 +142,23 @@ const ledgerWindow = 24 * time.Hour
 
 // check returns the first rule the refresh breaks, or nil. When every rule
 // allows it and look is false, the store has recorded it.
-func (g *Governor) check(ctx context.Context, key string, conn *basiq.Connection, ev jobEvidence, look bool) (*Decision, error) {
+func (g *Governor) check(ctx context.Context, userID, key string, conn *basiq.Connection, ev jobEvidence, look bool) (*Decision, error) {
 	now := g.now()
 	if refusal := statusRule(conn, ev); refusal != nil {
 		return refusal, nil
+	}
+	if code := ev.failure(); conn.Status == "invalid" && userActionCodes[code] {
+		failed := ev.newest.Updated.Time
+		if failed.IsZero() {
+			failed = jobTime(ev.newest)
+		}
+		acted, err := g.customerActed(ctx, userID, conn.ID, failed)
+		if err != nil {
+			return nil, fmt.Errorf("guard: whether the customer acted could not be read (their consents), so the refresh was not sent: %w", err)
+		}
+		if !acted {
+			return waitingOnCustomer(code, failed), nil
+		}
 	}
 	status, err := g.connectorStatus(ctx, conn.Institution.ID, conn.Method)
 	if err != nil {

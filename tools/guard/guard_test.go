@@ -128,35 +128,63 @@ func TestRefusalsCarryAReasonAndARetryTime(t *testing.T) {
 	assert.Equal(t, 4, strings.Count(f.audit.String(), "\n"), "every decision is audited")
 }
 
-// TestInvalidConnectionGetsOneRefresh: Basiq's docs say a successful
-// refresh restores an invalid connection once the customer has cleared the
-// cause at their bank; one try a day is allowed, and a failure only
-// re-consent can cure is refused outright (the case above).
-func TestInvalidConnectionGetsOneRefresh(t *testing.T) {
+// reconsent plays the customer going through a consent link again (here
+// for another bank of theirs): Basiq updates their consent, the trace that
+// they acted.
+func (f *fixture) reconsent(t *testing.T, c basiqtest.SeededConnection, others ...string) {
+	t.Helper()
+	for _, other := range append(others, "AU00000", "AU00003") {
+		if other != c.InstitutionID {
+			_, err := f.sim.CompleteConsent(c.UserID, basiqtest.ConsentRequest{InstitutionID: other, LoginID: "Whistler", Password: "ShowBox"})
+			require.NoError(t, err)
+			return
+		}
+	}
+}
+
+func userActionConnection(c basiqtest.SeededConnection) bool {
+	return c.Status == "invalid" && c.FailCode == "account-not-accessible-requires-user-action"
+}
+
+// TestInvalidConnectionWaitsForTheCustomer: Basiq's docs say a refresh
+// restores an invalid connection once the customer has acted; until
+// something at Basiq shows they did (a newer consent, a connection update),
+// a refresh is a futile bank login, so it is refused with the way forward
+// (a consent link). With that evidence, one refresh goes and restores it.
+func TestInvalidConnectionWaitsForTheCustomer(t *testing.T) {
 	f := newFixture(t)
 	g := f.governor(guard.DefaultPolicy())
-	c := f.pick(t, func(c basiqtest.SeededConnection) bool {
-		return c.Status == "invalid" && c.FailCode == "account-not-accessible-requires-user-action"
-	})
-	require.True(t, f.sim.ResolveAtBank(c.ConnectionID), "the customer accepts the bank's terms")
+	c := f.pick(t, userActionConnection)
+	require.True(t, f.sim.ResolveAtBank(c.ConnectionID), "the customer accepts the bank's terms, which Basiq cannot see")
 	d, err := g.Refresh(context.Background(), "refresh_connection", c.UserID, c.ConnectionID, false)
+	require.NoError(t, err)
+	assert.Equal(t, guard.Refused, d.Outcome)
+	assert.Equal(t, guard.RuleStatus, d.Rule)
+	assert.Contains(t, d.Reason, "create_auth_link")
+	assert.Contains(t, d.Reason, "waits on the customer")
+	assert.Empty(t, d.RetryAt, "no retry time that invites a loop")
+	assert.Zero(t, f.sim.RefreshRequests(c.ConnectionID), "nothing sent")
+
+	f.reconsent(t, c)
+	d, err = g.Refresh(context.Background(), "refresh_connection", c.UserID, c.ConnectionID, false)
 	require.NoError(t, err)
 	assert.Equal(t, guard.Refreshed, d.Outcome, d.Reason)
 	assert.Equal(t, 1, f.sim.RefreshRequests(c.ConnectionID))
-
 	require.Eventually(t, func() bool {
 		conn, err := f.client.GetConnection(context.Background(), c.UserID, c.ConnectionID)
 		return err == nil && conn.Status == "active"
 	}, 5*time.Second, 20*time.Millisecond, "the refresh restored the connection")
 }
 
+// TestInvalidConnectionIsRefreshedOnlyOnceADay: with evidence, one refresh
+// goes; when it fails again (the customer had not yet acted at their bank),
+// the newer failure waits on the customer again, and the day's try is spent.
 func TestInvalidConnectionIsRefreshedOnlyOnceADay(t *testing.T) {
 	f := newFixture(t)
 	now := time.Now()
 	g := guard.NewGovernor(f.client, f.store, guard.NewAudit(&syncWriter{b: &f.audit}), guard.DefaultPolicy(), nil, func() time.Time { return now })
-	c := f.pick(t, func(c basiqtest.SeededConnection) bool {
-		return c.Status == "invalid" && c.FailCode == "account-not-accessible-requires-user-action"
-	})
+	c := f.pick(t, userActionConnection)
+	f.reconsent(t, c)
 	d, err := g.Refresh(context.Background(), "refresh_connection", c.UserID, c.ConnectionID, false)
 	require.NoError(t, err)
 	require.Equal(t, guard.Refreshed, d.Outcome, d.Reason)
@@ -168,8 +196,15 @@ func TestInvalidConnectionIsRefreshedOnlyOnceADay(t *testing.T) {
 	d, err = g.Refresh(context.Background(), "refresh_connection", c.UserID, c.ConnectionID, false)
 	require.NoError(t, err)
 	assert.Equal(t, guard.Refused, d.Outcome)
-	assert.Contains(t, d.Reason, "already refreshed")
+	assert.Contains(t, d.Reason, "waits on the customer", "the refresh failed again: nothing shows the customer acted since")
 	assert.Equal(t, 1, f.sim.RefreshRequests(c.ConnectionID), "the second try was not sent")
+	time.Sleep(1100 * time.Millisecond) // Basiq's times have whole seconds: a consent in the failure's second is not "after" it
+	f.reconsent(t, c, "AU00008")        // evidence again (at another bank), but the day's one try is spent
+	d, err = g.Refresh(context.Background(), "refresh_connection", c.UserID, c.ConnectionID, false)
+	require.NoError(t, err)
+	assert.Equal(t, guard.Refused, d.Outcome)
+	assert.Contains(t, d.Reason, "already refreshed")
+	assert.Equal(t, 1, f.sim.RefreshRequests(c.ConnectionID))
 }
 
 func TestRunningJobIsReusedNotRefreshed(t *testing.T) {

@@ -24,6 +24,12 @@ const invalidRetryWindow = 24 * time.Hour
 // new credentials or a new authorisation through the consent screens.
 var reconsentCodes = map[string]bool{"invalid-credentials": true, "authorization-failed": true, "invalid-connection": true}
 
+// userActionCodes are failures that wait on the customer (at their bank, or
+// consenting again). Basiq's docs say a refresh restores the connection once
+// the customer has acted; before that it is a futile bank login that fails
+// again, so one is allowed only on evidence that they did (customerActed).
+var userActionCodes = map[string]bool{"account-not-accessible-requires-user-action": true, "user-action-required": true}
+
 // jobEvidence is what Basiq's own job history says about one connection, so
 // that a fresh state directory cannot lead to repeated refreshes.
 type jobEvidence struct {
@@ -87,16 +93,32 @@ func statusRule(conn *basiq.Connection, ev jobEvidence) *Decision {
 	case "active", "":
 		return nil
 	case "invalid":
-		if ev.newest != nil {
-			if step := ev.newest.FailedStep(); step != nil && step.Result != nil && reconsentCodes[step.Result.Code] {
-				return &Decision{Rule: RuleStatus, Outcome: Refused, Reason: fmt.Sprintf("the connection is invalid and its last job failed with %s: a refresh cannot fix that; the customer must re-consent (create_auth_link)", step.Result.Code)}
-			}
+		if code := ev.failure(); reconsentCodes[code] {
+			return &Decision{Rule: RuleStatus, Outcome: Refused, Reason: fmt.Sprintf("the connection is invalid and its last job failed with %s: a refresh cannot fix that; the customer must re-consent (create_auth_link)", code)}
 		}
 		return nil
 	case "pending", "pre-init", "init":
 		return &Decision{Rule: RuleStatus, Outcome: Refused, Reason: fmt.Sprintf("the connection is still being set up (status %s); follow its connect job with list_user_jobs", conn.Status)}
 	}
 	return &Decision{Rule: RuleStatus, Outcome: Refused, Reason: fmt.Sprintf("Basiq reports the connection as %q, which cannot be refreshed; check it with get_connection and list_user_jobs", conn.Status)}
+}
+
+// failure is the failure code of the newest job, "" when it did not fail.
+func (ev jobEvidence) failure() string {
+	if ev.newest == nil {
+		return ""
+	}
+	if step := ev.newest.FailedStep(); step != nil && step.Result != nil {
+		return step.Result.Code
+	}
+	return ""
+}
+
+// waitingOnCustomer is the refusal for an invalid connection whose last
+// failure waits on the customer, when nothing shows they have acted.
+func waitingOnCustomer(code string, failed time.Time) *Decision {
+	return &Decision{Rule: RuleStatus, Outcome: Refused, Reason: fmt.Sprintf("the connection is invalid: its last job failed with %s (at %s), which waits on the customer, and nothing shows they have acted since (no newer consent or connection update); a refresh now would be a bank login that fails again. Send the customer a consent link with create_auth_link: completing it reconnects the bank",
+		code, failed.UTC().Format(time.RFC3339))}
 }
 
 // ago says how long ago t was, in seconds under a minute.
