@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -189,4 +190,44 @@ func TestDiagnosisAdvisesRefreshOnlyForStaleData(t *testing.T) {
 	}
 	assert.Positive(t, fresh, "a connection fetched within the day")
 	assert.Positive(t, old, "a connection with stale data")
+}
+
+// TestRefreshLoopOverCustomersIsStoppedAsBulk: a loop of refresh_connection
+// over 20 customers reaches Basiq for at most 3 of them; every later call is
+// refused as a bulk refresh, says what to do instead, and offers no retry
+// time that would invite the loop to go on.
+func TestRefreshLoopOverCustomersIsStoppedAsBulk(t *testing.T) {
+	h := newHarness(t, tools.Options{})
+	seen := map[string]bool{}
+	var targets []obj
+	for _, c := range h.sim.Connections() {
+		if !seen[c.UserID] && len(targets) < 20 {
+			seen[c.UserID] = true
+			targets = append(targets, obj{"user_id": c.UserID, "connection_id": c.ConnectionID})
+		}
+	}
+	require.Len(t, targets, 20)
+	bulk := 0
+	for i, args := range targets {
+		res := h.call(t, "refresh_connection", args)
+		msg := text(res)
+		if i >= 3 {
+			assert.True(t, res.IsError, "customer %d: %s", i+1, msg)
+			assert.Contains(t, msg, "bulk refresh", "customer %d", i+1)
+			assert.Contains(t, msg, "needs_attention")
+			assert.NotContains(t, msg, "will be allowed from", "no retry time invites the loop to go on")
+		}
+		if strings.Contains(msg, "bulk refresh") {
+			bulk++
+		}
+	}
+	assert.Equal(t, 17, bulk)
+	refreshed := map[string]bool{}
+	for _, c := range h.sim.Connections() {
+		if h.sim.RefreshRequests(c.ConnectionID) > 0 {
+			refreshed[c.UserID] = true
+		}
+	}
+	assert.LessOrEqual(t, len(refreshed), 3, "at most 3 customers' connections reached Basiq")
+	assert.NotContains(t, text(h.call(t, "refresh_connection", targets[0])), "bulk refresh", "a customer already in the window is not a new one")
 }

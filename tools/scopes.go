@@ -66,6 +66,11 @@ func admit(access *guard.Access, byName map[string]Tool) server.ToolHandlerMiddl
 			if err := access.Admit(ctx, ask); err != nil {
 				return mcp.NewToolResultError(explain(err)), nil
 			}
+			// A refresh counts for the bulk rule by its caller, else its MCP
+			// session; sessionless callerless requests share one scope.
+			if s := server.ClientSessionFromContext(ctx); s != nil && s.SessionID() != "" {
+				ctx = guard.WithRefreshScope(ctx, "session:"+s.SessionID())
+			}
 			return next(ctx, req)
 		}
 	}

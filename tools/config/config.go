@@ -75,7 +75,7 @@ func Parse(name string, args []string, getenv func(string) string, d Defaults, s
 	stateDir, stateErr := guard.DefaultStateDir()
 	p := guard.DefaultPolicy()
 	var mode, toolsets, toolList, exclude, origins, audit string
-	var obCap, webCap, refreshQuota, reportQuota, sessions float64
+	var obCap, webCap, refreshQuota, reportQuota, sessions, bulk float64
 	f.str(&c.Transport, "transport", "BASIQ_MCP_TRANSPORT", "stdio", "stdio, sse (legacy HTTP+SSE at /sse and /message) or http (streamable HTTP at /mcp)")
 	f.str(&c.Addr, "addr", "BASIQ_MCP_ADDR", "127.0.0.1:8080", "listen address for sse and http")
 	f.str(&c.BaseURL, "base-url", "BASIQ_BASE_URL", basiq.DefaultBaseURL, "Basiq API base URL")
@@ -109,6 +109,8 @@ func Parse(name string, args []string, getenv func(string) string, d Defaults, s
 	f.dur(&c.Policy.Cooldown, "refresh-cooldown", "BASIQ_MCP_REFRESH_COOLDOWN", p.Cooldown, "minimum time between refreshes of one connection")
 	f.num(&obCap, "refresh-daily-cap-open-banking", "BASIQ_MCP_REFRESH_DAILY_CAP_OPEN_BANKING", float64(p.DailyCapOpenBanking), "refreshes per Open Banking connection per 24 h")
 	f.num(&webCap, "refresh-daily-cap-web", "BASIQ_MCP_REFRESH_DAILY_CAP_WEB", float64(p.DailyCapWeb), "refreshes per web connection per 24 h")
+	f.num(&bulk, "refresh-bulk-customers", "BASIQ_MCP_REFRESH_BULK_CUSTOMERS", float64(p.BulkCustomers), "distinct customers one caller (or session) may refresh within --refresh-bulk-window; one more is a bulk refresh, refused (0: off)")
+	f.dur(&c.Policy.BulkWindow, "refresh-bulk-window", "BASIQ_MCP_REFRESH_BULK_WINDOW", p.BulkWindow, "the window of the bulk-refresh rule")
 	f.num(&c.Policy.BudgetPerMinute, "refresh-budget", "BASIQ_MCP_REFRESH_BUDGET", p.BudgetPerMinute, "refreshes per minute across the whole server")
 	f.Usage = func() {
 		fmt.Fprint(stderr, d.Usage+"\nThe API key comes from BASIQ_API_KEY only. BASIQ_MCP_CONFIRM_KEY (32 random bytes or more, hex or base64),\nwhen set, seals confirmations across restarts and replicas.\n\nFlags:\n")
@@ -134,6 +136,10 @@ func Parse(name string, args []string, getenv func(string) string, d Defaults, s
 	c.ConfirmKey = key
 	c.Policy.Mode, c.Policy.DailyCapOpenBanking, c.Policy.DailyCapWeb = guard.Mode(mode), int(obCap), int(webCap)
 	c.Policy.BudgetBurst = max(1, int(c.Policy.BudgetPerMinute))
+	c.Policy.BulkCustomers = int(bulk)
+	if c.Policy.BulkCustomers < 0 || c.Policy.BulkCustomers > 0 && c.Policy.BulkWindow <= 0 {
+		f.bad = append(f.bad, "--refresh-bulk-customers must be 0 (off) or more, with a --refresh-bulk-window above 0")
+	}
 	if err := c.check(f.bad, stateErr); err != nil {
 		fmt.Fprintf(stderr, "basiq-mcp: %v\n", err)
 		return c, nil, 2

@@ -30,12 +30,19 @@ type Policy struct {
 	DailyCapWeb         int           // web connections have no published cap; ours
 	BudgetPerMinute     float64       // deployment-wide refreshes per minute
 	BudgetBurst         int           // how many may go at once before the rate applies
+	// BulkCustomers is how many distinct customers one caller (or session,
+	// or the callerless deployment) may refresh within BulkWindow; one more
+	// is a bulk refresh (RuleBulk). 0 turns the rule off.
+	BulkCustomers int
+	BulkWindow    time.Duration
 }
 
 // DefaultPolicy is enforce, a 1 h cooldown, 20 a day for Open Banking, 10 a
-// day for web, and 10 refreshes a minute across the whole deployment.
+// day for web, 10 refreshes a minute across the whole deployment, and at
+// most 3 customers per caller in 10 minutes.
 func DefaultPolicy() Policy {
-	return Policy{Mode: Enforce, Cooldown: time.Hour, DailyCapOpenBanking: 20, DailyCapWeb: 10, BudgetPerMinute: 10, BudgetBurst: 10}
+	return Policy{Mode: Enforce, Cooldown: time.Hour, DailyCapOpenBanking: 20, DailyCapWeb: 10, BudgetPerMinute: 10, BudgetBurst: 10,
+		BulkCustomers: 3, BulkWindow: 10 * time.Minute}
 }
 
 // Outcomes of a refresh decision.
@@ -100,6 +107,13 @@ func (g *Governor) Refresh(ctx context.Context, tool, userID, connID string, dry
 		return d, err
 	}
 	defer hold.Release() // nothing sent: the caller's use is taken back
+	if refusal, err := g.bulk(ctx, tool, userID, dryRun); refusal != nil || err != nil {
+		if refusal == nil {
+			return d, err
+		}
+		refusal.UserID, refusal.ConnectionID = userID, connID
+		return *refusal, g.record(ctx, tool, *refusal, dryRun)
+	}
 	if g.policy.Mode == Off {
 		return g.send(ctx, tool, d, dryRun, hold)
 	}

@@ -27,6 +27,9 @@ type Store interface {
 	// Reserve checks a refresh against the ledger rules and the shared
 	// budget and, when they allow it, records it, atomically.
 	Reserve(r Reservation) (Verdict, error)
+	// Spread checks and records, atomically, one customer among those a
+	// scope refreshed within a window (the bulk rule).
+	Spread(s Spread) (allowed bool, count int, err error)
 	// Unreserve takes back one use a reservation recorded at at, when what
 	// it was for was not carried out.
 	Unreserve(key string, at time.Time) error

@@ -64,6 +64,7 @@ func TestStoreContract(t *testing.T) {
 			t.Run("directory", func(t *testing.T) { storeDirectory(t, open(t)) })
 			t.Run("caller quotas", func(t *testing.T) { storeCallerQuota(t, open(t)) })
 			t.Run("caller quotas under load", func(t *testing.T) { storeQuotaUnderLoad(t, open(t)) })
+			t.Run("bulk spread", func(t *testing.T) { storeSpread(t, open(t)) })
 		})
 	}
 }
