@@ -534,7 +534,10 @@ func TestToolsetsPerRequest(t *testing.T) {
 	assert.ElementsMatch(t, []string{"list_consents", "search_docs"}, names(two))
 	_, call := mcptest.StatelessPost(t, base+"/mcp", "tools/call", map[string]any{"name": "list_connectors", "arguments": map[string]any{}},
 		map[string]string{"X-MCP-Toolsets": "reports", "Mcp-Name": "list_connectors"})
-	assert.NotNil(t, call["error"], "a tool outside the request's toolsets cannot be called: %v", call)
+	result, _ := call["result"].(map[string]any)
+	require.NotNil(t, result, "a tool outside the request's toolsets is a tool error, not tool-not-found: %v", call)
+	assert.Equal(t, true, result["isError"])
+	assert.Contains(t, fmt.Sprint(result["content"]), "X-MCP-Toolsets", "the error says how the request chose its toolsets")
 	status, _ := mcptest.StatelessPost(t, base+"/mcp", "tools/list", nil, map[string]string{"X-MCP-Toolsets": "reportz"})
 	assert.Equal(t, http.StatusBadRequest, status, "a misspelt toolset is refused")
 }

@@ -122,12 +122,19 @@ func TestConfirmationIsUselessOnAServerWithoutDestructiveTools(t *testing.T) {
 		Token string `json:"confirmation_token"`
 	}
 	allowed.ok(t, "purge_connection", obj{"user_id": c.UserID, "connection_id": c.ConnectionID}, &preview)
-	for _, opts := range []tools.Options{{}, {ReadOnly: true, AllowDestructive: true}} {
-		other := newGuardedHarness(t, opts, guard.DefaultPolicy(), state)
+	for opts, setting := range map[*tools.Options]string{{}: "--allow-destructive", {ReadOnly: true, AllowDestructive: true}: "--read-only"} {
+		other := newGuardedHarness(t, *opts, guard.DefaultPolicy(), state)
 		req := mcp.CallToolRequest{}
 		req.Params.Name = "purge_connection"
 		req.Params.Arguments = obj{"user_id": c.UserID, "connection_id": c.ConnectionID, "confirmation_token": preview.Token}
-		_, err := other.client.CallTool(context.Background(), req)
-		assert.Error(t, err, "the tool does not exist there")
+		res, err := other.client.CallTool(context.Background(), req)
+		require.NoError(t, err, "a tool error, not tool-not-found")
+		assert.True(t, res.IsError)
+		assert.Contains(t, text(res), setting, "the error names the setting that enables it")
+		assert.Contains(t, text(res), "nothing was sent")
+		for _, tl := range other.listTools(t) {
+			assert.NotEqual(t, "purge_connection", tl.Name, "never listed there")
+		}
 	}
+	assert.Zero(t, allowed.sim.Calls("POST /users/{userId}/connections/{connectionId}/purge"), "nothing reached Basiq")
 }

@@ -1,6 +1,7 @@
 package tools
 
 import (
+	"context"
 	"fmt"
 	"maps"
 	"slices"
@@ -8,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/basiq-mcp/basiq-mcp/tools/guard"
+	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 )
 
@@ -121,52 +123,55 @@ func Select(all []Tool, o Options) ([]Tool, error) {
 			}
 		}
 	}
-	var wanted []string
 	for _, s := range o.Toolsets {
-		switch {
-		case s == "all":
-			wanted = slices.Collect(maps.Keys(sets))
-		case sets[s]:
-			wanted = append(wanted, s)
-		default:
+		if s != "all" && !sets[s] {
 			return nil, fmt.Errorf("tools: no toolset %q (there are %s, or all)", s, strings.Join(slices.Sorted(maps.Keys(sets)), ", "))
 		}
 	}
+	wanted := wantedToolsets(all, o)
 	var out []Tool
 	for _, t := range all {
-		switch {
-		case o.ReadOnly && !t.ReadOnly, t.Destructive && !o.AllowDestructive,
-			len(wanted) > 0 && !slices.Contains(wanted, t.Toolset),
-			len(o.Tools) > 0 && !slices.Contains(o.Tools, t.Def.Name),
-			slices.Contains(o.ExcludeTools, t.Def.Name):
-			continue
+		if leftOut(t, o, wanted) == "" {
+			out = append(out, t)
 		}
-		out = append(out, t)
 	}
 	return out, nil
 }
 
-// Register adds every tool the options allow to an MCP server, all listed
-// from the start (clients that never re-list tools see them all), and the
-// filters that let an HTTP request narrow them to some toolsets and an
-// OAuth caller's scopes decide which it may list and call.
+// Register adds every tool of the inventory to an MCP server. The tools
+// the options allow are listed from the start (clients that never re-list
+// tools see them all); the others are never listed, and a call of one is a
+// tool error naming the setting that enables it, instead of "tool not found".
+// One filter decides what each tools/list shows (configuration, the
+// request's toolsets, the caller's scopes), and the admit middleware what
+// each tools/call may do.
 func Register(s *server.MCPServer, d *Deps, o Options) ([]Tool, error) {
-	chosen, err := Select(Inventory(d), o)
+	all := Inventory(d)
+	chosen, err := Select(all, o)
 	if err != nil {
 		return nil, err
 	}
-	setOf, scopeOf, byName := map[string]string{}, map[string]string{}, map[string]Tool{}
-	for _, t := range chosen {
-		s.AddTool(t.Def, t.Handler)
-		setOf[t.Def.Name], scopeOf[t.Def.Name], byName[t.Def.Name] = t.Toolset, t.Scope, t
+	wanted := wantedToolsets(all, o)
+	v := &visibility{tools: map[string]Tool{}, hidden: map[string]string{}}
+	for _, t := range all {
+		v.tools[t.Def.Name] = t
+		why := leftOut(t, o, wanted)
+		if why == "" {
+			s.AddTool(t.Def, t.Handler)
+			continue
+		}
+		// A tool left out never gets its handler: whatever the filters and
+		// middleware do, a call of it cannot reach Basiq.
+		v.hidden[t.Def.Name] = why
+		s.AddTool(t.Def, func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+			return mcp.NewToolResultError(why + "; nothing was sent."), nil
+		})
 	}
-	// The scope filter comes first, so it sees the whole list (see scopeFilter).
-	server.WithToolFilter(scopeFilter(scopeOf))(s)
-	server.WithToolFilter(requestFilter(setOf))(s)
+	server.WithToolFilter(v.filter)(s)
 	access := d.Access
 	if access == nil {
 		access = guard.NewAccess(&guard.BasiqOwners{Client: d.Client})
 	}
-	s.Use(admit(access, byName))
+	s.Use(admit(access, v))
 	return chosen, nil
 }

@@ -27,38 +27,19 @@ func defaultScope(name string, h hints) string {
 	return guard.ScopeRead
 }
 
-// scopeFilter hides from every tools/list the tools a caller's token does
-// not allow, whatever the list's length. mcp-go runs the filters on
-// tools/call too, with the one tool called: when the server has more than
-// one tool, a one-tool list can only be that, and the call is left to
-// admit, so the caller gets a tool error naming the scope rather than "tool
-// not found". A server of one tool cannot tell the two apart and hides it.
-func scopeFilter(scopeOf map[string]string) func(context.Context, []mcp.Tool) []mcp.Tool {
-	return func(ctx context.Context, list []mcp.Tool) []mcp.Tool {
-		caller, ok := guard.CallerFrom(ctx)
-		if !ok || len(list) == 1 && len(scopeOf) > 1 {
-			return list
-		}
-		out := make([]mcp.Tool, 0, len(list))
-		for _, t := range list {
-			if caller.HasScope(scopeOf[t.Name]) {
-				out = append(out, t)
-			}
-		}
-		return out
-	}
-}
-
 // admit puts every tools/call through the caller policy (guard.Access)
 // before the tool runs: the tool's scope and the customers its arguments
 // name, with jobs and reports resolved to their customers. A refusal is a
 // tool error that says why; nothing reaches Basiq.
-func admit(access *guard.Access, byName map[string]Tool) server.ToolHandlerMiddleware {
+func admit(access *guard.Access, v *visibility) server.ToolHandlerMiddleware {
 	return func(next server.ToolHandlerFunc) server.ToolHandlerFunc {
 		return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-			t, ok := byName[req.Params.Name]
+			t, ok := v.tools[req.Params.Name]
 			if !ok {
 				return next(ctx, req)
+			}
+			if why := v.refusal(ctx, t.Def.Name); why != "" {
+				return mcp.NewToolResultError(why), nil
 			}
 			args := req.GetArguments()
 			id := func(k string) string { v, _ := args[k].(string); return v }

@@ -3,8 +3,6 @@ package tools
 import (
 	"context"
 	"slices"
-
-	"github.com/mark3labs/mcp-go/mcp"
 )
 
 type toolsetsKey struct{}
@@ -21,22 +19,4 @@ func WithToolsets(ctx context.Context, sets []string) context.Context {
 		return ctx
 	}
 	return context.WithValue(ctx, toolsetsKey{}, sets)
-}
-
-// requestFilter keeps the tools of the toolsets the request chose; mcp-go
-// applies it to tools/list and tools/call alike.
-func requestFilter(setOf map[string]string) func(context.Context, []mcp.Tool) []mcp.Tool {
-	return func(ctx context.Context, list []mcp.Tool) []mcp.Tool {
-		sets, _ := ctx.Value(toolsetsKey{}).([]string)
-		if len(sets) == 0 {
-			return list
-		}
-		out := make([]mcp.Tool, 0, len(list))
-		for _, t := range list {
-			if slices.Contains(sets, setOf[t.Name]) {
-				out = append(out, t)
-			}
-		}
-		return out
-	}
 }

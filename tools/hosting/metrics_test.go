@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -47,7 +48,7 @@ func TestMetricsAfterCalls(t *testing.T) {
 		id := u.(map[string]any)["id"].(string)
 		why := mcptest.CallTool(t, ctx, c, "diagnose_connection", map[string]any{"user_id": id}).StructuredContent.(map[string]any)
 		for _, conn := range why["connections"].([]any) {
-			if conn.(map[string]any)["verdict"] == "refresh-now" && connID == "" {
+			if strings.HasPrefix(fmt.Sprint(conn.(map[string]any)["refresh"]), "would-refresh") && connID == "" {
 				userID, connID = id, conn.(map[string]any)["id"].(string)
 			}
 		}

@@ -2,6 +2,7 @@ package hosting_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -116,7 +117,7 @@ func TestOAuthCallerRefreshQuota(t *testing.T) {
 	for _, u := range call("list_users", map[string]any{"query": "whistler"})["structuredContent"].(map[string]any)["users"].([]any) {
 		id := u.(map[string]any)["id"]
 		for _, c := range call("diagnose_connection", map[string]any{"user_id": id})["structuredContent"].(map[string]any)["connections"].([]any) {
-			if c.(map[string]any)["verdict"] == "refresh-now" {
+			if strings.HasPrefix(fmt.Sprint(c.(map[string]any)["refresh"]), "would-refresh") {
 				targets = append(targets, map[string]any{"user_id": id, "connection_id": c.(map[string]any)["id"]})
 			}
 		}
