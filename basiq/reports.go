@@ -154,6 +154,8 @@ type ReportAccount struct {
 	ID                   string     `json:"id"`
 	Name                 string     `json:"name"`
 	Balance              string     `json:"balance"`
+	AvailableFunds       string     `json:"availableFunds"`
+	LastUpdated          Time       `json:"lastUpdated"`
 	Currency             string     `json:"currency"`
 	Institution          string     `json:"institution"`
 	Connection           string     `json:"connection"`
@@ -182,14 +184,21 @@ type StatementData struct {
 	Transactions string             `json:"transactions"`
 }
 
-// StatementAccount is one account of a statement with its balances.
+// StatementAccount is one account of a statement as Basiq's reports file
+// publishes it: its current balance and available funds as at lastUpdated
+// (Basiq sends no opening or closing balance).
 type StatementAccount struct {
 	ID             string `json:"id"`
 	Name           string `json:"name"`
 	AccountNo      string `json:"accountNo"`
-	OpeningBalance string `json:"openingBalance"`
-	ClosingBalance string `json:"closingBalance"`
+	Balance        string `json:"balance"`
+	AvailableFunds string `json:"availableFunds"`
 	Currency       string `json:"currency"`
+	LastUpdated    Time   `json:"lastUpdated"`
+	Class          Class  `json:"class"`
+	Institution    string `json:"institution"`
+	Connection     string `json:"connection"`
+	Status         string `json:"status"`
 }
 
 // Filter returns the value of the named report filter as text ("" when

@@ -39,13 +39,15 @@ type periodView struct {
 	CoveredMonths int    `json:"covered_months,omitempty"`
 }
 
+// reportAccountView is an account of a report with the balances Basiq
+// sends for it: the balance and available funds as at balance_as_of.
 type reportAccountView struct {
 	ID             string `json:"id"`
 	Name           string `json:"name,omitempty"`
 	Type           string `json:"type,omitempty"`
 	Balance        string `json:"balance,omitempty"`
-	OpeningBalance string `json:"opening_balance,omitempty"`
-	ClosingBalance string `json:"closing_balance,omitempty"`
+	AvailableFunds string `json:"available_funds,omitempty"`
+	BalanceAsOf    string `json:"balance_as_of,omitempty"`
 }
 
 type reportView struct {
@@ -93,9 +95,10 @@ func getReport(ctx context.Context, d *call, p reportIDParams) (reportView, erro
 
 func statementView(v *reportView, data basiq.StatementData) {
 	for _, a := range data.Account {
-		v.Accounts = append(v.Accounts, reportAccountView{ID: a.ID, Name: text.Clean(a.Name, 80), OpeningBalance: a.OpeningBalance, ClosingBalance: a.ClosingBalance})
+		v.Accounts = append(v.Accounts, reportAccountView{ID: a.ID, Name: text.Clean(a.Name, 80), Type: a.Class.Type,
+			Balance: a.Balance, AvailableFunds: a.AvailableFunds, BalanceAsOf: views.Stamp(a.LastUpdated)})
 	}
-	v.Note = "A statement's lines are the account's transactions over the period: list_transactions with account_id, from_date and to_date. The pdf resource is the statement as Basiq renders it."
+	v.Note = "Basiq's statement gives each account's balance and available funds as at balance_as_of, not opening and closing balances. Its lines are the account's transactions over the period: list_transactions with account_id, from_date and to_date. The pdf resource is the statement as Basiq renders it."
 }
 
 func affordabilityView(v *reportView, data basiq.AffordabilityData) {
@@ -103,7 +106,8 @@ func affordabilityView(v *reportView, data basiq.AffordabilityData) {
 		v.Metrics = append(v.Metrics, metricView{ID: m.ID, Title: text.Clean(m.Title, 100), Value: text.Clean(fmt.Sprint(m.Result.Value), 40), Format: m.Result.Format})
 	}
 	for _, a := range data.Accounts {
-		v.Accounts = append(v.Accounts, reportAccountView{ID: a.ID, Name: text.Clean(a.Name, 80), Type: a.Class.Type, Balance: a.Balance})
+		v.Accounts = append(v.Accounts, reportAccountView{ID: a.ID, Name: text.Clean(a.Name, 80), Type: a.Class.Type,
+			Balance: a.Balance, AvailableFunds: a.AvailableFunds, BalanceAsOf: views.Stamp(a.LastUpdated)})
 	}
 	covered := coverage(&v.Period, data.Accounts)
 	for _, g := range data.Groups {

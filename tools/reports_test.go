@@ -26,9 +26,10 @@ type reportOut struct {
 		CoveredMonths int `json:"covered_months"`
 	}
 	Accounts []struct {
-		ID      string
-		Opening string `json:"opening_balance"`
-		Closing string `json:"closing_balance"`
+		ID             string
+		Balance        string
+		AvailableFunds string `json:"available_funds"`
+		BalanceAsOf    string `json:"balance_as_of"`
 	}
 	Groups []struct {
 		ID, Total string
@@ -91,8 +92,9 @@ func TestStatementReportIsRendered(t *testing.T) {
 	assert.Equal(t, "STATEMENT_01", r.Type)
 	require.Len(t, r.Accounts, 1)
 	assert.Equal(t, accounts.Accounts[0].ID, r.Accounts[0].ID)
-	assert.NotEmpty(t, r.Accounts[0].Opening)
-	assert.NotEmpty(t, r.Accounts[0].Closing)
+	assert.Equal(t, accounts.Accounts[0].Balance, r.Accounts[0].Balance, "the statement's balance is the account's")
+	assert.NotEmpty(t, r.Accounts[0].AvailableFunds)
+	assert.NotEmpty(t, r.Accounts[0].BalanceAsOf)
 	assert.Contains(t, r.Note, "list_transactions")
 }
 

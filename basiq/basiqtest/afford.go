@@ -331,15 +331,15 @@ func (s *Simulator) statementData(r *simReport) (obj, []*simTxn) {
 	accounts := []obj{}
 	for _, acc := range accts {
 		c := s.conns[acc.ConnID]
-		in := findInstitution(c.InstitutionID)
-		var flow int64
-		for _, tx := range txns {
-			if tx.AccountID == acc.ID {
-				flow += tx.Amount
-			}
-		}
-		accounts = append(accounts, obj{"id": acc.ID, "name": acc.Name, "accountNo": acc.Number, "bsb": acc.Number[:6],
-			"institution": in.Name, "closingBalance": cents(acc.Balance), "openingBalance": cents(acc.Balance - flow), "currency": "AUD"})
+		// The reports file's account: the current balance and available
+		// funds as at lastUpdated; Basiq sends no opening or closing balance.
+		accounts = append(accounts, obj{"type": "account", "id": acc.ID, "name": acc.Name, "accountNo": acc.Number,
+			"maskedNumber": "xxxx" + acc.Number[max(0, len(acc.Number)-4):], "accountHolder": strings.ToUpper(u.name()), "isOwned": true,
+			"accountOwnership": "UNKNOWN", "balance": cents(acc.Balance), "availableFunds": cents(acc.Balance + acc.Pending), "currency": "AUD",
+			"class": obj{"type": acc.Class, "product": acc.Name}, "connection": c.ID, "institution": c.InstitutionID,
+			"lastUpdated": ts(acc.Updated), "status": "available", "meta": obj{},
+			"links": obj{"self": "/users/" + u.ID + "/accounts/" + acc.ID, "transactions": "/users/" + u.ID + "/transactions?filter=account.id.eq('" + acc.ID + "')",
+				"institution": "/institutions/" + c.InstitutionID}})
 	}
 	return obj{"institution": obj{"name": "Basiq Simulator", "abn": "", "acn": ""},
 		"identity":      obj{"fullName": u.name(), "email": u.Email, "mobile": u.Mobile},
