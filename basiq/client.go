@@ -207,13 +207,20 @@ func idPath(parts ...string) (string, error) {
 	return b.String(), nil
 }
 
+// badLink is a next link Basiq sent that the client will not follow: its
+// data, not the caller's arguments, is at fault, so it reads as a body that
+// could not be used (DecodeError), never as invalid input.
+func badLink(cl *call, why string) error {
+	return &DecodeError{Method: "GET", Path: cl.path, Err: errors.New(why)}
+}
+
 // requestURL resolves the call to an absolute URL on the client's host.
 func (c *Client) requestURL(cl *call) (*url.URL, error) {
 	full := strings.TrimRight(c.baseURL.Path, "/") + cl.path // the base URL may carry a path prefix
 	if cl.next != "" {
 		u, err := url.Parse(cl.next)
 		if err != nil {
-			return nil, inputErrorf("next link is not a URL")
+			return nil, badLink(cl, "its next link is not a URL")
 		}
 		if !u.IsAbs() {
 			u = c.baseURL.ResolveReference(u) // RFC 3986, as the server meant it
@@ -221,13 +228,13 @@ func (c *Client) requestURL(cl *call) (*url.URL, error) {
 		// A next link is followed as given, but only on the same host: the
 		// bearer token must never be sent anywhere else.
 		if u.Scheme != c.baseURL.Scheme || u.Host != c.baseURL.Host {
-			return nil, inputErrorf("next link points to another host (%s); refusing to follow it", u.Host)
+			return nil, badLink(cl, fmt.Sprintf("its next link points to another host (%s); not followed", u.Host))
 		}
 		// It must continue the same list: its path, once dot segments are
 		// resolved, is the list's path exactly (a prefix would let
 		// /users/u1/transactions/../../../reports through).
 		if clean := path.Clean("/" + u.Path); clean != full || strings.Contains(u.RawPath, "%2") {
-			return nil, inputErrorf("next link %q does not continue %s", text.Truncate(u.Path, 80), cl.path)
+			return nil, badLink(cl, fmt.Sprintf("its next link %q does not continue %s; not followed", text.Truncate(u.Path, 80), cl.path))
 		}
 		return u, nil
 	}

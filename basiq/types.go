@@ -166,9 +166,56 @@ type Enrich struct {
 		BusinessName string `json:"businessName"`
 		Website      string `json:"website"`
 	} `json:"merchant"`
-	Category *struct {
-		MatchType string `json:"matchType"`
-	} `json:"category"`
+	Category *EnrichCategory `json:"category"`
+}
+
+// EnrichCategory is Basiq's classification of a transaction: the ANZSIC
+// industry classification of the merchant (division down to subclass) and
+// the data holder's merchant category code.
+type EnrichCategory struct {
+	MatchType string     `json:"matchType"`
+	MCC       *CodeTitle `json:"mcc"`
+	Anzsic    *struct {
+		Division    *CodeTitle `json:"division"`
+		Subdivision *CodeTitle `json:"subdivision"`
+		Group       *CodeTitle `json:"group"`
+		Class       *CodeTitle `json:"class"`
+		Subclass    *CodeTitle `json:"subclass"`
+	} `json:"anzsic"`
+}
+
+// CodeTitle is a classification's code and its title.
+type CodeTitle struct {
+	Code  string `json:"code"`
+	Title string `json:"title"`
+}
+
+// Category is a transaction's category and the group it falls in: the
+// finest ANZSIC title Basiq gives (subclass, else class, group or
+// subdivision) with the ANZSIC division as the group; else the merchant
+// category code's title; else the transaction's own subClass title. Tags
+// ("card:4615", "income:salary") are never a category.
+func (t *Transaction) Category() (category, group string) {
+	if t.Enrich != nil && t.Enrich.Category != nil {
+		c := t.Enrich.Category
+		if a := c.Anzsic; a != nil {
+			if a.Division != nil {
+				group = a.Division.Title
+			}
+			for _, level := range []*CodeTitle{a.Subclass, a.Class, a.Group, a.Subdivision, a.Division} {
+				if level != nil && level.Title != "" {
+					return level.Title, group
+				}
+			}
+		}
+		if c.MCC != nil && c.MCC.Title != "" {
+			return c.MCC.Title, group
+		}
+	}
+	if t.SubClass != nil && t.SubClass.Title != "" {
+		return t.SubClass.Title, group
+	}
+	return "", group
 }
 
 // Consent is a user's data-sharing consent.

@@ -231,3 +231,65 @@ func TestRefreshLoopOverCustomersIsStoppedAsBulk(t *testing.T) {
 	assert.LessOrEqual(t, len(refreshed), 3, "at most 3 customers' connections reached Basiq")
 	assert.NotContains(t, text(h.call(t, "refresh_connection", targets[0])), "bulk refresh", "a customer already in the window is not a new one")
 }
+
+// TestTotalsNameWhatTheyCouldNotUse: a row whose amount cannot be read is
+// named and left out of the totals (never counted as zero), and a next page
+// that cannot be read marks that part of the answer while the totals of
+// what was read still come back, blaming Basiq's data, not the arguments.
+func TestTotalsNameWhatTheyCouldNotUse(t *testing.T) {
+	h := fakeBasiq(t, map[string]fakeRoute{
+		"GET /users/u1/transactions": {200, `{"type":"list","data":[
+			{"type":"transaction","id":"t1","status":"posted","description":"GROCER","amount":"-10.00","class":"payment","postDate":"2026-11-02T00:00:00Z","transactionDate":"2026-11-02T00:00:00Z",
+			 "enrich":{"tags":["card:4615"],"category":{"anzsic":{"division":{"code":"G","title":"Retail Trade"},"subclass":{"code":"4110","title":"Supermarket and Grocery Stores"}}}}},
+			{"type":"transaction","id":"t2","status":"posted","description":"SALARY","amount":"2500.00","class":"transfer","postDate":"2026-11-01T00:00:00Z","transactionDate":"2026-11-01T00:00:00Z",
+			 "enrich":{"tags":["income:salary"],"category":{"mcc":{"code":"0000","title":"Payroll"}}}},
+			{"type":"transaction","id":"t3","status":"posted","description":"CAFE","amount":"twelve dollars","class":"payment","postDate":"2026-11-03T00:00:00Z","transactionDate":"2026-11-03T00:00:00Z",
+			 "subClass":{"code":"451","title":"Cafes and Restaurants"}}],
+			"links":{"next":"https://elsewhere.example/users/u1/transactions?page=2"}}`},
+	})
+	var rows struct {
+		Transactions []struct{ ID, Category string }
+		Summary      struct {
+			Count           int
+			Debits, Credits string
+		}
+		Unusable []string `json:"unusable"`
+	}
+	h.okValid(t, "list_transactions", obj{"user_id": "u1"}, &rows)
+	require.Len(t, rows.Transactions, 3, "every row is listed")
+	assert.Equal(t, "Supermarket and Grocery Stores", rows.Transactions[0].Category, "ANZSIC subclass, never a tag")
+	assert.Equal(t, "Payroll", rows.Transactions[1].Category, "then the MCC title")
+	assert.Equal(t, "Cafes and Restaurants", rows.Transactions[2].Category, "then the subClass")
+	assert.Equal(t, "-10.00", rows.Summary.Debits, "the unreadable amount is not counted as zero")
+	require.Len(t, rows.Unusable, 1)
+	assert.Contains(t, rows.Unusable[0], "t3")
+
+	var cats struct {
+		Categories []struct {
+			Category, Group, Total string
+			Count                  int
+		}
+		Unusable []string `json:"unusable"`
+		Note     string
+	}
+	h.okValid(t, "list_transactions", obj{"user_id": "u1", "by_category": true}, &cats)
+	names := map[string]string{}
+	for _, c := range cats.Categories {
+		names[c.Category] = c.Total
+		assert.NotContains(t, c.Category, "card:", "card digits never become a category")
+		assert.NotContains(t, c.Category, "income:")
+	}
+	assert.Equal(t, "-10.00", names["Supermarket and Grocery Stores"])
+	assert.Equal(t, "2500.00", names["Payroll"])
+	assert.NotContains(t, names, "Cafes and Restaurants", "a row with no readable amount makes no total")
+	assert.GreaterOrEqual(t, len(cats.Unusable), 2, "the unreadable row and the unread page are both named")
+	joined := strings.Join(cats.Unusable, " | ")
+	assert.Contains(t, joined, "t3")
+	assert.Contains(t, joined, "page")
+	assert.NotContains(t, joined+cats.Note, "Invalid arguments", "Basiq's bad link is not the caller's arguments")
+
+	var grocer struct{ Transactions []struct{ ID string } }
+	h.okValid(t, "list_transactions", obj{"user_id": "u1", "category": "grocery"}, &grocer)
+	require.Len(t, grocer.Transactions, 1, "the category filter matches ANZSIC titles")
+	assert.Equal(t, "t1", grocer.Transactions[0].ID)
+}

@@ -66,6 +66,9 @@ type listTransactionsResult struct {
 	Categories   []categoryTotal   `json:"categories,omitempty"`
 	NextCursor   string            `json:"next_cursor,omitempty"`
 	Note         string            `json:"note"`
+	// Unusable names every row or page the totals could not use, and why:
+	// such a row is never counted as zero.
+	Unusable []string `json:"unusable,omitempty" jsonschema_description:"rows or pages left out of the totals, and why"`
 }
 
 // listTransactionsTool is the list_transactions tool.
@@ -99,7 +102,7 @@ func listTransactions(ctx context.Context, d *call, p listTransactionsParams) (l
 			res.Transactions = append(res.Transactions, v)
 		}
 	}
-	res.Summary = summarise(res.Transactions)
+	res.Summary, res.Unusable = summarise(res.Transactions)
 	if res.NextCursor != "" {
 		res.Note = "More transactions: call again with next_cursor (the filters stay). " + untrustedNote
 	}

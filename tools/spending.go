@@ -7,11 +7,13 @@ import (
 	"strings"
 
 	"github.com/basiq-mcp/basiq-mcp/basiq"
+	"github.com/basiq-mcp/basiq-mcp/basiq/text"
 )
 
 // categoryTotal is what one category adds up to over a period.
 type categoryTotal struct {
 	Category string `json:"category"`
+	Group    string `json:"group,omitempty" jsonschema_description:"the ANZSIC division it falls in"`
 	Count    int    `json:"count"`
 	Total    string `json:"total"`
 }
@@ -20,16 +22,21 @@ type categoryTotal struct {
 const maxCategoryScan = 2000
 
 // byCategory totals a user's transactions over the period per category
-// (Basiq's subClass title, or its enrichment's), largest spend first; the
-// names it returns are the ones the category filter takes.
+// (Basiq's ANZSIC title, else its merchant category, else the subClass),
+// largest spend first; the names it returns are the ones the category
+// filter takes. A row whose amount cannot be read, and pages that could
+// not be read, are named in unusable; the rest is totalled.
 func byCategory(ctx context.Context, d *call, p listTransactionsParams, o basiq.ListTransactionsOptions) (listTransactionsResult, error) {
 	o.PageOptions = basiq.PageOptions{Limit: basiq.MaxPageLimit}
 	txns, truncated, err := d.Client.AllTransactions(ctx, p.UserID, o, maxCategoryScan, 0)
-	if err != nil {
+	if err != nil && len(txns) == 0 {
 		return listTransactionsResult{}, err
 	}
-	sums, counts := map[string]int64{}, map[string]int{}
 	res := listTransactionsResult{Transactions: []TransactionView{}, Categories: []categoryTotal{}, Note: untrustedNote}
+	if err != nil {
+		res.Unusable = append(res.Unusable, fmt.Sprintf("the pages after the first %d transactions could not be read, so their totals are missing: %s", len(txns), explain(err)))
+	}
+	sums, counts, groups := map[string]int64{}, map[string]int{}, map[string]string{}
 	var rows []TransactionView
 	for _, t := range txns {
 		v := transactionView(t)
@@ -39,7 +46,7 @@ func byCategory(ctx context.Context, d *call, p listTransactionsParams, o basiq.
 		rows = append(rows, v)
 		cents, err := basiq.ParseAmount(t.Amount)
 		if err != nil {
-			continue
+			continue // named by summarise below
 		}
 		name := v.Category
 		if name == "" {
@@ -47,12 +54,15 @@ func byCategory(ctx context.Context, d *call, p listTransactionsParams, o basiq.
 		}
 		sums[name] += cents
 		counts[name]++
+		groups[name] = v.CategoryGroup
 	}
 	for name, sum := range sums {
-		res.Categories = append(res.Categories, categoryTotal{Category: name, Count: counts[name], Total: basiq.FormatAmount(sum)})
+		res.Categories = append(res.Categories, categoryTotal{Category: name, Group: groups[name], Count: counts[name], Total: basiq.FormatAmount(sum)})
 	}
 	sort.Slice(res.Categories, func(i, j int) bool { return sums[res.Categories[i].Category] < sums[res.Categories[j].Category] })
-	res.Summary = summarise(rows)
+	var unusable []string
+	res.Summary, unusable = summarise(rows)
+	res.Unusable = append(res.Unusable, unusable...)
 	res.Note = fmt.Sprintf("Totals per category over %d transactions (negative is money out); no rows are listed: call again without by_category, with category, to see them. %s", len(rows), untrustedNote)
 	if truncated {
 		res.Note = fmt.Sprintf("Only the newest %d transactions were read: narrow the dates for complete totals. ", maxCategoryScan) + res.Note
@@ -66,17 +76,23 @@ func categoryMatches(v TransactionView, want string) bool {
 	return want == "" || strings.Contains(strings.ToLower(v.Category), strings.ToLower(strings.TrimSpace(want)))
 }
 
-// summarise totals rows: money in, money out, net, first and last day.
-func summarise(rows []TransactionView) pageSummary {
+// summarise totals rows: money in, money out, net, first and last day. A
+// row whose amount cannot be read is not counted (never as zero) and is
+// named in the returned list.
+func summarise(rows []TransactionView) (pageSummary, []string) {
 	var s pageSummary
 	var in, out int64
+	var unusable []string
 	for _, v := range rows {
-		if cents, err := basiq.ParseAmount(v.Amount); err == nil {
-			if cents >= 0 {
-				in += cents
-			} else {
-				out += cents
-			}
+		cents, err := basiq.ParseAmount(v.Amount)
+		if err != nil {
+			unusable = append(unusable, fmt.Sprintf("transaction %s: its amount %q is not a number Basiq documents, so it is left out of the totals", text.Truncate(v.ID, 64), text.Clean(v.Amount, 30)))
+			continue
+		}
+		if cents >= 0 {
+			in += cents
+		} else {
+			out += cents
 		}
 		if s.Latest == "" || v.Date > s.Latest {
 			s.Latest = v.Date
@@ -85,7 +101,7 @@ func summarise(rows []TransactionView) pageSummary {
 			s.Earliest = v.Date
 		}
 	}
-	s.Count = len(rows)
+	s.Count = len(rows) - len(unusable)
 	s.Credits, s.Debits, s.Net = basiq.FormatAmount(in), basiq.FormatAmount(out), basiq.FormatAmount(in+out)
-	return s
+	return s, unusable
 }

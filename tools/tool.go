@@ -172,13 +172,13 @@ const outputDepth = 0
 
 // lean trims an output schema for tools/list to field names and types: no
 // descriptions, no required lists, no closed objects, nothing below depth
-// but the type (and the item type of an array of scalars).
+// but the type (an array is typed, its items are not).
 func lean(s *jsonschema.Schema, depth int) *jsonschema.Schema {
 	if s == nil {
 		return nil
 	}
 	out := &jsonschema.Schema{Type: s.Type, Enum: s.Enum}
-	if s.Items != nil && (depth > 1 || s.Items.Type != "object" && s.Items.Type != "array") {
+	if s.Items != nil && depth > 1 { // an array is typed, its items are learnt from a result
 		out.Items = lean(s.Items, max(depth-1, 0))
 	}
 	if s.Properties != nil && depth > 0 {

@@ -39,8 +39,10 @@ type TransactionView struct {
 	Direction   string `json:"direction" jsonschema:"enum=debit,enum=credit"`
 	Class       string `json:"class,omitempty"`
 	Category    string `json:"category,omitempty"`
-	Status      string `json:"status" jsonschema:"enum=posted,enum=pending"`
-	AccountID   string `json:"account_id"`
+	// CategoryGroup is the ANZSIC division the category falls in.
+	CategoryGroup string `json:"category_group,omitempty"`
+	Status        string `json:"status" jsonschema:"enum=posted,enum=pending"`
+	AccountID     string `json:"account_id"`
 }
 
 func accountView(a basiq.Account) AccountView {
@@ -56,11 +58,8 @@ func transactionView(t basiq.Transaction) TransactionView {
 	}
 	v := TransactionView{ID: t.ID, Date: views.Day(date), Description: text.Clean(t.Description, 160), Amount: t.Amount,
 		Direction: t.Direction, Class: t.Class, Status: t.Status, AccountID: t.Account}
-	if t.SubClass != nil && t.SubClass.Title != "" {
-		v.Category = text.Clean(t.SubClass.Title, 80)
-	} else if t.Enrich != nil && len(t.Enrich.Tags) > 0 {
-		v.Category = text.Clean(t.Enrich.Tags[0], 80)
-	}
+	category, group := t.Category()
+	v.Category, v.CategoryGroup = text.Clean(category, 80), text.Clean(group, 80)
 	if v.Direction == "" {
 		v.Direction = "credit"
 		if strings.HasPrefix(t.Amount, "-") {
