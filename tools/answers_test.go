@@ -293,3 +293,43 @@ func TestTotalsNameWhatTheyCouldNotUse(t *testing.T) {
 	require.Len(t, grocer.Transactions, 1, "the category filter matches ANZSIC titles")
 	assert.Equal(t, "t1", grocer.Transactions[0].ID)
 }
+
+// TestOneFailingCustomerDoesNotSinkTheList: a 503 for one customer's
+// connections marks that customer's row; the others are answered.
+func TestOneFailingCustomerDoesNotSinkTheList(t *testing.T) {
+	user := func(id, name string) string {
+		return `{"type":"user","id":"` + id + `","firstName":"` + name + `","email":"` + id + `@example.com"}`
+	}
+	h := fakeBasiq(t, map[string]fakeRoute{
+		"GET /users":                {200, `{"type":"list","data":[` + user("u1", "Ann") + `,` + user("u2", "Bob") + `,` + user("u3", "Cy") + `]}`},
+		"GET /users/u1/connections": {200, `{"type":"list","data":[{"type":"connection","id":"c1","status":"active"}]}`},
+		"GET /users/u2/connections": {503, `{"type":"list","correlationId":"x","data":[{"type":"error","code":"service-unavailable","title":"Service Unavailable","detail":"try later"}]}`},
+		"GET /users/u3/connections": {200, `{"type":"list","data":[{"type":"connection","id":"c3","status":"invalid"}]}`},
+		"GET /users/u1/accounts":    {200, `{"type":"list","data":[]}`},
+		"GET /users/u3/accounts":    {200, `{"type":"list","data":[]}`},
+	})
+	var out struct {
+		Users []struct {
+			ID             string
+			Connections    int
+			NeedsAttention int `json:"needs_attention"`
+			Unread         string
+		}
+	}
+	h.okValid(t, "list_users", obj{"query": "example.com"}, &out)
+	require.Len(t, out.Users, 3, "the failing customer does not sink the list")
+	byID := map[string]int{}
+	for i, u := range out.Users {
+		byID[u.ID] = i
+	}
+	assert.Equal(t, 1, out.Users[byID["u1"]].Connections)
+	assert.Contains(t, out.Users[byID["u2"]].Unread, "503", "the failing customer's row says why")
+	assert.Equal(t, 1, out.Users[byID["u3"]].NeedsAttention)
+
+	h.okValid(t, "list_users", obj{"query": "example.com", "needs_attention": true}, &out)
+	ids := []string{}
+	for _, u := range out.Users {
+		ids = append(ids, u.ID)
+	}
+	assert.ElementsMatch(t, []string{"u2", "u3"}, ids, "the queue keeps the unread customer: nobody can say it is fine")
+}

@@ -34,6 +34,9 @@ type userSummary struct {
 	NeedsAttention int    `json:"needs_attention"`
 	Attention      string `json:"attention,omitempty"`
 	Accounts       int    `json:"accounts"`
+	// Unread says why this customer's connections or accounts could not be
+	// read; the counts above are then unknown, not zero.
+	Unread string `json:"unread,omitempty"`
 }
 
 // searchScope says which customers a search looked at, so that an empty
@@ -214,7 +217,7 @@ func needingAttention(ctx context.Context, d *call, match []userSummary, scope s
 	}
 	queue := []userSummary{}
 	for _, u := range match {
-		if u.NeedsAttention > 0 || u.Attention != "" {
+		if u.NeedsAttention > 0 || u.Attention != "" || u.Unread != "" { // unread: nobody can say it does not need attention
 			queue = append(queue, u)
 		}
 	}

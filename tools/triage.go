@@ -18,11 +18,15 @@ const (
 
 // triage fills in what a support agent needs per customer without another
 // call: their connections, how many need attention (not active, or a
-// consent expiring within two weeks) and their accounts.
+// consent expiring within two weeks) and their accounts. A customer whose
+// reads fail is marked on its own row (unread), and the rest are answered;
+// only when every customer failed is the first error returned (Basiq, not
+// one customer, is then the problem).
 func triage(ctx context.Context, d *call, rows []userSummary) error {
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var first error
+	failed := 0
 	sem := make(chan struct{}, triageWorkers)
 	for i := range rows {
 		wg.Add(1)
@@ -30,14 +34,18 @@ func triage(ctx context.Context, d *call, rows []userSummary) error {
 		go func() {
 			defer func() { <-sem; wg.Done() }()
 			if err := triageOne(ctx, d, &rows[i]); err != nil {
+				rows[i].Unread = explain(err)
 				mu.Lock()
-				first = errorsFirst(first, err)
+				first, failed = errorsFirst(first, err), failed+1
 				mu.Unlock()
 			}
 		}()
 	}
 	wg.Wait()
-	return first
+	if failed == len(rows) {
+		return first
+	}
+	return nil
 }
 
 func triageOne(ctx context.Context, d *call, row *userSummary) error {
