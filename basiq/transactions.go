@@ -90,3 +90,37 @@ func (c *Client) GetTransaction(ctx context.Context, userID, transactionID strin
 	}
 	return &t, nil
 }
+
+// Transaction statuses.
+const (
+	StatusPending = "pending"
+	StatusPosted  = "posted"
+)
+
+// PendingInRange returns the user's pending transactions that fall within
+// o's dates. Pending transactions have no postDate, the only date Basiq
+// filters on, so a date filter drops every one of them; they are read by
+// status instead (they are few: the last days' card authorisations) and
+// chosen by their transactionDate, day by day. One without a transaction
+// date is kept when the range reaches today, since pending means recent.
+func (c *Client) PendingInRange(ctx context.Context, userID string, o ListTransactionsOptions, maxItems int) ([]Transaction, bool, error) {
+	from, to := o.From, o.To
+	o.Status, o.From, o.To = StatusPending, time.Time{}, time.Time{}
+	o.PageOptions = PageOptions{Limit: MaxPageLimit}
+	all, truncated, err := c.AllTransactions(ctx, userID, o, maxItems, 0)
+	var out []Transaction
+	today := time.Now().UTC().Format(time.DateOnly)
+	for _, t := range all {
+		day := ""
+		if !t.TransactionDate.IsZero() {
+			day = t.TransactionDate.UTC().Format(time.DateOnly)
+		}
+		switch {
+		case day == "" && (to.IsZero() || Date(to) >= today):
+			out = append(out, t)
+		case day != "" && (from.IsZero() || day >= Date(from)) && (to.IsZero() || day <= Date(to)):
+			out = append(out, t)
+		}
+	}
+	return out, truncated, err
+}

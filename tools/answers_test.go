@@ -333,3 +333,42 @@ func TestOneFailingCustomerDoesNotSinkTheList(t *testing.T) {
 	}
 	assert.ElementsMatch(t, []string{"u2", "u3"}, ids, "the queue keeps the unread customer: nobody can say it is fine")
 }
+
+// TestPendingTransactionsInADateRange: a customer's pending transactions
+// (no post date) are in a date range that covers their transaction date,
+// whatever to_date says, and the result says how they were chosen.
+func TestPendingTransactionsInADateRange(t *testing.T) {
+	h := newHarness(t, tools.Options{})
+	type page struct {
+		Transactions []struct{ ID, Status, Date string }
+		Note         string
+		NextCursor   string `json:"next_cursor"`
+	}
+	for _, c := range h.sim.Connections() {
+		var pending page
+		h.okValid(t, "list_transactions", obj{"user_id": c.UserID, "status": "pending", "limit": 200}, &pending)
+		if len(pending.Transactions) == 0 {
+			continue
+		}
+		from := time.Now().AddDate(0, 0, -30).Format(time.DateOnly)
+		to := time.Now().Format(time.DateOnly)
+		var ranged page
+		h.okValid(t, "list_transactions", obj{"user_id": c.UserID, "from_date": from, "to_date": to, "limit": 200}, &ranged)
+		got := 0
+		for _, tx := range ranged.Transactions {
+			if tx.Status == "pending" {
+				got++
+			}
+		}
+		assert.Equal(t, len(pending.Transactions), got, "every pending transaction of the last 30 days is in the range")
+		assert.Contains(t, ranged.Note, "chosen by their transaction date")
+		var only page
+		h.okValid(t, "list_transactions", obj{"user_id": c.UserID, "status": "pending", "from_date": from, "to_date": to}, &only)
+		assert.Len(t, only.Transactions, len(pending.Transactions), "status pending with dates is not empty")
+		var older page
+		h.okValid(t, "list_transactions", obj{"user_id": c.UserID, "status": "pending", "to_date": time.Now().AddDate(0, 0, -20).Format(time.DateOnly)}, &older)
+		assert.Empty(t, older.Transactions, "pending rows are recent: none before 20 days ago")
+		return
+	}
+	t.Fatal("no customer with pending transactions")
+}

@@ -2,6 +2,7 @@ package tools
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/basiq-mcp/basiq-mcp/basiq"
 	"github.com/basiq-mcp/basiq-mcp/basiq/text"
@@ -91,22 +92,69 @@ func listTransactions(ctx context.Context, d *call, p listTransactionsParams) (l
 	if p.ByCat {
 		return byCategory(ctx, d, p, o)
 	}
-	l, err := d.Client.ListTransactions(ctx, p.UserID, o)
-	if err != nil {
-		return listTransactionsResult{}, err
-	}
-	noteSkipped(d, "transaction", l)
-	res := listTransactionsResult{Transactions: []TransactionView{}, NextCursor: encodeCursor(l.Next()), Note: untrustedNote}
-	for _, t := range l.Data {
-		if v := transactionView(t); categoryMatches(v, p.Category) {
-			res.Transactions = append(res.Transactions, v)
+	pend := choosePending(p, &o)
+	res := listTransactionsResult{Transactions: []TransactionView{}, Note: untrustedNote}
+	if pend.posted {
+		l, err := d.Client.ListTransactions(ctx, p.UserID, o)
+		if err != nil {
+			return listTransactionsResult{}, err
 		}
+		noteSkipped(d, "transaction", l)
+		res.NextCursor = encodeCursor(l.Next())
+		res.Transactions = filtered(l.Data, p.Category)
 	}
-	res.Summary, res.Unusable = summarise(res.Transactions)
+	if pend.byDate && p.Cursor == "" { // pending rows come once, on the first page
+		rows, _, err := d.Client.PendingInRange(ctx, p.UserID, o, maxPendingRows)
+		if err != nil && len(rows) == 0 {
+			res.Unusable = append(res.Unusable, "the pending transactions could not be read: "+explain(err))
+		}
+		pending := filtered(rows, p.Category)
+		res.Transactions = append(pending, res.Transactions...)
+		res.Note = fmt.Sprintf("Pending transactions have no post date, the only date Basiq filters on, so the %d pending rows here were chosen by their transaction date and come first (on the first page only); posted rows by their post date. ", len(pending)) + res.Note
+	}
+	var unusable []string
+	res.Summary, unusable = summarise(res.Transactions)
+	res.Unusable = append(res.Unusable, unusable...)
 	if res.NextCursor != "" {
-		res.Note = "More transactions: call again with next_cursor (the filters stay). " + untrustedNote
+		res.Note = "More transactions: call again with next_cursor (the filters stay). " + res.Note
 	}
 	return res, nil
+}
+
+// maxPendingRows bounds the pending transactions read for one answer.
+const maxPendingRows = 500
+
+// pendingChoice says how a date range reads pending transactions.
+type pendingChoice struct {
+	posted bool // read posted rows from Basiq with the date filter
+	byDate bool // add pending rows chosen by their transaction date
+}
+
+// choosePending splits a date-ranged read: Basiq's date filter is on
+// postDate, which pending transactions lack, so posted rows are asked for
+// by status and date, and pending ones read apart (PendingInRange). Without
+// dates, Basiq's own answer holds both.
+func choosePending(p listTransactionsParams, o *basiq.ListTransactionsOptions) pendingChoice {
+	dated := !o.From.IsZero() || !o.To.IsZero()
+	switch {
+	case !dated || p.Status == basiq.StatusPosted:
+		return pendingChoice{posted: true}
+	case p.Status == basiq.StatusPending:
+		return pendingChoice{byDate: true}
+	}
+	o.Status = basiq.StatusPosted
+	return pendingChoice{posted: true, byDate: true}
+}
+
+// filtered is the views of txns whose category matches want.
+func filtered(txns []basiq.Transaction, want string) []TransactionView {
+	out := []TransactionView{}
+	for _, t := range txns {
+		if v := transactionView(t); categoryMatches(v, want) {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 type transactionParams struct {

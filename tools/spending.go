@@ -28,13 +28,26 @@ const maxCategoryScan = 2000
 // not be read, are named in unusable; the rest is totalled.
 func byCategory(ctx context.Context, d *call, p listTransactionsParams, o basiq.ListTransactionsOptions) (listTransactionsResult, error) {
 	o.PageOptions = basiq.PageOptions{Limit: basiq.MaxPageLimit}
-	txns, truncated, err := d.Client.AllTransactions(ctx, p.UserID, o, maxCategoryScan, 0)
-	if err != nil && len(txns) == 0 {
-		return listTransactionsResult{}, err
-	}
+	pend := choosePending(p, &o)
 	res := listTransactionsResult{Transactions: []TransactionView{}, Categories: []categoryTotal{}, Note: untrustedNote}
-	if err != nil {
-		res.Unusable = append(res.Unusable, fmt.Sprintf("the pages after the first %d transactions could not be read, so their totals are missing: %s", len(txns), explain(err)))
+	var txns []basiq.Transaction
+	var truncated bool
+	if pend.posted {
+		var err error
+		txns, truncated, err = d.Client.AllTransactions(ctx, p.UserID, o, maxCategoryScan, 0)
+		if err != nil && len(txns) == 0 {
+			return listTransactionsResult{}, err
+		}
+		if err != nil {
+			res.Unusable = append(res.Unusable, fmt.Sprintf("the pages after the first %d transactions could not be read, so their totals are missing: %s", len(txns), explain(err)))
+		}
+	}
+	if pend.byDate {
+		pending, _, err := d.Client.PendingInRange(ctx, p.UserID, o, maxPendingRows)
+		if err != nil && len(pending) == 0 {
+			res.Unusable = append(res.Unusable, "the pending transactions could not be read, so they are not in the totals: "+explain(err))
+		}
+		txns = append(pending, txns...)
 	}
 	sums, counts, groups := map[string]int64{}, map[string]int{}, map[string]string{}
 	var rows []TransactionView
@@ -64,6 +77,9 @@ func byCategory(ctx context.Context, d *call, p listTransactionsParams, o basiq.
 	res.Summary, unusable = summarise(rows)
 	res.Unusable = append(res.Unusable, unusable...)
 	res.Note = fmt.Sprintf("Totals per category over %d transactions (negative is money out); no rows are listed: call again without by_category, with category, to see them. %s", len(rows), untrustedNote)
+	if pend.byDate {
+		res.Note = "Pending transactions (no post date) are counted by their transaction date. " + res.Note
+	}
 	if truncated {
 		res.Note = fmt.Sprintf("Only the newest %d transactions were read: narrow the dates for complete totals. ", maxCategoryScan) + res.Note
 	}
