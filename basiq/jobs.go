@@ -225,29 +225,23 @@ func (j *Job) ReportID() string {
 
 // ConnectionID returns the id of the connection the job works on, taken from
 // its source link, or "" when the job is not about a connection (yet).
-func (j *Job) ConnectionID() string {
-	src := j.Links["source"]
-	if i := strings.Index(src, "/connections/"); i >= 0 {
-		rest := src[i+len("/connections/"):]
-		if k := strings.IndexAny(rest, "/?"); k >= 0 {
-			rest = rest[:k]
-		}
-		return rest
-	}
-	return ""
-}
+func (j *Job) ConnectionID() string { return segmentAfter(j.Links["source"], "/connections/") }
 
 // UserID returns the id of the user whose connection the job works on,
 // taken from its source link (…/users/{userId}/connections/…), or "" when
 // the link names no user.
-func (j *Job) UserID() string {
-	src := j.Links["source"]
-	if i := strings.Index(src, "/users/"); i >= 0 {
-		rest := src[i+len("/users/"):]
-		if k := strings.IndexAny(rest, "/?"); k >= 0 {
-			rest = rest[:k]
-		}
-		return rest
+func (j *Job) UserID() string { return segmentAfter(j.Links["source"], "/users/") }
+
+// segmentAfter is the path segment of link that follows marker, "" when
+// the link has no such marker.
+func segmentAfter(link, marker string) string {
+	i := strings.Index(link, marker)
+	if i < 0 {
+		return ""
 	}
-	return ""
+	rest := link[i+len(marker):]
+	if k := strings.IndexAny(rest, "/?"); k >= 0 {
+		rest = rest[:k]
+	}
+	return rest
 }

@@ -17,13 +17,12 @@ import (
 // for every record the published response holds (under list, or the whole
 // body), each field at a Basiq path must be what the view shows.
 type viewCase struct {
-	tool        string
-	args        obj
-	method, op  string
-	list, out   string            // the response's array key ("" for one object) and the result's
-	fields      map[string]string // Basiq path (dotted) -> view field
-	transform   map[string]func(string) string
-	mustCompare int
+	tool       string
+	args       obj
+	method, op string
+	list, out  string            // the response's array key ("" for one object) and the result's
+	fields     map[string]string // Basiq path (dotted) -> view field
+	transform  map[string]func(string) string
 }
 
 // stamp is how views write Basiq's times: RFC 3339 in UTC.

@@ -107,19 +107,25 @@ func (i *Idempotency) afterEmptied(id, key string, rec Record, reconcile func(ti
 	}
 	switch {
 	case err == nil && ok:
-		raw, err := json.Marshal(found)
-		if err != nil {
-			return nil, false, err
-		}
-		rec.State, rec.Result = StateDone, raw
-		_ = i.store.PutRecord(id, rec, IdempotencyTTL)
-		return raw, true, nil
+		return i.settle(id, rec, found)
 	case err == nil && reconcile != nil:
 		return nil, false, nil
 	}
 	_ = i.store.DeleteRecord(id)
 	return nil, false, &IdempotencyError{fmt.Sprintf("the guard store lost its records at %s (it came back empty), and whether idempotency_key %q already made something cannot be looked up at Basiq now; nothing was created. Look for it (list_users, get_auth_link, list_reports) and call again without the key only if it is not there",
 		emptied.UTC().Format(time.RFC3339), key)}
+}
+
+// settle records what a look at Basiq found as the key's result, and
+// replays it.
+func (i *Idempotency) settle(id string, rec Record, found any) (json.RawMessage, bool, error) {
+	raw, err := json.Marshal(found)
+	if err != nil {
+		return nil, false, err
+	}
+	rec.State, rec.Result = StateDone, raw
+	_ = i.store.PutRecord(id, rec, IdempotencyTTL)
+	return raw, true, nil
 }
 
 // repeat answers a call whose key another call claimed first.
@@ -132,15 +138,8 @@ func (i *Idempotency) repeat(id, key, hash string, rec Record, reconcile func(ti
 		return rec.Result, true, nil
 	}
 	if reconcile != nil {
-		found, ok, err := reconcile(rec.Created.Add(-time.Minute))
-		if err == nil && ok {
-			raw, err := json.Marshal(found)
-			if err != nil {
-				return nil, false, err
-			}
-			rec.State, rec.Result = StateDone, raw
-			_ = i.store.PutRecord(id, rec, IdempotencyTTL)
-			return raw, true, nil
+		if found, ok, err := reconcile(rec.Created.Add(-time.Minute)); err == nil && ok {
+			return i.settle(id, rec, found)
 		}
 	}
 	if rec.State == StatePending && i.now().Sub(rec.Created) < pendingGrace {

@@ -2,41 +2,21 @@ package guard_test
 
 import (
 	"fmt"
-	"os"
+	"github.com/basiq-mcp/basiq-mcp/testdata/mcptest"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"context"
 
 	"github.com/basiq-mcp/basiq-mcp/tools/guard"
-	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-// redisURL is the Redis the store tests use: BASIQ_MCP_TEST_REDIS, which
-// .ci/run sets after starting redis-server on loopback. Outside CI the Redis
-// tests skip without it; under CI its absence is a failure.
-func redisURL(t *testing.T, db int) string {
-	t.Helper()
-	base := os.Getenv("BASIQ_MCP_TEST_REDIS")
-	if base == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("BASIQ_MCP_TEST_REDIS is not set, and CI always starts redis-server")
-		}
-		t.Skip("BASIQ_MCP_TEST_REDIS is not set (bash .ci/run starts a redis-server and sets it)")
-	}
-	url := fmt.Sprintf("%s/%d", base, db)
-	opt, err := redis.ParseURL(url)
-	require.NoError(t, err)
-	rdb := redis.NewClient(opt)
-	defer rdb.Close()
-	require.NoError(t, rdb.FlushDB(context.Background()).Err(), "a clean database for each test")
-	return url
-}
+// redisURL is a clean database of the shared test Redis (mcptest.Redis).
+func redisURL(t *testing.T, db int) string { return mcptest.Redis(t, db) }
 
 func openRedis(t *testing.T) guard.Store {
 	s, err := guard.OpenRedis(redisURL(t, 1), guard.TenantFor("test-key", "https://au-api.basiq.io", ""))

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -18,24 +17,8 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// testRedis is a clean database of the redis-server .ci/run starts.
-func testRedis(t *testing.T, db int) string {
-	t.Helper()
-	base := os.Getenv("BASIQ_MCP_TEST_REDIS")
-	if base == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("BASIQ_MCP_TEST_REDIS is not set, and CI always starts redis-server")
-		}
-		t.Skip("BASIQ_MCP_TEST_REDIS is not set (bash .ci/run starts a redis-server and sets it)")
-	}
-	url := fmt.Sprintf("%s/%d", base, db)
-	opt, err := redis.ParseURL(url)
-	require.NoError(t, err)
-	rdb := redis.NewClient(opt)
-	defer rdb.Close()
-	require.NoError(t, rdb.FlushDB(context.Background()).Err())
-	return url
-}
+// testRedis is a clean database of the shared test Redis (mcptest.Redis).
+func testRedis(t *testing.T, db int) string { return mcptest.Redis(t, db) }
 
 // call makes one stateless tool call on a loopback server without auth.
 func call(t *testing.T, base, name string, args map[string]any) (map[string]any, string) {
