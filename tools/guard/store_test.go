@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-
 	"github.com/basiq-mcp/basiq-mcp/tools/guard"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
