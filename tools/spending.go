@@ -27,27 +27,10 @@ const maxCategoryScan = 2000
 // filter takes. A row whose amount cannot be read, and pages that could
 // not be read, are named in unusable; the rest is totalled.
 func byCategory(ctx context.Context, d *call, p listTransactionsParams, o basiq.ListTransactionsOptions) (listTransactionsResult, error) {
-	o.PageOptions = basiq.PageOptions{Limit: basiq.MaxPageLimit}
-	pend := choosePending(p, &o)
 	res := listTransactionsResult{Transactions: []TransactionView{}, Categories: []categoryTotal{}, Note: untrustedNote}
-	var txns []basiq.Transaction
-	var truncated bool
-	if pend.posted {
-		var err error
-		txns, truncated, err = d.Client.AllTransactions(ctx, p.UserID, o, maxCategoryScan, 0)
-		if err != nil && len(txns) == 0 {
-			return listTransactionsResult{}, err
-		}
-		if err != nil {
-			res.Unusable = append(res.Unusable, fmt.Sprintf("the pages after the first %d transactions could not be read, so their totals are missing: %s", len(txns), explain(err)))
-		}
-	}
-	if pend.byDate {
-		pending, _, err := d.Client.PendingInRange(ctx, p.UserID, o, maxPendingRows)
-		if err != nil && len(pending) == 0 {
-			res.Unusable = append(res.Unusable, "the pending transactions could not be read, so they are not in the totals: "+explain(err))
-		}
-		txns = append(pending, txns...)
+	txns, truncated, pend, err := readForTotals(ctx, d, p, o, &res)
+	if err != nil {
+		return listTransactionsResult{}, err
 	}
 	sums, counts, groups := map[string]int64{}, map[string]int{}, map[string]string{}
 	var rows []TransactionView
@@ -84,6 +67,35 @@ func byCategory(ctx context.Context, d *call, p listTransactionsParams, o basiq.
 		res.Note = fmt.Sprintf("Only the newest %d transactions were read: narrow the dates for complete totals. ", maxCategoryScan) + res.Note
 	}
 	return res, nil
+}
+
+// readForTotals reads what by_category totals: the posted rows of the
+// period (at most maxCategoryScan) and, for a dated read, the pending ones
+// by transaction date. A part that cannot be read is named in res.Unusable;
+// only when nothing can be read is it an error.
+func readForTotals(ctx context.Context, d *call, p listTransactionsParams, o basiq.ListTransactionsOptions, res *listTransactionsResult) ([]basiq.Transaction, bool, pendingChoice, error) {
+	o.PageOptions = basiq.PageOptions{Limit: basiq.MaxPageLimit}
+	pend := choosePending(p, &o)
+	var txns []basiq.Transaction
+	var truncated bool
+	if pend.posted {
+		var err error
+		txns, truncated, err = d.Client.AllTransactions(ctx, p.UserID, o, maxCategoryScan, 0)
+		if err != nil && len(txns) == 0 {
+			return nil, false, pend, err
+		}
+		if err != nil {
+			res.Unusable = append(res.Unusable, fmt.Sprintf("the pages after the first %d transactions could not be read, so their totals are missing: %s", len(txns), explain(err)))
+		}
+	}
+	if pend.byDate {
+		pending, _, err := d.Client.PendingInRange(ctx, p.UserID, o, maxPendingRows)
+		if err != nil && len(pending) == 0 {
+			res.Unusable = append(res.Unusable, "the pending transactions could not be read, so they are not in the totals: "+explain(err))
+		}
+		txns = append(pending, txns...)
+	}
+	return txns, truncated, pend, nil
 }
 
 // categoryMatches keeps a transaction whose category contains want, in any

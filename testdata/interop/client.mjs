@@ -144,7 +144,7 @@ async function exercise(label, transport) {
     await call('list_accounts', { user_id: user });
     await call('list_transactions', { user_id: user, limit: 5 });
     const prompt = await client.getPrompt({ name: 'troubleshoot_connection', arguments: { user_id: user } });
-    check(`${label}: prompts/get renders`, prompt.messages?.[0]?.content?.text?.includes('check_connector_status'));
+    check(`${label}: prompts/get renders`, prompt.messages?.[0]?.content?.text?.includes('diagnose_connection'));
   }
   await call('search_docs', { query: 'invalid credentials' });
   await call('list_report_types', {});
