@@ -11,6 +11,7 @@ import (
 
 	"github.com/basiq-mcp/basiq-mcp/basiq"
 	"github.com/basiq-mcp/basiq-mcp/basiq/views"
+	"github.com/basiq-mcp/basiq-mcp/tools/guard"
 	"github.com/mark3labs/mcp-go/mcp"
 )
 
@@ -149,6 +150,9 @@ func firstNonEmpty(s ...string) string {
 type Completer struct {
 	client *basiq.Client
 	live   *liveDocs
+	// audit, with --audit-reads, records each completion that offered
+	// customer ids (who was shown the list, never the ids).
+	audit *guard.Audit
 
 	mu    sync.Mutex
 	cache map[string]cachedValues
@@ -179,6 +183,11 @@ func (c *Completer) complete(ctx context.Context, arg mcp.CompleteArgument) (*mc
 		values = own
 		if all {
 			values, err = c.values(ctx, arg.Name)
+		}
+		if c.audit != nil && err == nil && len(values) > 0 {
+			if aerr := c.audit.Record(guard.Entry{Tool: "completion/complete", Target: "customer-ids", Decision: "read"}.By(ctx)); aerr != nil {
+				return &mcp.Completion{Values: []string{}}, nil // not audited: nothing offered
+			}
 		}
 	} else {
 		values, err = c.values(ctx, arg.Name)

@@ -62,7 +62,12 @@ func New(o Options) (*Set, error) {
 	if access == nil {
 		access = guard.NewAccess(&guard.BasiqOwners{Client: o.Client})
 	}
-	return &Set{r: r, completer: &Completer{client: o.Client, live: r.live}, access: access, audit: o.Audit, auditReads: o.AuditReads && o.Audit != nil}, nil
+	auditReads := o.AuditReads && o.Audit != nil
+	completer := &Completer{client: o.Client, live: r.live}
+	if auditReads {
+		completer.audit = o.Audit
+	}
+	return &Set{r: r, completer: completer, access: access, audit: o.Audit, auditReads: auditReads}, nil
 }
 
 // Completer completes resource template and prompt arguments.

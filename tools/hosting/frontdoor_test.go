@@ -174,6 +174,7 @@ func TestBoundCallerAtEveryEntry(t *testing.T) {
 	assert.Contains(t, string(audit), `"tool":"resources/read","userId":"`+a+`","decision":"read","subject":"agent-7"`)
 	assert.Contains(t, string(audit), `"tool":"resources/read","jobId":"`+jobA+`","decision":"read"`)
 	assert.NotContains(t, string(audit), `"tool":"resources/read","userId":"`+b+`"`, "refused reads reached nothing")
+	assert.Contains(t, string(audit), `"tool":"completion/complete","target":"customer-ids","decision":"read","subject":"agent-7"`, "a completion that offered customer ids is audited")
 }
 
 // TestTokensThatCannotReachEveryone: with --oauth-require-binding a token
