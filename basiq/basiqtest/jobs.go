@@ -50,7 +50,7 @@ func (s *Simulator) planConnJob(c *simConn, kind string, start time.Time) *simJo
 	switch {
 	case c.Fail != nil:
 		verify.Fail = c.Fail
-	case inst.Status == "major-outage", inst.Status == "partial-outage" && c.jobsRun%2 == 1:
+	case s.statusOf(inst) == "major-outage", s.statusOf(inst) == "partial-outage" && c.jobsRun%2 == 1:
 		verify.Fail = &failUnavailable
 	}
 	if verify.Fail == nil && s.challenges(c, inst) {

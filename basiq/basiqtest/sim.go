@@ -36,10 +36,13 @@ type Simulator struct {
 	reports     map[string]*simReport
 	reportOrder []string
 	events      []*simEvent
-	tokens      map[string]*simToken
-	tokenTimes  []time.Time // issue times inside the rate-limit window
-	reportTimes []time.Time
-	counter     uint64 // makes runtime-created ids deterministic
+	// connectorStatus overrides the catalogue's status of an institution
+	// (set by the /_sim/connectors test control).
+	connectorStatus map[string]string
+	tokens          map[string]*simToken
+	tokenTimes      []time.Time // issue times inside the rate-limit window
+	reportTimes     []time.Time
+	counter         uint64 // makes runtime-created ids deterministic
 
 	calls     map[string]int // by route pattern
 	refreshes map[string]int // refresh requests by connection id
@@ -104,7 +107,7 @@ func New(opts ...Option) *Simulator {
 		cfg: cfg, epoch: cfg.now().UTC().Truncate(time.Second),
 		users: map[string]*simUser{}, conns: map[string]*simConn{}, jobs: map[string]*simJob{},
 		authLinks: map[string]*simAuthLink{}, consents: map[string][]*simConsent{}, reports: map[string]*simReport{},
-		tokens: map[string]*simToken{}, calls: map[string]int{}, refreshes: map[string]int{},
+		tokens: map[string]*simToken{}, calls: map[string]int{}, refreshes: map[string]int{}, connectorStatus: map[string]string{},
 	}
 	for i := range cfg.faults {
 		f := cfg.faults[i]

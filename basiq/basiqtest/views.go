@@ -111,7 +111,7 @@ func (x *exchange) connectorView(in *institution, method string) obj {
 	if method == "open-banking" {
 		scopes = []string{"bank:accounts.basic:read", "bank:accounts.detail:read", "bank:transactions:read", "common:customer.basic:read"}
 	}
-	return obj{"type": "connector", "id": in.ID, "method": publishedMethod(method), "stage": in.Stage, "status": in.Status,
+	return obj{"type": "connector", "id": in.ID, "method": publishedMethod(method), "stage": in.Stage, "status": x.s.statusOf(in),
 		"institution": obj{"type": in.Type, "name": in.Name, "shortName": in.ShortName, "tier": in.Tier, "country": in.Country,
 			"logo": obj{"type": "image", "colors": obj{"primary": "#1A4DD8"}, "links": obj{"square": x.link("/logos/" + in.ID + ".svg"), "full": x.link("/logos/" + in.ID + "-full.svg")}}},
 		"scopes": scopes, "authorization": obj{"type": auth, "meta": obj{}},
@@ -132,7 +132,7 @@ func (s *Simulator) listConnectors(x *exchange) {
 		for _, m := range in.Methods {
 			auth := x.connectorView(in, m)["authorization"].(obj)["type"].(string)
 			if matchAll(conds, func(f string) string {
-				return map[string]string{"connector.id": in.ID, "connector.method": publishedMethod(m), "connector.status": in.Status,
+				return map[string]string{"connector.id": in.ID, "connector.method": publishedMethod(m), "connector.status": s.statusOf(in),
 					"connector.stage": in.Stage, "connector.institution.country": in.Country, "connector.institution.tier": in.Tier,
 					"connector.institution.type": in.Type, "connector.authorization.type": auth}[f]
 			}) {
