@@ -28,6 +28,8 @@ func Command(args []string, stderr io.Writer, newLogger func(level string) (*slo
 	scale := fs.Float64("time-scale", 1, "multiplies job step durations (0.01 makes a refresh take ~0.1 s)")
 	level := fs.String("log-level", envOr("BASIQ_MCP_LOG_LEVEL", "info"), "debug, info, warn or error (env BASIQ_MCP_LOG_LEVEL)")
 	idle := fs.Duration("idle-exit", 0, "stop after this long without a request (0: never)")
+	hookURL := fs.String("webhook-url", "", "deliver every change as a signed webhook (Basiq's headers and retry schedule) to this URL")
+	hookSecret := fs.String("webhook-secret", "", "the whsec_ secret to sign webhooks with (default: a new one, logged at start)")
 	secretFile := fs.String("secret-file", "", "a file (0600) whose secret is the only API key accepted, and which the daemon proves it knows at "+ProofPath)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "Usage: basiq-mcp simulator [flags]\n\nServes an offline Basiq API 3.0 on HTTP. It accepts any non-empty API key,\n"+
@@ -68,9 +70,20 @@ func Command(args []string, stderr io.Writer, newLogger func(level string) (*slo
 		logger.Error("cannot listen", "addr", *addr, "error", err)
 		return 1
 	}
-	var h http.Handler = New(opts...)
+	sim := New(opts...)
+	var h http.Handler = sim
 	if secret != "" {
 		h = proving(h, secret)
+	}
+	if *hookURL != "" {
+		secret, err := sim.Subscribe(*hookURL, *hookSecret, "http://"+ln.Addr().String())
+		if err != nil {
+			fmt.Fprintf(stderr, "basiq-mcp simulator: --webhook-url: %v\n", err)
+			return 2
+		}
+		if *hookSecret == "" {
+			logger.Info("webhooks: signing with a new secret", "secret", secret) // the simulator's own, not a credential of Basiq's
+		}
 	}
 	srv := &http.Server{Handler: idleExit(h, *idle, stop), ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)

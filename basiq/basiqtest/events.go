@@ -30,8 +30,9 @@ func (s *Simulator) emit(at time.Time, entity, typ, userID, dataRef string, data
 	if data == nil {
 		data = obj{"type": entity, "userId": userID}
 	}
-	s.events = append(s.events, &simEvent{ID: s.nextID("event"), Entity: entity, Type: typ, UserID: userID,
-		DataRef: dataRef, Created: at, Data: data})
+	e := &simEvent{ID: s.nextID("event"), Entity: entity, Type: typ, UserID: userID, DataRef: dataRef, Created: at, Data: data}
+	s.events = append(s.events, e)
+	s.deliver(e)
 }
 
 func (s *Simulator) connEventData(c *simConn) map[string]any {

@@ -70,6 +70,7 @@ func (s *Simulator) routes() {
 	// Test-only: what a user finishing Basiq's hosted consent UI does.
 	h("POST /sandbox/users/{userId}/consent", clientOK, s.sandboxConsent)
 	s.controlRoutes()
+	s.webhookRoutes()
 	s.mux.HandleFunc("GET /sandbox/connect/{linkId}", s.connectPage)
 }
 

@@ -39,6 +39,7 @@ type Simulator struct {
 	// connectorStatus overrides the catalogue's status of an institution
 	// (set by the /_sim/connectors test control).
 	connectorStatus map[string]string
+	webhooks        []*simWebhook
 	tokens          map[string]*simToken
 	tokenTimes      []time.Time // issue times inside the rate-limit window
 	reportTimes     []time.Time
