@@ -25,6 +25,7 @@ func Command(args []string, stderr io.Writer, newLogger func(level string) (*slo
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", envOr("BASIQ_SIMULATOR_ADDR", "127.0.0.1:8090"), "listen address (env BASIQ_SIMULATOR_ADDR)")
 	seed := fs.Uint64("seed", 1, "data seed: the same seed gives the same ids and data")
+	users := fs.Int("users", 34, "how many customers to seed, with the same mix of states (at least the named personas)")
 	scale := fs.Float64("time-scale", 1, "multiplies job step durations (0.01 makes a refresh take ~0.1 s)")
 	level := fs.String("log-level", envOr("BASIQ_MCP_LOG_LEVEL", "info"), "debug, info, warn or error (env BASIQ_MCP_LOG_LEVEL)")
 	idle := fs.Duration("idle-exit", 0, "stop after this long without a request (0: never)")
@@ -50,7 +51,7 @@ func Command(args []string, stderr io.Writer, newLogger func(level string) (*slo
 		fmt.Fprintf(stderr, "basiq-mcp simulator: %v\n", err)
 		return 2
 	}
-	opts := []Option{WithSeed(*seed), WithTimeScale(*scale), WithLogger(logger)}
+	opts := []Option{WithSeed(*seed), WithTimeScale(*scale), WithLogger(logger), WithUsers(*users)}
 	if key := strings.TrimSpace(os.Getenv("BASIQ_SIMULATOR_API_KEY")); key != "" {
 		opts = append(opts, WithAPIKey(key))
 	}

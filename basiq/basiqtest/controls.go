@@ -19,6 +19,25 @@ func (s *Simulator) controlRoutes() {
 	h("POST /_sim/consents/{id}/revoke", serverOnly, s.simRevoke)
 	h("POST /_sim/consents/{id}/expire", serverOnly, s.simExpire)
 	h("POST /_sim/connectors/{id}/status", serverOnly, s.simConnectorStatus)
+	h("POST /_sim/jobs/{id}/wait-for-code", serverOnly, s.simWaitForCode)
+}
+
+// simWaitForCode makes the next refresh of the job's connection wait for
+// the customer's one-time code, as a bank that challenges does; the code is
+// the persona's (123456 for a connection without one).
+func (s *Simulator) simWaitForCode(x *exchange) {
+	j := s.jobs[x.r.PathValue("id")]
+	if j == nil || j.ConnID == "" {
+		x.notFound("Requested job does not exist, or is not a connection's job.")
+		return
+	}
+	c := s.conns[j.ConnID]
+	if c == nil || c.deleted {
+		x.notFound("The job's connection no longer exists.")
+		return
+	}
+	c.askCode = true
+	x.json(http.StatusOK, obj{"type": "connection", "id": c.ID, "nextJobWaitsForCode": true})
 }
 
 // failuresByCode are the failures invalidate can give, by Basiq's code.

@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -73,4 +74,39 @@ func TestControlsChangeStateAndRecordEvents(t *testing.T) {
 	assert.Equal(t, 404, status)
 	status, _, _ = raw(t, srv, "POST", "/_sim/connections/"+c.ConnectionID+"/activate", "", nil)
 	assert.Equal(t, 401, status, "a control needs a server token")
+}
+
+// TestWaitForCodeControl: after the control, the connection's next refresh
+// job waits for the customer's code (an open MFA challenge).
+func TestWaitForCodeControl(t *testing.T) {
+	srv := NewServer(WithTimeScale(0.01))
+	defer srv.Close()
+	auth := token(t, srv, url.Values{"scope": {"SERVER_ACCESS"}})
+	var c SeededConnection
+	for _, sc := range srv.Connections() {
+		if sc.Status == "active" && sc.FailCode == "" && sc.InstitutionID == "AU00000" {
+			c = sc
+			break
+		}
+	}
+	require.NotEmpty(t, c.ConnectionID)
+	jobs := mustGet(t, srv, "/users/"+c.UserID+"/jobs", auth)["data"].([]any)
+	require.NotEmpty(t, jobs)
+	jobID := jobs[0].(map[string]any)["id"].(string)
+	status, out, _ := raw(t, srv, "POST", "/_sim/jobs/"+jobID+"/wait-for-code", auth, nil)
+	require.Equal(t, 200, status, out)
+	status, job, _ := raw(t, srv, "POST", "/users/"+c.UserID+"/connections/"+c.ConnectionID+"/refresh", auth, nil)
+	require.Equal(t, 202, status, job)
+	require.Eventually(t, func() bool {
+		j := mustGet(t, srv, "/jobs/"+job["id"].(string), auth)
+		for _, st := range j["steps"].([]any) {
+			step := st.(map[string]any)
+			if r, ok := step["result"].(map[string]any); ok && step["status"] == "in-progress" && r["type"] == "mfa" {
+				return true
+			}
+		}
+		return false
+	}, 5*time.Second, 10*time.Millisecond, "the refresh waits for the customer's code")
+	status, _, _ = raw(t, srv, "POST", "/_sim/jobs/nope/wait-for-code", auth, nil)
+	assert.Equal(t, 404, status)
 }

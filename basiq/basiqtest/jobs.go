@@ -71,6 +71,10 @@ func (s *Simulator) planConnJob(c *simConn, kind string, start time.Time) *simJo
 }
 
 func (s *Simulator) challenges(c *simConn, inst *institution) bool {
+	if c.askCode { // the wait-for-code control: this connection's next job asks once
+		c.askCode = false
+		return true
+	}
 	switch inst.MFA {
 	case mfaAlways:
 		return true

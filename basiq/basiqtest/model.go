@@ -30,6 +30,7 @@ type simConn struct {
 	jobsRun                                   int         // refreshes and connects so far
 	refreshTimes                              []time.Time // for the open-banking daily cap
 	deleted                                   bool
+	askCode                                   bool // the next job waits for the customer's code
 }
 
 type simAccount struct {
