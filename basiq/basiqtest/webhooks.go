@@ -38,6 +38,7 @@ func (s *Simulator) webhookRoutes() {
 	h("POST /notifications/webhooks", serverOnly, s.createWebhook)
 	h("GET /notifications/webhooks", serverOnly, s.listWebhooks)
 	h("GET /notifications/webhooks/{webhookId}", serverOnly, s.getWebhook)
+	h("POST /notifications/webhooks/{webhookId}", serverOnly, s.updateWebhook)
 	h("DELETE /notifications/webhooks/{webhookId}", serverOnly, s.deleteWebhook)
 }
 
@@ -53,30 +54,55 @@ func newSecret() string {
 	return "whsec_" + base64.StdEncoding.EncodeToString(raw)
 }
 
-func (s *Simulator) createWebhook(x *exchange) {
-	var b struct {
-		URL              string   `json:"url"`
-		Name             string   `json:"name"`
-		Description      string   `json:"description"`
-		SubscribedEvents []string `json:"subscribedEvents"`
-	}
-	if !x.decode(&b, false) {
-		return
+// webhookBody is what creates or updates a subscription.
+type webhookBody struct {
+	URL              string   `json:"url"`
+	Name             string   `json:"name"`
+	Description      string   `json:"description"`
+	SubscribedEvents []string `json:"subscribedEvents"`
+}
+
+// read decodes and checks a subscription's body, answering 400 when it
+// names no http(s) URL or an event type Basiq does not deliver.
+func (b *webhookBody) read(x *exchange) bool {
+	if !x.decode(b, false) {
+		return false
 	}
 	if u, err := url.Parse(b.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		x.badParam("url", "url must be an http or https URL")
-		return
+		return false
 	}
 	for _, e := range b.SubscribedEvents {
 		if !slices.Contains(webhookTypes, e) {
 			x.badParam("subscribedEvents", "Unknown event type "+strconv.Quote(e)+".")
-			return
+			return false
 		}
+	}
+	return true
+}
+
+func (s *Simulator) createWebhook(x *exchange) {
+	var b webhookBody
+	if !b.read(x) {
+		return
 	}
 	w := &simWebhook{ID: s.nextID("webhook"), Name: b.Name, Description: b.Description, URL: b.URL, Secret: newSecret(),
 		Events: b.SubscribedEvents, base: x.base}
 	s.webhooks = append(s.webhooks, w)
 	x.json(http.StatusCreated, x.webhookView(w))
+}
+
+// updateWebhook replaces a subscription's URL, name, description and
+// events (Basiq updates with POST); its secret stays.
+func (s *Simulator) updateWebhook(x *exchange) {
+	i := s.findWebhook(x)
+	var b webhookBody
+	if i < 0 || !b.read(x) {
+		return
+	}
+	w := s.webhooks[i]
+	w.URL, w.Name, w.Description, w.Events = b.URL, b.Name, b.Description, b.SubscribedEvents
+	x.json(http.StatusOK, x.webhookView(w))
 }
 
 // Subscribe delivers every webhook type to target, signed with secret

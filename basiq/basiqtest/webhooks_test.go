@@ -95,8 +95,14 @@ func TestWebhooksAreSignedAndRetriedAsBasiqDoes(t *testing.T) {
 		defer mu.Unlock()
 		return strings.Contains(string(got[len(got)-1].body), "connection.activated")
 	}, 5*time.Second, 10*time.Millisecond)
+	status, updated := post("/notifications/webhooks/"+hook["id"].(string), `{"url":"`+receiver.URL+`/v2","subscribedEvents":["consent.revoked"]}`)
+	require.Equal(t, 200, status, updated)
+	assert.Equal(t, secret, updated["secret"], "an update keeps the secret")
+	assert.Equal(t, []any{"consent.revoked"}, updated["subscribedEvents"])
 	status, _, _ = raw(t, srv, "DELETE", "/notifications/webhooks/"+hook["id"].(string), auth, nil)
 	assert.Equal(t, 204, status)
+	status, _, _ = raw(t, srv, "GET", "/notifications/webhooks/"+hook["id"].(string), auth, nil)
+	assert.Equal(t, 404, status)
 }
 
 // TestSubscribeFromTheCommandLine: what --webhook-url sets up, refusing a
