@@ -214,7 +214,7 @@ func assemble(c config.Config, cmd string, logger *slog.Logger, m *metrics.Metri
 // written from them, and the prompts whose tools are all listed.
 func registerTools(s *server.MCPServer, c config.Config, client *basiq.Client, g *guard.Guards, access *guard.Access, simURL string, logger *slog.Logger) error {
 	deps := &tools.Deps{Client: client, Log: logger, Governor: g.Governor, Confirm: g.Confirm, Idem: g.Idem, Audit: g.Audit, AuditReads: c.AuditReads,
-		ReportQuota: g.Reports, Users: g.Users, SearchDocs: searchDocs, Access: access}
+		ReportQuota: g.Reports, Users: g.Users, SearchDocs: searchDocs, Access: access, TriageMaxAge: c.TriageMaxAge}
 	if simURL != "" {
 		deps.SandboxConsent = tools.SimulatorConsent(client, simURL)
 	}

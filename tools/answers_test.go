@@ -372,3 +372,34 @@ func TestPendingTransactionsInADateRange(t *testing.T) {
 	}
 	t.Fatal("no customer with pending transactions")
 }
+
+// TestQueueReadsKeptTriageNotBasiq: the support queue keeps each
+// customer's triage; while it is fresh, asking again costs Basiq nothing,
+// and each row says as of when. With no freshness allowed, Basiq is asked.
+func TestQueueReadsKeptTriageNotBasiq(t *testing.T) {
+	h := newHarness(t, tools.Options{})
+	h.deps.TriageMaxAge = time.Hour
+	reads := func() int {
+		return h.sim.Calls("GET /users/{userId}/connections") + h.sim.Calls("GET /users/{userId}/accounts")
+	}
+	var first, second struct {
+		Users []struct {
+			ID   string
+			AsOf string `json:"as_of"`
+		}
+	}
+	h.okValid(t, "list_users", obj{"needs_attention": true, "limit": 50}, &first)
+	require.NotEmpty(t, first.Users)
+	before := reads()
+	require.Positive(t, before, "the first queue reads Basiq")
+	h.okValid(t, "list_users", obj{"needs_attention": true, "limit": 50}, &second)
+	assert.Equal(t, before, reads(), "a second queue within the freshness window costs Basiq nothing")
+	assert.Equal(t, len(first.Users), len(second.Users))
+	for _, u := range second.Users {
+		_, err := time.Parse(time.RFC3339, u.AsOf)
+		assert.NoError(t, err, "row %s says as of when", u.ID)
+	}
+	h.deps.TriageMaxAge = 0
+	h.okValid(t, "list_users", obj{"needs_attention": true, "limit": 50}, &second)
+	assert.Greater(t, reads(), before, "with no freshness allowed, Basiq is asked again")
+}

@@ -37,6 +37,9 @@ type userSummary struct {
 	// Unread says why this customer's connections or accounts could not be
 	// read; the counts above are then unknown, not zero.
 	Unread string `json:"unread,omitempty"`
+	// AsOf is when Basiq last showed the counts above: a queue reads a
+	// recent triage from the store instead of asking Basiq again.
+	AsOf string `json:"as_of,omitempty"`
 }
 
 // searchScope says which customers a search looked at, so that an empty

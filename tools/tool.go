@@ -52,6 +52,10 @@ type Deps struct {
 	// resources package, which tools does not import); nil leaves
 	// search_docs out.
 	SearchDocs func(query string, limit int) []DocHit
+	// TriageMaxAge is how old a customer's kept triage may be and still
+	// answer list_users (and the support queue) without asking Basiq; 0
+	// always asks Basiq.
+	TriageMaxAge time.Duration
 	// PollInterval is how often get_job, when waiting, asks Basiq for the job
 	// (default 1 s; tests against a fast simulator use less).
 	PollInterval time.Duration

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/basiq-mcp/basiq-mcp/basiq"
+	"github.com/basiq-mcp/basiq-mcp/tools/guard"
 )
 
 // triageWorkers bounds the Basiq reads made at once to fill a page of
@@ -48,7 +49,32 @@ func triage(ctx context.Context, d *call, rows []userSummary) error {
 	return nil
 }
 
+// triageOne fills one row: from the customer's triage in the store when it
+// is fresh (no Basiq request), else from Basiq, keeping the result.
 func triageOne(ctx context.Context, d *call, row *userSummary) error {
+	if d.Users != nil && d.TriageMaxAge > 0 {
+		if t, ok := d.Users.FreshTriage(row.ID, d.TriageMaxAge); ok {
+			row.Connections, row.NeedsAttention, row.Attention, row.Accounts = t.Connections, t.NeedsAttention, t.Attention, t.Accounts
+			row.AsOf = t.Confirmed.UTC().Format(time.RFC3339)
+			return nil
+		}
+	}
+	confirmed := time.Now().UTC()
+	if err := triageLive(ctx, d, row); err != nil {
+		return err
+	}
+	row.AsOf = confirmed.Format(time.RFC3339)
+	if d.Users != nil {
+		t := guard.Triage{Connections: row.Connections, NeedsAttention: row.NeedsAttention, Attention: row.Attention, Accounts: row.Accounts, Confirmed: confirmed}
+		if err := d.Users.RecordTriage(row.ID, t); err != nil {
+			d.Log.Warn("the customer's triage could not be kept; the next queue reads Basiq again", "error", err)
+		}
+	}
+	return nil
+}
+
+// triageLive reads one customer's connections and accounts from Basiq.
+func triageLive(ctx context.Context, d *call, row *userSummary) error {
 	conns, err := d.Client.ListConnections(ctx, row.ID, basiq.ListConnectionsOptions{})
 	if err != nil {
 		if basiq.IsNotFound(err) {

@@ -45,6 +45,7 @@ type Config struct {
 	OAuthAudience       string        // this server's resource URI, which tokens must name in aud
 	OAuthRequireBinding bool
 	OAuthKeyRefetch     time.Duration // least time between two reads of the issuer's keys          // refuse tokens without the basiq_users claim
+	TriageMaxAge        time.Duration // how old a kept customer triage may be and still answer a queue
 	SessionsPerClient   int           // streamable HTTP sessions one caller or address may hold open
 	StatePrefix         string        // the deployment's namespace in a shared store; empty: from the key and base URL
 	// CallerRefreshesPerHour and CallerReportsPerDay bound each OAuth caller.
@@ -103,6 +104,7 @@ func Parse(name string, args []string, getenv func(string) string, d Defaults, s
 	f.str(&c.DocsURL, "docs-url", "BASIQ_MCP_DOCS_URL", d.DocsURL, "where Basiq's live documentation is read; off for the embedded guides only")
 	f.str(&c.StateDir, "state-dir", "BASIQ_MCP_STATE_DIR", stateDir, "where guard state (state.db) and the audit log (audit.jsonl) live")
 	f.str(&c.StateURL, "state-url", "BASIQ_MCP_STATE_URL", "", "redis://HOST:PORT/DB: keep guard state in Redis, shared by every replica (default: state.db in --state-dir)")
+	f.dur(&c.TriageMaxAge, "triage-max-age", "BASIQ_MCP_TRIAGE_MAX_AGE", 10*time.Minute, "how old a customer's kept triage may be and still answer list_users and the support queue without asking Basiq (0: always ask Basiq)")
 	f.num(&sessions, "sessions-per-client", "BASIQ_MCP_SESSIONS_PER_CLIENT", -1, "streamable HTTP sessions one OAuth caller, or one client address, may hold open (past it the least recently used one ends); -1: 32 off loopback or under OAuth, no cap for loopback addresses")
 	f.str(&c.StatePrefix, "state-prefix", "BASIQ_MCP_STATE_PREFIX", "", "this deployment's namespace in a shared Redis (letters, digits, - _ .); empty: a hash of the Basiq API key and base URL, so two deployments never share state")
 	f.str(&mode, "refresh-mode", "BASIQ_MCP_REFRESH_MODE", string(p.Mode), "enforce, shadow (log what would be refused, allow it) or off")

@@ -14,6 +14,20 @@ type KnownUser struct {
 	Email  string    `json:"email,omitempty"`
 	Mobile string    `json:"mobile,omitempty"`
 	Seen   time.Time `json:"seen"`
+	// Triage is the customer's last triage (connections, how many need
+	// attention and why, accounts), so that a question about many
+	// customers reads the store, not Basiq, while it is fresh.
+	Triage *Triage `json:"triage,omitempty"`
+}
+
+// Triage is what a support queue needs of one customer: counts and the
+// reasons for attention, never account or transaction data.
+type Triage struct {
+	Connections    int       `json:"connections"`
+	NeedsAttention int       `json:"needsAttention"`
+	Attention      string    `json:"attention,omitempty"`
+	Accounts       int       `json:"accounts"`
+	Confirmed      time.Time `json:"confirmed"` // when Basiq last showed all of it
 }
 
 // Directory remembers the customers this deployment has created or read,
@@ -49,7 +63,33 @@ func (d *Directory) Remember(u KnownUser) error {
 		return nil
 	}
 	u.Seen = now
+	if found && u.Triage == nil {
+		u.Triage = old.Triage // new contact details do not make the triage older
+	}
 	return d.store.PutUser(u)
+}
+
+// RecordTriage keeps a customer's triage, as confirmed at t.Confirmed.
+func (d *Directory) RecordTriage(id string, t Triage) error {
+	u, found, err := d.store.GetUser(id)
+	if err != nil {
+		return err
+	}
+	if !found {
+		u = KnownUser{ID: id, Seen: d.now().UTC()}
+	}
+	u.Triage = &t
+	return d.store.PutUser(u)
+}
+
+// FreshTriage returns a customer's triage when one was confirmed within
+// maxAge.
+func (d *Directory) FreshTriage(id string, maxAge time.Duration) (Triage, bool) {
+	u, found, err := d.store.GetUser(id)
+	if err != nil || !found || u.Triage == nil || d.now().Sub(u.Triage.Confirmed) > maxAge {
+		return Triage{}, false
+	}
+	return *u.Triage, true
 }
 
 // Forget removes a customer, after their deletion.
