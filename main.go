@@ -155,6 +155,7 @@ type app struct {
 	guards  *guard.Guards
 	client  *basiq.Client
 	metrics *metrics.Metrics // nil unless serving HTTP
+	deps    *tools.Deps
 	stop    func()
 }
 
@@ -197,7 +198,7 @@ func assemble(c config.Config, cmd string, logger *slog.Logger, m *metrics.Metri
 		a.server.Use(m.Tools)
 	}
 	res.Register(a.server)
-	if err := registerTools(a.server, c, client, g, access, simURL, logger); err != nil {
+	if a.deps, err = registerTools(a.server, c, client, g, access, simURL, logger); err != nil {
 		a.stop()
 		return nil, err
 	}
@@ -212,7 +213,7 @@ func assemble(c config.Config, cmd string, logger *slog.Logger, m *metrics.Metri
 
 // registerTools adds the tools the configuration lists, the instructions
 // written from them, and the prompts whose tools are all listed.
-func registerTools(s *server.MCPServer, c config.Config, client *basiq.Client, g *guard.Guards, access *guard.Access, simURL string, logger *slog.Logger) error {
+func registerTools(s *server.MCPServer, c config.Config, client *basiq.Client, g *guard.Guards, access *guard.Access, simURL string, logger *slog.Logger) (*tools.Deps, error) {
 	deps := &tools.Deps{Client: client, Log: logger, Governor: g.Governor, Confirm: g.Confirm, Idem: g.Idem, Audit: g.Audit, AuditReads: c.AuditReads,
 		ReportQuota: g.Reports, Users: g.Users, SearchDocs: searchDocs, Access: access, TriageMaxAge: c.TriageMaxAge}
 	if simURL != "" {
@@ -220,13 +221,13 @@ func registerTools(s *server.MCPServer, c config.Config, client *basiq.Client, g
 	}
 	listed, err := tools.Register(s, deps, c.ToolOptions())
 	if err != nil {
-		return err
+		return nil, err
 	}
 	server.WithInstructions(tools.Instructions(listed, simURL != ""))(s)
 	prompts.Register(s, func(name string) bool {
 		return slices.ContainsFunc(listed, func(t tools.Tool) bool { return t.Def.Name == name })
 	}, access)
-	return nil
+	return deps, nil
 }
 
 // serve runs the server over its transport, or, for "tools" and "call",
@@ -281,6 +282,7 @@ func serve(cmd string, args []string, stdin io.Reader, stdout, stderr io.Writer)
 		}
 		return 0
 	}
+	go tools.RunIndexer(ctx, a.deps, c.IndexRate) // keeps the customers' triage fresh for queue questions
 	return hosting.Serve(ctx, s, hosting.Options{
 		Transport: c.Transport, Addr: c.Addr, AuthToken: c.AuthToken, AllowedOrigins: c.AllowedOrigins,
 		OAuth:      hosting.OAuthOptions{Issuer: c.OAuthIssuer, Audience: c.OAuthAudience, Scopes: tools.Scopes, RequireBinding: c.OAuthRequireBinding, KeyRefetch: c.OAuthKeyRefetch},

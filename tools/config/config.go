@@ -46,6 +46,7 @@ type Config struct {
 	OAuthRequireBinding bool
 	OAuthKeyRefetch     time.Duration // least time between two reads of the issuer's keys          // refuse tokens without the basiq_users claim
 	TriageMaxAge        time.Duration // how old a kept customer triage may be and still answer a queue
+	IndexRate           float64       // Basiq requests a second the background indexer may make (HTTP transports)
 	SessionsPerClient   int           // streamable HTTP sessions one caller or address may hold open
 	StatePrefix         string        // the deployment's namespace in a shared store; empty: from the key and base URL
 	// CallerRefreshesPerHour and CallerReportsPerDay bound each OAuth caller.
@@ -105,6 +106,7 @@ func Parse(name string, args []string, getenv func(string) string, d Defaults, s
 	f.str(&c.StateDir, "state-dir", "BASIQ_MCP_STATE_DIR", stateDir, "where guard state (state.db) and the audit log (audit.jsonl) live")
 	f.str(&c.StateURL, "state-url", "BASIQ_MCP_STATE_URL", "", "redis://HOST:PORT/DB: keep guard state in Redis, shared by every replica (default: state.db in --state-dir)")
 	f.dur(&c.TriageMaxAge, "triage-max-age", "BASIQ_MCP_TRIAGE_MAX_AGE", 10*time.Minute, "how old a customer's kept triage may be and still answer list_users and the support queue without asking Basiq (0: always ask Basiq)")
+	f.num(&c.IndexRate, "index-rate", "BASIQ_MCP_INDEX_RATE", 1, "Basiq requests a second the background indexer may make to keep customers' triage fresh on the sse and http transports (0: off)")
 	f.num(&sessions, "sessions-per-client", "BASIQ_MCP_SESSIONS_PER_CLIENT", -1, "streamable HTTP sessions one OAuth caller, or one client address, may hold open (past it the least recently used one ends); -1: 32 off loopback or under OAuth, no cap for loopback addresses")
 	f.str(&c.StatePrefix, "state-prefix", "BASIQ_MCP_STATE_PREFIX", "", "this deployment's namespace in a shared Redis (letters, digits, - _ .); empty: a hash of the Basiq API key and base URL, so two deployments never share state")
 	f.str(&mode, "refresh-mode", "BASIQ_MCP_REFRESH_MODE", string(p.Mode), "enforce, shadow (log what would be refused, allow it) or off")
@@ -164,6 +166,8 @@ func (c Config) check(bad []string, stateErr error) error {
 		return errors.New("--oauth-issuer and --oauth-audience go together: set both, or neither")
 	case c.OAuthIssuer != "" && c.AuthToken != "":
 		return errors.New("--oauth-issuer and --auth-token are two ways to authenticate callers: choose one")
+	case c.IndexRate < 0 || c.IndexRate > 20:
+		return errors.New("--index-rate takes 0 (off) to 20 requests a second: Basiq's rate limits are shared by every caller")
 	case c.OAuthKeyRefetch < time.Second:
 		return errors.New("--oauth-key-refetch must be at least 1s: each read of the issuer's keys is a request to it")
 	case c.OAuthRequireBinding && c.OAuthIssuer == "":

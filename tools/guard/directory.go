@@ -82,6 +82,24 @@ func (d *Directory) RecordTriage(id string, t Triage) error {
 	return d.store.PutUser(u)
 }
 
+// Lead makes holder the one process that does name (the background
+// indexer) for ttl, or says another holds it; the holder renews by calling
+// again. A store that does not answer leads nobody.
+func (d *Directory) Lead(name, holder string, ttl time.Duration) bool {
+	key := Key("lead", name)
+	rec, claimed, err := d.store.Claim(key, Record{ArgsHash: holder, State: "lead", Created: d.now().UTC()}, ttl)
+	if err != nil {
+		return false
+	}
+	if claimed {
+		return true
+	}
+	if rec.ArgsHash != holder {
+		return false
+	}
+	return d.store.PutRecord(key, Record{ArgsHash: holder, State: "lead", Created: d.now().UTC()}, ttl) == nil
+}
+
 // FreshTriage returns a customer's triage when one was confirmed within
 // maxAge.
 func (d *Directory) FreshTriage(id string, maxAge time.Duration) (Triage, bool) {

@@ -1,0 +1,82 @@
+package tools
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"time"
+
+	"github.com/basiq-mcp/basiq-mcp/basiq"
+)
+
+// indexLease is how long one process holds the scan; it renews it on each
+// customer, so a process that dies hands the scan over within the lease.
+const indexLease = time.Minute
+
+// RunIndexer keeps the customers' triage fresh in the background, so that
+// a question about all of them reads the store (see triageOne): it walks
+// the customers (Basiq's user list, else the ones this deployment knows)
+// and re-reads each whose kept triage is older than half of TriageMaxAge,
+// at most perSecond Basiq requests a second (two per customer). Only one
+// process of a deployment scans at a time (a lease in the store); a restart
+// resumes where the triage is stalest. It returns when ctx ends.
+func RunIndexer(ctx context.Context, d *Deps, perSecond float64) {
+	if perSecond <= 0 || d.Users == nil || d.TriageMaxAge <= 0 {
+		return
+	}
+	id := make([]byte, 8)
+	rand.Read(id)
+	holder := hex.EncodeToString(id)
+	gap := time.Duration(float64(2*time.Second) / perSecond) // two requests per customer
+	for ctx.Err() == nil {
+		if !d.Users.Lead("indexer", holder, indexLease) {
+			sleep(ctx, indexLease/2)
+			continue
+		}
+		ids := customers(ctx, d)
+		for _, id := range ids {
+			if ctx.Err() != nil || !d.Users.Lead("indexer", holder, indexLease) {
+				break
+			}
+			if _, fresh := d.Users.FreshTriage(id, d.TriageMaxAge/2); fresh {
+				continue
+			}
+			row := userSummary{ID: id}
+			c := &call{Deps: d, tool: "indexer", ctx: ctx}
+			if err := triageOne(ctx, c, &row); err != nil {
+				d.Log.Debug("indexer: a customer could not be read; it is tried on the next pass", "error", err)
+			}
+			sleep(ctx, gap)
+		}
+		sleep(ctx, max(gap, time.Second)) // a pass with nothing stale sleeps before the next
+	}
+}
+
+// customers are the ids to keep fresh: Basiq's user list where Basiq
+// offers one, else the customers this deployment knows.
+func customers(ctx context.Context, d *Deps) []string {
+	var ids []string
+	if users, _, err := d.Client.AllUsers(ctx, maxUsersScanned); err == nil {
+		for _, u := range users {
+			ids = append(ids, u.ID)
+		}
+		return ids
+	} else if !userListMissing(err) && !basiq.IsNotFound(err) {
+		return nil
+	}
+	known, _, _, err := d.Users.Search("", maxUsersScanned)
+	if err != nil {
+		return nil
+	}
+	for _, u := range known {
+		ids = append(ids, u.ID)
+	}
+	return ids
+}
+
+func sleep(ctx context.Context, d time.Duration) {
+	select {
+	case <-ctx.Done():
+	case <-time.After(d):
+	}
+}
