@@ -19,11 +19,15 @@ const indexLease = time.Minute
 // and re-reads each whose kept triage is older than half of TriageMaxAge,
 // at most perSecond Basiq requests a second (two per customer). Only one
 // process of a deployment scans at a time (a lease in the store); a restart
-// resumes where the triage is stalest. It returns when ctx ends.
-func RunIndexer(ctx context.Context, d *Deps, perSecond float64) {
+// resumes where the triage is stalest. It starts after startAfter (replicas
+// starting together do not all ask Basiq at once, and a short-lived
+// process asks nothing), backs off a lease's length when the customers
+// cannot be listed, and returns when ctx ends.
+func RunIndexer(ctx context.Context, d *Deps, perSecond float64, startAfter time.Duration) {
 	if perSecond <= 0 || d.Users == nil || d.TriageMaxAge <= 0 {
 		return
 	}
+	sleep(ctx, startAfter)
 	id := make([]byte, 8)
 	rand.Read(id)
 	holder := hex.EncodeToString(id)
@@ -34,6 +38,10 @@ func RunIndexer(ctx context.Context, d *Deps, perSecond float64) {
 			continue
 		}
 		ids := customers(ctx, d)
+		if ids == nil {
+			sleep(ctx, indexLease) // Basiq or the store is not answering: ask again later, not in a loop
+			continue
+		}
 		for _, id := range ids {
 			if ctx.Err() != nil || !d.Users.Lead("indexer", holder, indexLease) {
 				break

@@ -28,7 +28,7 @@ func TestIndexerFillsTriageAtItsPace(t *testing.T) {
 	began := time.Now()
 	done := make(chan struct{}, 2)
 	for range 2 {
-		go func() { tools.RunIndexer(ctx, h.deps, pace); done <- struct{}{} }()
+		go func() { tools.RunIndexer(ctx, h.deps, pace, 0); done <- struct{}{} }()
 	}
 	require.Eventually(t, func() bool { return reads() >= 2*len(users) }, 20*time.Second, 10*time.Millisecond, "the indexer reads every customer")
 	elapsed := time.Since(began).Seconds()
