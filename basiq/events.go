@@ -38,3 +38,17 @@ func (c *Client) ListEvents(ctx context.Context, o ListEventsOptions, p PageOpti
 func (c *Client) ListEventTypes(ctx context.Context) (*List[EventType], error) {
 	return listPage[EventType](ctx, c, "/events/types", url.Values{}, PageOptions{})
 }
+
+// GetEvent reads one event; a webhook's payload is thin and names only its
+// id, so the receiver reads the event itself.
+func (c *Client) GetEvent(ctx context.Context, eventID string) (*Event, error) {
+	path, err := idPath("events", ":event id", eventID)
+	if err != nil {
+		return nil, err
+	}
+	var e Event
+	if err := c.getJSON(ctx, path, nil, &e); err != nil {
+		return nil, err
+	}
+	return &e, nil
+}

@@ -88,3 +88,19 @@ func sleep(ctx context.Context, d time.Duration) {
 	case <-time.After(d):
 	}
 }
+
+// ApplyEvent applies one of Basiq's events, named by its id (a webhook's
+// payload is thin), to what this server keeps: the event is read from
+// Basiq, and the triage of the customer it is about is forgotten, so the
+// next question about them reads Basiq again instead of an answer the event
+// made stale.
+func ApplyEvent(ctx context.Context, d *Deps, eventID string) error {
+	e, err := d.Client.GetEvent(ctx, eventID)
+	if err != nil {
+		return err
+	}
+	if e.UserID == "" || d.Users == nil {
+		return nil
+	}
+	return d.Users.Stale(e.UserID)
+}

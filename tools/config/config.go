@@ -47,6 +47,7 @@ type Config struct {
 	OAuthKeyRefetch     time.Duration // least time between two reads of the issuer's keys          // refuse tokens without the basiq_users claim
 	TriageMaxAge        time.Duration // how old a kept customer triage may be and still answer a queue
 	IndexRate           float64       // Basiq requests a second the background indexer may make (HTTP transports)
+	WebhookSecret       string        // BASIQ_WEBHOOK_SECRET: the whsec_ secret of Basiq's webhooks (checked by hosting)
 	SessionsPerClient   int           // streamable HTTP sessions one caller or address may hold open
 	StatePrefix         string        // the deployment's namespace in a shared store; empty: from the key and base URL
 	// CallerRefreshesPerHour and CallerReportsPerDay bound each OAuth caller.
@@ -133,6 +134,7 @@ func Parse(name string, args []string, getenv func(string) string, d Defaults, s
 	if c.SessionsPerClient < 1 && c.SessionsPerClient != -1 {
 		f.bad = append(f.bad, "--sessions-per-client must be at least 1, or -1 for the default")
 	}
+	c.WebhookSecret = getenv("BASIQ_WEBHOOK_SECRET")
 	key, err := guard.ParseConfirmKey(getenv("BASIQ_MCP_CONFIRM_KEY"))
 	if err != nil {
 		f.bad = append(f.bad, err.Error())

@@ -100,6 +100,17 @@ func (d *Directory) Lead(name, holder string, ttl time.Duration) bool {
 	return d.store.PutRecord(key, Record{ArgsHash: holder, State: "lead", Created: d.now().UTC()}, ttl) == nil
 }
 
+// Stale forgets a customer's triage, after an event says it changed: the
+// next question about them reads Basiq.
+func (d *Directory) Stale(id string) error {
+	u, found, err := d.store.GetUser(id)
+	if err != nil || !found || u.Triage == nil {
+		return err
+	}
+	u.Triage = nil
+	return d.store.PutUser(u)
+}
+
 // FreshTriage returns a customer's triage when one was confirmed within
 // maxAge.
 func (d *Directory) FreshTriage(id string, maxAge time.Duration) (Triage, bool) {

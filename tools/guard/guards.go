@@ -21,6 +21,8 @@ type Guards struct {
 	Store    Store
 	// Reports is each OAuth caller's report quota (Basiq bills reports).
 	Reports *Quota
+	// Deliveries remembers the webhook deliveries processed.
+	Deliveries *Journal
 }
 
 // Options say where guard state lives.
@@ -65,7 +67,8 @@ func New(c *basiq.Client, store Store, o Options) (*Guards, error) {
 	gov := NewGovernor(c, store, audit, o.Policy, o.Log, nil)
 	gov.quota = NewQuota(store, "refreshes", o.CallerRefreshesPerHour, time.Hour, nil)
 	return &Guards{Governor: gov, Confirm: NewConfirmer(o.ConfirmKey, store, nil), Idem: NewIdempotency(store, nil), Audit: audit,
-		Users: NewDirectory(store, nil), Store: store, Reports: NewQuota(store, "reports", o.CallerReportsPerDay, 24*time.Hour, nil)}, nil
+		Users: NewDirectory(store, nil), Store: store, Reports: NewQuota(store, "reports", o.CallerReportsPerDay, 24*time.Hour, nil),
+		Deliveries: NewJournal(store, nil)}, nil
 }
 
 // OpenStore opens the store a state URL names: redis://… for Redis, in the

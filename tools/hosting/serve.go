@@ -35,6 +35,12 @@ type Options struct {
 	Client      interface{ Ready(context.Context) error }
 	Info        map[string]any // shown by /healthz (version, transport)
 	Log         *slog.Logger
+	// WebhookSecret (BASIQ_WEBHOOK_SECRET), when set, receives Basiq's
+	// webhooks at WebhookPath, verified with it (Deliveries and ApplyEvent
+	// as for Webhooks); a value that is not a whsec_ secret stops start-up.
+	WebhookSecret string
+	Deliveries    Deliveries
+	ApplyEvent    func(ctx context.Context, eventID string) error
 }
 
 // Serve runs the MCP server over its HTTP transport until ctx ends, and
@@ -60,7 +66,12 @@ func Serve(ctx context.Context, s *server.MCPServer, o Options) int {
 	if o.MaxBodyBytes <= 0 {
 		o.MaxBodyBytes = 1 << 20
 	}
-	mux, open, shutdown := routes(s, o, oauth)
+	webhookKey, err := ParseWebhookSecret(o.WebhookSecret)
+	if err != nil {
+		o.Log.Error(err.Error())
+		return 2
+	}
+	mux, open, shutdown := routes(s, o, oauth, webhookKey)
 	if o.MetricsAddr != "" {
 		if err := serveMetrics(ctx, o.MetricsAddr, o.Metrics, o.Log); err != nil {
 			o.Log.Error("metrics: cannot listen", "addr", o.MetricsAddr, "error", err)
@@ -82,7 +93,7 @@ func Serve(ctx context.Context, s *server.MCPServer, o Options) int {
 
 // routes builds the mux: the transport, /healthz, /readyz, the OAuth
 // metadata and /metrics; open lists the paths served without a token.
-func routes(s *server.MCPServer, o Options, oauth *OAuth) (*http.ServeMux, []string, func(context.Context) error) {
+func routes(s *server.MCPServer, o Options, oauth *OAuth, webhookKey []byte) (*http.ServeMux, []string, func(context.Context) error) {
 	mux := http.NewServeMux()
 	mux.Handle("GET /healthz", Health(o.Store, o.Info))
 	mux.Handle("GET /readyz", Ready(o.Store, o.Client))
@@ -91,6 +102,10 @@ func routes(s *server.MCPServer, o Options, oauth *OAuth) (*http.ServeMux, []str
 		u, _ := url.Parse(oauth.MetadataURL())
 		mux.Handle("GET "+u.Path, oauth.Metadata())
 		open = append(open, u.Path)
+	}
+	if webhookKey != nil { // Basiq calls it with no bearer token: its signature is the proof
+		mux.Handle("POST "+WebhookPath, Webhooks(webhookKey, o.Deliveries, o.ApplyEvent))
+		open = append(open, WebhookPath)
 	}
 	if o.MetricsAddr == "" && o.Metrics != nil {
 		mux.Handle("GET /metrics", RequireScope(oauth, guard.ScopeMetrics)(o.Metrics))

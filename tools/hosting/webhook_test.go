@@ -1,0 +1,168 @@
+package hosting_test
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/basiq-mcp/basiq-mcp/basiq/basiqtest"
+	"github.com/basiq-mcp/basiq-mcp/testdata/mcptest"
+	"github.com/basiq-mcp/basiq-mcp/tools/hosting"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// journal is an in-memory Deliveries for the handler's tests.
+type journal struct {
+	mu   sync.Mutex
+	done map[string]bool
+	fail bool
+}
+
+func (j *journal) Seen(id string) (bool, error) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.fail {
+		return false, errors.New("store down")
+	}
+	return j.done[id], nil
+}
+
+func (j *journal) Done(id string) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.done[id] = true
+	return nil
+}
+
+// sign computes a signature the way Basiq's docs describe, apart from the
+// server's own code.
+func sign(key []byte, id, ts, body string) string {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(id + "." + ts + "." + body))
+	return "v1," + base64.StdEncoding.EncodeToString(m.Sum(nil))
+}
+
+// TestWebhookDeliveriesAreVerified: only a delivery signed with the secret,
+// within five minutes, is processed, once; bad secrets refuse to start.
+func TestWebhookDeliveriesAreVerified(t *testing.T) {
+	key := []byte("0123456789abcdef0123456789abcdef")
+	secret := "whsec_" + base64.StdEncoding.EncodeToString(key)
+	parsed, err := hosting.ParseWebhookSecret(secret)
+	require.NoError(t, err)
+	require.Equal(t, key, parsed)
+	for _, bad := range []string{"whsec_not-base64!", "sk_live_x", "whsec_" + base64.StdEncoding.EncodeToString([]byte("short"))} {
+		_, err := hosting.ParseWebhookSecret(bad)
+		assert.Error(t, err, bad)
+	}
+
+	var applied []string
+	j := &journal{done: map[string]bool{}}
+	h := hosting.Webhooks(key, j, func(_ context.Context, id string) error { applied = append(applied, id); return nil })
+	body := `{"eventTypeId":"consent.revoked","eventId":"ev1","links":{}}`
+	now := strconv.FormatInt(time.Now().Unix(), 10)
+	send := func(id, ts, sig, body string) int {
+		r := httptest.NewRequest(http.MethodPost, hosting.WebhookPath, strings.NewReader(body))
+		for k, v := range map[string]string{"webhook-id": id, "webhook-timestamp": ts, "webhook-signature": sig} {
+			if v != "" {
+				r.Header.Set(k, v)
+			}
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		return w.Code
+	}
+	stale := strconv.FormatInt(time.Now().Add(-6*time.Minute).Unix(), 10)
+	future := strconv.FormatInt(time.Now().Add(6*time.Minute).Unix(), 10)
+	other := []byte("another secret, another sender..")
+	for name, code := range map[string]int{
+		"tampered body":     send("m1", now, sign(key, "m1", now, body), strings.Replace(body, "ev1", "ev2", 1)),
+		"wrong secret":      send("m1", now, sign(other, "m1", now, body), body),
+		"stale timestamp":   send("m1", stale, sign(key, "m1", stale, body), body),
+		"future timestamp":  send("m1", future, sign(key, "m1", future, body), body),
+		"missing signature": send("m1", now, "", body),
+		"another id signed": send("m2", now, sign(key, "m1", now, body), body),
+	} {
+		assert.Equal(t, http.StatusUnauthorized, code, name)
+	}
+	assert.Empty(t, applied, "nothing refused was processed")
+
+	good := "v0,garbage " + sign(key, "m1", now, body) // any v1 entry may match
+	assert.Equal(t, http.StatusOK, send("m1", now, good, body))
+	assert.Equal(t, http.StatusOK, send("m1", now, good, body), "a repeated delivery is answered")
+	assert.Equal(t, []string{"ev1"}, applied, "and not processed twice")
+
+	j.fail = true
+	assert.Equal(t, http.StatusServiceUnavailable, send("m3", now, sign(key, "m3", now, body), body), "a store that does not answer makes Basiq retry")
+}
+
+// TestWebhookMarksACustomerStale: the simulator delivers a connection's
+// invalidation to the server's receiver, signed as Basiq signs; the server
+// reads the event and forgets that customer's kept triage, so the next
+// queue reads them again and shows them, while the others stay kept.
+func TestWebhookMarksACustomerStale(t *testing.T) {
+	sim := basiqtest.NewServer(basiqtest.WithAPIKey("hook-key"), basiqtest.WithTimeScale(0.01))
+	t.Cleanup(sim.Close)
+	secret := "whsec_" + base64.StdEncoding.EncodeToString([]byte("a webhook secret of 32 bytes....."))
+	base := mcptest.StartServer(t, binary, sandboxEnv("BASIQ_API_KEY=hook-key", "BASIQ_BASE_URL="+sim.URL, "BASIQ_WEBHOOK_SECRET="+secret),
+		"--transport", "http", "--state-dir", t.TempDir(), "--index-rate", "0")
+	_, err := sim.Subscribe(base+hosting.WebhookPath, secret, sim.URL)
+	require.NoError(t, err)
+	reads := func() int { return sim.Calls("GET /users/{userId}/connections") }
+	queue := func() []any {
+		res, txt := call(t, base, "list_users", map[string]any{"needs_attention": true, "limit": 50})
+		require.NotEqual(t, true, res["isError"], txt)
+		return res["structuredContent"].(map[string]any)["users"].([]any)
+	}
+	before := queue()
+	kept := reads()
+	queue()
+	require.Equal(t, kept, reads(), "the second queue reads the kept triage")
+
+	var target basiqtest.SeededConnection
+	for _, c := range sim.Connections() {
+		if c.Status == "active" && c.FailCode == "" {
+			target = c
+			break
+		}
+	}
+	req, _ := http.NewRequest(http.MethodPost, sim.URL+"/token", strings.NewReader("scope=SERVER_ACCESS"))
+	req.Header.Set("Authorization", "Basic hook-key")
+	req.Header.Set("basiq-version", "3.0")
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&tok))
+	resp.Body.Close()
+	req, _ = http.NewRequest(http.MethodPost, sim.URL+"/_sim/connections/"+target.ConnectionID+"/invalidate", nil)
+	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	resp, err = http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, 200, resp.StatusCode)
+
+	require.Eventually(t, func() bool { return sim.Calls("GET /events/{id}") > 0 }, 5*time.Second, 20*time.Millisecond, "the server read the delivered event")
+	require.Eventually(t, func() bool {
+		r := reads()
+		for _, u := range queue() {
+			if u.(map[string]any)["id"] == target.UserID && reads() == r+1 {
+				return true
+			}
+		}
+		return false
+	}, 5*time.Second, 50*time.Millisecond, "the next queue reads that customer again, and only them, and shows them")
+	assert.GreaterOrEqual(t, len(queue()), len(before))
+}
