@@ -282,7 +282,7 @@ func serve(cmd string, args []string, stdin io.Reader, stdout, stderr io.Writer)
 		}
 		return 0
 	}
-	go tools.RunIndexer(ctx, a.deps, c.IndexRate, 30*time.Second) // keeps the customers' triage fresh for queue questions
+	go tools.RunBackground(ctx, a.deps, tools.Background{IndexRate: c.IndexRate, PollEvents: c.EventPoll, StartAfter: 30 * time.Second})
 	return hosting.Serve(ctx, s, hosting.Options{
 		Transport: c.Transport, Addr: c.Addr, AuthToken: c.AuthToken, AllowedOrigins: c.AllowedOrigins,
 		OAuth:      hosting.OAuthOptions{Issuer: c.OAuthIssuer, Audience: c.OAuthAudience, Scopes: tools.Scopes, RequireBinding: c.OAuthRequireBinding, KeyRefetch: c.OAuthKeyRefetch},

@@ -31,6 +31,7 @@ func RunIndexer(ctx context.Context, d *Deps, perSecond float64, startAfter time
 	id := make([]byte, 8)
 	rand.Read(id)
 	holder := hex.EncodeToString(id)
+	defer d.Users.Release("indexer", holder)
 	gap := time.Duration(float64(2*time.Second) / perSecond) // two requests per customer
 	for ctx.Err() == nil {
 		if !d.Users.Lead("indexer", holder, indexLease) {

@@ -1,6 +1,7 @@
 package guard
 
 import (
+	"encoding/json"
 	"strings"
 	"time"
 	"unicode"
@@ -109,6 +110,52 @@ func (d *Directory) Stale(id string) error {
 	}
 	u.Triage = nil
 	return d.store.PutUser(u)
+}
+
+// Release ends holder's lead of name (a process stopping), so another
+// process takes it up at once rather than after the lease.
+func (d *Directory) Release(name, holder string) {
+	key := Key("lead", name)
+	// A probe that claims nothing held: it reads the holder, or finds none.
+	if rec, claimed, err := d.store.Claim(key, Record{State: "probe", Created: d.now().UTC()}, 365*24*time.Hour); err == nil && (claimed || rec.ArgsHash == holder) {
+		_ = d.store.DeleteRecord(key)
+	}
+}
+
+// Bookmark is a place in a feed read in order (Basiq's events): the time
+// of the newest item taken up, and the ids taken up at that time.
+type Bookmark struct {
+	At  time.Time `json:"at"`
+	IDs []string  `json:"ids,omitempty"`
+}
+
+// bookmarkTTL keeps a bookmark past the 7 days Basiq keeps events.
+const bookmarkTTL = 8 * 24 * time.Hour
+
+// Bookmark reads the named bookmark (zero when there is none).
+func (d *Directory) Bookmark(name string) (Bookmark, error) {
+	key := Key("bookmark", name)
+	rec, claimed, err := d.store.Claim(key, Record{State: "probe", Created: d.now().UTC()}, bookmarkTTL)
+	if err != nil || claimed {
+		if claimed {
+			err = d.store.DeleteRecord(key)
+		}
+		return Bookmark{}, err
+	}
+	var b Bookmark
+	if len(rec.Result) > 0 {
+		err = json.Unmarshal(rec.Result, &b)
+	}
+	return b, err
+}
+
+// SetBookmark keeps the named bookmark.
+func (d *Directory) SetBookmark(name string, b Bookmark) error {
+	raw, err := json.Marshal(b)
+	if err != nil {
+		return err
+	}
+	return d.store.PutRecord(Key("bookmark", name), Record{State: StateDone, Result: raw, Created: d.now().UTC()}, bookmarkTTL)
 }
 
 // FreshTriage returns a customer's triage when one was confirmed within

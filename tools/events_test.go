@@ -1,0 +1,85 @@
+package tools_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/basiq-mcp/basiq-mcp/basiq/basiqtest"
+	"github.com/basiq-mcp/basiq-mcp/tools"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// simControl calls one of the simulator's test controls with a server
+// token got with the harness's key.
+func simControl(t *testing.T, sim *basiqtest.Server, path string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, sim.URL+"/token", strings.NewReader("scope=SERVER_ACCESS"))
+	req.Header.Set("Authorization", "Basic "+harnessKey)
+	req.Header.Set("basiq-version", "3.0")
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&tok))
+	resp.Body.Close()
+	req, _ = http.NewRequest(http.MethodPost, sim.URL+path, nil)
+	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	resp, err = http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, 200, resp.StatusCode, path)
+}
+
+// TestEventPollerKeepsTriageHonest: where no webhook reaches, polling
+// Basiq's events makes a changed customer's kept triage stale (the next
+// queue reads them, and only them, again), and a restarted poller resumes
+// from its bookmark in the store, taking nothing up twice.
+func TestEventPollerKeepsTriageHonest(t *testing.T) {
+	h := newHarness(t, tools.Options{})
+	h.deps.TriageMaxAge = time.Hour
+	reads := func() int { return h.sim.Calls("GET /users/{userId}/connections") }
+	queue := func() {
+		var out struct{ Users []struct{ ID string } }
+		h.ok(t, "list_users", obj{"needs_attention": true, "limit": 50}, &out)
+	}
+	poll := func(ctx context.Context) { tools.PollEvents(ctx, h.deps, 20*time.Millisecond, 0) }
+	ctx, cancel := context.WithCancel(context.Background())
+	go poll(ctx)
+	require.Eventually(t, func() bool { b, err := h.deps.Users.Bookmark("events"); return err == nil && !b.At.IsZero() },
+		5*time.Second, 10*time.Millisecond, "the first poll sets its bookmark")
+	time.Sleep(100 * time.Millisecond)
+	queue() // fills every customer's triage, after the first poll's catch-up
+	settled := reads()
+	queue()
+	require.Equal(t, settled, reads(), "kept")
+
+	var target basiqtest.SeededConnection
+	for _, c := range h.sim.Connections() {
+		if c.Status == "active" && c.FailCode == "" {
+			target = c
+			break
+		}
+	}
+	simControl(t, h.sim, "/_sim/connections/"+target.ConnectionID+"/invalidate")
+	require.Eventually(t, func() bool {
+		before := reads()
+		queue()
+		return reads() == before+1
+	}, 5*time.Second, 30*time.Millisecond, "the next queue reads the changed customer again, and only them")
+	cancel()
+
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	defer cancel2()
+	go poll(ctx2) // a restarted process: same store, new poller
+	time.Sleep(150 * time.Millisecond)
+	before := reads()
+	queue()
+	assert.Equal(t, before, reads(), "the restarted poller took nothing up twice")
+}
