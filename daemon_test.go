@@ -99,3 +99,24 @@ func TestSandboxDaemonTrustsOnlyItself(t *testing.T) {
 	newURL, _ := os.ReadFile(filepath.Join(state, "sandbox", "sandbox.url"))
 	assert.NotEqual(t, string(url), string(newURL))
 }
+
+// TestWebhooksSubscribeCommand: "basiq-mcp webhooks subscribe URL" makes
+// the subscription through Basiq's API (here the simulator's) and prints
+// the secret to set, on stdout only; bad usage exits 2.
+func TestWebhooksSubscribeCommand(t *testing.T) {
+	cmd := exec.Command(binary, "webhooks", "subscribe", "https://mcp.example.test/webhooks/basiq")
+	cmd.Env = sandboxEnv()
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	require.NoError(t, cmd.Run(), stderr.String())
+	assert.Regexp(t, `subscribed to 9 event types .*\nSet BASIQ_WEBHOOK_SECRET=whsec_[A-Za-z0-9+/=]+ on every replica`, stdout.String())
+	assert.NotContains(t, stderr.String(), "whsec_", "the secret reaches no log")
+	for _, args := range [][]string{{"webhooks"}, {"webhooks", "subscribe", "not a url"}, {"webhooks", "unsubscribe", "https://x"}} {
+		bad := exec.Command(binary, args...)
+		bad.Env = sandboxEnv()
+		err := bad.Run()
+		var ee *exec.ExitError
+		require.ErrorAs(t, err, &ee, "%v", args)
+		assert.Equal(t, 2, ee.ExitCode(), "%v", args)
+	}
+}

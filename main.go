@@ -42,6 +42,7 @@ Usage:
   basiq-mcp tools [flags]            list the tools, one line each
   basiq-mcp call [flags] TOOL [JSON] call one tool and print its result
   basiq-mcp simulator [flags]        run the offline Basiq API simulator over HTTP
+  basiq-mcp webhooks subscribe URL   subscribe URL (this server's /webhooks/basiq) to Basiq's events
 
 With no BASIQ_API_KEY in the environment, basiq-mcp uses the offline simulator.
 Run "basiq-mcp --help" or "basiq-mcp simulator --help" for flags.
@@ -72,7 +73,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		cmd, args = args[0], args[1:]
 	}
 	switch cmd {
-	case "serve", "tools", "call":
+	case "serve", "tools", "call", "webhooks":
 		return serve(cmd, args, stdin, stdout, stderr)
 	case "simulator":
 		return runSimulator(args, stderr)
@@ -272,7 +273,7 @@ func serve(cmd string, args []string, stdin io.Reader, stdout, stderr io.Writer)
 	defer cancel()
 	switch {
 	case cmd != "serve":
-		return tools.RunCLI(ctx, s, cmd, rest, stdout, stderr)
+		return tools.RunCLI(ctx, s, a.deps, cmd, rest, stdout, stderr)
 	case c.Transport == "stdio":
 		stdio := server.NewStdioServer(s)
 		stdio.SetErrorLogger(log.New(stderr, "mcp: ", 0))

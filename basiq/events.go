@@ -52,3 +52,25 @@ func (c *Client) GetEvent(ctx context.Context, eventID string) (*Event, error) {
 	}
 	return &e, nil
 }
+
+// Webhook is a webhook subscription. Secret signs its deliveries (whsec_…).
+type Webhook struct {
+	Type             string   `json:"type"`
+	ID               string   `json:"id"`
+	Name             string   `json:"name"`
+	URL              string   `json:"url"`
+	Status           string   `json:"status"`
+	Secret           string   `json:"secret"`
+	SubscribedEvents []string `json:"subscribedEvents"`
+}
+
+// CreateWebhook subscribes url to the event types (POST
+// /notifications/webhooks); Basiq answers with the signing secret.
+func (c *Client) CreateWebhook(ctx context.Context, url, name string, events []string) (*Webhook, error) {
+	var w Webhook
+	body := map[string]any{"url": url, "name": name, "subscribedEvents": events}
+	if _, err := c.postJSON(ctx, "/notifications/webhooks", body, &w); err != nil {
+		return nil, err
+	}
+	return &w, nil
+}

@@ -13,8 +13,11 @@ import (
 )
 
 // RunCLI runs "tools" or "call" through an in-process MCP client on s, so
-// people and scripts see exactly what a model sees.
-func RunCLI(ctx context.Context, s *server.MCPServer, cmd string, rest []string, stdout, stderr io.Writer) int {
+// people and scripts see exactly what a model sees, and "webhooks" on d.
+func RunCLI(ctx context.Context, s *server.MCPServer, d *Deps, cmd string, rest []string, stdout, stderr io.Writer) int {
+	if cmd == "webhooks" {
+		return WebhooksCommand(ctx, d, rest, stdout, stderr)
+	}
 	mc, err := client.NewInProcessClient(s)
 	if err == nil {
 		err = mc.Start(ctx)
