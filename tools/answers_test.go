@@ -307,6 +307,10 @@ func TestOneFailingCustomerDoesNotSinkTheList(t *testing.T) {
 		"GET /users/u3/connections": {200, `{"type":"list","data":[{"type":"connection","id":"c3","status":"invalid"}]}`},
 		"GET /users/u1/accounts":    {200, `{"type":"list","data":[]}`},
 		"GET /users/u3/accounts":    {200, `{"type":"list","data":[]}`},
+		"GET /users/u1/jobs":        {200, `{"type":"list","data":[]}`},
+		"GET /users/u3/jobs":        {200, `{"type":"list","data":[]}`},
+		"GET /users/u1/consents":    {200, `{"type":"list","data":[]}`},
+		"GET /users/u3/consents":    {200, `{"type":"list","data":[]}`},
 	})
 	var out struct {
 		Users []struct {
@@ -402,4 +406,39 @@ func TestQueueReadsKeptTriageNotBasiq(t *testing.T) {
 	h.deps.TriageMaxAge = 0
 	h.okValid(t, "list_users", obj{"needs_attention": true, "limit": 50}, &second)
 	assert.Greater(t, reads(), before, "with no freshness allowed, Basiq is asked again")
+}
+
+// TestQueueNamesEveryReason: the support queue sees a refresh that failed
+// on a still-active connection, a refresh waiting for the customer's code
+// and a consent about to expire, not only invalid connections; each date
+// says whose it is.
+func TestQueueNamesEveryReason(t *testing.T) {
+	soon := time.Now().Add(5 * 24 * time.Hour).UTC().Format(time.RFC3339)
+	conn := func(id string) string {
+		return `{"type":"connection","id":"` + id + `","status":"active","expiryDate":"2030-01-01T00:00:00Z"}`
+	}
+	job := func(id, conn, steps string) string {
+		return `{"type":"job","id":"` + id + `","created":"2026-12-01T00:00:00Z","links":{"source":"https://x/users/u/connections/` + conn + `"},"steps":[` + steps + `]}`
+	}
+	h := fakeBasiq(t, map[string]fakeRoute{
+		"GET /users":                {200, `{"type":"list","data":[{"type":"user","id":"u1","email":"a@x.io"}]}`},
+		"GET /users/u1/connections": {200, `{"type":"list","data":[` + conn("c1") + `,` + conn("c2") + `]}`},
+		"GET /users/u1/jobs": {200, `{"type":"list","data":[` +
+			job("j1", "c1", `{"title":"verify-credentials","status":"failed","result":{"code":"service-unavailable","detail":"down"}}`) + `,` +
+			job("j2", "c2", `{"title":"verify-credentials","status":"in-progress","result":{"type":"mfa","method":"token"}}`) + `]}`},
+		"GET /users/u1/consents": {200, `{"type":"list","data":[{"type":"consent","id":"k1","status":"active","expiryDate":"` + soon + `"}]}`},
+		"GET /users/u1/accounts": {200, `{"type":"list","data":[]}`},
+	})
+	var out struct {
+		Users []struct {
+			NeedsAttention int `json:"needs_attention"`
+			Attention      string
+		}
+	}
+	h.okValid(t, "list_users", obj{"needs_attention": true}, &out)
+	require.Len(t, out.Users, 1)
+	assert.Equal(t, 3, out.Users[0].NeedsAttention)
+	assert.Contains(t, out.Users[0].Attention, "c1 last refresh failed (service-unavailable)")
+	assert.Contains(t, out.Users[0].Attention, "c2 refresh waiting for the customer's code")
+	assert.Contains(t, out.Users[0].Attention, "consent expires "+soon[:10])
 }

@@ -49,7 +49,11 @@ func TestEventPollerKeepsTriageHonest(t *testing.T) {
 		var out struct{ Users []struct{ ID string } }
 		h.ok(t, "list_users", obj{"needs_attention": true, "limit": 50}, &out)
 	}
-	poll := func(ctx context.Context) { tools.PollEvents(ctx, h.deps, 20*time.Millisecond, 0) }
+	stopped := make(chan struct{}, 2)
+	poll := func(ctx context.Context) {
+		tools.PollEvents(ctx, h.deps, 20*time.Millisecond, 0)
+		stopped <- struct{}{}
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	go poll(ctx)
 	require.Eventually(t, func() bool { b, err := h.deps.Users.Bookmark("events"); return err == nil && !b.At.IsZero() },
@@ -74,10 +78,11 @@ func TestEventPollerKeepsTriageHonest(t *testing.T) {
 		return reads() == before+1
 	}, 5*time.Second, 30*time.Millisecond, "the next queue reads the changed customer again, and only them")
 	cancel()
+	<-stopped // it released its lease
 
 	ctx2, cancel2 := context.WithCancel(context.Background())
-	defer cancel2()
 	go poll(ctx2) // a restarted process: same store, new poller
+	defer func() { cancel2(); <-stopped }()
 	time.Sleep(150 * time.Millisecond)
 	before := reads()
 	queue()

@@ -17,7 +17,7 @@ const indexLease = time.Minute
 // a question about all of them reads the store (see triageOne): it walks
 // the customers (Basiq's user list, else the ones this deployment knows)
 // and re-reads each whose kept triage is older than half of TriageMaxAge,
-// at most perSecond Basiq requests a second (two per customer). Only one
+// at most perSecond Basiq requests a second (four per customer). Only one
 // process of a deployment scans at a time (a lease in the store); a restart
 // resumes where the triage is stalest. It starts after startAfter (replicas
 // starting together do not all ask Basiq at once, and a short-lived
@@ -32,7 +32,7 @@ func RunIndexer(ctx context.Context, d *Deps, perSecond float64, startAfter time
 	rand.Read(id)
 	holder := hex.EncodeToString(id)
 	defer d.Users.Release("indexer", holder)
-	gap := time.Duration(float64(2*time.Second) / perSecond) // two requests per customer
+	gap := time.Duration(float64(4*time.Second) / perSecond) // four requests per customer
 	for ctx.Err() == nil {
 		if !d.Users.Lead("indexer", holder, indexLease) {
 			sleep(ctx, indexLease/2)

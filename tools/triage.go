@@ -73,7 +73,8 @@ func triageOne(ctx context.Context, d *call, row *userSummary) error {
 	return nil
 }
 
-// triageLive reads one customer's connections and accounts from Basiq.
+// triageLive reads one customer from Basiq: connections, jobs, consents
+// and accounts (four requests, kept afterwards as the customer's triage).
 func triageLive(ctx context.Context, d *call, row *userSummary) error {
 	conns, err := d.Client.ListConnections(ctx, row.ID, basiq.ListConnectionsOptions{})
 	if err != nil {
@@ -83,18 +84,17 @@ func triageLive(ctx context.Context, d *call, row *userSummary) error {
 		}
 		return err
 	}
-	row.Connections = len(conns.Data)
-	var problems []string
-	for _, c := range conns.Data {
-		switch {
-		case c.Status != "active":
-			row.NeedsAttention++
-			problems = append(problems, c.ID+" "+c.Status)
-		case !c.ExpiryDate.IsZero() && time.Until(c.ExpiryDate.Time) < consentSoon:
-			row.NeedsAttention++
-			problems = append(problems, c.ID+" consent expires "+c.ExpiryDate.Format(time.DateOnly))
-		}
+	jobs, err := d.Client.ListUserJobs(ctx, row.ID, "")
+	if err != nil {
+		return err
 	}
+	consents, err := d.Client.ListConsents(ctx, row.ID)
+	if err != nil {
+		return err
+	}
+	row.Connections = len(conns.Data)
+	problems := attentionReasons(conns.Data, jobs.Data, consents.Data, time.Now())
+	row.NeedsAttention = len(problems)
 	if len(problems) > 0 {
 		row.Attention = joinMax(problems, 3)
 	}
@@ -104,6 +104,54 @@ func triageLive(ctx context.Context, d *call, row *userSummary) error {
 	}
 	row.Accounts = len(accounts.Data)
 	return nil
+}
+
+// attentionReasons are why a customer needs someone: a connection not
+// active, a refresh that failed on an active one, a refresh waiting for the
+// customer's code, a consent revoked, expired or expiring within two weeks,
+// a connection expiring within two weeks. Each date says whose it is.
+func attentionReasons(conns []basiq.Connection, jobs []basiq.Job, consents []basiq.Consent, now time.Time) []string {
+	newest := map[string]*basiq.Job{}
+	for i := range jobs {
+		j := &jobs[i]
+		if id := j.ConnectionID(); id != "" && (newest[id] == nil || j.Created.After(newest[id].Created.Time)) {
+			newest[id] = j
+		}
+	}
+	var out []string
+	for _, c := range conns {
+		j := newest[c.ID]
+		switch {
+		case j != nil && basiq.JobState(j) == basiq.JobWaitingForUser:
+			out = append(out, c.ID+" refresh waiting for the customer's code (answer_mfa)")
+		case c.Status != "active":
+			out = append(out, c.ID+" "+c.Status+failedWith(j))
+		case j != nil && basiq.JobState(j) == basiq.JobFailed:
+			out = append(out, c.ID+" last refresh failed"+failedWith(j))
+		case !c.ExpiryDate.IsZero() && c.ExpiryDate.Sub(now) < consentSoon:
+			out = append(out, c.ID+" connection expires "+c.ExpiryDate.Format(time.DateOnly))
+		}
+	}
+	for _, k := range consents {
+		switch {
+		case k.Status == "revoked" || k.Status == "expired":
+			out = append(out, "consent "+k.Status)
+		case k.Status == "active" && !k.ExpiryDate.IsZero() && k.ExpiryDate.Sub(now) < consentSoon:
+			out = append(out, "consent expires "+k.ExpiryDate.Format(time.DateOnly))
+		}
+	}
+	return out
+}
+
+// failedWith names a failed job's code, "" when it did not fail.
+func failedWith(j *basiq.Job) string {
+	if j == nil {
+		return ""
+	}
+	if step := j.FailedStep(); step != nil && step.Result != nil && step.Result.Code != "" {
+		return " (" + step.Result.Code + ")"
+	}
+	return ""
 }
 
 func errorsFirst(first, err error) error {

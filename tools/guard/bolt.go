@@ -29,6 +29,7 @@ var (
 // take turns and never both pass a rule.
 type BoltStore struct {
 	path string
+	made bool // OpenBolt made the buckets: a file without them is a lost state
 }
 
 // lockWait bounds how long an operation waits for another process.
@@ -48,6 +49,7 @@ func OpenBolt(path string) (*BoltStore, error) {
 		}
 		return nil
 	})
+	s.made = err == nil
 	return s, err
 }
 
@@ -75,7 +77,12 @@ func (s *BoltStore) update(fn func(*bolt.Tx) error) error {
 		return err
 	}
 	defer db.Close()
-	return db.Update(fn)
+	return db.Update(func(tx *bolt.Tx) error {
+		if err := s.intact(tx); err != nil {
+			return err
+		}
+		return fn(tx)
+	})
 }
 
 func (s *BoltStore) view(fn func(*bolt.Tx) error) error {
@@ -84,7 +91,22 @@ func (s *BoltStore) view(fn func(*bolt.Tx) error) error {
 		return err
 	}
 	defer db.Close()
-	return db.View(fn)
+	return db.View(func(tx *bolt.Tx) error {
+		if err := s.intact(tx); err != nil {
+			return err
+		}
+		return fn(tx)
+	})
+}
+
+// intact refuses a file without the guard's buckets (removed, or replaced
+// while the server ran): writes stop, failing closed, until a restart makes
+// the state anew; nothing reads a bucket that is not there.
+func (s *BoltStore) intact(tx *bolt.Tx) error {
+	if tx.Bucket(bucketRecords) == nil && s.made {
+		return storeDown(fmt.Errorf("%s holds no guard state (was it removed?); restart the server to make it anew", s.path))
+	}
+	return nil
 }
 
 // Close has nothing to release: the file is closed after each operation.

@@ -3,6 +3,7 @@ package guard_test
 import (
 	"fmt"
 	"github.com/basiq-mcp/basiq-mcp/testdata/mcptest"
+	"os"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -186,4 +187,19 @@ func storeDirectory(t *testing.T, s guard.Store) {
 	_, ok, err = s.GetUser("abc-1")
 	require.NoError(t, err)
 	assert.False(t, ok)
+}
+
+// TestBoltFileRemovedFailsClosed: a state file removed while the server
+// runs stops writes with the store-down error instead of a panic, and is
+// not quietly made anew.
+func TestBoltFileRemovedFailsClosed(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.db")
+	s, err := guard.OpenBolt(path)
+	require.NoError(t, err)
+	require.NoError(t, os.Remove(path))
+	_, _, err = s.Claim("k", guard.Record{State: guard.StatePending, Created: time.Now()}, time.Hour)
+	assert.ErrorIs(t, err, guard.ErrStoreDown)
+	_, err = s.UseOnce("n", time.Now().Add(time.Minute))
+	assert.ErrorIs(t, err, guard.ErrStoreDown)
+	assert.Error(t, s.Ping())
 }
