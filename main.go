@@ -188,9 +188,10 @@ func assemble(c config.Config, cmd string, logger *slog.Logger, m *metrics.Metri
 		return nil, err
 	}
 	hooks := &server.Hooks{}
+	// Subscriptions are heard of through webhooks and the event poller, which stdio does not run.
 	a.server = server.NewMCPServer("basiq-mcp", version, server.WithToolCapabilities(false),
 		server.WithRecovery(), server.WithResourceRecovery(), server.WithLogging(), server.WithHooks(hooks),
-		server.WithResourceCapabilities(false, false), server.WithPromptCapabilities(false), server.WithCompletions(),
+		server.WithResourceCapabilities(c.Transport != "stdio", false), server.WithPromptCapabilities(false), server.WithCompletions(),
 		server.WithResourceCompletionProvider(res.Completer()), server.WithPromptCompletionProvider(res.Completer()))
 	if m != nil {
 		m.Sessions(hooks)
@@ -198,8 +199,8 @@ func assemble(c config.Config, cmd string, logger *slog.Logger, m *metrics.Metri
 		g.Governor.Watch(m.Decision)
 		a.server.Use(m.Tools)
 	}
-	res.Register(a.server)
-	if a.deps, err = registerTools(a.server, c, client, g, access, simURL, logger); err != nil {
+	res.Register(a.server, hooks)
+	if a.deps, err = registerTools(a.server, c, client, g, access, res.CustomerChanged, simURL, logger); err != nil {
 		a.stop()
 		return nil, err
 	}
@@ -214,9 +215,9 @@ func assemble(c config.Config, cmd string, logger *slog.Logger, m *metrics.Metri
 
 // registerTools adds the tools the configuration lists, the instructions
 // written from them, and the prompts whose tools are all listed.
-func registerTools(s *server.MCPServer, c config.Config, client *basiq.Client, g *guard.Guards, access *guard.Access, simURL string, logger *slog.Logger) (*tools.Deps, error) {
+func registerTools(s *server.MCPServer, c config.Config, client *basiq.Client, g *guard.Guards, access *guard.Access, changed func(string), simURL string, logger *slog.Logger) (*tools.Deps, error) {
 	deps := &tools.Deps{Client: client, Log: logger, Governor: g.Governor, Confirm: g.Confirm, Idem: g.Idem, Audit: g.Audit, AuditReads: c.AuditReads,
-		ReportQuota: g.Reports, Users: g.Users, SearchDocs: searchDocs, Access: access, TriageMaxAge: c.TriageMaxAge}
+		ReportQuota: g.Reports, Users: g.Users, SearchDocs: searchDocs, Access: access, TriageMaxAge: c.TriageMaxAge, CustomerChanged: changed}
 	if simURL != "" {
 		deps.SandboxConsent = tools.SimulatorConsent(client, simURL)
 	}

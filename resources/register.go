@@ -37,6 +37,7 @@ const (
 
 // Set is the resources of one server, ready to register.
 type Set struct {
+	subs       *subscriptions
 	r          *reader
 	completer  *Completer
 	access     *guard.Access
@@ -74,8 +75,10 @@ func New(o Options) (*Set, error) {
 func (set *Set) Completer() *Completer { return set.completer }
 
 // Register adds every resource and template to s, behind the caller
-// policy.
-func (set *Set) Register(s *server.MCPServer) {
+// policy, and keeps each session's resource subscriptions through hooks
+// (the server must offer the subscribe capability).
+func (set *Set) Register(s *server.MCPServer, hooks *server.Hooks) {
+	set.watch(s, hooks)
 	r := set.r
 	server.WithResourceHandlerMiddleware(set.admit)(s)
 	for _, g := range Guides() {

@@ -58,7 +58,7 @@ func newClient(t *testing.T, docsURL string) (*client.Client, *basiqtest.Server)
 	require.NoError(t, err)
 	s := server.NewMCPServer("t", "1", server.WithResourceCapabilities(false, false), server.WithCompletions(),
 		server.WithResourceCompletionProvider(set.Completer()))
-	set.Register(s)
+	set.Register(s, &server.Hooks{})
 	return mcptest.Connect(t, s, "resources-test"), sim
 }
 

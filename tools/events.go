@@ -71,10 +71,8 @@ func pollOnce(ctx context.Context, d *Deps) error {
 	}
 	slices.SortStableFunc(fresh, func(a, b basiq.Event) int { return a.CreatedDate.Compare(b.CreatedDate.Time) })
 	for _, e := range fresh {
-		if e.UserID != "" {
-			if err := d.Users.Stale(e.UserID); err != nil {
-				return err // the bookmark stays: these events are taken up again
-			}
+		if err := d.customerChanged(e.UserID); err != nil {
+			return err // the bookmark stays: these events are taken up again
 		}
 		if e.CreatedDate.After(mark.At) {
 			mark.At, mark.IDs = e.CreatedDate.Time, nil

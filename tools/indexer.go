@@ -100,8 +100,22 @@ func ApplyEvent(ctx context.Context, d *Deps, eventID string) error {
 	if err != nil {
 		return err
 	}
-	if e.UserID == "" || d.Users == nil {
+	return d.customerChanged(e.UserID)
+}
+
+// customerChanged forgets a changed customer's kept triage and tells the
+// sessions subscribed to their resources.
+func (d *Deps) customerChanged(userID string) error {
+	if userID == "" {
 		return nil
 	}
-	return d.Users.Stale(e.UserID)
+	if d.Users != nil {
+		if err := d.Users.Stale(userID); err != nil {
+			return err
+		}
+	}
+	if d.CustomerChanged != nil {
+		d.CustomerChanged(userID)
+	}
+	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -18,6 +19,9 @@ import (
 	"github.com/basiq-mcp/basiq-mcp/basiq/basiqtest"
 	"github.com/basiq-mcp/basiq-mcp/testdata/mcptest"
 	"github.com/basiq-mcp/basiq-mcp/tools/hosting"
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/client/transport"
+	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -165,4 +169,85 @@ func TestWebhookMarksACustomerStale(t *testing.T) {
 		return false
 	}, 5*time.Second, 50*time.Millisecond, "the next queue reads that customer again, and only them, and shows them")
 	assert.GreaterOrEqual(t, len(queue()), len(before))
+}
+
+// TestSubscriberHearsOfAChangedCustomer: a session subscribed to a
+// customer's resource gets notifications/resources/updated within seconds
+// of the webhook that says the customer changed; another customer's
+// change says nothing to it.
+func TestSubscriberHearsOfAChangedCustomer(t *testing.T) {
+	sim := basiqtest.NewServer(basiqtest.WithAPIKey("sub-key"), basiqtest.WithTimeScale(0.01))
+	t.Cleanup(sim.Close)
+	secret := "whsec_" + base64.StdEncoding.EncodeToString([]byte("another webhook secret of 32 b.."))
+	base := mcptest.StartServer(t, binary, sandboxEnv("BASIQ_API_KEY=sub-key", "BASIQ_BASE_URL="+sim.URL, "BASIQ_WEBHOOK_SECRET="+secret),
+		"--transport", "http", "--state-dir", t.TempDir(), "--index-rate", "0")
+	_, err := sim.Subscribe(base+hosting.WebhookPath, secret, sim.URL)
+	require.NoError(t, err)
+
+	// The legacy flow (resources/subscribe and a GET stream) is what we
+	// serve; subscriptions/listen is not yet wired to our registry.
+	//lint:ignore SA1019 the legacy subscription flow is the one under test
+	c, err := client.NewStreamableHttpClient(base+"/mcp", transport.WithContinuousListening())
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	require.NoError(t, c.Start(ctx))
+	defer c.Close()
+	var mu sync.Mutex
+	var heard []string
+	c.OnNotification(func(n mcp.JSONRPCNotification) {
+		if n.Method == "notifications/resources/updated" {
+			mu.Lock()
+			heard = append(heard, fmt.Sprint(n.Params.AdditionalFields["uri"]))
+			mu.Unlock()
+		}
+	})
+	mcptest.Initialize(t, ctx, c)
+	conns := sim.Connections()
+	mine, other := conns[0], basiqtest.SeededConnection{}
+	for _, x := range conns {
+		if x.UserID != mine.UserID && x.Status == "active" {
+			other = x
+			break
+		}
+	}
+	sub := mcp.SubscribeRequest{}
+	sub.Params.URI = "basiq://users/" + mine.UserID
+	//lint:ignore SA1019 the legacy subscription flow is the one under test
+	require.NoError(t, c.Subscribe(ctx, sub))
+	time.Sleep(200 * time.Millisecond) // the listening stream is open
+
+	simControlAt(t, sim, "sub-key", "/_sim/connections/"+other.ConnectionID+"/invalidate")
+	simControlAt(t, sim, "sub-key", "/_sim/connections/"+mine.ConnectionID+"/invalidate")
+	require.Eventually(t, func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(heard) > 0
+	}, 5*time.Second, 20*time.Millisecond, "the subscriber hears within 5 s")
+	time.Sleep(300 * time.Millisecond)
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Equal(t, []string{"basiq://users/" + mine.UserID}, heard, "only the subscribed customer's change is heard")
+}
+
+// simControlAt calls a simulator test control with a server token for key.
+func simControlAt(t *testing.T, sim *basiqtest.Server, key, path string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, sim.URL+"/token", strings.NewReader("scope=SERVER_ACCESS"))
+	req.Header.Set("Authorization", "Basic "+key)
+	req.Header.Set("basiq-version", "3.0")
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&tok))
+	resp.Body.Close()
+	req, _ = http.NewRequest(http.MethodPost, sim.URL+path, nil)
+	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	resp, err = http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, 200, resp.StatusCode, path)
 }

@@ -1,0 +1,106 @@
+package resources
+
+import (
+	"context"
+	"strings"
+	"sync"
+
+	"github.com/basiq-mcp/basiq-mcp/tools/guard"
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+)
+
+// subscriptions are the resources/subscribe of each session, with the
+// caller who asked: an update is sent only where the caller policy lets
+// that caller read the customer.
+type subscriptions struct {
+	mu       sync.Mutex
+	srv      *server.MCPServer
+	sessions map[string]map[string]subscriber // session id -> uri -> who subscribed
+}
+
+// subscriber is who asked for a subscription: an OAuth caller, or the
+// deployment itself (none).
+type subscriber struct {
+	caller    guard.Caller
+	hasCaller bool
+}
+
+// mayHear reports whether the subscriber may read customer userID.
+func (s subscriber) mayHear(userID string) bool {
+	return !s.hasCaller || s.caller.HasScope(guard.ScopeRead) && s.caller.MayReach(userID)
+}
+
+func (set *Set) watch(s *server.MCPServer, hooks *server.Hooks) {
+	subs := &subscriptions{srv: s, sessions: map[string]map[string]subscriber{}}
+	set.subs = subs
+	hooks.AddAfterSubscribe(func(ctx context.Context, _ any, req *mcp.SubscribeRequest, _ *mcp.EmptyResult) {
+		session := server.ClientSessionFromContext(ctx)
+		if session == nil {
+			return
+		}
+		caller, ok := guard.CallerFrom(ctx)
+		subs.mu.Lock()
+		defer subs.mu.Unlock()
+		if subs.sessions[session.SessionID()] == nil {
+			subs.sessions[session.SessionID()] = map[string]subscriber{}
+		}
+		subs.sessions[session.SessionID()][req.Params.URI] = subscriber{caller, ok}
+	})
+	hooks.AddAfterUnsubscribe(func(ctx context.Context, _ any, req *mcp.UnsubscribeRequest, _ *mcp.EmptyResult) {
+		if session := server.ClientSessionFromContext(ctx); session != nil {
+			subs.mu.Lock()
+			delete(subs.sessions[session.SessionID()], req.Params.URI)
+			subs.mu.Unlock()
+		}
+	})
+	hooks.AddOnUnregisterSession(func(_ context.Context, session server.ClientSession) {
+		subs.mu.Lock()
+		delete(subs.sessions, session.SessionID())
+		subs.mu.Unlock()
+	})
+}
+
+// CustomerChanged tells every session subscribed to one of the customer's
+// resources (basiq://users/{id} and its connections) that it changed,
+// unless its caller may not read that customer. It is called when an
+// event says so (a webhook, or the event poller).
+func (set *Set) CustomerChanged(userID string) {
+	subs := set.subs
+	if subs == nil || userID == "" {
+		return
+	}
+	for _, t := range subs.targets(userID) {
+		_ = subs.srv.SendNotificationToSpecificClient(t.session, mcp.MethodNotificationResourceUpdated, map[string]any{"uri": t.uri})
+	}
+}
+
+// target is one notification to send: a session and the URI it watches.
+type target struct{ session, uri string }
+
+// targets are the subscriptions a change to customer userID concerns,
+// whose callers may read that customer; the policy is applied now, not
+// when the subscription was made, so a narrowed binding takes effect.
+func (subs *subscriptions) targets(userID string) []target {
+	uris := []string{"basiq://users/" + userID, "basiq://users/" + userID + "/connections"}
+	var send []target
+	subs.mu.Lock()
+	defer subs.mu.Unlock()
+	for session, byURI := range subs.sessions {
+		for uri, who := range byURI {
+			if slicesContainsFold(uris, uri) && who.mayHear(userID) {
+				send = append(send, target{session, uri})
+			}
+		}
+	}
+	return send
+}
+
+func slicesContainsFold(list []string, s string) bool {
+	for _, v := range list {
+		if strings.EqualFold(v, s) {
+			return true
+		}
+	}
+	return false
+}
