@@ -1,16 +1,19 @@
 package tools_test
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/basiq-mcp/basiq-mcp/tools"
 	"github.com/basiq-mcp/basiq-mcp/tools/guard"
+	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -441,4 +444,37 @@ func TestQueueNamesEveryReason(t *testing.T) {
 	assert.Contains(t, out.Users[0].Attention, "c1 last refresh failed (service-unavailable)")
 	assert.Contains(t, out.Users[0].Attention, "c2 refresh waiting for the customer's code")
 	assert.Contains(t, out.Users[0].Attention, "consent expires "+soon[:10])
+}
+
+// TestQueuesOpenedTogetherShareTheirReads: ten agents opening the support
+// queue at once cost Basiq about what one does, not ten times as much.
+func TestQueuesOpenedTogetherShareTheirReads(t *testing.T) {
+	t.Parallel()
+	queue := obj{"needs_attention": true, "limit": 50}
+	one := newHarness(t, tools.Options{})
+	one.deps.TriageMaxAge = time.Hour
+	var out struct{ Users []struct{ ID string } }
+	one.okValid(t, "list_users", queue, &out)
+	alone := one.sim.Calls("GET /users/{userId}/connections")
+	require.Positive(t, alone)
+
+	many := newHarness(t, tools.Options{})
+	many.deps.TriageMaxAge = time.Hour
+	var wg sync.WaitGroup
+	for range 10 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req := mcp.CallToolRequest{}
+			req.Params.Name, req.Params.Arguments = "list_users", map[string]any(queue)
+			res, err := many.client.CallTool(context.Background(), req)
+			if assert.NoError(t, err) {
+				assert.False(t, res.IsError, text(res))
+			}
+		}()
+	}
+	wg.Wait()
+	together := many.sim.Calls("GET /users/{userId}/connections")
+	t.Logf("connection reads: one queue %d, ten queues at once %d", alone, together)
+	assert.LessOrEqual(t, together, 2*alone, "queues opened together share each customer's read")
 }

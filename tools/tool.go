@@ -22,6 +22,7 @@ import (
 	"github.com/invopop/jsonschema"
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
+	"golang.org/x/sync/singleflight"
 )
 
 // Deps is what tool handlers use: the Basiq client, the guards, a logger
@@ -62,6 +63,11 @@ type Deps struct {
 	// PollInterval is how often get_job, when waiting, asks Basiq for the job
 	// (default 1 s; tests against a fast simulator use less).
 	PollInterval time.Duration
+
+	// triages shares one live read of a customer among the queues that
+	// ask for them at once, so twenty agents opening the queue together
+	// cost Basiq what one does.
+	triages singleflight.Group
 }
 
 // call is what the adapter hands a handler for one tools/call: the

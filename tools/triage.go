@@ -2,6 +2,8 @@ package tools
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"sync"
 	"time"
 
@@ -50,7 +52,8 @@ func triage(ctx context.Context, d *call, rows []userSummary) error {
 }
 
 // triageOne fills one row: from the customer's triage in the store when it
-// is fresh (no Basiq request), else from Basiq, keeping the result.
+// is fresh (no Basiq request), else from Basiq, keeping the result. Calls
+// for the same customer at once share one read.
 func triageOne(ctx context.Context, d *call, row *userSummary) error {
 	if d.Users != nil && d.TriageMaxAge > 0 {
 		if t, ok := d.Users.FreshTriage(row.ID, d.TriageMaxAge); ok {
@@ -59,6 +62,25 @@ func triageOne(ctx context.Context, d *call, row *userSummary) error {
 			return nil
 		}
 	}
+	read := func(ctx context.Context) (any, error) {
+		live := userSummary{ID: row.ID}
+		return live, triageAndKeep(ctx, d, &live)
+	}
+	v, err, _ := d.triages.Do(strings.ToLower(row.ID), func() (any, error) { return read(ctx) })
+	if err != nil && ctx.Err() == nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+		v, err = read(ctx) // the call that led the shared read went away; not this one
+	}
+	if err != nil {
+		return err
+	}
+	live := v.(userSummary)
+	row.Connections, row.NeedsAttention, row.Attention, row.Accounts, row.AsOf = live.Connections, live.NeedsAttention, live.Attention, live.Accounts, live.AsOf
+	return nil
+}
+
+// triageAndKeep reads one customer from Basiq and keeps the result as
+// their triage.
+func triageAndKeep(ctx context.Context, d *call, row *userSummary) error {
 	confirmed := time.Now().UTC()
 	if err := triageLive(ctx, d, row); err != nil {
 		return err
