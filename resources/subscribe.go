@@ -2,6 +2,7 @@ package resources
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 
@@ -17,6 +18,9 @@ type subscriptions struct {
 	mu       sync.Mutex
 	srv      *server.MCPServer
 	sessions map[string]map[string]subscriber // session id -> uri -> who subscribed
+	// streams are the subscriptions/listen streams (2026-07-28), keyed
+	// as in sessions: a stream's session is known to no one else.
+	streams map[string]server.ClientSession
 }
 
 // subscriber is who asked for a subscription: an OAuth caller, or the
@@ -32,7 +36,7 @@ func (s subscriber) mayHear(userID string) bool {
 }
 
 func (set *Set) watch(s *server.MCPServer, hooks *server.Hooks) {
-	subs := &subscriptions{srv: s, sessions: map[string]map[string]subscriber{}}
+	subs := &subscriptions{srv: s, sessions: map[string]map[string]subscriber{}, streams: map[string]server.ClientSession{}}
 	set.subs = subs
 	hooks.AddAfterSubscribe(func(ctx context.Context, _ any, req *mcp.SubscribeRequest, _ *mcp.EmptyResult) {
 		session := server.ClientSessionFromContext(ctx)
@@ -47,6 +51,7 @@ func (set *Set) watch(s *server.MCPServer, hooks *server.Hooks) {
 		}
 		subs.sessions[session.SessionID()][req.Params.URI] = subscriber{caller, ok}
 	})
+	subs.watchStreams(hooks)
 	hooks.AddAfterUnsubscribe(func(ctx context.Context, _ any, req *mcp.UnsubscribeRequest, _ *mcp.EmptyResult) {
 		if session := server.ClientSessionFromContext(ctx); session != nil {
 			subs.mu.Lock()
@@ -71,12 +76,26 @@ func (set *Set) CustomerChanged(userID string) {
 		return
 	}
 	for _, t := range subs.targets(userID) {
-		_ = subs.srv.SendNotificationToSpecificClient(t.session, mcp.MethodNotificationResourceUpdated, map[string]any{"uri": t.uri})
+		params := map[string]any{"uri": t.uri}
+		if t.stream == nil {
+			_ = subs.srv.SendNotificationToSpecificClient(t.session, mcp.MethodNotificationResourceUpdated, params)
+			continue
+		}
+		n := mcp.JSONRPCNotification{JSONRPC: mcp.JSONRPC_VERSION, Notification: mcp.Notification{
+			Method: mcp.MethodNotificationResourceUpdated, Params: mcp.NotificationParams{AdditionalFields: params}}}
+		select { // the stream tags it with its subscription id
+		case t.stream.NotificationChannel() <- n:
+		default: // a stream that does not drain loses the update, not the server
+		}
 	}
 }
 
-// target is one notification to send: a session and the URI it watches.
-type target struct{ session, uri string }
+// target is one notification to send: a session (or a listen stream) and
+// the URI it watches.
+type target struct {
+	session, uri string
+	stream       server.ClientSession
+}
 
 // targets are the subscriptions a change to customer userID concerns,
 // whose callers may read that customer; the policy is applied now, not
@@ -89,7 +108,7 @@ func (subs *subscriptions) targets(userID string) []target {
 	for session, byURI := range subs.sessions {
 		for uri, who := range byURI {
 			if slicesContainsFold(uris, uri) && who.mayHear(userID) {
-				send = append(send, target{session, uri})
+				send = append(send, target{session, uri, subs.streams[session]})
 			}
 		}
 	}
@@ -103,4 +122,42 @@ func slicesContainsFold(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// watchStreams records the resources a subscriptions/listen stream asks
+// for while the stream is open, with its caller, as resources/subscribe is
+// recorded for a session.
+func (subs *subscriptions) watchStreams(hooks *server.Hooks) {
+	key := func(session server.ClientSession) string { return fmt.Sprintf("listen:%p", session) }
+	hooks.AddBeforeSubscriptionsListen(func(ctx context.Context, _ any, req *mcp.SubscriptionsListenRequest) {
+		session := server.ClientSessionFromContext(ctx)
+		uris := req.Params.Notifications.ResourceSubscriptions
+		if session == nil || len(uris) == 0 {
+			return
+		}
+		caller, ok := guard.CallerFrom(ctx)
+		byURI := map[string]subscriber{}
+		for _, uri := range uris {
+			byURI[uri] = subscriber{caller, ok}
+		}
+		subs.mu.Lock()
+		defer subs.mu.Unlock()
+		subs.sessions[key(session)], subs.streams[key(session)] = byURI, session
+	})
+	closed := func(ctx context.Context) {
+		if session := server.ClientSessionFromContext(ctx); session != nil {
+			subs.mu.Lock()
+			delete(subs.sessions, key(session))
+			delete(subs.streams, key(session))
+			subs.mu.Unlock()
+		}
+	}
+	hooks.AddAfterSubscriptionsListen(func(ctx context.Context, _ any, _ *mcp.SubscriptionsListenRequest, _ *mcp.SubscriptionsListenResult) {
+		closed(ctx)
+	})
+	hooks.AddOnError(func(ctx context.Context, _ any, method mcp.MCPMethod, _ any, _ error) {
+		if method == mcp.MethodSubscriptionsListen {
+			closed(ctx)
+		}
+	})
 }

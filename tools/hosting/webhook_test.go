@@ -171,11 +171,14 @@ func TestWebhookMarksACustomerStale(t *testing.T) {
 	assert.GreaterOrEqual(t, len(queue()), len(before))
 }
 
-// TestSubscriberHearsOfAChangedCustomer: a session subscribed to a
+// TestSubscriberHearsOfAChangedCustomer: a client subscribed to a
 // customer's resource gets notifications/resources/updated within seconds
 // of the webhook that says the customer changed; another customer's
-// change says nothing to it.
+// change says nothing to it. Both ways of subscribing are served: the
+// legacy resources/subscribe on a session with its GET stream, and a
+// stateless 2026-07-28 subscriptions/listen stream.
 func TestSubscriberHearsOfAChangedCustomer(t *testing.T) {
+	t.Parallel()
 	sim := basiqtest.NewServer(basiqtest.WithAPIKey("sub-key"), basiqtest.WithTimeScale(0.01))
 	t.Cleanup(sim.Close)
 	secret := "whsec_" + base64.StdEncoding.EncodeToString([]byte("another webhook secret of 32 b.."))
@@ -183,11 +186,44 @@ func TestSubscriberHearsOfAChangedCustomer(t *testing.T) {
 		"--transport", "http", "--state-dir", t.TempDir(), "--index-rate", "0")
 	_, err := sim.Subscribe(base+hosting.WebhookPath, secret, sim.URL)
 	require.NoError(t, err)
-
-	// The legacy flow (resources/subscribe and a GET stream) is what we
-	// serve; subscriptions/listen is not yet wired to our registry.
+	conns := sim.Connections()
+	var customers []basiqtest.SeededConnection // four customers with an active connection each
+	seen := map[string]bool{}
+	for _, x := range conns {
+		if x.Status == "active" && !seen[x.UserID] {
+			seen[x.UserID] = true
+			customers = append(customers, x)
+		}
+	}
+	require.GreaterOrEqual(t, len(customers), 4)
+	legacy := func(ctx context.Context, c *client.Client, uri string) {
+		mcptest.Initialize(t, ctx, c)
+		sub := mcp.SubscribeRequest{}
+		sub.Params.URI = uri
+		//lint:ignore SA1019 the legacy subscription flow is the one under test
+		require.NoError(t, c.Subscribe(ctx, sub))
+	}
+	modern := func(ctx context.Context, c *client.Client, uri string) {
+		req := mcp.InitializeRequest{}
+		req.Params.ProtocolVersion = mcp.ProtocolVersion20260728
+		req.Params.ClientInfo = mcp.Implementation{Name: "listen", Version: "1"}
+		_, err := c.Initialize(ctx, req)
+		require.NoError(t, err)
+		_, err = c.ListenAsync(ctx, mcp.SubscriptionFilter{ResourceSubscriptions: []string{uri}}, nil)
+		require.NoError(t, err)
+	}
+	// The legacy flow needs the session's GET stream.
 	//lint:ignore SA1019 the legacy subscription flow is the one under test
-	c, err := client.NewStreamableHttpClient(base+"/mcp", transport.WithContinuousListening())
+	hearsOnlyItsCustomer(t, base, sim, customers[0], customers[1], legacy, transport.WithContinuousListening())
+	hearsOnlyItsCustomer(t, base, sim, customers[2], customers[3], modern)
+}
+
+// hearsOnlyItsCustomer subscribes one client to mine's customer, changes
+// other's connection and then mine's, and expects to hear of mine only.
+func hearsOnlyItsCustomer(t *testing.T, base string, sim *basiqtest.Server, mine, other basiqtest.SeededConnection,
+	subscribe func(context.Context, *client.Client, string), opts ...transport.StreamableHTTPCOption) {
+	t.Helper()
+	c, err := client.NewStreamableHttpClient(base+"/mcp", opts...)
 	require.NoError(t, err)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -202,20 +238,8 @@ func TestSubscriberHearsOfAChangedCustomer(t *testing.T) {
 			mu.Unlock()
 		}
 	})
-	mcptest.Initialize(t, ctx, c)
-	conns := sim.Connections()
-	mine, other := conns[0], basiqtest.SeededConnection{}
-	for _, x := range conns {
-		if x.UserID != mine.UserID && x.Status == "active" {
-			other = x
-			break
-		}
-	}
-	sub := mcp.SubscribeRequest{}
-	sub.Params.URI = "basiq://users/" + mine.UserID
-	//lint:ignore SA1019 the legacy subscription flow is the one under test
-	require.NoError(t, c.Subscribe(ctx, sub))
-	time.Sleep(200 * time.Millisecond) // the listening stream is open
+	subscribe(ctx, c, "basiq://users/"+mine.UserID)
+	time.Sleep(300 * time.Millisecond) // the stream is open
 
 	simControlAt(t, sim, "sub-key", "/_sim/connections/"+other.ConnectionID+"/invalidate")
 	simControlAt(t, sim, "sub-key", "/_sim/connections/"+mine.ConnectionID+"/invalidate")
