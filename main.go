@@ -157,6 +157,8 @@ type app struct {
 	client  *basiq.Client
 	metrics *metrics.Metrics // nil unless serving HTTP
 	deps    *tools.Deps
+	changes *guard.Changes // customers an event changed, said to every replica
+	follow  func(string)   // hears of them: resource subscribers
 	stop    func()
 }
 
@@ -200,7 +202,13 @@ func assemble(c config.Config, cmd string, logger *slog.Logger, m *metrics.Metri
 		a.server.Use(m.Tools)
 	}
 	res.Register(a.server, hooks)
-	if a.deps, err = registerTools(a.server, c, client, g, access, res.CustomerChanged, simURL, logger); err != nil {
+	a.changes, a.follow = guard.NewChanges(g.Store), res.CustomerChanged
+	announce := func(id string) {
+		if err := a.changes.Announce(id); err != nil {
+			logger.Warn("a changed customer could not be announced to the other replicas", "error", err)
+		}
+	}
+	if a.deps, err = registerTools(a.server, c, client, g, access, announce, simURL, logger); err != nil {
 		a.stop()
 		return nil, err
 	}
@@ -284,6 +292,7 @@ func serve(cmd string, args []string, stdin io.Reader, stdout, stderr io.Writer)
 		}
 		return 0
 	}
+	a.changes.Follow(ctx, a.follow)
 	go tools.RunBackground(ctx, a.deps, tools.Background{IndexRate: c.IndexRate, PollEvents: c.EventPoll, StartAfter: 30 * time.Second})
 	return hosting.Serve(ctx, s, hosting.Options{
 		Transport: c.Transport, Addr: c.Addr, AuthToken: c.AuthToken, AllowedOrigins: c.AllowedOrigins,

@@ -20,6 +20,7 @@ import (
 type RedisStore struct {
 	rdb    *redis.Client
 	prefix string // "basiq-mcp:" and the deployment's namespace (Tenant)
+	db     int    // the database: pub/sub channels are shared by every database
 	tenant Tenant
 	gen    generation
 }
@@ -41,7 +42,7 @@ func OpenRedis(url string, t Tenant) (*RedisStore, error) {
 		return nil, fmt.Errorf("guard: --state-url %q: %v", redact(url), err)
 	}
 	opt.DialTimeout, opt.ReadTimeout, opt.WriteTimeout, opt.MaxRetries = 500*time.Millisecond, 2*time.Second, 2*time.Second, 1
-	return &RedisStore{rdb: redis.NewClient(opt), prefix: "basiq-mcp:" + t.Namespace + ":", tenant: t}, nil
+	return &RedisStore{rdb: redis.NewClient(opt), prefix: "basiq-mcp:" + t.Namespace + ":", db: opt.DB, tenant: t}, nil
 }
 
 // rkey is the Redis key of one piece of state, in the namespace.

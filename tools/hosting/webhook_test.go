@@ -214,13 +214,13 @@ func TestSubscriberHearsOfAChangedCustomer(t *testing.T) {
 	}
 	// The legacy flow needs the session's GET stream.
 	//lint:ignore SA1019 the legacy subscription flow is the one under test
-	hearsOnlyItsCustomer(t, base, sim, customers[0], customers[1], legacy, transport.WithContinuousListening())
-	hearsOnlyItsCustomer(t, base, sim, customers[2], customers[3], modern)
+	hearsOnlyItsCustomer(t, base, sim, "sub-key", customers[0], customers[1], legacy, transport.WithContinuousListening())
+	hearsOnlyItsCustomer(t, base, sim, "sub-key", customers[2], customers[3], modern)
 }
 
 // hearsOnlyItsCustomer subscribes one client to mine's customer, changes
 // other's connection and then mine's, and expects to hear of mine only.
-func hearsOnlyItsCustomer(t *testing.T, base string, sim *basiqtest.Server, mine, other basiqtest.SeededConnection,
+func hearsOnlyItsCustomer(t *testing.T, base string, sim *basiqtest.Server, key string, mine, other basiqtest.SeededConnection,
 	subscribe func(context.Context, *client.Client, string), opts ...transport.StreamableHTTPCOption) {
 	t.Helper()
 	c, err := client.NewStreamableHttpClient(base+"/mcp", opts...)
@@ -241,8 +241,8 @@ func hearsOnlyItsCustomer(t *testing.T, base string, sim *basiqtest.Server, mine
 	subscribe(ctx, c, "basiq://users/"+mine.UserID)
 	time.Sleep(300 * time.Millisecond) // the stream is open
 
-	simControlAt(t, sim, "sub-key", "/_sim/connections/"+other.ConnectionID+"/invalidate")
-	simControlAt(t, sim, "sub-key", "/_sim/connections/"+mine.ConnectionID+"/invalidate")
+	simControlAt(t, sim, key, "/_sim/connections/"+other.ConnectionID+"/invalidate")
+	simControlAt(t, sim, key, "/_sim/connections/"+mine.ConnectionID+"/invalidate")
 	require.Eventually(t, func() bool {
 		mu.Lock()
 		defer mu.Unlock()
@@ -274,4 +274,40 @@ func simControlAt(t *testing.T, sim *basiqtest.Server, key, path string) {
 	require.NoError(t, err)
 	resp.Body.Close()
 	require.Equal(t, 200, resp.StatusCode, path)
+}
+
+// TestReplicaHearsOfAnotherReplicasEvent: behind two replicas on one Redis,
+// Basiq's webhook reaches one of them, and a client subscribed on the other
+// still hears of its customer's change.
+func TestReplicaHearsOfAnotherReplicasEvent(t *testing.T) {
+	t.Parallel()
+	state := testRedis(t, 8)
+	sim := basiqtest.NewServer(basiqtest.WithAPIKey("fleet-key"), basiqtest.WithTimeScale(0.01))
+	t.Cleanup(sim.Close)
+	secret := "whsec_" + base64.StdEncoding.EncodeToString([]byte("the fleet's webhook secret, 32 b"))
+	start := func() string {
+		return mcptest.StartServer(t, binary, sandboxEnv("BASIQ_API_KEY=fleet-key", "BASIQ_BASE_URL="+sim.URL,
+			"BASIQ_WEBHOOK_SECRET="+secret, "BASIQ_MCP_STATE_URL="+state), "--transport", "http", "--index-rate", "0")
+	}
+	receiver, other := start(), start()
+	_, err := sim.Subscribe(receiver+hosting.WebhookPath, secret, sim.URL)
+	require.NoError(t, err)
+	seen := map[string]bool{}
+	var customers []basiqtest.SeededConnection
+	for _, x := range sim.Connections() {
+		if x.Status == "active" && !seen[x.UserID] {
+			seen[x.UserID] = true
+			customers = append(customers, x)
+		}
+	}
+	require.GreaterOrEqual(t, len(customers), 2)
+	legacy := func(ctx context.Context, c *client.Client, uri string) {
+		mcptest.Initialize(t, ctx, c)
+		sub := mcp.SubscribeRequest{}
+		sub.Params.URI = uri
+		//lint:ignore SA1019 the legacy subscription flow is the one under test
+		require.NoError(t, c.Subscribe(ctx, sub))
+	}
+	//lint:ignore SA1019 the legacy subscription flow needs the session's GET stream
+	hearsOnlyItsCustomer(t, other, sim, "fleet-key", customers[0], customers[1], legacy, transport.WithContinuousListening())
 }
