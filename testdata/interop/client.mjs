@@ -2,7 +2,8 @@
 // stdio, streamable HTTP and legacy SSE, plus one stateless 2026-07-28
 // exchange in plain JSON-RPC (the SDK negotiates up to 2025-11-25). Every
 // structuredContent is validated against the tool's outputSchema with Ajv,
-// an independent JSON Schema validator, using the schema's dialect.
+// an independent JSON Schema validator, using the schema's dialect. A
+// resource subscription is checked against the simulator's own webhooks.
 //
 // Usage: BASIQ_MCP_BIN=/path/to/basiq-mcp node client.mjs
 // It ends with "N passed, N failed" and exits 1 on any failure.
@@ -15,6 +16,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
+import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import Ajv2020 from 'ajv/dist/2020.js';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
@@ -71,12 +73,19 @@ async function listAll(fetchPage, key) {
   return items;
 }
 
-// startHTTP runs the binary on a free loopback port and resolves its URL.
-function startHTTP(transport, extraEnv = {}) {
+// startHTTP runs the binary on a free loopback port (or addr) and
+// resolves its URL.
+function startHTTP(transport, extraEnv = {}, addr = '127.0.0.1:0', extraArgs = []) {
+  return spawnListening([bin, '--transport', transport, '--addr', addr, ...extraArgs], extraEnv, `${transport} server`);
+}
+
+// spawnListening runs a command and resolves the URL its "listening" log
+// line names.
+function spawnListening([cmd, ...args], extraEnv, what) {
   return new Promise((resolve, reject) => {
-    const child = spawn(bin, ['--transport', transport, '--addr', '127.0.0.1:0'], { env: { ...env, ...extraEnv }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(cmd, args, { env: { ...env, ...extraEnv }, stdio: ['ignore', 'ignore', 'pipe'] });
     let buf = '';
-    const timer = setTimeout(() => reject(new Error(`${transport} server did not start`)), 15000);
+    const timer = setTimeout(() => reject(new Error(`${what} did not start`)), 15000);
     child.stderr.on('data', (d) => {
       buf += d.toString();
       const m = buf.match(/listening .*url=(http:\/\/127\.0\.0\.1:\d+)/);
@@ -85,7 +94,7 @@ function startHTTP(transport, extraEnv = {}) {
         resolve({ url: m[1], child });
       }
     });
-    child.on('exit', (code) => reject(new Error(`${transport} server exited with ${code}`)));
+    child.on('exit', (code) => reject(new Error(`${what} exited with ${code}`)));
   });
 }
 
@@ -237,6 +246,46 @@ async function oauth(dir) {
   check('OAuth: without a token the SDK is refused', unauthorized);
 }
 
+// subscriptions runs the simulator as Basiq, delivering signed webhooks to
+// the server; the SDK subscribes to one customer and must hear of that
+// customer's invalidated connection within 5 s, and of no other customer.
+async function subscriptions() {
+  const secret = `whsec_${Buffer.from('interop webhook secret, 32 bytes').toString('base64')}`;
+  const port = await freePort();
+  const sim = await spawnListening([bin, 'simulator', '--addr', '127.0.0.1:0', '--time-scale', '0.01',
+    '--webhook-url', `http://127.0.0.1:${port}/webhooks/basiq`, '--webhook-secret', secret], {}, 'simulator');
+  servers.push(sim.child);
+  const srv = await startHTTP('http', { BASIQ_API_KEY: 'interop-key', BASIQ_BASE_URL: sim.url, BASIQ_WEBHOOK_SECRET: secret },
+    `127.0.0.1:${port}`, ['--index-rate', '0']);
+  servers.push(srv.child);
+  const client = new Client({ name: 'basiq-mcp-interop', version: '1.0.0' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(`${srv.url}/mcp`)));
+  check('subscriptions: the server offers resources.subscribe', client.getServerCapabilities()?.resources?.subscribe === true);
+  const users = (await client.callTool({ name: 'list_users', arguments: {} })).structuredContent?.users ?? [];
+  const active = [];
+  for (const u of users.filter((x) => x.connections > 0)) {
+    const conns = (await client.callTool({ name: 'list_connections', arguments: { user_id: u.id } })).structuredContent?.connections ?? [];
+    const c = conns.find((x) => x.status === 'active');
+    if (c) active.push({ user: u.id, connection: c.id });
+    if (active.length === 2) break;
+  }
+  check('subscriptions: two customers with an active connection', active.length === 2, JSON.stringify(active));
+  const heard = [];
+  client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => { heard.push(n.params.uri); });
+  const [mine, other] = active;
+  await client.subscribeResource({ uri: `basiq://users/${mine.user}` });
+  const token = (await (await fetch(`${sim.url}/token`, { method: 'POST', body: 'scope=SERVER_ACCESS',
+    headers: { Authorization: 'Basic interop-key', 'basiq-version': '3.0', 'Content-Type': 'application/x-www-form-urlencoded' } })).json()).access_token;
+  for (const c of [other, mine]) {
+    await fetch(`${sim.url}/_sim/connections/${c.connection}/invalidate`, { method: 'POST', headers: { Authorization: `Bearer ${token}` } });
+  }
+  for (let waited = 0; heard.length === 0 && waited < 5000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+  await new Promise((r) => setTimeout(r, 300));
+  check('subscriptions: the SDK hears of its customer within 5 s, and of no other',
+    heard.length === 1 && heard[0] === `basiq://users/${mine.user}`, JSON.stringify(heard));
+  await client.close();
+}
+
 const servers = [];
 try {
   await attempt('stdio', () => exercise('stdio', new StdioClientTransport({ command: bin, env })));
@@ -256,6 +305,8 @@ try {
     const missing = await stateless(http.url, 'resources/read', { uri: 'basiq://users/u-nobody' }, 'basiq://users/u-nobody');
     check('2026-07-28: an unknown resource is invalid params (-32602), as this revision reports it', missing.error?.code === -32602, JSON.stringify(missing.error));
   });
+
+  await attempt('subscriptions', subscriptions);
 
   const sse = await startHTTP('sse');
   servers.push(sse.child);
