@@ -190,10 +190,9 @@ func assemble(c config.Config, cmd string, logger *slog.Logger, m *metrics.Metri
 		return nil, err
 	}
 	hooks := &server.Hooks{}
-	// Subscriptions are heard of through webhooks and the event poller, which stdio does not run.
 	a.server = server.NewMCPServer("basiq-mcp", version, server.WithToolCapabilities(false),
 		server.WithRecovery(), server.WithResourceRecovery(), server.WithLogging(), server.WithHooks(hooks),
-		server.WithResourceCapabilities(c.Transport != "stdio", false), server.WithPromptCapabilities(false), server.WithCompletions(),
+		server.WithResourceCapabilities(true, false), server.WithPromptCapabilities(false), server.WithCompletions(),
 		server.WithResourceCompletionProvider(res.Completer()), server.WithPromptCompletionProvider(res.Completer()))
 	if m != nil {
 		m.Sessions(hooks)
@@ -280,10 +279,16 @@ func serve(cmd string, args []string, stdin io.Reader, stdout, stderr io.Writer)
 	s := a.server
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
-	switch {
-	case cmd != "serve":
+	if cmd != "serve" {
 		return tools.RunCLI(ctx, s, a.deps, cmd, rest, stdout, stderr)
-	case c.Transport == "stdio":
+	}
+	a.changes.Follow(ctx, a.follow)
+	background := tools.Background{IndexRate: c.IndexRate, PollEvents: c.EventPoll, StartAfter: c.BackgroundDelay}
+	if c.Transport == "stdio" {
+		// An editor's process polls events (few requests) but leaves
+		// scanning the whole book to a hosted server.
+		background.IndexRate = 0
+		go tools.RunBackground(ctx, a.deps, background)
 		stdio := server.NewStdioServer(s)
 		stdio.SetErrorLogger(log.New(stderr, "mcp: ", 0))
 		if err := stdio.Listen(ctx, stdin, stdout); err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, io.EOF) {
@@ -292,8 +297,7 @@ func serve(cmd string, args []string, stdin io.Reader, stdout, stderr io.Writer)
 		}
 		return 0
 	}
-	a.changes.Follow(ctx, a.follow)
-	go tools.RunBackground(ctx, a.deps, tools.Background{IndexRate: c.IndexRate, PollEvents: c.EventPoll, StartAfter: 30 * time.Second})
+	go tools.RunBackground(ctx, a.deps, background)
 	return hosting.Serve(ctx, s, hosting.Options{
 		Transport: c.Transport, Addr: c.Addr, AuthToken: c.AuthToken, AllowedOrigins: c.AllowedOrigins,
 		OAuth:      hosting.OAuthOptions{Issuer: c.OAuthIssuer, Audience: c.OAuthAudience, Scopes: tools.Scopes, RequireBinding: c.OAuthRequireBinding, KeyRefetch: c.OAuthKeyRefetch},

@@ -49,6 +49,7 @@ type Config struct {
 	IndexRate           float64       // Basiq requests a second the background indexer may make (HTTP transports)
 	WebhookSecret       string        // BASIQ_WEBHOOK_SECRET: the whsec_ secret of Basiq's webhooks (checked by hosting)
 	EventPoll           time.Duration // how often to poll Basiq's events where no webhook reaches (0: off)
+	BackgroundDelay     time.Duration // how long after start the indexer and the event poller begin
 	SessionsPerClient   int           // streamable HTTP sessions one caller or address may hold open
 	StatePrefix         string        // the deployment's namespace in a shared store; empty: from the key and base URL
 	// CallerRefreshesPerHour and CallerReportsPerDay bound each OAuth caller.
@@ -108,7 +109,8 @@ func Parse(name string, args []string, getenv func(string) string, d Defaults, s
 	f.str(&c.StateDir, "state-dir", "BASIQ_MCP_STATE_DIR", stateDir, "where guard state (state.db) and the audit log (audit.jsonl) live")
 	f.str(&c.StateURL, "state-url", "BASIQ_MCP_STATE_URL", "", "redis://HOST:PORT/DB: keep guard state in Redis, shared by every replica (default: state.db in --state-dir)")
 	f.dur(&c.TriageMaxAge, "triage-max-age", "BASIQ_MCP_TRIAGE_MAX_AGE", 10*time.Minute, "how old a customer's kept triage may be and still answer list_users and the support queue without asking Basiq (0: always ask Basiq)")
-	f.dur(&c.EventPoll, "events-poll", "BASIQ_MCP_EVENTS_POLL", time.Minute, "how often the sse and http transports read Basiq's events when no BASIQ_WEBHOOK_SECRET is set (0: off)")
+	f.dur(&c.EventPoll, "events-poll", "BASIQ_MCP_EVENTS_POLL", time.Minute, "how often to read Basiq's events where no webhook reaches: stdio, or no BASIQ_WEBHOOK_SECRET (0: off)")
+	f.dur(&c.BackgroundDelay, "background-delay", "BASIQ_MCP_BACKGROUND_DELAY", 30*time.Second, "how long after start the indexer and the event poller begin (replicas starting together do not all ask Basiq at once)")
 	f.num(&c.IndexRate, "index-rate", "BASIQ_MCP_INDEX_RATE", 1, "Basiq requests a second the background indexer may make to keep customers' triage fresh on the sse and http transports (0: off)")
 	f.num(&sessions, "sessions-per-client", "BASIQ_MCP_SESSIONS_PER_CLIENT", -1, "streamable HTTP sessions one OAuth caller, or one client address, may hold open (past it the least recently used one ends); -1: 32 off loopback or under OAuth, no cap for loopback addresses")
 	f.str(&c.StatePrefix, "state-prefix", "BASIQ_MCP_STATE_PREFIX", "", "this deployment's namespace in a shared Redis (letters, digits, - _ .); empty: a hash of the Basiq API key and base URL, so two deployments never share state")
@@ -137,8 +139,8 @@ func Parse(name string, args []string, getenv func(string) string, d Defaults, s
 		f.bad = append(f.bad, "--sessions-per-client must be at least 1, or -1 for the default")
 	}
 	c.WebhookSecret = getenv("BASIQ_WEBHOOK_SECRET")
-	if c.WebhookSecret != "" {
-		c.EventPoll = 0 // webhooks bring the events
+	if c.WebhookSecret != "" && c.Transport != "stdio" {
+		c.EventPoll = 0 // webhooks bring the events (no webhook reaches stdio)
 	}
 	key, err := guard.ParseConfirmKey(getenv("BASIQ_MCP_CONFIRM_KEY"))
 	if err != nil {
@@ -173,6 +175,8 @@ func (c Config) check(bad []string, stateErr error) error {
 		return errors.New("--oauth-issuer and --oauth-audience go together: set both, or neither")
 	case c.OAuthIssuer != "" && c.AuthToken != "":
 		return errors.New("--oauth-issuer and --auth-token are two ways to authenticate callers: choose one")
+	case c.BackgroundDelay < 0:
+		return errors.New("--background-delay cannot be negative")
 	case c.IndexRate < 0 || c.IndexRate > 20:
 		return errors.New("--index-rate takes 0 (off) to 20 requests a second: Basiq's rate limits are shared by every caller")
 	case c.OAuthKeyRefetch < time.Second:

@@ -311,3 +311,55 @@ func TestReplicaHearsOfAnotherReplicasEvent(t *testing.T) {
 	//lint:ignore SA1019 the legacy subscription flow needs the session's GET stream
 	hearsOnlyItsCustomer(t, other, sim, "fleet-key", customers[0], customers[1], legacy, transport.WithContinuousListening())
 }
+
+// TestStdioSubscriberHearsThroughThePoller: no webhook reaches an editor's
+// stdio server, so it polls Basiq's events, and a client subscribed over
+// stdio hears of its customer's change.
+func TestStdioSubscriberHearsThroughThePoller(t *testing.T) {
+	t.Parallel()
+	sim := basiqtest.NewServer(basiqtest.WithAPIKey("stdio-key"), basiqtest.WithTimeScale(0.01))
+	t.Cleanup(sim.Close)
+	seen := map[string]bool{}
+	var customers []basiqtest.SeededConnection
+	for _, x := range sim.Connections() {
+		if x.Status == "active" && !seen[x.UserID] {
+			seen[x.UserID] = true
+			customers = append(customers, x)
+		}
+	}
+	require.GreaterOrEqual(t, len(customers), 2)
+	env := sandboxEnv("BASIQ_API_KEY=stdio-key", "BASIQ_BASE_URL="+sim.URL, "BASIQ_MCP_STATE_DIR="+t.TempDir())
+	// client.Start, which NewStdioMCPClient skips, is what hands
+	// notifications to OnNotification.
+	c := client.NewClient(transport.NewStdio(binary, env, "--events-poll", "200ms", "--background-delay", "0s"))
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	require.NoError(t, c.Start(ctx))
+	t.Cleanup(func() { c.Close() })
+	var mu sync.Mutex
+	var heard []string
+	c.OnNotification(func(n mcp.JSONRPCNotification) {
+		if n.Method == "notifications/resources/updated" {
+			mu.Lock()
+			heard = append(heard, fmt.Sprint(n.Params.AdditionalFields["uri"]))
+			mu.Unlock()
+		}
+	})
+	mcptest.Initialize(t, ctx, c)
+	sub := mcp.SubscribeRequest{}
+	sub.Params.URI = "basiq://users/" + customers[0].UserID + "/connections"
+	//lint:ignore SA1019 stdio has no subscriptions/listen; resources/subscribe is its flow
+	require.NoError(t, c.Subscribe(ctx, sub))
+	time.Sleep(500 * time.Millisecond) // the first poll sets the bookmark
+	simControlAt(t, sim, "stdio-key", "/_sim/connections/"+customers[1].ConnectionID+"/invalidate")
+	simControlAt(t, sim, "stdio-key", "/_sim/connections/"+customers[0].ConnectionID+"/invalidate")
+	require.Eventually(t, func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(heard) > 0
+	}, 5*time.Second, 20*time.Millisecond, "the stdio subscriber hears within 5 s")
+	time.Sleep(500 * time.Millisecond)
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Equal(t, []string{sub.Params.URI}, heard, "only the subscribed customer's change is heard")
+}
