@@ -97,7 +97,10 @@ func run(c config) error {
 	if err := economy(ctx, c, env, sim, conn); err != nil {
 		return err
 	}
-	return upstream(ctx, c, env, sim)
+	if err := upstream(ctx, c, env, sim); err != nil {
+		return err
+	}
+	return events(ctx, c, env, sim)
 }
 
 // ourEnv runs basiq-mcp against the bench's own simulator, so that calls
