@@ -40,6 +40,8 @@ type userSummary struct {
 	// AsOf is when Basiq last showed the counts above: a queue reads a
 	// recent triage from the store instead of asking Basiq again.
 	AsOf string `json:"as_of,omitempty"`
+	// banks are the institutions of the connections needing attention.
+	banks []string
 }
 
 // searchScope says which customers a search looked at, so that an empty
@@ -218,6 +220,7 @@ func needingAttention(ctx context.Context, d *call, match []userSummary, scope s
 	if err := triage(ctx, d, match); err != nil {
 		return nil, scope, err
 	}
+	markOutages(ctx, d, match)
 	queue := []userSummary{}
 	for _, u := range match {
 		if u.NeedsAttention > 0 || u.Attention != "" || u.Unread != "" { // unread: nobody can say it does not need attention

@@ -15,8 +15,8 @@ import (
 )
 
 // simControl calls one of the simulator's test controls with a server
-// token got with the harness's key.
-func simControl(t *testing.T, sim *basiqtest.Server, path string) {
+// token got with the harness's key, and a JSON body if one is given.
+func simControl(t *testing.T, sim *basiqtest.Server, path string, body ...string) {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodPost, sim.URL+"/token", strings.NewReader("scope=SERVER_ACCESS"))
 	req.Header.Set("Authorization", "Basic "+harnessKey)
@@ -29,8 +29,9 @@ func simControl(t *testing.T, sim *basiqtest.Server, path string) {
 	}
 	require.NoError(t, json.NewDecoder(resp.Body).Decode(&tok))
 	resp.Body.Close()
-	req, _ = http.NewRequest(http.MethodPost, sim.URL+path, nil)
+	req, _ = http.NewRequest(http.MethodPost, sim.URL+path, strings.NewReader(strings.Join(body, "")))
 	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	req.Header.Set("Content-Type", "application/json")
 	resp, err = http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	resp.Body.Close()

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/basiq-mcp/basiq-mcp/basiq/basiqtest"
 	"github.com/basiq-mcp/basiq-mcp/tools"
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/stretchr/testify/assert"
@@ -109,4 +110,38 @@ func TestQueuesOpenedTogetherShareTheirReads(t *testing.T) {
 	together := many.sim.Calls("GET /users/{userId}/connections")
 	t.Logf("connection reads: one queue %d, ten queues at once %d", alone, together)
 	assert.LessOrEqual(t, together, 2*alone, "queues opened together share each customer's read")
+}
+
+// TestQueueSaysWhichFailuresAreTheBanks: a customer whose connection broke
+// at a bank in an outage is told so (wait, do not refresh); one whose bank
+// is operational is not.
+func TestQueueSaysWhichFailuresAreTheBanks(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, tools.Options{})
+	var down, up basiqtest.SeededConnection
+	for _, c := range h.sim.Connections() {
+		switch {
+		case c.Status != "active" || c.InstitutionID == "AU00006":
+		case down.UserID == "":
+			down = c
+		case c.UserID != down.UserID && c.InstitutionID != down.InstitutionID:
+			up = c
+		}
+	}
+	require.NotEmpty(t, up.UserID)
+	simControl(t, h.sim, "/_sim/connectors/"+down.InstitutionID+"/status", `{"status":"major-outage"}`)
+	simControl(t, h.sim, "/_sim/connectors/"+up.InstitutionID+"/status", `{"status":"operational"}`)
+	simControl(t, h.sim, "/_sim/connections/"+down.ConnectionID+"/invalidate")
+	simControl(t, h.sim, "/_sim/connections/"+up.ConnectionID+"/invalidate")
+	var out struct {
+		Users []struct{ ID, Attention string }
+	}
+	h.okValid(t, "list_users", obj{"needs_attention": true, "limit": 50}, &out)
+	attention := map[string]string{}
+	for _, u := range out.Users {
+		attention[u.ID] = u.Attention
+	}
+	assert.Contains(t, attention[down.UserID], "bank "+down.InstitutionID+" in major-outage")
+	assert.Contains(t, attention[up.UserID], up.ConnectionID+" invalid")
+	assert.NotContains(t, attention[up.UserID], "bank "+up.InstitutionID+" in")
 }

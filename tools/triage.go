@@ -3,6 +3,7 @@ package tools
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -57,7 +58,7 @@ func triage(ctx context.Context, d *call, rows []userSummary) error {
 func triageOne(ctx context.Context, d *call, row *userSummary) error {
 	if d.Users != nil && d.TriageMaxAge > 0 {
 		if t, ok := d.Users.FreshTriage(row.ID, d.TriageMaxAge); ok {
-			row.Connections, row.NeedsAttention, row.Attention, row.Accounts = t.Connections, t.NeedsAttention, t.Attention, t.Accounts
+			row.Connections, row.NeedsAttention, row.Attention, row.Accounts, row.banks = t.Connections, t.NeedsAttention, t.Attention, t.Accounts, t.Banks
 			row.AsOf = t.Confirmed.UTC().Format(time.RFC3339)
 			return nil
 		}
@@ -74,7 +75,7 @@ func triageOne(ctx context.Context, d *call, row *userSummary) error {
 		return err
 	}
 	live := v.(userSummary)
-	row.Connections, row.NeedsAttention, row.Attention, row.Accounts, row.AsOf = live.Connections, live.NeedsAttention, live.Attention, live.Accounts, live.AsOf
+	row.Connections, row.NeedsAttention, row.Attention, row.Accounts, row.AsOf, row.banks = live.Connections, live.NeedsAttention, live.Attention, live.Accounts, live.AsOf, live.banks
 	return nil
 }
 
@@ -87,7 +88,7 @@ func triageAndKeep(ctx context.Context, d *call, row *userSummary) error {
 	}
 	row.AsOf = confirmed.Format(time.RFC3339)
 	if d.Users != nil {
-		t := guard.Triage{Connections: row.Connections, NeedsAttention: row.NeedsAttention, Attention: row.Attention, Accounts: row.Accounts, Confirmed: confirmed}
+		t := guard.Triage{Connections: row.Connections, NeedsAttention: row.NeedsAttention, Attention: row.Attention, Accounts: row.Accounts, Banks: row.banks, Confirmed: confirmed}
 		if err := d.Users.RecordTriage(row.ID, t); err != nil {
 			d.Log.Warn("the customer's triage could not be kept; the next queue reads Basiq again", "error", err)
 		}
@@ -115,7 +116,8 @@ func triageLive(ctx context.Context, d *call, row *userSummary) error {
 		return err
 	}
 	row.Connections = len(conns.Data)
-	problems := attentionReasons(conns.Data, jobs.Data, consents.Data, time.Now())
+	problems, banks := attentionReasons(conns.Data, jobs.Data, consents.Data, time.Now())
+	row.banks = banks
 	row.NeedsAttention = len(problems)
 	if len(problems) > 0 {
 		row.Attention = joinMax(problems, 3)
@@ -132,7 +134,8 @@ func triageLive(ctx context.Context, d *call, row *userSummary) error {
 // active, a refresh that failed on an active one, a refresh waiting for the
 // customer's code, a consent revoked, expired or expiring within two weeks,
 // a connection expiring within two weeks. Each date says whose it is.
-func attentionReasons(conns []basiq.Connection, jobs []basiq.Job, consents []basiq.Consent, now time.Time) []string {
+// banks are the institutions of the connections named.
+func attentionReasons(conns []basiq.Connection, jobs []basiq.Job, consents []basiq.Consent, now time.Time) (out, banks []string) {
 	newest := map[string]*basiq.Job{}
 	for i := range jobs {
 		j := &jobs[i]
@@ -140,9 +143,9 @@ func attentionReasons(conns []basiq.Connection, jobs []basiq.Job, consents []bas
 			newest[id] = j
 		}
 	}
-	var out []string
 	for _, c := range conns {
 		j := newest[c.ID]
+		before := len(out)
 		switch {
 		case j != nil && basiq.JobState(j) == basiq.JobWaitingForUser:
 			out = append(out, c.ID+" refresh waiting for the customer's code (answer_mfa)")
@@ -153,6 +156,9 @@ func attentionReasons(conns []basiq.Connection, jobs []basiq.Job, consents []bas
 		case !c.ExpiryDate.IsZero() && c.ExpiryDate.Sub(now) < consentSoon:
 			out = append(out, c.ID+" connection expires "+c.ExpiryDate.Format(time.DateOnly))
 		}
+		if len(out) > before && c.Institution.ID != "" && !slices.Contains(banks, c.Institution.ID) {
+			banks = append(banks, c.Institution.ID)
+		}
 	}
 	for _, k := range consents {
 		switch {
@@ -162,7 +168,7 @@ func attentionReasons(conns []basiq.Connection, jobs []basiq.Job, consents []bas
 			out = append(out, "consent expires "+k.ExpiryDate.Format(time.DateOnly))
 		}
 	}
-	return out
+	return out, banks
 }
 
 // failedWith names a failed job's code, "" when it did not fail.

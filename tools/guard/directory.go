@@ -24,11 +24,14 @@ type KnownUser struct {
 // Triage is what a support queue needs of one customer: counts and the
 // reasons for attention, never account or transaction data.
 type Triage struct {
-	Connections    int       `json:"connections"`
-	NeedsAttention int       `json:"needsAttention"`
-	Attention      string    `json:"attention,omitempty"`
-	Accounts       int       `json:"accounts"`
-	Confirmed      time.Time `json:"confirmed"` // when Basiq last showed all of it
+	Connections    int    `json:"connections"`
+	NeedsAttention int    `json:"needsAttention"`
+	Attention      string `json:"attention,omitempty"`
+	Accounts       int    `json:"accounts"`
+	// Banks are the institutions of the connections that need attention,
+	// so a queue can say which of them are the bank's fault (an outage).
+	Banks     []string  `json:"banks,omitempty"`
+	Confirmed time.Time `json:"confirmed"` // when Basiq last showed all of it
 }
 
 // Directory remembers the customers this deployment has created or read,
