@@ -133,6 +133,7 @@ func TestJourneys(t *testing.T) {
 	for name, start := range map[string]func(*testing.T) *agent{"stdio": stdioAgent, "stateless HTTP": httpAgent} {
 		t.Run(name, func(t *testing.T) {
 			a := start(t)
+			journey(t, a, "morning summary", 1, morningSummary)
 			journey(t, a, "support triage", 3, supportTriage)
 			journey(t, a, "refresh request", 4, refreshRequest)
 			journey(t, a, "onboarding with sandbox consent", 6, onboarding)
@@ -150,6 +151,22 @@ func journey(t *testing.T, a *agent, name string, budget int, run func(*testing.
 		assert.LessOrEqual(t, a.calls, budget, "tool calls for %q", name)
 		t.Logf("%s: %d calls (budget %d)", name, a.calls, budget)
 	})
+}
+
+// morningSummary: "how many customers need us this morning, why, and
+// which three first?" One call: the total, and the three most urgent with
+// their reasons.
+func morningSummary(t *testing.T, a *agent) {
+	out := a.use("list_users", map[string]any{"needs_attention": true, "limit": 3})
+	queue := rows(out, "users")
+	require.Len(t, queue, 3, "three most urgent")
+	assert.GreaterOrEqual(t, out["total"], float64(len(queue)), "how many need attention in all")
+	for i, u := range queue {
+		assert.NotEmpty(t, u["attention"], "each says why")
+		if i > 0 {
+			assert.GreaterOrEqual(t, queue[i-1]["needs_attention"], u["needs_attention"], "most urgent first")
+		}
+	}
 }
 
 // supportTriage: "who needs attention, and why?"
