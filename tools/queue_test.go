@@ -75,7 +75,7 @@ func TestQueueNamesEveryReason(t *testing.T) {
 	require.Len(t, out.Users, 1)
 	assert.Equal(t, 3, out.Users[0].NeedsAttention)
 	assert.Contains(t, out.Users[0].Attention, "c1 last refresh failed (service-unavailable)")
-	assert.Contains(t, out.Users[0].Attention, "c2 refresh waiting for the customer's code")
+	assert.Contains(t, out.Users[0].Attention, "c2 refresh waiting for the customer's code: answer_mfa with job_id j2", "the row names the job to answer")
 	assert.Contains(t, out.Users[0].Attention, "consent expires "+soon[:10])
 }
 

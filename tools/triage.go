@@ -148,7 +148,7 @@ func attentionReasons(conns []basiq.Connection, jobs []basiq.Job, consents []bas
 		before := len(out)
 		switch {
 		case j != nil && basiq.JobState(j) == basiq.JobWaitingForUser:
-			out = append(out, c.ID+" refresh waiting for the customer's code (answer_mfa)")
+			out = append(out, c.ID+" refresh waiting for the customer's code: answer_mfa with job_id "+j.ID)
 		case c.Status != "active":
 			out = append(out, c.ID+" "+c.Status+failedWith(j))
 		case j != nil && basiq.JobState(j) == basiq.JobFailed:
