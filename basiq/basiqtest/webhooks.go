@@ -30,7 +30,8 @@ var retrySchedule = []time.Duration{5 * time.Second, 5 * time.Minute, 30 * time.
 type simWebhook struct {
 	ID, Name, Description, URL, Secret string
 	Events                             []string
-	base                               string // the simulator's URL, for the payload's links
+	base                               string        // the simulator's URL, for the payload's links
+	messages                           []*simMessage // the latest deliveries, oldest first
 }
 
 func (s *Simulator) webhookRoutes() {
@@ -40,6 +41,7 @@ func (s *Simulator) webhookRoutes() {
 	h("GET /notifications/webhooks/{webhookId}", serverOnly, s.getWebhook)
 	h("POST /notifications/webhooks/{webhookId}", serverOnly, s.updateWebhook)
 	h("DELETE /notifications/webhooks/{webhookId}", serverOnly, s.deleteWebhook)
+	s.messageRoutes()
 }
 
 func (x *exchange) webhookView(w *simWebhook) obj {
@@ -182,19 +184,24 @@ func (s *Simulator) deliver(e *simEvent) {
 	}
 	for _, w := range s.webhooks {
 		if slices.Contains(w.Events, typ) {
-			body, _ := json.Marshal(obj{"eventTypeId": typ, "eventId": e.ID,
-				"links": obj{"event": w.base + "/events/" + e.ID, "eventEntity": w.base + e.DataRef}})
-			go s.send(w.URL, w.Secret, "msg_"+e.ID, body)
+			payload := obj{"eventTypeId": typ, "eventId": e.ID,
+				"links": obj{"event": w.base + "/events/" + e.ID, "eventEntity": w.base + e.DataRef}}
+			body, _ := json.Marshal(payload)
+			m := &simMessage{ID: "msg_" + e.ID, WebhookID: w.ID, EventTypeID: typ, EventID: e.ID, payload: payload}
+			w.record(m)
+			go s.send(w.URL, w.Secret, m, body)
 		}
 	}
 }
 
 // send posts one message, signed as Basiq signs, and retries on Basiq's
 // schedule (scaled) until a 2xx; the message id is stable across retries.
-func (s *Simulator) send(target, secret, id string, body []byte) {
+func (s *Simulator) send(target, secret string, m *simMessage, body []byte) {
 	client := &http.Client{Timeout: 10 * time.Second}
+	id := m.ID
 	for attempt := 0; ; attempt++ {
-		ts := strconv.FormatInt(time.Now().Unix(), 10)
+		now := time.Now()
+		ts := strconv.FormatInt(now.Unix(), 10)
 		req, err := http.NewRequest(http.MethodPost, target, bytes.NewReader(body))
 		if err != nil {
 			return
@@ -203,8 +210,12 @@ func (s *Simulator) send(target, secret, id string, body []byte) {
 		req.Header.Set("webhook-id", id)
 		req.Header.Set("webhook-timestamp", ts)
 		req.Header.Set("webhook-signature", "v1,"+Sign(secret, id, ts, body))
-		if resp, err := client.Do(req); err == nil {
+		resp, err := client.Do(req)
+		if err != nil {
+			s.attempted(m, now, "error")
+		} else {
 			resp.Body.Close()
+			s.attempted(m, now, strconv.Itoa(resp.StatusCode))
 			if resp.StatusCode/100 == 2 {
 				return
 			}

@@ -95,6 +95,28 @@ func TestWebhooksAreSignedAndRetriedAsBasiqDoes(t *testing.T) {
 		defer mu.Unlock()
 		return strings.Contains(string(got[len(got)-1].body), "connection.activated")
 	}, 5*time.Second, 10*time.Millisecond)
+	// The subscription's messages: newest first, each with its attempts
+	// (the invalidation's first try failed with a 503).
+	messages := "/notifications/webhooks/" + hook["id"].(string) + "/messages"
+	list := mustGet(t, srv, messages, auth)
+	data, _ := list["data"].([]any)
+	require.Len(t, data, 2, "%v", list)
+	newest, oldest := data[0].(map[string]any), data[1].(map[string]any)
+	assert.Equal(t, "connection.activated", newest["eventTypeId"])
+	assert.Equal(t, payload.EventID, oldest["eventId"])
+	assert.Equal(t, first.id, oldest["id"], "the message id is the webhook-id")
+	attempts, _ := oldest["attempts"].([]any)
+	require.Len(t, attempts, 2)
+	assert.True(t, strings.HasSuffix(attempts[0].(string), " 503") && strings.HasSuffix(attempts[1].(string), " 200"), "%v", attempts)
+	one := mustGet(t, srv, messages+"/"+first.id, auth)
+	assert.Equal(t, oldest["eventId"], one["eventId"])
+	filtered := mustGet(t, srv, messages+"?filter="+url.QueryEscape("eventTypeId.eq('connection.invalidated')"), auth)
+	assert.Len(t, filtered["data"], 1)
+	status, _, _ = raw(t, srv, "GET", messages+"/msg_nothing", auth, nil)
+	assert.Equal(t, 404, status)
+	status, _, _ = raw(t, srv, "GET", messages+"?filter="+url.QueryEscape("status.eq('failed')"), auth, nil)
+	assert.Equal(t, 400, status, "a filter whose form Basiq does not document is refused, not guessed")
+
 	status, updated := post("/notifications/webhooks/"+hook["id"].(string), `{"url":"`+receiver.URL+`/v2","subscribedEvents":["consent.revoked"]}`)
 	require.Equal(t, 200, status, updated)
 	assert.Equal(t, secret, updated["secret"], "an update keeps the secret")
