@@ -119,3 +119,14 @@ func (d *Deps) customerChanged(userID string) error {
 	}
 	return nil
 }
+
+// wroteCustomer forgets the kept triage of the customer a write named, and
+// tells its subscribers: the queue must not show for minutes what an agent
+// just changed (a refresh started, a code sent, a connection deleted). The
+// write itself stands whatever happens here.
+func (d *Deps) wroteCustomer(ctx context.Context, args map[string]any) {
+	id, _ := args["user_id"].(string)
+	if err := d.customerChanged(id); err != nil {
+		d.Log.WarnContext(ctx, "a changed customer's kept triage could not be forgotten; the queue may show it until --triage-max-age", "error", err)
+	}
+}

@@ -145,3 +145,32 @@ func TestQueueSaysWhichFailuresAreTheBanks(t *testing.T) {
 	assert.Contains(t, attention[up.UserID], up.ConnectionID+" invalid")
 	assert.NotContains(t, attention[up.UserID], "bank "+up.InstitutionID+" in")
 }
+
+// TestQueueForgetsWhatAToolChanged: after a write through a tool (here a
+// refresh), the queue reads that customer again, and only them, rather
+// than show their kept triage for minutes.
+func TestQueueForgetsWhatAToolChanged(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, tools.Options{})
+	h.deps.TriageMaxAge = time.Hour
+	queue := obj{"needs_attention": true, "limit": 50}
+	var out struct{ Users []struct{ ID string } }
+	h.okValid(t, "list_users", queue, &out)
+	var target basiqtest.SeededConnection
+	for _, c := range h.sim.Connections() {
+		if c.Status == "active" && c.InstitutionID != "AU00006" {
+			target = c
+			break
+		}
+	}
+	require.NotEmpty(t, target.UserID)
+	reads := func() int { return h.sim.Calls("GET /users/{userId}/connections") }
+	before := reads()
+	h.okValid(t, "list_users", queue, &out)
+	require.Equal(t, before, reads(), "the kept triage answers")
+	res := h.call(t, "refresh_connection", obj{"user_id": target.UserID, "connection_id": target.ConnectionID})
+	require.False(t, res.IsError, text(res))
+	before = reads()
+	h.okValid(t, "list_users", queue, &out)
+	assert.Equal(t, before+1, reads(), "the refreshed customer is read again, and only they are")
+}

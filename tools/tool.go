@@ -248,6 +248,9 @@ func define[P, R any](d *Deps, s spec[P, R]) Tool {
 			return nil, fmt.Errorf("tools: %s: encoding result: %w", s.name, err) // a bug, not a user error
 		}
 		d.logCall(ctx, s.name, began, args, "ok", nil)
+		if !s.hints.readOnly {
+			d.wroteCustomer(ctx, args)
+		}
 		// The text and the structured content are the same JSON: encode once.
 		body := withSkipped(bytes.TrimSpace(buf.Bytes()), &c.skipped)
 		return &mcp.CallToolResult{Content: []mcp.Content{mcp.NewTextContent(string(body))}, StructuredContent: json.RawMessage(body)}, nil
