@@ -2,40 +2,21 @@ package tools_test
 
 import (
 	"context"
-	"encoding/json"
-	"net/http"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/basiq-mcp/basiq-mcp/basiq/basiqtest"
+	"github.com/basiq-mcp/basiq-mcp/testdata/mcptest"
 	"github.com/basiq-mcp/basiq-mcp/tools"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-// simControl calls one of the simulator's test controls with a server
-// token got with the harness's key, and a JSON body if one is given.
+// simControl calls one of the simulator's test controls with the
+// harness's key, and a JSON body if one is given.
 func simControl(t *testing.T, sim *basiqtest.Server, path string, body ...string) {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, sim.URL+"/token", strings.NewReader("scope=SERVER_ACCESS"))
-	req.Header.Set("Authorization", "Basic "+harnessKey)
-	req.Header.Set("basiq-version", "3.0")
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	var tok struct {
-		AccessToken string `json:"access_token"`
-	}
-	require.NoError(t, json.NewDecoder(resp.Body).Decode(&tok))
-	resp.Body.Close()
-	req, _ = http.NewRequest(http.MethodPost, sim.URL+path, strings.NewReader(strings.Join(body, "")))
-	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err = http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	resp.Body.Close()
-	require.Equal(t, 200, resp.StatusCode, path)
+	require.NoError(t, mcptest.SimControl(sim.URL, harnessKey, path, body...))
 }
 
 // TestEventPollerKeepsTriageHonest: where no webhook reaches, polling

@@ -3,15 +3,13 @@ package main
 import (
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
-	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/basiq-mcp/basiq-mcp/basiq/basiqtest"
+	"github.com/basiq-mcp/basiq-mcp/testdata/mcptest"
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
@@ -66,7 +64,7 @@ func events(ctx context.Context, c config, env []string, sim *basiqtest.Server) 
 	for i := range n {
 		action := []string{"invalidate", "activate"}[i%2]
 		start := time.Now()
-		if err := simControl(sim.URL, "/_sim/connections/"+conn.ConnectionID+"/"+action); err != nil {
+		if err := mcptest.SimControl(sim.URL, "bench", "/_sim/connections/"+conn.ConnectionID+"/"+action); err != nil {
 			return err
 		}
 		select {
@@ -87,44 +85,3 @@ func events(ctx context.Context, c config, env []string, sim *basiqtest.Server) 
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
-
-var simToken struct {
-	sync.Mutex
-	value string
-}
-
-// simControl calls one simulator test control with a server token.
-func simControl(simURL, path string) error {
-	simToken.Lock()
-	defer simToken.Unlock()
-	if simToken.value == "" {
-		req, _ := http.NewRequest(http.MethodPost, simURL+"/token", strings.NewReader("scope=SERVER_ACCESS"))
-		req.Header.Set("Authorization", "Basic bench")
-		req.Header.Set("basiq-version", "3.0")
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			return err
-		}
-		var tok struct {
-			AccessToken string `json:"access_token"`
-		}
-		err = json.NewDecoder(resp.Body).Decode(&tok)
-		resp.Body.Close()
-		if err != nil {
-			return err
-		}
-		simToken.value = tok.AccessToken
-	}
-	req, _ := http.NewRequest(http.MethodPost, simURL+path, nil)
-	req.Header.Set("Authorization", "Bearer "+simToken.value)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return err
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("%s: %s", path, resp.Status)
-	}
-	return nil
-}

@@ -186,45 +186,65 @@ func TestSubscriberHearsOfAChangedCustomer(t *testing.T) {
 		"--transport", "http", "--state-dir", t.TempDir(), "--index-rate", "0")
 	_, err := sim.Subscribe(base+hosting.WebhookPath, secret, sim.URL)
 	require.NoError(t, err)
-	conns := sim.Connections()
-	var customers []basiqtest.SeededConnection // four customers with an active connection each
+	customers := activeCustomers(t, sim, 4)
+	// The legacy flow needs the session's GET stream.
+	//lint:ignore SA1019 the legacy subscription flow is the one under test
+	legacy := httpClient(t, base, transport.WithContinuousListening())
+	hearsOnlyItsCustomer(t, legacy, sim.URL, "sub-key", customers[0], customers[1], "basiq://users/"+customers[0].UserID, subscribeLegacy)
+	hearsOnlyItsCustomer(t, httpClient(t, base), sim.URL, "sub-key", customers[2], customers[3], "basiq://users/"+customers[2].UserID, subscribeListen)
+}
+
+// activeCustomers are at least n customers, each with one active
+// connection.
+func activeCustomers(t *testing.T, sim *basiqtest.Server, n int) []basiqtest.SeededConnection {
+	t.Helper()
 	seen := map[string]bool{}
-	for _, x := range conns {
+	var customers []basiqtest.SeededConnection
+	for _, x := range sim.Connections() {
 		if x.Status == "active" && !seen[x.UserID] {
 			seen[x.UserID] = true
 			customers = append(customers, x)
 		}
 	}
-	require.GreaterOrEqual(t, len(customers), 4)
-	legacy := func(ctx context.Context, c *client.Client, uri string) {
-		mcptest.Initialize(t, ctx, c)
-		sub := mcp.SubscribeRequest{}
-		sub.Params.URI = uri
-		//lint:ignore SA1019 the legacy subscription flow is the one under test
-		require.NoError(t, c.Subscribe(ctx, sub))
-	}
-	modern := func(ctx context.Context, c *client.Client, uri string) {
-		req := mcp.InitializeRequest{}
-		req.Params.ProtocolVersion = mcp.ProtocolVersion20260728
-		req.Params.ClientInfo = mcp.Implementation{Name: "listen", Version: "1"}
-		_, err := c.Initialize(ctx, req)
-		require.NoError(t, err)
-		_, err = c.ListenAsync(ctx, mcp.SubscriptionFilter{ResourceSubscriptions: []string{uri}}, nil)
-		require.NoError(t, err)
-	}
-	// The legacy flow needs the session's GET stream.
-	//lint:ignore SA1019 the legacy subscription flow is the one under test
-	hearsOnlyItsCustomer(t, base, sim, "sub-key", customers[0], customers[1], legacy, transport.WithContinuousListening())
-	hearsOnlyItsCustomer(t, base, sim, "sub-key", customers[2], customers[3], modern)
+	require.GreaterOrEqual(t, len(customers), n)
+	return customers
 }
 
-// hearsOnlyItsCustomer subscribes one client to mine's customer, changes
-// other's connection and then mine's, and expects to hear of mine only.
-func hearsOnlyItsCustomer(t *testing.T, base string, sim *basiqtest.Server, key string, mine, other basiqtest.SeededConnection,
-	subscribe func(context.Context, *client.Client, string), opts ...transport.StreamableHTTPCOption) {
+// httpClient is a streamable HTTP client of the server at base, not started.
+func httpClient(t *testing.T, base string, opts ...transport.StreamableHTTPCOption) *client.Client {
 	t.Helper()
 	c, err := client.NewStreamableHttpClient(base+"/mcp", opts...)
 	require.NoError(t, err)
+	return c
+}
+
+// subscribeLegacy initializes a session and subscribes it to uri.
+func subscribeLegacy(t *testing.T, ctx context.Context, c *client.Client, uri string) {
+	mcptest.Initialize(t, ctx, c)
+	sub := mcp.SubscribeRequest{}
+	sub.Params.URI = uri
+	//lint:ignore SA1019 the legacy subscription flow is the one under test
+	require.NoError(t, c.Subscribe(ctx, sub))
+}
+
+// subscribeListen speaks 2026-07-28 and opens a subscriptions/listen
+// stream for uri.
+func subscribeListen(t *testing.T, ctx context.Context, c *client.Client, uri string) {
+	req := mcp.InitializeRequest{}
+	req.Params.ProtocolVersion = mcp.ProtocolVersion20260728
+	req.Params.ClientInfo = mcp.Implementation{Name: "listen", Version: "1"}
+	_, err := c.Initialize(ctx, req)
+	require.NoError(t, err)
+	_, err = c.ListenAsync(ctx, mcp.SubscriptionFilter{ResourceSubscriptions: []string{uri}}, nil)
+	require.NoError(t, err)
+}
+
+// hearsOnlyItsCustomer starts c, subscribes it to uri (one of mine's
+// customer's resources), changes other's connection and then mine's, and
+// expects to hear of uri alone.
+func hearsOnlyItsCustomer(t *testing.T, c *client.Client, simURL, key string, mine, other basiqtest.SeededConnection, uri string,
+	subscribe func(*testing.T, context.Context, *client.Client, string)) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	require.NoError(t, c.Start(ctx))
@@ -238,42 +258,20 @@ func hearsOnlyItsCustomer(t *testing.T, base string, sim *basiqtest.Server, key 
 			mu.Unlock()
 		}
 	})
-	subscribe(ctx, c, "basiq://users/"+mine.UserID)
-	time.Sleep(300 * time.Millisecond) // the stream is open
+	subscribe(t, ctx, c, uri)
+	time.Sleep(500 * time.Millisecond) // the stream is open, the first poll made
 
-	simControlAt(t, sim, key, "/_sim/connections/"+other.ConnectionID+"/invalidate")
-	simControlAt(t, sim, key, "/_sim/connections/"+mine.ConnectionID+"/invalidate")
+	require.NoError(t, mcptest.SimControl(simURL, key, "/_sim/connections/"+other.ConnectionID+"/invalidate"))
+	require.NoError(t, mcptest.SimControl(simURL, key, "/_sim/connections/"+mine.ConnectionID+"/invalidate"))
 	require.Eventually(t, func() bool {
 		mu.Lock()
 		defer mu.Unlock()
 		return len(heard) > 0
 	}, 5*time.Second, 20*time.Millisecond, "the subscriber hears within 5 s")
-	time.Sleep(300 * time.Millisecond)
+	time.Sleep(500 * time.Millisecond)
 	mu.Lock()
 	defer mu.Unlock()
-	assert.Equal(t, []string{"basiq://users/" + mine.UserID}, heard, "only the subscribed customer's change is heard")
-}
-
-// simControlAt calls a simulator test control with a server token for key.
-func simControlAt(t *testing.T, sim *basiqtest.Server, key, path string) {
-	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, sim.URL+"/token", strings.NewReader("scope=SERVER_ACCESS"))
-	req.Header.Set("Authorization", "Basic "+key)
-	req.Header.Set("basiq-version", "3.0")
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	var tok struct {
-		AccessToken string `json:"access_token"`
-	}
-	require.NoError(t, json.NewDecoder(resp.Body).Decode(&tok))
-	resp.Body.Close()
-	req, _ = http.NewRequest(http.MethodPost, sim.URL+path, nil)
-	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
-	resp, err = http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	resp.Body.Close()
-	require.Equal(t, 200, resp.StatusCode, path)
+	assert.Equal(t, []string{uri}, heard, "only the subscribed customer's change is heard")
 }
 
 // TestReplicaHearsOfAnotherReplicasEvent: behind two replicas on one Redis,
@@ -292,24 +290,10 @@ func TestReplicaHearsOfAnotherReplicasEvent(t *testing.T) {
 	receiver, other := start(), start()
 	_, err := sim.Subscribe(receiver+hosting.WebhookPath, secret, sim.URL)
 	require.NoError(t, err)
-	seen := map[string]bool{}
-	var customers []basiqtest.SeededConnection
-	for _, x := range sim.Connections() {
-		if x.Status == "active" && !seen[x.UserID] {
-			seen[x.UserID] = true
-			customers = append(customers, x)
-		}
-	}
-	require.GreaterOrEqual(t, len(customers), 2)
-	legacy := func(ctx context.Context, c *client.Client, uri string) {
-		mcptest.Initialize(t, ctx, c)
-		sub := mcp.SubscribeRequest{}
-		sub.Params.URI = uri
-		//lint:ignore SA1019 the legacy subscription flow is the one under test
-		require.NoError(t, c.Subscribe(ctx, sub))
-	}
+	customers := activeCustomers(t, sim, 2)
 	//lint:ignore SA1019 the legacy subscription flow needs the session's GET stream
-	hearsOnlyItsCustomer(t, other, sim, "fleet-key", customers[0], customers[1], legacy, transport.WithContinuousListening())
+	c := httpClient(t, other, transport.WithContinuousListening())
+	hearsOnlyItsCustomer(t, c, sim.URL, "fleet-key", customers[0], customers[1], "basiq://users/"+customers[0].UserID, subscribeLegacy)
 }
 
 // TestStdioSubscriberHearsThroughThePoller: no webhook reaches an editor's
@@ -319,47 +303,11 @@ func TestStdioSubscriberHearsThroughThePoller(t *testing.T) {
 	t.Parallel()
 	sim := basiqtest.NewServer(basiqtest.WithAPIKey("stdio-key"), basiqtest.WithTimeScale(0.01))
 	t.Cleanup(sim.Close)
-	seen := map[string]bool{}
-	var customers []basiqtest.SeededConnection
-	for _, x := range sim.Connections() {
-		if x.Status == "active" && !seen[x.UserID] {
-			seen[x.UserID] = true
-			customers = append(customers, x)
-		}
-	}
-	require.GreaterOrEqual(t, len(customers), 2)
+	customers := activeCustomers(t, sim, 2)
 	env := sandboxEnv("BASIQ_API_KEY=stdio-key", "BASIQ_BASE_URL="+sim.URL, "BASIQ_MCP_STATE_DIR="+t.TempDir())
 	// client.Start, which NewStdioMCPClient skips, is what hands
 	// notifications to OnNotification.
 	c := client.NewClient(transport.NewStdio(binary, env, "--events-poll", "200ms", "--background-delay", "0s"))
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	require.NoError(t, c.Start(ctx))
-	t.Cleanup(func() { c.Close() })
-	var mu sync.Mutex
-	var heard []string
-	c.OnNotification(func(n mcp.JSONRPCNotification) {
-		if n.Method == "notifications/resources/updated" {
-			mu.Lock()
-			heard = append(heard, fmt.Sprint(n.Params.AdditionalFields["uri"]))
-			mu.Unlock()
-		}
-	})
-	mcptest.Initialize(t, ctx, c)
-	sub := mcp.SubscribeRequest{}
-	sub.Params.URI = "basiq://users/" + customers[0].UserID + "/connections"
-	//lint:ignore SA1019 stdio has no subscriptions/listen; resources/subscribe is its flow
-	require.NoError(t, c.Subscribe(ctx, sub))
-	time.Sleep(500 * time.Millisecond) // the first poll sets the bookmark
-	simControlAt(t, sim, "stdio-key", "/_sim/connections/"+customers[1].ConnectionID+"/invalidate")
-	simControlAt(t, sim, "stdio-key", "/_sim/connections/"+customers[0].ConnectionID+"/invalidate")
-	require.Eventually(t, func() bool {
-		mu.Lock()
-		defer mu.Unlock()
-		return len(heard) > 0
-	}, 5*time.Second, 20*time.Millisecond, "the stdio subscriber hears within 5 s")
-	time.Sleep(500 * time.Millisecond)
-	mu.Lock()
-	defer mu.Unlock()
-	assert.Equal(t, []string{sub.Params.URI}, heard, "only the subscribed customer's change is heard")
+	// stdio has no subscriptions/listen; resources/subscribe is its flow.
+	hearsOnlyItsCustomer(t, c, sim.URL, "stdio-key", customers[0], customers[1], "basiq://users/"+customers[0].UserID+"/connections", subscribeLegacy)
 }
