@@ -3,6 +3,7 @@ package resources
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -68,8 +69,9 @@ func (set *Set) watch(s *server.MCPServer, hooks *server.Hooks) {
 
 // CustomerChanged tells every session subscribed to one of the customer's
 // resources (basiq://users/{id} and its connections) that it changed,
-// unless its caller may not read that customer. It is called when an
-// event says so (a webhook, or the event poller).
+// unless its caller may not read that customer. It is called when the
+// customer changed: an event (a webhook, or the event poller) or a write
+// through a tool.
 func (set *Set) CustomerChanged(userID string) {
 	subs := set.subs
 	if subs == nil || userID == "" {
@@ -98,8 +100,9 @@ type target struct {
 }
 
 // targets are the subscriptions a change to customer userID concerns,
-// whose callers may read that customer; the policy is applied now, not
-// when the subscription was made, so a narrowed binding takes effect.
+// whose callers may read that customer. The caller is the one who
+// subscribed (its token as it was then); the policy is asked of it at each
+// change, so a subscription made to another customer never hears of them.
 func (subs *subscriptions) targets(userID string) []target {
 	uris := []string{"basiq://users/" + userID, "basiq://users/" + userID + "/connections"}
 	var send []target
@@ -107,21 +110,12 @@ func (subs *subscriptions) targets(userID string) []target {
 	defer subs.mu.Unlock()
 	for session, byURI := range subs.sessions {
 		for uri, who := range byURI {
-			if slicesContainsFold(uris, uri) && who.mayHear(userID) {
+			if slices.ContainsFunc(uris, func(u string) bool { return strings.EqualFold(u, uri) }) && who.mayHear(userID) {
 				send = append(send, target{session, uri, subs.streams[session]})
 			}
 		}
 	}
 	return send
-}
-
-func slicesContainsFold(list []string, s string) bool {
-	for _, v := range list {
-		if strings.EqualFold(v, s) {
-			return true
-		}
-	}
-	return false
 }
 
 // watchStreams records the resources a subscriptions/listen stream asks

@@ -53,8 +53,8 @@ type Deps struct {
 	// resources package, which tools does not import); nil leaves
 	// search_docs out.
 	SearchDocs func(query string, limit int) []DocHit
-	// CustomerChanged, when set, is told of a customer an event says
-	// changed (resource subscribers hear of it).
+	// CustomerChanged, when set, is told of a customer that changed (an
+	// event, or a write through a tool); resource subscribers hear of it.
 	CustomerChanged func(userID string)
 	// TriageMaxAge is how old a customer's kept triage may be and still
 	// answer list_users (and the support queue) without asking Basiq; 0

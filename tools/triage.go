@@ -58,15 +58,11 @@ func triage(ctx context.Context, d *call, rows []userSummary) error {
 func triageOne(ctx context.Context, d *call, row *userSummary) error {
 	if d.Users != nil && d.TriageMaxAge > 0 {
 		if t, ok := d.Users.FreshTriage(row.ID, d.TriageMaxAge); ok {
-			row.Connections, row.NeedsAttention, row.Attention, row.Accounts, row.banks = t.Connections, t.NeedsAttention, t.Attention, t.Accounts, t.Banks
-			row.AsOf = t.Confirmed.UTC().Format(time.RFC3339)
+			row.setTriage(t)
 			return nil
 		}
 	}
-	read := func(ctx context.Context) (any, error) {
-		live := userSummary{ID: row.ID}
-		return live, triageAndKeep(ctx, d, &live)
-	}
+	read := func(ctx context.Context) (any, error) { return triageAndKeep(ctx, d, row.ID) }
 	v, err, _ := d.triages.Do(strings.ToLower(row.ID), func() (any, error) { return read(ctx) })
 	if err != nil && ctx.Err() == nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
 		v, err = read(ctx) // the call that led the shared read went away; not this one
@@ -74,26 +70,31 @@ func triageOne(ctx context.Context, d *call, row *userSummary) error {
 	if err != nil {
 		return err
 	}
-	live := v.(userSummary)
-	row.Connections, row.NeedsAttention, row.Attention, row.Accounts, row.AsOf, row.banks = live.Connections, live.NeedsAttention, live.Attention, live.Accounts, live.AsOf, live.banks
+	row.setTriage(v.(guard.Triage))
 	return nil
 }
 
-// triageAndKeep reads one customer from Basiq and keeps the result as
+// setTriage fills the row from a customer's triage.
+func (r *userSummary) setTriage(t guard.Triage) {
+	r.Connections, r.NeedsAttention, r.Attention, r.Accounts, r.banks = t.Connections, t.NeedsAttention, t.Attention, t.Accounts, t.Banks
+	r.AsOf = t.Confirmed.UTC().Format(time.RFC3339)
+}
+
+// triageAndKeep reads customer userID from Basiq and keeps the result as
 // their triage.
-func triageAndKeep(ctx context.Context, d *call, row *userSummary) error {
+func triageAndKeep(ctx context.Context, d *call, userID string) (guard.Triage, error) {
 	confirmed := time.Now().UTC()
-	if err := triageLive(ctx, d, row); err != nil {
-		return err
+	live := userSummary{ID: userID}
+	if err := triageLive(ctx, d, &live); err != nil {
+		return guard.Triage{}, err
 	}
-	row.AsOf = confirmed.Format(time.RFC3339)
+	t := guard.Triage{Connections: live.Connections, NeedsAttention: live.NeedsAttention, Attention: live.Attention, Accounts: live.Accounts, Banks: live.banks, Confirmed: confirmed}
 	if d.Users != nil {
-		t := guard.Triage{Connections: row.Connections, NeedsAttention: row.NeedsAttention, Attention: row.Attention, Accounts: row.Accounts, Banks: row.banks, Confirmed: confirmed}
-		if err := d.Users.RecordTriage(row.ID, t); err != nil {
+		if err := d.Users.RecordTriage(userID, t); err != nil {
 			d.Log.Warn("the customer's triage could not be kept; the next queue reads Basiq again", "error", err)
 		}
 	}
-	return nil
+	return t, nil
 }
 
 // triageLive reads one customer from Basiq: connections, jobs, consents
