@@ -285,9 +285,8 @@ func serve(cmd string, args []string, stdin io.Reader, stdout, stderr io.Writer)
 	a.changes.Follow(ctx, a.follow)
 	background := tools.Background{IndexRate: c.IndexRate, PollEvents: c.EventPoll, StartAfter: c.BackgroundDelay}
 	if c.Transport == "stdio" {
-		// An editor's process polls events (few requests) but leaves
-		// scanning the whole book to a hosted server.
-		background.IndexRate = 0
+		// The support queue reads the index, so an editor's process keeps
+		// it too; a lease in the store lets one process of many scan.
 		go tools.RunBackground(ctx, a.deps, background)
 		stdio := server.NewStdioServer(s)
 		stdio.SetErrorLogger(log.New(stderr, "mcp: ", 0))

@@ -49,7 +49,7 @@ func All() []Prompt {
 		{Def: mcp.NewPrompt("troubleshoot_connection", mcp.WithPromptDescription("Find out why a customer's connection failed or is stale, and take the right next step: never a blind refresh."),
 			arg("user_id", "The Basiq user id.", true),
 			arg("connection_id", "The connection to check; all of the user's when omitted.", false)),
-			Tools: []string{"diagnose_connection", "get_job", "refresh_connection", "create_auth_link", "answer_mfa", "list_users"}, render: troubleshoot},
+			Tools: []string{"diagnose_connection", "get_job", "refresh_connection", "create_auth_link", "answer_mfa", "support_queue"}, render: troubleshoot},
 		{Def: mcp.NewPrompt("affordability_review", mcp.WithPromptDescription("Prepare a consumer affordability review: check the data is current, create the report, wait, and summarise the metrics."),
 			arg("user_id", "The Basiq user id.", true),
 			arg("months", "How many months to cover, 1 to 24 (default 6).", false)),

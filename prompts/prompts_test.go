@@ -50,7 +50,7 @@ func TestPromptListGolden(t *testing.T) {
 }
 
 // toolish matches words shaped like this server's tool names.
-var toolish = regexp.MustCompile(`\b(?:list|get|create|refresh|check|purge|delete|search|answer|diagnose|complete)_[a-z_]+\b`)
+var toolish = regexp.MustCompile(`\b(?:(?:list|get|create|refresh|check|purge|delete|search|answer|diagnose|complete)_[a-z_]+|support_queue)\b`)
 
 func TestPromptsRenderAndNameOnlyTheirTools(t *testing.T) {
 	c := newClient(t)

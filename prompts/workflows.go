@@ -53,7 +53,7 @@ func troubleshoot(a map[string]string) (string, error) {
    - wait: a job is running; follow it with get_job and wait_seconds rather than starting another.
    - refresh-now: the data is stale and every rule allows a refresh: call refresh_connection once and follow the job with get_job and wait_seconds.
    - unknown: read the last job with get_job; if the cause stays unclear, report the job id to Basiq support.
-3. If a refresh is refused, report the reason and do not retry sooner than it says. Never refresh customer after customer: Basiq refreshes connections itself every day, and list_users with needs_attention is the support queue of who needs attention.
+3. If a refresh is refused, report the reason and do not retry sooner than it says. Never refresh customer after customer: Basiq refreshes connections itself every day, and support_queue lists every customer needing attention and why.
 
 Finish with a short summary for the support agent: what was wrong, what you did, what the customer must do.`, scope, user), nil
 }

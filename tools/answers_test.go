@@ -214,7 +214,7 @@ func TestRefreshLoopOverCustomersIsStoppedAsBulk(t *testing.T) {
 		if i >= 3 {
 			assert.True(t, res.IsError, "customer %d: %s", i+1, msg)
 			assert.Contains(t, msg, "bulk refresh", "customer %d", i+1)
-			assert.Contains(t, msg, "needs_attention")
+			assert.Contains(t, msg, "support_queue")
 			assert.NotContains(t, msg, "will be allowed from", "no retry time invites the loop to go on")
 		}
 		if strings.Contains(msg, "bulk refresh") {
@@ -330,12 +330,12 @@ func TestOneFailingCustomerDoesNotSinkTheList(t *testing.T) {
 	assert.Contains(t, out.Users[byID["u2"]].Unread, "503", "the failing customer's row says why")
 	assert.Equal(t, 1, out.Users[byID["u3"]].NeedsAttention)
 
-	h.okValid(t, "list_users", obj{"query": "example.com", "needs_attention": true}, &out)
-	ids := []string{}
-	for _, u := range out.Users {
-		ids = append(ids, u.ID)
-	}
-	assert.ElementsMatch(t, []string{"u2", "u3"}, ids, "the queue keeps the unread customer: nobody can say it is fine")
+	var queue queueOut
+	h.okValid(t, "support_queue", obj{}, &queue)
+	require.Len(t, queue.Rows, 1)
+	assert.Equal(t, "u3", queue.Rows[0].UserID)
+	assert.Equal(t, []string{"u2"}, queue.Index.Unreadable, "the queue names the customer it could not read: nobody can say they are fine")
+	assert.Contains(t, queue.Note, "could not be read")
 }
 
 // TestPendingTransactionsInADateRange: a customer's pending transactions

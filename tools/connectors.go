@@ -36,7 +36,7 @@ type listConnectorsResult struct {
 
 // listConnectorsTool is the list_connectors tool.
 var listConnectorsTool = spec[listConnectorsParams, listConnectorsResult]{name: "list_connectors", reach: guard.ReachNone, title: "List institutions", toolset: SetConnectors, hints: readHints, run: listConnectors,
-	description: "Banks (connectors) Basiq supports, with each access method's status; filter by status, method, country or name."}
+	description: "Banks (connectors) Basiq supports, with each access method's status."}
 
 func listConnectors(ctx context.Context, d *call, p listConnectorsParams) (listConnectorsResult, error) {
 	o := basiq.ListConnectorsOptions{Method: p.Method, Country: p.Country}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -20,8 +19,6 @@ type listUsersParams struct {
 	Query  string `json:"query,omitempty" jsonschema:"maxLength=254" jsonschema_description:"e.g. 'richard@' or '0412'"`
 	Limit  int    `json:"limit,omitempty" jsonschema:"minimum=1,maximum=100"` // 10 when left out
 	Cursor string `json:"cursor,omitempty" jsonschema:"maxLength=200" jsonschema_description:"next_cursor of the previous page."`
-	// NeedsAttention makes list_users the support queue.
-	NeedsAttention bool `json:"needs_attention,omitempty" jsonschema_description:"Support queue: only customers needing attention."`
 }
 
 type userSummary struct {
@@ -82,21 +79,12 @@ func listUsers(ctx context.Context, d *call, p listUsersParams) (listUsersResult
 	if limit == 0 {
 		limit = 10
 	}
-	note := searchNote(p.Query, len(match), scope)
-	if p.NeedsAttention {
-		if match, scope, err = needingAttention(ctx, d, match, scope); err != nil {
-			return listUsersResult{}, err
-		}
-		note = queueNote(len(match), scope)
-	}
-	res := listUsersResult{Users: []userSummary{}, Total: len(match), Searched: scope, Note: note}
+	res := listUsersResult{Users: []userSummary{}, Total: len(match), Searched: scope, Note: searchNote(p.Query, len(match), scope)}
 	end := min(offset+limit, len(match))
 	if offset < end {
 		res.Users = match[offset:end]
-		if !p.NeedsAttention {
-			if err := triage(ctx, d, res.Users); err != nil {
-				return listUsersResult{}, err
-			}
+		if err := triage(ctx, d, res.Users); err != nil {
+			return listUsersResult{}, err
 		}
 	}
 	if end < len(match) {
@@ -194,47 +182,36 @@ func offsetCursor(c string) (int, error) {
 	return n, nil
 }
 
+// knownUser is what the directory keeps of a Basiq user.
+func knownUser(u *basiq.User) guard.KnownUser {
+	name := strings.TrimSpace(u.FirstName + " " + u.LastName)
+	if name == "" {
+		name = u.Name
+	}
+	return guard.KnownUser{ID: u.ID, Name: name, Email: u.Email, Mobile: u.Mobile}
+}
+
+// rememberAll adds a listing's customers to the directory, in one write.
+func (d *Deps) rememberAll(ctx context.Context, users []basiq.User) {
+	if d.Users == nil {
+		return
+	}
+	known := make([]guard.KnownUser, len(users))
+	for i := range users {
+		known[i] = knownUser(&users[i])
+	}
+	if err := d.Users.RememberAll(known); err != nil {
+		d.Log.WarnContext(ctx, "customer directory", "error", err)
+	}
+}
+
 // remember adds a customer to the directory; a failure is logged, never
 // allowed to fail the read that found them.
 func (d *Deps) remember(ctx context.Context, u *basiq.User) {
 	if d.Users == nil || u == nil {
 		return
 	}
-	name := strings.TrimSpace(u.FirstName + " " + u.LastName)
-	if name == "" {
-		name = u.Name
-	}
-	if err := d.Users.Remember(guard.KnownUser{ID: u.ID, Name: name, Email: u.Email, Mobile: u.Mobile}); err != nil {
+	if err := d.Users.Remember(knownUser(u)); err != nil {
 		d.Log.WarnContext(ctx, "customer directory", "error", err)
 	}
-}
-
-// needingAttention is the support queue: of the customers found (at most
-// triageScan of them are looked at), those with a connection that needs
-// attention, most in need first.
-func needingAttention(ctx context.Context, d *call, match []userSummary, scope searchScope) ([]userSummary, searchScope, error) {
-	if len(match) > triageScan {
-		match, scope.Complete = match[:triageScan], false
-	}
-	scope.Count = len(match)
-	if err := triage(ctx, d, match); err != nil {
-		return nil, scope, err
-	}
-	markOutages(ctx, d, match)
-	queue := []userSummary{}
-	for _, u := range match {
-		if u.NeedsAttention > 0 || u.Attention != "" || u.Unread != "" { // unread: nobody can say it does not need attention
-			queue = append(queue, u)
-		}
-	}
-	sort.SliceStable(queue, func(i, j int) bool { return queue[i].NeedsAttention > queue[j].NeedsAttention })
-	return queue, scope, nil
-}
-
-func queueNote(n int, s searchScope) string {
-	msg := fmt.Sprintf("%d of the %d customers looked at need attention; diagnose_connection says why and what to do for each.", n, s.Count)
-	if !s.Complete {
-		msg += fmt.Sprintf(" Only the first %d were looked at: narrow with query.", triageScan)
-	}
-	return msg
 }

@@ -28,8 +28,8 @@ func TestEventPollerKeepsTriageHonest(t *testing.T) {
 	h.deps.TriageMaxAge = time.Hour
 	reads := func() int { return h.sim.Calls("GET /users/{userId}/connections") }
 	queue := func() {
-		var out struct{ Users []struct{ ID string } }
-		h.ok(t, "list_users", obj{"needs_attention": true, "limit": 50}, &out)
+		var out queueOut
+		h.ok(t, "support_queue", obj{"limit": 100}, &out)
 	}
 	stopped := make(chan struct{}, 2)
 	poll := func(ctx context.Context) {

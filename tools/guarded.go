@@ -12,7 +12,7 @@ import (
 
 // idemParam is the optional idempotency key of a create tool.
 type idemParam struct {
-	IdempotencyKey string `json:"idempotency_key,omitempty" jsonschema:"minLength=8,maxLength=128,pattern=^[A-Za-z0-9._:-]+$" jsonschema_description:"Repeats with this key and arguments (24 h) get the first result."`
+	IdempotencyKey string `json:"idempotency_key,omitempty" jsonschema:"minLength=8,maxLength=128,pattern=^[A-Za-z0-9._:-]+$" jsonschema_description:"Same key and arguments within 24 h: the first result again."`
 }
 
 // createTimeout bounds a create once sent: the caller may give up, but a

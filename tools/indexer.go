@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/basiq-mcp/basiq-mcp/basiq"
+	"github.com/basiq-mcp/basiq-mcp/tools/guard"
 )
 
 // indexLease is how long one process holds the scan; it renews it on each
@@ -38,21 +39,27 @@ func RunIndexer(ctx context.Context, d *Deps, perSecond float64, startAfter time
 			sleep(ctx, indexLease/2)
 			continue
 		}
+		renewed := time.Now()
 		ids := customers(ctx, d)
 		if ids == nil {
 			sleep(ctx, indexLease) // Basiq or the store is not answering: ask again later, not in a loop
 			continue
 		}
 		for _, id := range ids {
-			if ctx.Err() != nil || !d.Users.Lead("indexer", holder, indexLease) {
+			if ctx.Err() != nil {
 				break
+			}
+			if time.Since(renewed) > indexLease/3 { // renewed well within the lease, not a store write per customer
+				if !d.Users.Lead("indexer", holder, indexLease) {
+					break
+				}
+				renewed = time.Now()
 			}
 			if _, fresh := d.Users.FreshTriage(id, d.TriageMaxAge/2); fresh {
 				continue
 			}
-			row := userSummary{ID: id}
 			c := &call{Deps: d, tool: "indexer", ctx: ctx}
-			if err := triageOne(ctx, c, &row); err != nil {
+			if _, err := triageFor(ctx, c, id, 0); err != nil { // stale past half the max age: read it now
 				d.Log.Debug("indexer: a customer could not be read; it is tried on the next pass", "error", err)
 			}
 			sleep(ctx, gap)
@@ -62,12 +69,17 @@ func RunIndexer(ctx context.Context, d *Deps, perSecond float64, startAfter time
 }
 
 // customers are the ids to keep fresh: Basiq's user list where Basiq
-// offers one, else the customers this deployment knows.
+// offers one (each customer is remembered, so a queue can name them),
+// else the customers this deployment knows.
 func customers(ctx context.Context, d *Deps) []string {
 	var ids []string
 	if users, _, err := d.Client.AllUsers(ctx, maxUsersScanned); err == nil {
+		d.rememberAll(ctx, users)
 		for _, u := range users {
 			ids = append(ids, u.ID)
+		}
+		if err := d.Users.SetBookmark(bookListed, guard.Bookmark{At: time.Now().UTC()}); err != nil {
+			d.Log.WarnContext(ctx, "the indexer could not note that it read Basiq's user list", "error", err)
 		}
 		return ids
 	} else if !userListMissing(err) && !basiq.IsNotFound(err) {

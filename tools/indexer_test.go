@@ -36,10 +36,11 @@ func TestIndexerFillsTriageAtItsPace(t *testing.T) {
 	assert.Equal(t, 2*len(users), reads(), "one pass by the leader alone: two reads a customer, and fresh ones are not read again")
 	assert.LessOrEqual(t, float64(2*len(users)), pace*elapsed+2, "never faster than its pace")
 
-	var out struct{ Users []struct{ ID string } }
-	h.ok(t, "list_users", obj{"needs_attention": true, "limit": 50}, &out)
+	var out queueOut
+	h.ok(t, "support_queue", obj{"limit": 100}, &out)
 	assert.Equal(t, 2*len(users), reads(), "the queue answers from the kept triage")
-	assert.NotEmpty(t, out.Users)
+	assert.NotEmpty(t, out.Rows)
+	assert.Equal(t, len(users), out.Index.Read, "every customer is in the index")
 	cancel()
 	<-done
 	<-done

@@ -30,7 +30,7 @@ func Instructions(listed []Tool, sandbox bool) string {
 		lines = append(lines, "This server is read-only: it cannot create customers or consent links, refresh or delete. When a task needs that, say so to the human.")
 	}
 	if has("diagnose_connection") {
-		lines = append(lines, "When a customer's data is not updating, diagnose_connection answers why in one call, with the next step; list_users with needs_attention is the support queue.")
+		lines = append(lines, "When a customer's data is not updating, diagnose_connection answers why in one call, with the next step; support_queue lists every customer needing attention and why.")
 	}
 	if has("refresh_connection") {
 		lines = append(lines, "Refreshes are guarded: refresh_connection reuses a running job and refuses, with the reason and a retry time, what Basiq's rules forbid; respect the retry time."+

@@ -35,6 +35,7 @@ var (
 // tools/list shows them.
 func Inventory(d *Deps) []Tool {
 	all := []Tool{
+		define(d, supportQueueTool),
 		define(d, listUsersTool),
 		define(d, getUserTool),
 		define(d, createUserTool),

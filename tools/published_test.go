@@ -32,6 +32,7 @@ type idSource struct{ tool, list, arg string }
 
 // publishedCases call every tool with ids shaped like Basiq's own examples.
 var publishedCases = []toolCase{
+	{name: "support_queue", args: obj{"within_days": 30}},
 	{name: "list_users", args: obj{"query": "gavin@"}},
 	{name: "get_user", args: obj{"user_id": "ea3a81"}},
 	{name: "create_user", args: obj{"email": "gavin@hooli.com", "first_name": "Gavin"}},

@@ -62,7 +62,7 @@ func listReportTypes(ctx context.Context, d *call, _ noParams) (listReportTypesR
 type createReportParams struct {
 	idemParam
 	ReportType string   `json:"report_type" jsonschema:"required,enum=CON_AFFOR_01,enum=STATEMENT_01" jsonschema_description:"CON_AFFOR_01: affordability (income, expenses, commitments, risks). STATEMENT_01: one account's statement."`
-	Title      string   `json:"title" jsonschema:"required,minLength=1,maxLength=50" jsonschema_description:"At most 50 characters, e.g. 'Ada Lovelace affordability 2026-03'."`
+	Title      string   `json:"title" jsonschema:"required,minLength=1,maxLength=50" jsonschema_description:"e.g. 'Ada Lovelace affordability 2026-03'."`
 	UserID     string   `json:"user_id" jsonschema:"required,pattern=id"`
 	FromDate   string   `json:"from_date" jsonschema:"required,format=date" jsonschema_description:"First day."`
 	ToDate     string   `json:"to_date,omitempty" jsonschema:"format=date" jsonschema_description:"Last day (default today)."`
@@ -197,7 +197,7 @@ type reportIDParams struct {
 }
 
 type listReportsParams struct {
-	Cursor string `json:"cursor,omitempty" jsonschema:"maxLength=2000" jsonschema_description:"The next_cursor of the previous page."`
+	Cursor string `json:"cursor,omitempty" jsonschema:"maxLength=2000" jsonschema_description:"next_cursor of the previous page."`
 }
 
 type reportSummary struct {

@@ -81,7 +81,7 @@ type sandboxConsentResult struct {
 // completeSandboxConsentTool is the complete_sandbox_consent tool; it
 // exists only when the server runs on the offline simulator.
 var completeSandboxConsentTool = spec[sandboxConsentParams, sandboxConsentResult]{name: "complete_sandbox_consent", title: "Sandbox: complete a consent", toolset: SetUsers, hints: writeHints, run: completeSandboxConsent,
-	description: "Sandbox only (offline simulator): does what a customer finishing Basiq's consent screens does, to try onboarding end to end."}
+	description: "Offline simulator only: acts as a customer finishing Basiq's consent screens, to try onboarding end to end."}
 
 func completeSandboxConsent(ctx context.Context, d *call, p sandboxConsentParams) (sandboxConsentResult, error) {
 	if p.InstitutionID == "" {

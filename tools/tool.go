@@ -159,11 +159,19 @@ func reflectSchema[T any]() (*jsonschema.Schema, json.RawMessage) {
 	s.Version = "" // MCP reads a schema without $schema as 2020-12, which this is; 58 bytes a tool saved
 	// An id ("pattern=id") is checked by basiq.ValidateID alone; the schema a
 	// client reads leaves the pattern out (about 700 bytes of tools/list).
+	// A long length limit on free text (a name, a query, a cursor) guards
+	// the server and tells a model nothing; decoding enforces it, and the
+	// schema a client reads leaves it out too (about 240 bytes).
 	var ids []*jsonschema.Schema
+	guards := map[*jsonschema.Schema]*uint64{}
 	for p := s.Properties.Oldest(); p != nil; p = p.Next() {
-		if p.Value.Pattern == idMarker {
-			p.Value.Pattern = ""
-			ids = append(ids, p.Value)
+		v := p.Value
+		if v.Pattern == idMarker {
+			v.Pattern = ""
+			ids = append(ids, v)
+		}
+		if v.Type == "string" && v.MaxLength != nil && *v.MaxLength >= freeTextLimit && v.Pattern == "" && len(v.Enum) == 0 && v.Format == "" {
+			guards[v], v.MaxLength = v.MaxLength, nil
 		}
 	}
 	raw, err := json.Marshal(s)
@@ -173,8 +181,15 @@ func reflectSchema[T any]() (*jsonschema.Schema, json.RawMessage) {
 	for _, id := range ids {
 		id.Pattern = basiq.IDPattern // decoding still knows it is an id
 	}
+	for v, limit := range guards {
+		v.MaxLength = limit
+	}
 	return s, raw
 }
+
+// freeTextLimit is the shortest length limit on free text that guards the
+// server rather than shapes an argument (a report title's 50 does).
+const freeTextLimit = 64
 
 // outputDepth is how many levels of nesting an output schema spells out.
 // Every byte of tools/list is taken from the model's context, and a model
@@ -190,8 +205,8 @@ func lean(s *jsonschema.Schema, depth int) *jsonschema.Schema {
 	if s == nil {
 		return nil
 	}
-	out := &jsonschema.Schema{Type: s.Type, Enum: s.Enum}
-	if s.Items != nil && depth > 1 { // an array is typed, its items are learnt from a result
+	out := &jsonschema.Schema{Type: s.Type} // a result's values are read in the result; their vocabulary costs every context
+	if s.Items != nil && depth > 1 {        // an array is typed, its items are learnt from a result
 		out.Items = lean(s.Items, max(depth-1, 0))
 	}
 	if s.Properties != nil && depth > 0 {
@@ -214,8 +229,12 @@ func define[P, R any](d *Deps, s spec[P, R]) Tool {
 	def := mcp.Tool{
 		Name: s.name, Title: s.title, Description: s.description,
 		RawInputSchema: inRaw, RawOutputSchema: outRaw,
-		Annotations: mcp.ToolAnnotation{ReadOnlyHint: &s.hints.readOnly,
-			DestructiveHint: &s.hints.destructive, IdempotentHint: &s.hints.idempotent, OpenWorldHint: &s.hints.openWorld},
+		Annotations: mcp.ToolAnnotation{ReadOnlyHint: &s.hints.readOnly, DestructiveHint: &s.hints.destructive, OpenWorldHint: &s.hints.openWorld},
+	}
+	if !s.hints.readOnly {
+		// The spec gives idempotentHint a meaning only for tools that
+		// change something; on a read it is bytes of every model's context.
+		def.Annotations.IdempotentHint = &s.hints.idempotent
 	}
 	handler := func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		began := time.Now()

@@ -3,7 +3,6 @@ package tools
 import (
 	"context"
 	"errors"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -13,12 +12,8 @@ import (
 )
 
 // triageWorkers bounds the Basiq reads made at once to fill a page of
-// customers; triageScan bounds how many customers a needs_attention search
-// looks at (the support queue), so no call fans out over every user.
-const (
-	triageWorkers = 6
-	triageScan    = 200
-)
+// customers.
+const triageWorkers = 6
 
 // triage fills in what a support agent needs per customer without another
 // call: their connections, how many need attention (not active, or a
@@ -52,43 +47,63 @@ func triage(ctx context.Context, d *call, rows []userSummary) error {
 	return nil
 }
 
-// triageOne fills one row: from the customer's triage in the store when it
-// is fresh (no Basiq request), else from Basiq, keeping the result. Calls
-// for the same customer at once share one read.
+// triageOne fills one row from the customer's triage (see triageFor).
 func triageOne(ctx context.Context, d *call, row *userSummary) error {
-	if d.Users != nil && d.TriageMaxAge > 0 {
-		if t, ok := d.Users.FreshTriage(row.ID, d.TriageMaxAge); ok {
-			row.setTriage(t)
-			return nil
+	t, err := triageFor(ctx, d, row.ID, d.TriageMaxAge)
+	if err != nil {
+		return err
+	}
+	row.setTriage(t)
+	return nil
+}
+
+// triageFor is a customer's triage: from the store when it was confirmed
+// within maxAge (no Basiq request), else from Basiq, keeping the result.
+// Calls for the same customer at once share one read.
+func triageFor(ctx context.Context, d *call, userID string, maxAge time.Duration) (guard.Triage, error) {
+	if d.Users != nil && maxAge > 0 {
+		if t, ok := d.Users.FreshTriage(userID, maxAge); ok {
+			return t, nil
 		}
 	}
-	read := func(ctx context.Context) (any, error) { return triageAndKeep(ctx, d, row.ID) }
-	v, err, _ := d.triages.Do(strings.ToLower(row.ID), func() (any, error) { return read(ctx) })
+	read := func(ctx context.Context) (any, error) { return triageAndKeep(ctx, d, userID) }
+	v, err, _ := d.triages.Do(strings.ToLower(userID), func() (any, error) { return read(ctx) })
 	if err != nil && ctx.Err() == nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
 		v, err = read(ctx) // the call that led the shared read went away; not this one
 	}
 	if err != nil {
-		return err
+		return guard.Triage{}, err
 	}
-	row.setTriage(v.(guard.Triage))
-	return nil
+	return v.(guard.Triage), nil
 }
 
 // setTriage fills the row from a customer's triage.
 func (r *userSummary) setTriage(t guard.Triage) {
-	r.Connections, r.NeedsAttention, r.Attention, r.Accounts, r.banks = t.Connections, t.NeedsAttention, t.Attention, t.Accounts, t.Banks
+	r.Connections, r.Accounts = len(t.Connections), t.Accounts
 	r.AsOf = t.Confirmed.UTC().Format(time.RFC3339)
+	if t.Deleted {
+		r.Attention = "deleted at Basiq"
+		return
+	}
+	problems := problemsOf(t, time.Now(), consentSoon)
+	r.NeedsAttention, r.banks = len(problems), problemBanks(problems)
+	words := make([]string, len(problems))
+	for i, p := range problems {
+		words[i] = p.sentence()
+	}
+	r.Attention = joinMax(words, 3)
 }
 
-// triageAndKeep reads customer userID from Basiq and keeps the result as
-// their triage.
+// triageAndKeep reads customer userID from Basiq (connections, jobs,
+// consents and accounts: four requests) and keeps the result as their
+// triage.
 func triageAndKeep(ctx context.Context, d *call, userID string) (guard.Triage, error) {
 	confirmed := time.Now().UTC()
-	live := userSummary{ID: userID}
-	if err := triageLive(ctx, d, &live); err != nil {
+	t, err := triageLive(ctx, d, userID)
+	if err != nil {
 		return guard.Triage{}, err
 	}
-	t := guard.Triage{Connections: live.Connections, NeedsAttention: live.NeedsAttention, Attention: live.Attention, Accounts: live.Accounts, Banks: live.banks, Confirmed: confirmed}
+	t.Confirmed = confirmed
 	if d.Users != nil {
 		if err := d.Users.RecordTriage(userID, t); err != nil {
 			d.Log.Warn("the customer's triage could not be kept; the next queue reads Basiq again", "error", err)
@@ -97,90 +112,30 @@ func triageAndKeep(ctx context.Context, d *call, userID string) (guard.Triage, e
 	return t, nil
 }
 
-// triageLive reads one customer from Basiq: connections, jobs, consents
-// and accounts (four requests, kept afterwards as the customer's triage).
-func triageLive(ctx context.Context, d *call, row *userSummary) error {
-	conns, err := d.Client.ListConnections(ctx, row.ID, basiq.ListConnectionsOptions{})
+// triageLive reads one customer's triage from Basiq.
+func triageLive(ctx context.Context, d *call, userID string) (guard.Triage, error) {
+	conns, err := d.Client.ListConnections(ctx, userID, basiq.ListConnectionsOptions{})
 	if err != nil {
 		if basiq.IsNotFound(err) {
-			row.Attention = "deleted at Basiq"
-			return nil
+			return guard.Triage{Version: guard.TriageVersion, Deleted: true}, nil
 		}
-		return err
+		return guard.Triage{}, err
 	}
-	jobs, err := d.Client.ListUserJobs(ctx, row.ID, "")
+	jobs, err := d.Client.ListUserJobs(ctx, userID, "")
 	if err != nil {
-		return err
+		return guard.Triage{}, err
 	}
-	consents, err := d.Client.ListConsents(ctx, row.ID)
+	consents, err := d.Client.ListConsents(ctx, userID)
 	if err != nil {
-		return err
+		return guard.Triage{}, err
 	}
-	row.Connections = len(conns.Data)
-	problems, banks := attentionReasons(conns.Data, jobs.Data, consents.Data, time.Now())
-	row.banks = banks
-	row.NeedsAttention = len(problems)
-	if len(problems) > 0 {
-		row.Attention = joinMax(problems, 3)
-	}
-	accounts, err := d.Client.ListAccounts(ctx, row.ID, basiq.ListAccountsOptions{})
+	accounts, err := d.Client.ListAccounts(ctx, userID, basiq.ListAccountsOptions{})
 	if err != nil {
-		return err
+		return guard.Triage{}, err
 	}
-	row.Accounts = len(accounts.Data)
-	return nil
-}
-
-// attentionReasons are why a customer needs someone: a connection not
-// active, a refresh that failed on an active one, a refresh waiting for the
-// customer's code, a consent revoked, expired or expiring within two weeks,
-// a connection expiring within two weeks. Each date says whose it is.
-// banks are the institutions of the connections named.
-func attentionReasons(conns []basiq.Connection, jobs []basiq.Job, consents []basiq.Consent, now time.Time) (out, banks []string) {
-	newest := map[string]*basiq.Job{}
-	for i := range jobs {
-		j := &jobs[i]
-		if id := j.ConnectionID(); id != "" && (newest[id] == nil || j.Created.After(newest[id].Created.Time)) {
-			newest[id] = j
-		}
-	}
-	for _, c := range conns {
-		j := newest[c.ID]
-		before := len(out)
-		switch {
-		case j != nil && basiq.JobState(j) == basiq.JobWaitingForUser:
-			out = append(out, c.ID+" refresh waiting for the customer's code: answer_mfa with job_id "+j.ID)
-		case c.Status != "active":
-			out = append(out, c.ID+" "+c.Status+failedWith(j))
-		case j != nil && basiq.JobState(j) == basiq.JobFailed:
-			out = append(out, c.ID+" last refresh failed"+failedWith(j))
-		case !c.ExpiryDate.IsZero() && c.ExpiryDate.Sub(now) < consentSoon:
-			out = append(out, c.ID+" connection expires "+c.ExpiryDate.Format(time.DateOnly))
-		}
-		if len(out) > before && c.Institution.ID != "" && !slices.Contains(banks, c.Institution.ID) {
-			banks = append(banks, c.Institution.ID)
-		}
-	}
-	for _, k := range consents {
-		switch {
-		case k.Status == "revoked" || k.Status == "expired":
-			out = append(out, "consent "+k.Status)
-		case k.Status == "active" && !k.ExpiryDate.IsZero() && k.ExpiryDate.Sub(now) < consentSoon:
-			out = append(out, "consent expires "+k.ExpiryDate.Format(time.DateOnly))
-		}
-	}
-	return out, banks
-}
-
-// failedWith names a failed job's code, "" when it did not fail.
-func failedWith(j *basiq.Job) string {
-	if j == nil {
-		return ""
-	}
-	if step := j.FailedStep(); step != nil && step.Result != nil && step.Result.Code != "" {
-		return " (" + step.Result.Code + ")"
-	}
-	return ""
+	t := triageOf(conns.Data, jobs.Data, consents.Data)
+	t.Accounts = len(accounts.Data)
+	return t, nil
 }
 
 func errorsFirst(first, err error) error {

@@ -133,7 +133,7 @@ func createAuthLink(ctx context.Context, d *call, p createAuthLinkParams) (AuthL
 
 // getAuthLinkTool is the get_auth_link tool.
 var getAuthLinkTool = spec[userIDParam, AuthLinkView]{name: "get_auth_link", title: "Get consent link", toolset: SetUsers, hints: readHints, run: getAuthLink,
-	description: "The user's current consent link; an expired or deleted one is an error (create a new one)."}
+	description: "The user's current consent link; an expired one is an error (create a new one)."}
 
 func getAuthLink(ctx context.Context, d *call, p userIDParam) (AuthLinkView, error) {
 	a, err := d.Client.GetAuthLink(ctx, p.UserID)

@@ -12,7 +12,7 @@ import (
 // job and follows it, so a model never has to choose between two.
 type jobParams struct {
 	JobID       string `json:"job_id" jsonschema:"required,pattern=id"`
-	WaitSeconds int    `json:"wait_seconds,omitempty" jsonschema:"minimum=0,maximum=300" jsonschema_description:"Wait up to this long for it to finish or need the customer (a refresh takes 10-30 s)."`
+	WaitSeconds int    `json:"wait_seconds,omitempty" jsonschema:"minimum=0,maximum=300" jsonschema_description:"Wait for it to finish or need the customer (a refresh takes 10-30 s)."`
 }
 
 // jobResult is the job, and how the wait for it ended.

@@ -155,6 +155,17 @@ func (s *Simulator) simConnectorStatus(x *exchange) {
 }
 
 // statusOf is an institution's status on this simulator.
+// ConnectorStatus is an institution's status now ("" for one the
+// simulator does not know), for tests to check against.
+func (s *Simulator) ConnectorStatus(id string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if in := findInstitution(id); in != nil {
+		return s.statusOf(in)
+	}
+	return ""
+}
+
 func (s *Simulator) statusOf(in *institution) string {
 	if st, ok := s.connectorStatus[in.ID]; ok {
 		return st

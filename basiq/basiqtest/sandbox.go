@@ -226,9 +226,36 @@ The answer lists the job ids Basiq's redirect would carry; poll GET /jobs/{id}.
 // SeededConnection describes one connection, for tests to pick from.
 type SeededConnection struct {
 	UserID, ConnectionID, InstitutionID, Method, Status, LoginID string
-	LastUsed                                                     time.Time
+	LastUsed, Expiry                                             time.Time
 	// FailCode is the failure every job of the connection meets, if any.
 	FailCode string
+	// LastJob is the connection's newest job, and LastJobState what it is
+	// doing now: running, waiting-for-code, succeeded or failed (with
+	// LastJobCode): the ground truth a support queue is checked against.
+	LastJob, LastJobState, LastJobCode string
+}
+
+// SeededConsent describes one consent, for tests to check against.
+type SeededConsent struct {
+	UserID, ConsentID, Status string
+	Expiry                    time.Time
+}
+
+// Consents lists every user's consents, users in seed order.
+func (s *Simulator) Consents() []SeededConsent {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []SeededConsent
+	for _, uid := range s.userOrder {
+		for _, c := range s.consents[uid] {
+			status := c.Status
+			if status == "active" && !c.Expiry.After(s.now()) {
+				status = "expired"
+			}
+			out = append(out, SeededConsent{uid, c.ID, status, c.Expiry})
+		}
+	}
+	return out
 }
 
 // Connections lists every connection that was not deleted, users in seed
@@ -237,12 +264,32 @@ func (s *Simulator) Connections() []SeededConnection {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.advanceAll(s.now())
+	newest := map[string]*simJob{}
+	for _, j := range s.jobs {
+		if n := newest[j.ConnID]; j.ConnID != "" && (n == nil || j.Created.After(n.Created)) {
+			newest[j.ConnID] = j
+		}
+	}
 	var out []SeededConnection
 	for _, uid := range s.userOrder {
 		for _, c := range s.activeConns(s.users[uid]) {
-			sc := SeededConnection{c.UserID, c.ID, c.InstitutionID, c.Method, c.Status, c.LoginID, c.LastUsed, ""}
+			sc := SeededConnection{UserID: c.UserID, ConnectionID: c.ID, InstitutionID: c.InstitutionID, Method: c.Method, Status: c.Status, LoginID: c.LoginID, LastUsed: c.LastUsed, Expiry: c.Expiry}
 			if c.Fail != nil {
 				sc.FailCode = c.Fail.Code
+			}
+			if j := newest[c.ID]; j != nil {
+				sc.LastJob, sc.LastJobState, sc.LastJobCode = j.ID, "running", ""
+				for _, st := range j.Steps {
+					switch {
+					case st.Status == "failed":
+						sc.LastJobState, sc.LastJobCode = "failed", st.Fail.Code
+					case st.MFA && st.Status == "in-progress":
+						sc.LastJobState = "waiting-for-code"
+					}
+				}
+				if j.done && sc.LastJobState == "running" {
+					sc.LastJobState = "succeeded"
+				}
 			}
 			out = append(out, sc)
 		}

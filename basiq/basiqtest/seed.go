@@ -19,12 +19,13 @@ var lastNames = []string{"Nguyen", "Smith", "Jones", "Williams", "Brown", "Wilso
 type scenario int
 
 const (
-	healthy       scenario = iota
-	invalidCreds           // credentials stopped working (bighead)
-	needsAction            // the bank wants the user to act (erlich)
-	onOutage               // the institution is in an outage
-	recentFailure          // the last refresh failed: service unavailable
-	justRefreshed          // refreshed minutes ago
+	healthy        scenario = iota
+	invalidCreds            // credentials stopped working (bighead)
+	needsAction             // the bank wants the user to act (erlich)
+	onOutage                // the institution is in an outage
+	recentFailure           // the last refresh failed: service unavailable
+	justRefreshed           // refreshed minutes ago
+	waitingForCode          // a refresh waits for the customer's code
 )
 
 // seedData builds the population: one user per happy persona under the
@@ -54,7 +55,7 @@ func (s *Simulator) seedData() {
 			s.seedConnection(u, p, scale, k)
 			k++
 		}
-		s.seedConsent(u)
+		s.seedConsent(u, i >= len(happy))
 	}
 	s.advanceAll(s.epoch)
 }
@@ -105,6 +106,14 @@ func (s *Simulator) seedConnection(u *simUser, p *persona, scale float64, k int)
 		s.seedJob(c, s.epoch.Add(-time.Duration(1+mix(c.seed, 7)%48)*time.Hour), f)
 	case onOutage, recentFailure:
 		s.seedJob(c, s.epoch.Add(-time.Duration(20+mix(c.seed, 8)%200)*time.Minute), &failUnavailable)
+	case waitingForCode:
+		// A refresh started moments ago waits for the customer's one-time
+		// code; like a bank's code, it times out if nobody answers.
+		c.askCode = true
+		j := s.planConnJob(c, "refresh", s.epoch.Add(-s.scaled(20*time.Second)))
+		j.mfa = mfaOTP
+		s.jobs[j.ID] = j
+		s.running = append(s.running, j)
 	}
 }
 
@@ -126,6 +135,8 @@ func pickScenario(k int, p *persona) (scenario, string, string) {
 		return onOutage, "AU00005", "web"
 	case k%13 == 11:
 		return recentFailure, "AU00000", "web"
+	case k%41 == 17:
+		return waitingForCode, "AU00000", "web"
 	case k%10 == 1:
 		return justRefreshed, "AU00000", "web"
 	case k%17 == 12:
@@ -166,7 +177,11 @@ func (s *Simulator) seedJob(c *simConn, at time.Time, f *failure) {
 	s.running = append(s.running, j)
 }
 
-func (s *Simulator) seedConsent(u *simUser) {
+// seedConsent gives u a consent. Of the unnamed customers (mixed), about
+// one in nine has a consent expiring within four weeks and one in
+// twenty-three has revoked theirs, its connections invalid as revoking
+// makes them.
+func (s *Simulator) seedConsent(u *simUser, mixed bool) {
 	if len(u.conns) == 0 {
 		return
 	}
@@ -174,6 +189,16 @@ func (s *Simulator) seedConsent(u *simUser) {
 	// The consent has an expiry of its own: a connection's expiryDate and
 	// the consent's differ in Basiq's data, and a reader must not mix them.
 	expiry := first.Expiry.Add(time.Duration(17+mix(first.seed, 9)%120) * day)
-	s.consents[u.ID] = append(s.consents[u.ID], &simConsent{ID: s.hashID("consent", u.ID), UserID: u.ID, Status: "active",
-		Created: first.Created, Updated: first.Created, Expiry: expiry})
+	c := &simConsent{ID: s.hashID("consent", u.ID), UserID: u.ID, Status: "active", Created: first.Created, Updated: first.Created, Expiry: expiry}
+	s.consents[u.ID] = append(s.consents[u.ID], c)
+	switch n := len(s.userOrder); {
+	case mixed && n%9 == 5:
+		c.Expiry = s.epoch.Add(time.Duration(3+mix(first.seed, 10)%25) * day)
+	case mixed && n%23 == 12:
+		c.Status, c.Revoked = "revoked", s.epoch.Add(-time.Duration(1+mix(first.seed, 12)%72)*time.Hour)
+		c.Updated = c.Revoked
+		for _, conn := range s.activeConns(u) {
+			conn.Fail, conn.Status = &failConsentRevoked, "invalid"
+		}
+	}
 }

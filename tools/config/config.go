@@ -46,7 +46,7 @@ type Config struct {
 	OAuthRequireBinding bool
 	OAuthKeyRefetch     time.Duration // least time between two reads of the issuer's keys          // refuse tokens without the basiq_users claim
 	TriageMaxAge        time.Duration // how old a kept customer triage may be and still answer a queue
-	IndexRate           float64       // Basiq requests a second the background indexer may make (HTTP transports)
+	IndexRate           float64       // Basiq requests a second the background indexer may make
 	WebhookSecret       string        // BASIQ_WEBHOOK_SECRET: the whsec_ secret of Basiq's webhooks (checked by hosting)
 	EventPoll           time.Duration // how often to poll Basiq's events where no webhook reaches (0: off)
 	BackgroundDelay     time.Duration // how long after start the indexer and the event poller begin
@@ -108,10 +108,10 @@ func Parse(name string, args []string, getenv func(string) string, d Defaults, s
 	f.str(&c.DocsURL, "docs-url", "BASIQ_MCP_DOCS_URL", d.DocsURL, "where Basiq's live documentation is read; off for the embedded guides only")
 	f.str(&c.StateDir, "state-dir", "BASIQ_MCP_STATE_DIR", stateDir, "where guard state (state.db) and the audit log (audit.jsonl) live")
 	f.str(&c.StateURL, "state-url", "BASIQ_MCP_STATE_URL", "", "redis://HOST:PORT/DB: keep guard state in Redis, shared by every replica (default: state.db in --state-dir)")
-	f.dur(&c.TriageMaxAge, "triage-max-age", "BASIQ_MCP_TRIAGE_MAX_AGE", 10*time.Minute, "how old a customer's kept triage may be and still answer list_users and the support queue without asking Basiq (0: always ask Basiq)")
+	f.dur(&c.TriageMaxAge, "triage-max-age", "BASIQ_MCP_TRIAGE_MAX_AGE", 10*time.Minute, "how old a customer's kept triage may be and still answer list_users without asking Basiq (0: always ask Basiq); the background scan renews triage at half this age, and support_queue counts older ones as stale")
 	f.dur(&c.EventPoll, "events-poll", "BASIQ_MCP_EVENTS_POLL", time.Minute, "how often to read Basiq's events where no webhook reaches: stdio, or no BASIQ_WEBHOOK_SECRET (0: off)")
 	f.dur(&c.BackgroundDelay, "background-delay", "BASIQ_MCP_BACKGROUND_DELAY", 30*time.Second, "how long after start the indexer and the event poller begin (replicas starting together do not all ask Basiq at once)")
-	f.num(&c.IndexRate, "index-rate", "BASIQ_MCP_INDEX_RATE", 1, "Basiq requests a second the background indexer may make to keep customers' triage fresh on the sse and http transports (0: off)")
+	f.num(&c.IndexRate, "index-rate", "BASIQ_MCP_INDEX_RATE", 1, "Basiq requests a second the background indexer may make to keep the support queue's index of customers fresh (0: off)")
 	f.num(&sessions, "sessions-per-client", "BASIQ_MCP_SESSIONS_PER_CLIENT", -1, "streamable HTTP sessions one OAuth caller, or one client address, may hold open (past it the least recently used one ends); -1: 32 off loopback or under OAuth, no cap for loopback addresses")
 	f.str(&c.StatePrefix, "state-prefix", "BASIQ_MCP_STATE_PREFIX", "", "this deployment's namespace in a shared Redis (letters, digits, - _ .); empty: a hash of the Basiq API key and base URL, so two deployments never share state")
 	f.str(&mode, "refresh-mode", "BASIQ_MCP_REFRESH_MODE", string(p.Mode), "enforce, shadow (log what would be refused, allow it) or off")

@@ -198,13 +198,24 @@ func (s *BoltStore) DeleteRecord(key string) error {
 	return s.update(func(tx *bolt.Tx) error { return tx.Bucket(bucketRecords).Delete([]byte(key)) })
 }
 
-// PutUser stores a directory entry.
-func (s *BoltStore) PutUser(u KnownUser) error {
-	raw, err := json.Marshal(u)
-	if err != nil {
-		return err
+// PutUsers stores directory entries, in one transaction.
+func (s *BoltStore) PutUsers(us ...KnownUser) error {
+	raws := make([][]byte, len(us))
+	for i, u := range us {
+		raw, err := json.Marshal(u)
+		if err != nil {
+			return err
+		}
+		raws[i] = raw
 	}
-	return s.update(func(tx *bolt.Tx) error { return tx.Bucket(bucketUsers).Put([]byte(Key(u.ID)), raw) })
+	return s.update(func(tx *bolt.Tx) error {
+		for i, u := range us {
+			if err := tx.Bucket(bucketUsers).Put([]byte(Key(u.ID)), raws[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // GetUser reads a directory entry.

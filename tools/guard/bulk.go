@@ -153,7 +153,7 @@ func refreshScope(ctx context.Context) string {
 // bulkRefusal says what a bulk refresh is and what to do instead; it has
 // no retry time, because waiting and looping on is what it stops.
 func bulkRefusal(count int, p Policy) *Decision {
-	return &Decision{Rule: RuleBulk, Outcome: Refused, Reason: fmt.Sprintf("this is a bulk refresh: connections of %d different customers within %s from this caller. Basiq advises never to refresh in bulk, and refreshes every connection itself once a day, so nothing was sent and no retry will be allowed for another customer in this window. To find who needs attention use list_users with needs_attention (the support queue), and diagnose_connection for one customer",
+	return &Decision{Rule: RuleBulk, Outcome: Refused, Reason: fmt.Sprintf("this is a bulk refresh: connections of %d different customers within %s from this caller. Basiq advises never to refresh in bulk, and refreshes every connection itself once a day, so nothing was sent and no retry will be allowed for another customer in this window. To find who needs attention and why, use support_queue (one call for every customer), and diagnose_connection for one customer",
 		count, p.BulkWindow)}
 }
 

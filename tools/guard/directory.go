@@ -21,17 +21,44 @@ type KnownUser struct {
 	Triage *Triage `json:"triage,omitempty"`
 }
 
-// Triage is what a support queue needs of one customer: counts and the
-// reasons for attention, never account or transaction data.
+// Triage is what a support queue needs of one customer: the state of each
+// connection and consent, and how many accounts, never account or
+// transaction data. The reasons for attention are worked out from it when
+// asked, so one triage answers any window ("expiring within 30 days").
 type Triage struct {
-	Connections    int    `json:"connections"`
-	NeedsAttention int    `json:"needsAttention"`
-	Attention      string `json:"attention,omitempty"`
-	Accounts       int    `json:"accounts"`
-	// Banks are the institutions of the connections that need attention,
-	// so a queue can say which of them are the bank's fault (an outage).
-	Banks     []string  `json:"banks,omitempty"`
-	Confirmed time.Time `json:"confirmed"` // when Basiq last showed all of it
+	Version     int               `json:"v"`
+	Connections []ConnectionState `json:"connections,omitempty"`
+	Consents    []ConsentState    `json:"consents,omitempty"`
+	Accounts    int               `json:"accounts"`
+	Deleted     bool              `json:"deleted,omitempty"` // Basiq answered 404 for the customer
+	Confirmed   time.Time         `json:"confirmed"`         // when Basiq last showed all of it
+}
+
+// TriageVersion is the shape of Triage this build writes; a kept triage
+// of another shape is read again from Basiq rather than misread.
+const TriageVersion = 2
+
+// ConnectionState is one connection as a triage keeps it: its status and
+// bank, and the outcome of its newest job.
+type ConnectionState struct {
+	ID          string    `json:"id"`
+	Institution string    `json:"institution,omitempty"`
+	Status      string    `json:"status"`
+	Method      string    `json:"method,omitempty"`
+	LastUsed    time.Time `json:"lastUsed,omitzero"`
+	Expires     time.Time `json:"expires,omitzero"`
+	Job         string    `json:"job,omitempty"`      // the newest job's id
+	JobState    string    `json:"jobState,omitempty"` // as basiq.JobState names it
+	JobAt       time.Time `json:"jobAt,omitzero"`     // when that job was created
+	Code        string    `json:"code,omitempty"`     // a failed job's failure code
+}
+
+// ConsentState is one consent as a triage keeps it.
+type ConsentState struct {
+	ID      string    `json:"id"`
+	Status  string    `json:"status"`
+	Expires time.Time `json:"expires,omitzero"`
+	Changed time.Time `json:"changed,omitzero"` // revoked or last updated
 }
 
 // Directory remembers the customers this deployment has created or read,
@@ -70,7 +97,32 @@ func (d *Directory) Remember(u KnownUser) error {
 	if found && u.Triage == nil {
 		u.Triage = old.Triage // new contact details do not make the triage older
 	}
-	return d.store.PutUser(u)
+	return d.store.PutUsers(u)
+}
+
+// RememberAll records the customers of a listing (Basiq's user list)
+// that are new to the directory or whose contact details changed, in one
+// write: a scan of the whole book costs the store two operations, not two
+// per customer.
+func (d *Directory) RememberAll(us []KnownUser) error {
+	known := map[string]KnownUser{}
+	if err := d.store.ScanUsers(func(u KnownUser) bool { known[Key(u.ID)] = u; return true }); err != nil {
+		return err
+	}
+	now := d.now().UTC()
+	var changed []KnownUser
+	for _, u := range us {
+		old, found := known[Key(u.ID)]
+		if u.ID == "" || found && old.Name == u.Name && old.Email == u.Email && old.Mobile == u.Mobile {
+			continue
+		}
+		u.Seen, u.Triage = now, old.Triage
+		changed = append(changed, u)
+	}
+	if len(changed) == 0 {
+		return nil
+	}
+	return d.store.PutUsers(changed...)
 }
 
 // RecordTriage keeps a customer's triage, as confirmed at t.Confirmed.
@@ -82,8 +134,9 @@ func (d *Directory) RecordTriage(id string, t Triage) error {
 	if !found {
 		u = KnownUser{ID: id, Seen: d.now().UTC()}
 	}
+	t.Version = TriageVersion
 	u.Triage = &t
-	return d.store.PutUser(u)
+	return d.store.PutUsers(u)
 }
 
 // Lead makes holder the one process that does name (the background
@@ -112,7 +165,7 @@ func (d *Directory) Stale(id string) error {
 		return err
 	}
 	u.Triage = nil
-	return d.store.PutUser(u)
+	return d.store.PutUsers(u)
 }
 
 // Release ends holder's lead of name (a process stopping), so another
@@ -165,11 +218,15 @@ func (d *Directory) SetBookmark(name string, b Bookmark) error {
 // maxAge.
 func (d *Directory) FreshTriage(id string, maxAge time.Duration) (Triage, bool) {
 	u, found, err := d.store.GetUser(id)
-	if err != nil || !found || u.Triage == nil || d.now().Sub(u.Triage.Confirmed) > maxAge {
+	if err != nil || !found || u.Triage == nil || u.Triage.Version != TriageVersion || d.now().Sub(u.Triage.Confirmed) > maxAge {
 		return Triage{}, false
 	}
 	return *u.Triage, true
 }
+
+// Scan calls fn with every customer the directory keeps, in no order,
+// until fn returns false: the support queue reads the book from here.
+func (d *Directory) Scan(fn func(KnownUser) bool) error { return d.store.ScanUsers(fn) }
 
 // Forget removes a customer, after their deletion.
 func (d *Directory) Forget(id string) error { return d.store.DeleteUser(id) }

@@ -183,15 +183,22 @@ func (s *RedisStore) DeleteRecord(key string) error {
 	return storeDown(s.rdb.Del(ctx, s.rkey("record", key)).Err())
 }
 
-// PutUser stores a directory entry in one hash.
-func (s *RedisStore) PutUser(u KnownUser) error {
+// PutUsers stores directory entries in one hash, in one command.
+func (s *RedisStore) PutUsers(us ...KnownUser) error {
+	if len(us) == 0 {
+		return nil
+	}
 	ctx, cancel := ctxTimeout()
 	defer cancel()
-	raw, err := json.Marshal(u)
-	if err != nil {
-		return err
+	fields := make([]any, 0, 2*len(us))
+	for _, u := range us {
+		raw, err := json.Marshal(u)
+		if err != nil {
+			return err
+		}
+		fields = append(fields, Key(u.ID), raw)
 	}
-	return storeDown(s.rdb.HSet(ctx, s.rkey("users", "all"), Key(u.ID), raw).Err())
+	return storeDown(s.rdb.HSet(ctx, s.rkey("users", "all"), fields...).Err())
 }
 
 // GetUser reads a directory entry.

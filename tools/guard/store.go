@@ -42,9 +42,9 @@ type Store interface {
 	// PutRecord replaces the record under key; DeleteRecord removes it.
 	PutRecord(key string, rec Record, ttl time.Duration) error
 	DeleteRecord(key string) error
-	// PutUser, GetUser, DeleteUser and ScanUsers keep the customer
-	// directory; fn returns false to stop a scan.
-	PutUser(u KnownUser) error
+	// PutUsers (all at once), GetUser, DeleteUser and ScanUsers keep the
+	// customer directory; fn returns false to stop a scan.
+	PutUsers(us ...KnownUser) error
 	GetUser(id string) (KnownUser, bool, error)
 	DeleteUser(id string) error
 	ScanUsers(fn func(KnownUser) bool) error

@@ -175,7 +175,7 @@ func storeClaims(t *testing.T, s guard.Store) {
 }
 
 func storeDirectory(t *testing.T, s guard.Store) {
-	require.NoError(t, s.PutUser(guard.KnownUser{ID: "ABC-1", Name: "Ada", Email: "ada@example.com"}))
+	require.NoError(t, s.PutUsers(guard.KnownUser{ID: "ABC-1", Name: "Ada", Email: "ada@example.com"}))
 	u, ok, err := s.GetUser("abc-1")
 	require.NoError(t, err)
 	require.True(t, ok, "found however the id is spelled")

@@ -36,7 +36,7 @@ func TestTenantsShareNothing(t *testing.T) {
 	ok, _ := a.UseOnce("confirm/n1", time.Now().Add(time.Minute))
 	ok2, _ := b.UseOnce("confirm/n1", time.Now().Add(time.Minute))
 	assert.True(t, ok && ok2, "confirmations are the deployment's own")
-	require.NoError(t, a.PutUser(guard.KnownUser{ID: "u1", Name: "Monica"}))
+	require.NoError(t, a.PutUsers(guard.KnownUser{ID: "u1", Name: "Monica"}))
 	_, found, err := b.GetUser("u1")
 	require.NoError(t, err)
 	assert.False(t, found, "the customer directory is the deployment's own")

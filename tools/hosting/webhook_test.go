@@ -124,9 +124,9 @@ func TestWebhookMarksACustomerStale(t *testing.T) {
 	require.NoError(t, err)
 	reads := func() int { return sim.Calls("GET /users/{userId}/connections") }
 	queue := func() []any {
-		res, txt := call(t, base, "list_users", map[string]any{"needs_attention": true, "limit": 50})
+		res, txt := call(t, base, "support_queue", map[string]any{"limit": 100})
 		require.NotEqual(t, true, res["isError"], txt)
-		return res["structuredContent"].(map[string]any)["users"].([]any)
+		return res["structuredContent"].(map[string]any)["rows"].([]any)
 	}
 	before := queue()
 	kept := reads()
@@ -162,7 +162,7 @@ func TestWebhookMarksACustomerStale(t *testing.T) {
 	require.Eventually(t, func() bool {
 		r := reads()
 		for _, u := range queue() {
-			if u.(map[string]any)["id"] == target.UserID && reads() == r+1 {
+			if u.(map[string]any)["connection_id"] == target.ConnectionID && reads() == r+1 {
 				return true
 			}
 		}

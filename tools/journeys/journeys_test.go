@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -134,6 +135,9 @@ func TestJourneys(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			a := start(t)
 			journey(t, a, "morning summary", 1, morningSummary)
+			journey(t, a, "the refresh waiting for a code, answered", 3, waitingForCode) // before the bank's code times out
+			journey(t, a, "consents expiring within 30 days", 1, consentsExpiring)
+			journey(t, a, "the bank breaking most connections", 2, worstBank)
 			journey(t, a, "support triage", 3, supportTriage)
 			journey(t, a, "refresh request", 4, refreshRequest)
 			journey(t, a, "onboarding with sandbox consent", 6, onboarding)
@@ -153,27 +157,69 @@ func journey(t *testing.T, a *agent, name string, budget int, run func(*testing.
 	})
 }
 
+// urgency is the order of the support queue's reasons, most urgent first.
+var urgency = []string{"waiting-for-code", "connection-invalid", "consent-revoked", "consent-expired", "refresh-failed", "consent-expiring", "connection-expiring", "bank-outage"}
+
 // morningSummary: "how many customers need us this morning, why, and
-// which three first?" One call: the total, and the three most urgent with
-// their reasons.
+// which three first?" One call: the totals by reason, and the three most
+// urgent with their reasons and next steps.
 func morningSummary(t *testing.T, a *agent) {
-	out := a.use("list_users", map[string]any{"needs_attention": true, "limit": 3})
-	queue := rows(out, "users")
+	out := a.use("support_queue", map[string]any{"limit": 3})
+	queue := rows(out, "rows")
 	require.Len(t, queue, 3, "three most urgent")
-	assert.GreaterOrEqual(t, out["total"], float64(len(queue)), "how many need attention in all")
-	for i, u := range queue {
-		assert.NotEmpty(t, u["attention"], "each says why")
+	assert.GreaterOrEqual(t, out["customers"], float64(3), "how many customers need attention in all")
+	assert.NotEmpty(t, out["by_reason"], "why, in totals")
+	for i, r := range queue {
+		assert.NotEmpty(t, r["next_step"], "each says what to do")
 		if i > 0 {
-			assert.GreaterOrEqual(t, queue[i-1]["needs_attention"], u["needs_attention"], "most urgent first")
+			assert.LessOrEqual(t, slices.Index(urgency, queue[i-1]["reason"].(string)), slices.Index(urgency, r["reason"].(string)), "most urgent first")
 		}
+	}
+	assert.Equal(t, "waiting-for-code", queue[0]["reason"], "a code that expires in minutes comes first")
+}
+
+// waitingForCode: "a customer is on the phone with the code their bank
+// sent: find the refresh waiting for it and answer it."
+func waitingForCode(t *testing.T, a *agent) {
+	waiting := rows(a.use("support_queue", map[string]any{"reason": "waiting-for-code", "limit": 1}), "rows")
+	require.NotEmpty(t, waiting, "the queue finds the refresh waiting for a code")
+	r := waiting[0]
+	a.use("answer_mfa", map[string]any{"user_id": r["user_id"], "job_id": r["job_id"], "code": "1234"}) // the simulator's one-time code
+	job := a.use("get_job", map[string]any{"job_id": r["job_id"], "wait_seconds": 60})
+	assert.Equal(t, "succeeded", job["status"])
+}
+
+// consentsExpiring: "whose consent expires within 30 days?" One call.
+func consentsExpiring(t *testing.T, a *agent) {
+	out := a.use("support_queue", map[string]any{"reason": "consent-expiring", "within_days": 30, "limit": 100})
+	expiring := rows(out, "rows")
+	require.NotEmpty(t, expiring)
+	for _, r := range expiring {
+		at, err := time.Parse(time.RFC3339, r["expires"].(string))
+		require.NoError(t, err)
+		assert.Less(t, time.Until(at), 30*24*time.Hour, "%s expires within 30 days", r["consent_id"])
+		assert.Contains(t, r["next_step"], "create_auth_link")
+	}
+	assert.Equal(t, float64(len(expiring)), out["total"], "all of them on one page")
+}
+
+// worstBank: "which bank breaks the most connections, and is it having
+// problems?" One call names the bank with its status at Basiq.
+func worstBank(t *testing.T, a *agent) {
+	banks := rows(a.use("support_queue", map[string]any{"limit": 1}), "banks")
+	require.NotEmpty(t, banks)
+	assert.NotEmpty(t, banks[0]["name"])
+	assert.NotEmpty(t, banks[0]["status"], "whether the bank itself has problems")
+	for _, b := range banks[1:] {
+		assert.GreaterOrEqual(t, banks[0]["problems"], b["problems"], "most problems first")
 	}
 }
 
 // supportTriage: "who needs attention, and why?"
 func supportTriage(t *testing.T, a *agent) {
-	queue := rows(a.use("list_users", map[string]any{"needs_attention": true, "limit": 5}), "users")
+	queue := rows(a.use("support_queue", map[string]any{"reason": "connection-invalid", "limit": 5}), "rows")
 	require.NotEmpty(t, queue, "the support queue finds customers with broken connections")
-	why := a.use("diagnose_connection", map[string]any{"user_id": queue[0]["id"]})
+	why := a.use("diagnose_connection", map[string]any{"user_id": queue[0]["user_id"], "connection_id": queue[0]["connection_id"]})
 	assert.NotEmpty(t, why["verdict"])
 	assert.NotEmpty(t, why["next_step"])
 }
