@@ -184,7 +184,8 @@ func assemble(c config.Config, cmd string, logger *slog.Logger, m *metrics.Metri
 	}
 	a := &app{guards: g, client: client, metrics: m, stop: func() { g.Close(); stopBackend() }}
 	access := guard.NewAccess(&guard.BasiqOwners{Client: client})
-	res, err := resources.New(resources.Options{Client: client, LiveDocsURL: c.DocsURL, Access: access, Audit: g.Audit, AuditReads: c.AuditReads})
+	queue := func(ctx context.Context) (any, error) { return tools.SupportQueue(ctx, a.deps) } // a.deps is set below, before serving
+	res, err := resources.New(resources.Options{Client: client, LiveDocsURL: c.DocsURL, Access: access, Audit: g.Audit, AuditReads: c.AuditReads, SupportQueue: queue})
 	if err != nil {
 		a.stop()
 		return nil, err

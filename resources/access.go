@@ -35,6 +35,9 @@ func askOf(req mcp.ReadResourceRequest) (guard.Ask, bool) {
 	if customer {
 		ask.Scope, ask.Reach = guard.ScopeRead, guard.ReachNamed
 	}
+	if req.Params.URI == QueueURI { // customers' states, each row kept only where the caller may reach
+		ask.Scope, ask.Reach, customer = guard.ScopeRead, guard.ReachFiltered, true
+	}
 	return ask, customer
 }
 

@@ -27,7 +27,14 @@ type Options struct {
 	// Audit, with AuditReads, records each read of customer data.
 	Audit      *guard.Audit
 	AuditReads bool
+	// SupportQueue answers basiq://support/queue for the caller in ctx
+	// (nil: the resource is not offered).
+	SupportQueue func(ctx context.Context) (any, error)
 }
+
+// QueueURI is the support queue as a resource: subscribe to it to hear
+// whenever a customer in it may have changed.
+const QueueURI = "basiq://support/queue"
 
 const (
 	mimeMarkdown = "text/markdown"
@@ -37,6 +44,7 @@ const (
 
 // Set is the resources of one server, ready to register.
 type Set struct {
+	queue      func(ctx context.Context) (any, error)
 	subs       *subscriptions
 	r          *reader
 	completer  *Completer
@@ -68,7 +76,7 @@ func New(o Options) (*Set, error) {
 	if auditReads {
 		completer.audit = o.Audit
 	}
-	return &Set{r: r, completer: completer, access: access, audit: o.Audit, auditReads: auditReads}, nil
+	return &Set{r: r, completer: completer, access: access, audit: o.Audit, auditReads: auditReads, queue: o.SupportQueue}, nil
 }
 
 // Completer completes resource template and prompt arguments.
@@ -88,6 +96,17 @@ func (set *Set) Register(s *server.MCPServer, hooks *server.Hooks) {
 	s.AddResource(mcp.NewResource("basiq://connectors", "connectors", mcp.WithResourceTitle("Institutions and their status"),
 		mcp.WithResourceDescription("Every institution and access method Basiq supports, with its current status."), mcp.WithMIMEType(mimeJSON)),
 		server.ResourceHandlerFunc(coded(r.connectors)))
+	if set.queue != nil {
+		s.AddResource(mcp.NewResource(QueueURI, "support-queue", mcp.WithResourceTitle("Support queue"),
+			mcp.WithResourceDescription("Who needs attention and why, most urgent first (support_queue's first 100 rows); subscribe to hear when it changes."),
+			mcp.WithMIMEType(mimeJSON)), func(ctx context.Context, req mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
+			v, err := set.queue(ctx)
+			if err != nil {
+				return nil, err // the index, not Basiq, failed: the queue reads no Basiq but the banks' status
+			}
+			return jsonContents(req.Params.URI, v)
+		})
+	}
 	templates := []struct {
 		uri, name, title, desc, mime string
 		read                         server.ResourceTemplateHandlerFunc

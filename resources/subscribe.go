@@ -2,6 +2,7 @@ package resources
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -39,6 +40,7 @@ func (s subscriber) mayHear(userID string) bool {
 func (set *Set) watch(s *server.MCPServer, hooks *server.Hooks) {
 	subs := &subscriptions{srv: s, sessions: map[string]map[string]subscriber{}, streams: map[string]server.ClientSession{}}
 	set.subs = subs
+	hooks.AddOnRequestInitialization(set.admitSubscription)
 	hooks.AddAfterSubscribe(func(ctx context.Context, _ any, req *mcp.SubscribeRequest, _ *mcp.EmptyResult) {
 		session := server.ClientSessionFromContext(ctx)
 		if session == nil {
@@ -68,7 +70,8 @@ func (set *Set) watch(s *server.MCPServer, hooks *server.Hooks) {
 }
 
 // CustomerChanged tells every session subscribed to one of the customer's
-// resources (basiq://users/{id} and its connections) that it changed,
+// resources (basiq://users/{id} and its connections, and the support
+// queue they are in) that it changed,
 // unless its caller may not read that customer. It is called when the
 // customer changed: an event (a webhook, or the event poller) or a write
 // through a tool.
@@ -104,7 +107,7 @@ type target struct {
 // subscribed (its token as it was then); the policy is asked of it at each
 // change, so a subscription made to another customer never hears of them.
 func (subs *subscriptions) targets(userID string) []target {
-	uris := []string{"basiq://users/" + userID, "basiq://users/" + userID + "/connections"}
+	uris := []string{"basiq://users/" + userID, "basiq://users/" + userID + "/connections", QueueURI}
 	var send []target
 	subs.mu.Lock()
 	defer subs.mu.Unlock()
@@ -154,4 +157,70 @@ func (subs *subscriptions) watchStreams(hooks *server.Hooks) {
 			closed(ctx)
 		}
 	})
+}
+
+// admitSubscription refuses, before it is recorded, a subscription to a
+// resource the caller could not read (a bound caller's to another
+// customer): the same policy as resources/read, asked of the URI alone.
+func (set *Set) admitSubscription(ctx context.Context, _ any, message any) error {
+	raw, ok := message.(json.RawMessage)
+	if !ok {
+		return nil
+	}
+	var m struct {
+		Method string `json:"method"`
+		Params struct {
+			URI           string `json:"uri"`
+			Notifications struct {
+				ResourceSubscriptions []string `json:"resourceSubscriptions"`
+			} `json:"notifications"`
+		} `json:"params"`
+	}
+	if json.Unmarshal(raw, &m) != nil {
+		return nil // mcp-go answers a malformed request itself
+	}
+	uris := m.Params.Notifications.ResourceSubscriptions
+	switch mcp.MCPMethod(m.Method) {
+	case mcp.MethodResourcesSubscribe:
+		uris = []string{m.Params.URI}
+	case mcp.MethodSubscriptionsListen:
+	default:
+		return nil
+	}
+	for _, uri := range uris {
+		ask, _ := askOf(readOf(uri))
+		if err := set.access.Admit(ctx, ask); err != nil {
+			if guard.IsRefusal(err) {
+				return fmt.Errorf("subscription to %s refused: %w", shortURI(uri), err)
+			}
+			return fmt.Errorf("subscription to %s could not be checked: %w", shortURI(uri), failed(err))
+		}
+	}
+	return nil
+}
+
+// readOf is the resources/read a URI stands for, with the template
+// variables that name customer data filled in, as mcp-go fills them.
+func readOf(uri string) mcp.ReadResourceRequest {
+	req := mcp.ReadResourceRequest{}
+	req.Params.URI = uri
+	req.Params.Arguments = map[string]any{}
+	rest, ok := strings.CutPrefix(uri, "basiq://")
+	if !ok {
+		return req
+	}
+	parts := strings.Split(rest, "/")
+	names := map[string]string{"users": "userId", "jobs": "jobId", "reports": "reportId"}
+	if len(parts) >= 2 && names[parts[0]] != "" && parts[1] != "" {
+		req.Params.Arguments[names[parts[0]]] = parts[1]
+	}
+	return req
+}
+
+// shortURI keeps a refusal readable whatever URI was sent.
+func shortURI(uri string) string {
+	if r := []rune(uri); len(r) > 120 {
+		return string(r[:120]) + "…"
+	}
+	return uri
 }

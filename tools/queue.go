@@ -202,3 +202,9 @@ func queueSummary(r supportQueueResult, banksErr error) string {
 	}
 	return msg
 }
+
+// SupportQueue is the first page of the support queue (100 rows) as the
+// caller in ctx may see it: what the basiq://support/queue resource reads.
+func SupportQueue(ctx context.Context, d *Deps) (any, error) {
+	return supportQueue(ctx, &call{Deps: d, tool: "support_queue", ctx: ctx}, supportQueueParams{Limit: 100})
+}

@@ -131,6 +131,34 @@ func TestBoundCallerAtEveryEntry(t *testing.T) {
 			refused(t, read(bound, uri), uri)
 		}
 	}
+	// A subscription the caller could not read is refused before it is
+	// made (its own customers' and the queue are resources/unit tests').
+	listen := d.rpc(bound, "subscriptions/listen", map[string]any{"notifications": map[string]any{
+		"resourceSubscriptions": []string{"basiq://users/" + a, "basiq://users/" + b + "/connections"}}})
+	if e, ok := listen["error"].(map[string]any); assert.True(t, ok, "a subscription to another customer is refused: %v", listen) {
+		assert.Contains(t, e["message"], "not allowed to reach") // -32600: mcp-go's request hook gives no other code
+	}
+	queue := read(bound, "basiq://support/queue")
+	answered(t, queue, "the support queue")
+	var rows struct {
+		Rows []struct {
+			UserID string `json:"user_id"`
+		}
+		Index struct{ Customers int }
+	}
+	require.NoError(t, json.Unmarshal([]byte(queue["result"].(map[string]any)["contents"].([]any)[0].(map[string]any)["text"].(string)), &rows))
+	assert.Equal(t, 1, rows.Index.Customers, "a bound caller's queue looks at its one customer")
+	for _, r := range rows.Rows {
+		assert.Equal(t, a, r.UserID, "a bound caller's queue holds only its customers")
+	}
+	res, _ := d.tool(admin, "support_queue", map[string]any{"limit": 100})
+	others := 0
+	for _, r := range res["structuredContent"].(map[string]any)["rows"].([]any) {
+		if r.(map[string]any)["user_id"] != a {
+			others++
+		}
+	}
+	assert.Positive(t, others, "the deployment's queue holds the others")
 	prompt := func(tok, user string) map[string]any {
 		return d.rpc(tok, "prompts/get", map[string]any{"name": "troubleshoot_connection", "arguments": map[string]any{"user_id": user}})
 	}
