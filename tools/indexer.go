@@ -34,12 +34,23 @@ func RunIndexer(ctx context.Context, d *Deps, perSecond float64, startAfter time
 	holder := hex.EncodeToString(id)
 	defer d.Users.Release("indexer", holder)
 	gap := time.Duration(float64(4*time.Second) / perSecond) // four requests per customer
+	next := time.Now()
+	// pay waits until n more requests keep the scan within its pace: each
+	// is paid for before it is sent, so no window starts with a burst.
+	pay := func(n int) bool {
+		next = later(next, time.Now()).Add(time.Duration(float64(n) * float64(time.Second) / perSecond))
+		sleep(ctx, time.Until(next))
+		return ctx.Err() == nil
+	}
 	for ctx.Err() == nil {
 		if !d.Users.Lead("indexer", holder, indexLease) {
 			sleep(ctx, indexLease/2)
 			continue
 		}
 		renewed := time.Now()
+		if !pay(1) { // the user list
+			break
+		}
 		ids := customers(ctx, d)
 		if ids == nil {
 			sleep(ctx, indexLease) // Basiq or the store is not answering: ask again later, not in a loop
@@ -58,11 +69,13 @@ func RunIndexer(ctx context.Context, d *Deps, perSecond float64, startAfter time
 			if _, fresh := d.Users.FreshTriage(id, d.TriageMaxAge/2); fresh {
 				continue
 			}
+			if !pay(4) {
+				break
+			}
 			c := &call{Deps: d, tool: "indexer", ctx: ctx}
 			if _, err := triageFor(ctx, c, id, 0); err != nil { // stale past half the max age: read it now
 				d.Log.Debug("indexer: a customer could not be read; it is tried on the next pass", "error", err)
 			}
-			sleep(ctx, gap)
 		}
 		sleep(ctx, max(gap, time.Second)) // a pass with nothing stale sleeps before the next
 	}

@@ -34,6 +34,7 @@ import (
 type config struct {
 	bin, peer, module string
 	quick, sideOnly   bool
+	queueOnly         bool
 	transports        string        // which side-by-side transports to run
 	window            time.Duration // how long each load level runs
 	sessions          int           // sessions opened for the memory measurement
@@ -48,6 +49,7 @@ func main() {
 	flag.StringVar(&c.module, "module", ".", "the basiq-mcp module root (to build the echo floor and run the in-process benchmark)")
 	flag.BoolVar(&c.quick, "quick", false, "a short smoke run")
 	flag.BoolVar(&c.sideOnly, "side-by-side-only", false, "only the side-by-side load table (for profiling a server under load)")
+	flag.BoolVar(&c.queueOnly, "queue-only", false, "only the support queue's Basiq requests and the scan's pace")
 	flag.StringVar(&c.transports, "transports", "stdio,http", "the side-by-side transports: stdio, http or both")
 	flag.Parse()
 	if c.bin == "" {
@@ -85,6 +87,9 @@ func run(c config) error {
 	fmt.Printf("# basiq-mcp bench (%s on %s: %d cores, pinned: %v; %s per load level)\n\n",
 		time.Now().UTC().Format(time.RFC3339), host, numCPU(), pinned(), c.window)
 
+	if c.queueOnly {
+		return queue(ctx, c)
+	}
 	if err := fair(c, env, conn); err != nil || c.sideOnly {
 		return err
 	}
@@ -100,7 +105,10 @@ func run(c config) error {
 	if err := upstream(ctx, c, env, sim); err != nil {
 		return err
 	}
-	return events(ctx, c, env, sim)
+	if err := events(ctx, c, env, sim); err != nil {
+		return err
+	}
+	return queue(ctx, c)
 }
 
 // ourEnv runs basiq-mcp against the bench's own simulator, so that calls
