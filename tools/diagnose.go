@@ -44,6 +44,7 @@ var diagnoseConnectionTool = spec[diagnoseParams, diagnoseResult]{name: "diagnos
 	description: "Why is a customer's bank not updating? One verdict and next step from status, last job, bank status, consent expiry and refresh rules. Sends nothing."}
 
 func diagnoseConnection(ctx context.Context, d *call, p diagnoseParams) (diagnoseResult, error) {
+	read := time.Now().UTC()
 	conns, err := d.Client.ListConnections(ctx, p.UserID, basiq.ListConnectionsOptions{})
 	if err != nil {
 		return diagnoseResult{}, err
@@ -53,9 +54,11 @@ func diagnoseConnection(ctx context.Context, d *call, p diagnoseParams) (diagnos
 		return diagnoseResult{}, err
 	}
 	res := diagnoseResult{Connections: []connectionHealth{}}
-	consentExpiry, err := d.activeConsentExpiry(ctx, p.UserID)
+	consentExpiry, consents, err := d.activeConsentExpiry(ctx, p.UserID)
 	if err != nil {
 		res.Unread = append(res.Unread, "consents: "+explain(err)+"; the consent's expiry is not taken into account")
+	} else {
+		d.keepRead(ctx, p.UserID, read, triageOf(conns.Data, jobs.Data, consents))
 	}
 	for _, c := range conns.Data {
 		if p.ConnectionID != "" && guard.Key(c.ID) != guard.Key(p.ConnectionID) {
@@ -114,10 +117,10 @@ func (d *call) health(ctx context.Context, userID string, c basiq.Connection, jo
 
 // activeConsentExpiry is the expiry of the customer's active consent (the
 // earliest, if several), "" when none is active.
-func (d *call) activeConsentExpiry(ctx context.Context, userID string) (string, error) {
+func (d *call) activeConsentExpiry(ctx context.Context, userID string) (string, []basiq.Consent, error) {
 	l, err := d.Client.ListConsents(ctx, userID)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	var earliest basiq.Time
 	for _, c := range l.Data {
@@ -125,7 +128,7 @@ func (d *call) activeConsentExpiry(ctx context.Context, userID string) (string, 
 			earliest = c.ExpiryDate
 		}
 	}
-	return views.Stamp(earliest), nil
+	return views.Stamp(earliest), l.Data, nil
 }
 
 func (d *call) institutionStatus(ctx context.Context, id string) (string, error) {

@@ -243,3 +243,31 @@ func TestQueueForgetsWhatAToolChanged(t *testing.T) {
 	h.okValid(t, "support_queue", queue, &out)
 	assert.Equal(t, before+1, reads(), "the refreshed customer is read again, and only they are")
 }
+
+// TestQueueKeepsWhatDiagnoseRead: diagnose_connection's reads of an
+// indexed customer update the index, so the queue shows at once what the
+// diagnosis saw, without reading that customer again.
+func TestQueueKeepsWhatDiagnoseRead(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, tools.Options{})
+	var out queueOut
+	h.okValid(t, "support_queue", obj{"limit": 100}, &out)
+	var target basiqtest.SeededConnection
+	for _, c := range h.sim.Connections() {
+		if c.Status == "active" && c.LastJobState == "succeeded" && c.InstitutionID == "AU00000" {
+			target = c
+			break
+		}
+	}
+	require.NotEmpty(t, target.UserID)
+	simControl(t, h.sim, "/_sim/connections/"+target.ConnectionID+"/invalidate") // no event is taken up here
+	h.okValid(t, "diagnose_connection", obj{"user_id": target.UserID}, &struct{}{})
+	reads := h.sim.Calls("GET /users/{userId}/connections")
+	h.okValid(t, "support_queue", obj{"reason": "connection-invalid", "limit": 100}, &out)
+	assert.Equal(t, reads, h.sim.Calls("GET /users/{userId}/connections"), "the queue read the index")
+	found := false
+	for _, r := range out.Rows {
+		found = found || r.ConnectionID == target.ConnectionID
+	}
+	assert.True(t, found, "the invalid connection the diagnosis saw is in the queue")
+}

@@ -112,6 +112,25 @@ func triageAndKeep(ctx context.Context, d *call, userID string) (guard.Triage, e
 	return t, nil
 }
 
+// keepRead records what a tool just read of an indexed customer's
+// connections, jobs and consents (at read) as their triage, so the queue
+// shows at once what the tool saw; the account count, which the tool did
+// not read, stays the kept one's. A customer not yet indexed is left to
+// the queue and the scan, which read them whole.
+func (d *call) keepRead(ctx context.Context, userID string, read time.Time, t guard.Triage) {
+	if d.Users == nil {
+		return
+	}
+	old, ok := d.Users.KeptTriage(userID)
+	if !ok || old.Confirmed.After(read) {
+		return
+	}
+	t.Accounts, t.Confirmed = old.Accounts, read
+	if err := d.Users.RecordTriage(userID, t); err != nil {
+		d.Log.WarnContext(ctx, "what a tool read could not be kept in the index; the queue shows the customer as before", "error", err)
+	}
+}
+
 // triageLive reads one customer's triage from Basiq.
 func triageLive(ctx context.Context, d *call, userID string) (guard.Triage, error) {
 	conns, err := d.Client.ListConnections(ctx, userID, basiq.ListConnectionsOptions{})

@@ -224,6 +224,16 @@ func (d *Directory) FreshTriage(id string, maxAge time.Duration) (Triage, bool) 
 	return *u.Triage, true
 }
 
+// KeptTriage returns a customer's kept triage, however old, if it is of
+// this build's shape.
+func (d *Directory) KeptTriage(id string) (Triage, bool) {
+	u, found, err := d.store.GetUser(id)
+	if err != nil || !found || u.Triage == nil || u.Triage.Version != TriageVersion {
+		return Triage{}, false
+	}
+	return *u.Triage, true
+}
+
 // Scan calls fn with every customer the directory keeps, in no order,
 // until fn returns false: the support queue reads the book from here.
 func (d *Directory) Scan(fn func(KnownUser) bool) error { return d.store.ScanUsers(fn) }
