@@ -2,6 +2,7 @@ package tools
 
 import (
 	"context"
+	"time"
 
 	"github.com/basiq-mcp/basiq-mcp/basiq"
 	"github.com/basiq-mcp/basiq-mcp/basiq/views"
@@ -28,9 +29,13 @@ var listConnectionsTool = spec[listConnectionsParams, listConnectionsResult]{nam
 	description: "A user's bank connections: status (active, pending, invalid) and last refresh."}
 
 func listConnections(ctx context.Context, d *call, p listConnectionsParams) (listConnectionsResult, error) {
+	read := time.Now()
 	l, err := d.Client.ListConnections(ctx, p.UserID, basiq.ListConnectionsOptions{Status: p.Status, InstitutionID: p.InstitutionID})
 	if err != nil {
 		return listConnectionsResult{}, err
+	}
+	if p.Status == "" && p.InstitutionID == "" { // every connection: the index may take the list as it is
+		d.updateIndex(ctx, p.UserID, read, func(t *guard.Triage) { withConnections(t, l.Data) })
 	}
 	noteSkipped(d, "connection", l)
 	res := listConnectionsResult{Connections: []views.Connection{}}

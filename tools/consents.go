@@ -2,8 +2,10 @@ package tools
 
 import (
 	"context"
+	"time"
 
 	"github.com/basiq-mcp/basiq-mcp/basiq/views"
+	"github.com/basiq-mcp/basiq-mcp/tools/guard"
 )
 
 type consentView struct {
@@ -24,10 +26,12 @@ var listConsentsTool = spec[userIDParam, listConsentsResult]{name: "list_consent
 	description: "A user's consents: status (active, expired, revoked), expiry and data scopes."}
 
 func listConsents(ctx context.Context, d *call, p userIDParam) (listConsentsResult, error) {
+	read := time.Now()
 	l, err := d.Client.ListConsents(ctx, p.UserID)
 	if err != nil {
 		return listConsentsResult{}, err
 	}
+	d.updateIndex(ctx, p.UserID, read, func(t *guard.Triage) { t.Consents = consentStates(l.Data) })
 	noteSkipped(d, "consent", l)
 	res := listConsentsResult{Consents: []consentView{}}
 	for _, c := range l.Data {

@@ -4,10 +4,12 @@ import (
 	"context"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/basiq-mcp/basiq-mcp/basiq"
 	"github.com/basiq-mcp/basiq-mcp/basiq/text"
 	"github.com/basiq-mcp/basiq-mcp/basiq/views"
+	"github.com/basiq-mcp/basiq-mcp/tools/guard"
 )
 
 // JobView is a job step by step, with a diagnosis when it needs attention.
@@ -76,9 +78,13 @@ var listUserJobsTool = spec[listUserJobsParams, listUserJobsResult]{name: "list_
 	description: "A user's jobs of the last 7 days, newest first, optionally for one connection."}
 
 func listUserJobs(ctx context.Context, d *call, p listUserJobsParams) (listUserJobsResult, error) {
+	read := time.Now()
 	l, err := d.Client.ListUserJobs(ctx, p.UserID, p.ConnectionID)
 	if err != nil {
 		return listUserJobsResult{}, err
+	}
+	if p.ConnectionID == "" { // every connection's jobs
+		d.updateIndex(ctx, p.UserID, read, func(t *guard.Triage) { withJobs(t, l.Data) })
 	}
 	noteSkipped(d, "job", l)
 	res := listUserJobsResult{Jobs: []JobView{}}

@@ -42,6 +42,18 @@ type problem struct {
 // consents: each connection with its newest job's outcome, each consent
 // with its expiry.
 func triageOf(conns []basiq.Connection, jobs []basiq.Job, consents []basiq.Consent) guard.Triage {
+	t := guard.Triage{Version: guard.TriageVersion, Consents: consentStates(consents)}
+	for _, c := range conns {
+		t.Connections = append(t.Connections, guard.ConnectionState{ID: c.ID, Institution: c.Institution.ID, Status: c.Status, Method: c.Method,
+			LastUsed: c.LastUsed.Time, Expires: c.ExpiryDate.Time})
+	}
+	withJobs(&t, jobs)
+	return t
+}
+
+// withJobs sets each connection's newest job from jobs (a customer's
+// jobs of the last week, as Basiq keeps them).
+func withJobs(t *guard.Triage, jobs []basiq.Job) {
 	newest := map[string]*basiq.Job{}
 	for i := range jobs {
 		j := &jobs[i]
@@ -49,22 +61,41 @@ func triageOf(conns []basiq.Connection, jobs []basiq.Job, consents []basiq.Conse
 			newest[id] = j
 		}
 	}
-	t := guard.Triage{Version: guard.TriageVersion}
-	for _, c := range conns {
-		s := guard.ConnectionState{ID: c.ID, Institution: c.Institution.ID, Status: c.Status, Method: c.Method, LastUsed: c.LastUsed.Time, Expires: c.ExpiryDate.Time}
-		if j := newest[c.ID]; j != nil {
+	for i := range t.Connections {
+		s := &t.Connections[i]
+		s.Job, s.JobState, s.JobAt, s.Code = "", "", time.Time{}, ""
+		if j := newest[s.ID]; j != nil {
 			s.Job, s.JobState, s.JobAt, s.Code = j.ID, basiq.JobState(j), j.Created.Time, failureCode(j)
 		}
-		t.Connections = append(t.Connections, s)
 	}
+}
+
+// withConnections replaces the connections with those read, each keeping
+// the newest job the triage knew for it.
+func withConnections(t *guard.Triage, conns []basiq.Connection) {
+	known := map[string]guard.ConnectionState{}
+	for _, c := range t.Connections {
+		known[c.ID] = c
+	}
+	fresh := triageOf(conns, nil, nil).Connections
+	for i := range fresh {
+		if old, ok := known[fresh[i].ID]; ok {
+			fresh[i].Job, fresh[i].JobState, fresh[i].JobAt, fresh[i].Code = old.Job, old.JobState, old.JobAt, old.Code
+		}
+	}
+	t.Connections = fresh
+}
+
+func consentStates(consents []basiq.Consent) []guard.ConsentState {
+	var out []guard.ConsentState
 	for _, k := range consents {
 		changed := k.Updated.Time
 		if !k.Revoked.IsZero() {
 			changed = k.Revoked.Time
 		}
-		t.Consents = append(t.Consents, guard.ConsentState{ID: k.ID, Status: k.Status, Expires: k.ExpiryDate.Time, Changed: changed})
+		out = append(out, guard.ConsentState{ID: k.ID, Status: k.Status, Expires: k.ExpiryDate.Time, Changed: changed})
 	}
-	return t
+	return out
 }
 
 // problemsOf are why a customer needs someone, from their triage: a

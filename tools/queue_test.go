@@ -244,30 +244,44 @@ func TestQueueForgetsWhatAToolChanged(t *testing.T) {
 	assert.Equal(t, before+1, reads(), "the refreshed customer is read again, and only they are")
 }
 
-// TestQueueKeepsWhatDiagnoseRead: diagnose_connection's reads of an
-// indexed customer update the index, so the queue shows at once what the
-// diagnosis saw, without reading that customer again.
-func TestQueueKeepsWhatDiagnoseRead(t *testing.T) {
+// TestQueueKeepsWhatToolsRead: what diagnose_connection, list_connections
+// and list_consents read of an indexed customer updates the index, so the
+// queue shows at once what the tool saw, without reading them again.
+func TestQueueKeepsWhatToolsRead(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, tools.Options{})
 	var out queueOut
 	h.okValid(t, "support_queue", obj{"limit": 100}, &out)
-	var target basiqtest.SeededConnection
+	var targets []basiqtest.SeededConnection
+	seen := map[string]bool{}
 	for _, c := range h.sim.Connections() {
-		if c.Status == "active" && c.LastJobState == "succeeded" && c.InstitutionID == "AU00000" {
-			target = c
-			break
+		if c.Status == "active" && c.LastJobState == "succeeded" && c.InstitutionID == "AU00000" && !seen[c.UserID] {
+			seen[c.UserID] = true
+			targets = append(targets, c)
 		}
 	}
-	require.NotEmpty(t, target.UserID)
-	simControl(t, h.sim, "/_sim/connections/"+target.ConnectionID+"/invalidate") // no event is taken up here
-	h.okValid(t, "diagnose_connection", obj{"user_id": target.UserID}, &struct{}{})
-	reads := h.sim.Calls("GET /users/{userId}/connections")
-	h.okValid(t, "support_queue", obj{"reason": "connection-invalid", "limit": 100}, &out)
-	assert.Equal(t, reads, h.sim.Calls("GET /users/{userId}/connections"), "the queue read the index")
-	found := false
-	for _, r := range out.Rows {
-		found = found || r.ConnectionID == target.ConnectionID
+	require.GreaterOrEqual(t, len(targets), 3)
+	consents := map[string]string{}
+	for _, k := range h.sim.Consents() {
+		consents[k.UserID] = k.ConsentID
 	}
-	assert.True(t, found, "the invalid connection the diagnosis saw is in the queue")
+	// No event is taken up here: only the tools' reads can tell the index.
+	simControl(t, h.sim, "/_sim/connections/"+targets[0].ConnectionID+"/invalidate")
+	simControl(t, h.sim, "/_sim/connections/"+targets[1].ConnectionID+"/invalidate")
+	simControl(t, h.sim, "/_sim/consents/"+consents[targets[2].UserID]+"/revoke")
+	h.okValid(t, "diagnose_connection", obj{"user_id": targets[0].UserID}, &struct{}{})
+	h.okValid(t, "list_connections", obj{"user_id": targets[1].UserID}, &struct{}{})
+	h.okValid(t, "list_consents", obj{"user_id": targets[2].UserID}, &struct{}{})
+	reads := h.sim.Calls("GET /users/{userId}/connections")
+	var after queueOut // a fresh one: decoding into out would keep its rows' old fields
+	h.okValid(t, "support_queue", obj{"limit": 100}, &after)
+	assert.Equal(t, reads, h.sim.Calls("GET /users/{userId}/connections"), "the queue read the index")
+	rows := map[string]string{}
+	for _, r := range after.Rows {
+		rows[r.ConnectionID+r.ConsentID] = r.Reason
+	}
+	assert.Equal(t, "connection-invalid", rows[targets[0].ConnectionID], "what diagnose_connection saw")
+	assert.Equal(t, "connection-invalid", rows[targets[1].ConnectionID], "what list_connections saw")
+	assert.Equal(t, "consent-revoked", rows[consents[targets[2].UserID]], "what list_consents saw")
+
 }

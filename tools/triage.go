@@ -131,6 +131,24 @@ func (d *call) keepRead(ctx context.Context, userID string, read time.Time, t gu
 	}
 }
 
+// updateIndex applies part of a customer's state a tool just read (at
+// read: their whole connection list, jobs or consents) to their kept
+// triage. The triage keeps its date, since the rest of it is as old as it
+// was; a customer not yet indexed is left to the queue and the scan.
+func (d *call) updateIndex(ctx context.Context, userID string, read time.Time, apply func(*guard.Triage)) {
+	if d.Users == nil {
+		return
+	}
+	t, ok := d.Users.KeptTriage(userID)
+	if !ok || t.Confirmed.After(read) {
+		return
+	}
+	apply(&t)
+	if err := d.Users.RecordTriage(userID, t); err != nil {
+		d.Log.WarnContext(ctx, "what a tool read could not be kept in the index; the queue shows the customer as before", "error", err)
+	}
+}
+
 // triageLive reads one customer's triage from Basiq.
 func triageLive(ctx context.Context, d *call, userID string) (guard.Triage, error) {
 	conns, err := d.Client.ListConnections(ctx, userID, basiq.ListConnectionsOptions{})

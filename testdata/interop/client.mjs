@@ -112,7 +112,9 @@ async function exercise(label, transport) {
   const validators = new Map();
   for (const t of tools) {
     const a = t.annotations ?? {};
-    const hints = ['readOnlyHint', 'destructiveHint', 'idempotentHint', 'openWorldHint'].every((h) => typeof a[h] === 'boolean');
+    // idempotentHint means something only on a tool that changes something (the spec).
+    const hints = ['readOnlyHint', 'destructiveHint', 'openWorldHint'].every((h) => typeof a[h] === 'boolean') &&
+      (a.readOnlyHint === true ? a.idempotentHint === undefined : typeof a.idempotentHint === 'boolean');
     let compiles = false;
     let why = 'no outputSchema';
     if (t.outputSchema) {
