@@ -33,7 +33,10 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 )
 
-const version = "0.1.0"
+// version is the release tag, set by .ci/release (-ldflags "-X
+// main.version=v1.2.3"); unset, config.Version finds what the go command
+// stamped ("dev" and the commit for an untagged build).
+var version string
 
 const usage = `basiq-mcp: an MCP server for the Basiq open-banking API.
 
@@ -43,12 +46,14 @@ Usage:
   basiq-mcp call [flags] TOOL [JSON] call one tool and print its result
   basiq-mcp simulator [flags]        run the offline Basiq API simulator over HTTP
   basiq-mcp webhooks subscribe URL   subscribe URL (this server's /webhooks/basiq) to Basiq's events
+  basiq-mcp --version                print the version
 
 With no BASIQ_API_KEY in the environment, basiq-mcp uses the offline simulator.
 Run "basiq-mcp --help" or "basiq-mcp simulator --help" for flags.
 `
 
 func main() {
+	version = config.Version(version)
 	tuneGC()
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
@@ -71,6 +76,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	cmd := "serve"
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, args = args[0], args[1:]
+	}
+	if cmd == "version" || cmd == "serve" && len(args) == 1 && (args[0] == "--version" || args[0] == "-version") {
+		fmt.Fprintln(stdout, "basiq-mcp", version)
+		return 0
 	}
 	switch cmd {
 	case "serve", "tools", "call", "webhooks":
@@ -104,6 +113,12 @@ func newLogger(w io.Writer, level string) (*slog.Logger, error) {
 // call creates is there for the next.
 func backend(c config.Config, cmd string, logger *slog.Logger, store guard.Store, m *metrics.Metrics) (*basiq.Client, string, func(), error) {
 	key := strings.TrimSpace(os.Getenv("BASIQ_API_KEY"))
+	if strings.HasPrefix(key, "${") && strings.HasSuffix(key, "}") {
+		// A client left its setting's placeholder in (a desktop bundle
+		// whose key was left empty): no key was given.
+		logger.Warn("BASIQ_API_KEY holds an unfilled placeholder, not a key; using the offline simulator. Set the key in the client's settings for this server")
+		key = ""
+	}
 	var observe []basiq.Option
 	if m != nil {
 		observe = append(observe, basiq.WithObserver(m.Upstream))
