@@ -15,7 +15,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -77,7 +76,7 @@ func startDaemon(dir, exe string, idle time.Duration, secretFile, secret string)
 	cmd := exec.Command(exe, "simulator", "--addr", "127.0.0.1:0", "--time-scale", "0.2", "--idle-exit", idle.String(), "--secret-file", secretFile)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	cmd.Env = daemonEnv(os.Environ())
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true} // outlives this command
+	cmd.SysProcAttr = detached() // outlives this command
 	if err := cmd.Start(); err != nil {
 		return "", err
 	}
