@@ -4,13 +4,16 @@ import (
 	"archive/zip"
 	"bufio"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -234,4 +237,41 @@ func untarReader(t *testing.T, r io.Reader, dir string) {
 	cmd.Stdin = r
 	out, err := cmd.CombinedOutput()
 	require.NoError(t, err, "%s", out)
+}
+
+// TestReadmeInstallLinks: README's one-click links install the image
+// server.json names, with the API key passed through, never a value.
+func TestReadmeInstallLinks(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	require.NoError(t, err)
+	raw, err := os.ReadFile("server.json")
+	require.NoError(t, err)
+	var s struct {
+		Packages []struct{ RegistryType, Identifier string }
+	}
+	require.NoError(t, json.Unmarshal(raw, &s))
+	require.Equal(t, "oci", s.Packages[0].RegistryType)
+	image := s.Packages[0].Identifier
+	links := regexp.MustCompile(`\]\((https://(?:insiders\.vscode\.dev|cursor\.com)/[^)]+)\)`).FindAllStringSubmatch(string(readme), -1)
+	require.Len(t, links, 2, "a VS Code link and a Cursor link")
+	for _, l := range links {
+		u, err := url.Parse(l[1])
+		require.NoError(t, err)
+		cfg := u.Query().Get("config")
+		if strings.Contains(u.Host, "cursor") {
+			b, err := base64.StdEncoding.DecodeString(cfg)
+			require.NoError(t, err)
+			cfg = string(b)
+		}
+		var c struct {
+			Command string
+			Args    []string
+			Env     map[string]string
+		}
+		require.NoError(t, json.Unmarshal([]byte(cfg), &c), l[1])
+		assert.Equal(t, "docker", c.Command)
+		assert.Contains(t, c.Args, image, "%s installs the image server.json names", u.Host)
+		assert.Contains(t, c.Args, "BASIQ_API_KEY")
+		assert.NotContains(t, c.Env["BASIQ_API_KEY"], "sk", "no key in a link")
+	}
 }

@@ -54,7 +54,8 @@ func Guides() []Guide {
 // guideOrder puts the guides in reading order; unknown ones go last.
 func guideOrder(slug string) int {
 	order := []string{"getting-started", "this-server", "best-practices", "jobs-and-failures", "connector-statuses",
-		"consent-and-retention", "filters-and-paging", "error-codes", "sandbox-personas"}
+		"consent-and-retention", "filters-and-paging", "error-codes", "sandbox-personas",
+		"tools-in-depth", "guardrails", "resources-and-prompts", "configuration", "hosting", "simulator", "bench", "tests"}
 	for i, s := range order {
 		if s == slug {
 			return i
