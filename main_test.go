@@ -22,7 +22,6 @@ import (
 	"github.com/basiq-mcp/basiq-mcp/prompts"
 	"github.com/basiq-mcp/basiq-mcp/testdata/mcptest"
 	"github.com/basiq-mcp/basiq-mcp/tools"
-	"github.com/basiq-mcp/basiq-mcp/tools/config"
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
@@ -185,7 +184,7 @@ func TestStreamableHTTPTransportAndHealth(t *testing.T) {
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	assert.Equal(t, 200, resp.StatusCode)
-	assert.JSONEq(t, `{"status":"ok","version":"`+config.Version("")+`","transport":"http","store":"bbolt","store_ok":true}`, string(body))
+	assert.JSONEq(t, `{"status":"ok","version":"`+binaryVersion(t)+`","transport":"http","store":"bbolt","store_ok":true}`, string(body))
 
 	c, err := client.NewStreamableHttpClient(base + "/mcp")
 	require.NoError(t, err)

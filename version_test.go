@@ -62,3 +62,11 @@ func TestVersionAndPlaceholderKey(t *testing.T) {
 	require.NoError(t, json.NewDecoder(resp.Body).Decode(&health))
 	assert.Equal(t, v, health["version"], "/healthz says the same version")
 }
+
+// binaryVersion is what the built binary says its version is (go test's
+// own build carries no commit, the binary's may).
+func binaryVersion(t *testing.T) string {
+	out, err := exec.Command(binary, "--version").Output()
+	require.NoError(t, err)
+	return strings.TrimPrefix(strings.TrimSpace(string(out)), "basiq-mcp ")
+}
