@@ -177,6 +177,10 @@ type call struct {
 	accept     string  // Accept header; JSON by default
 	raw        *[]byte // when set, receives a 2xx body as it came (a PDF)
 	bearer     string  // with authNone: an explicit token (a CLIENT_ACCESS one)
+	// inner is the server token a call the breaker let through needs: it is
+	// part of that call (its probe, when half open), so the breaker neither
+	// refuses it nor counts it apart; the call's outcome is counted.
+	inner bool
 }
 
 type authMode int

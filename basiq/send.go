@@ -60,6 +60,9 @@ func (p RetryPolicy) backoff(n int) time.Duration {
 // send issues cl, retrying as the policy allows, and decodes a 2xx JSON body
 // into out (when out is non-nil). It returns the HTTP status on success.
 func (c *Client) send(ctx context.Context, cl *call, out any) (int, error) {
+	if cl.inner {
+		return c.sendOnce(ctx, cl, out)
+	}
 	if err := c.breaker.allow(c.now()); err != nil {
 		return 0, err
 	}

@@ -161,7 +161,7 @@ func (ts *tokenSource) obtain(ctx context.Context, rejected string) (string, tim
 			return "", time.Time{}, ctx.Err()
 		}
 	}
-	tr, err := ts.c.requestToken(ctx, url.Values{"scope": {ScopeServer}})
+	tr, err := ts.c.requestToken(ctx, url.Values{"scope": {ScopeServer}}, true)
 	if err != nil {
 		return "", time.Time{}, err
 	}
@@ -193,9 +193,12 @@ func (ts *tokenSource) current() string {
 	return ts.token
 }
 
-func (c *Client) requestToken(ctx context.Context, form url.Values) (*tokenResponse, error) {
+// requestToken asks Basiq for a token; inner says it is the server token a
+// call already let through needs (see call.inner), a client token being a
+// call of its own.
+func (c *Client) requestToken(ctx context.Context, form url.Values, inner bool) (*tokenResponse, error) {
 	var tr tokenResponse
-	cl := &call{method: "POST", path: "/token", form: form, idempotent: true, auth: authBasic}
+	cl := &call{method: "POST", path: "/token", form: form, idempotent: true, auth: authBasic, inner: inner}
 	if _, err := c.send(ctx, cl, &tr); err != nil {
 		return nil, err
 	}
@@ -228,7 +231,7 @@ func (c *Client) MintClientToken(ctx context.Context, userID string) (ClientToke
 	if err := ValidateID("user id", userID); err != nil {
 		return ClientToken{}, err
 	}
-	tr, err := c.requestToken(ctx, url.Values{"scope": {ScopeClient}, "userId": {userID}})
+	tr, err := c.requestToken(ctx, url.Values{"scope": {ScopeClient}, "userId": {userID}}, false)
 	if err != nil {
 		return ClientToken{}, err
 	}
