@@ -319,7 +319,8 @@ func serve(cmd string, args []string, stdin io.Reader, stdout, stderr io.Writer)
 		ClientRate: c.ClientRate, IdleTTL: c.IdleTTL, SessionsPerClient: c.SessionsPerClient,
 		Metrics: a.metrics.Handler(), MetricsAddr: c.MetricsAddr, Store: a.guards.Store, Client: a.client,
 		Info: map[string]any{"version": version, "transport": c.Transport}, Log: logger, WebhookSecret: c.WebhookSecret, Deliveries: a.guards.Deliveries,
-		ApplyEvent: func(ctx context.Context, id string) error { return tools.ApplyEvent(ctx, a.deps, id) },
+		ApplyEvent:    func(ctx context.Context, id string) error { return tools.ApplyEvent(ctx, a.deps, id) },
+		ShutdownDelay: c.ShutdownDelay, ShutdownTimeout: c.ShutdownTimeout, ReadyRequiresStore: c.ReadyRequiresStore,
 	})
 }
 

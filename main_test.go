@@ -184,7 +184,7 @@ func TestStreamableHTTPTransportAndHealth(t *testing.T) {
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	assert.Equal(t, 200, resp.StatusCode)
-	assert.JSONEq(t, `{"status":"ok","version":"`+binaryVersion(t)+`","transport":"http","store":"bbolt","store_ok":true}`, string(body))
+	assert.JSONEq(t, `{"status":"ok","version":"`+binaryVersion(t)+`","transport":"http","store":"bbolt","store_ok":true,"basiq_breaker":"closed"}`, string(body))
 
 	c, err := client.NewStreamableHttpClient(base + "/mcp")
 	require.NoError(t, err)

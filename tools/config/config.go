@@ -51,6 +51,9 @@ type Config struct {
 	EventPoll           time.Duration // how often to poll Basiq's events where no webhook reaches (0: off)
 	BackgroundDelay     time.Duration // how long after start the indexer and the event poller begin
 	SessionsPerClient   int           // streamable HTTP sessions one caller or address may hold open
+	ShutdownDelay       time.Duration // on SIGTERM, how long /readyz says 503 while serving on
+	ShutdownTimeout     time.Duration // then how long in-flight calls may finish
+	ReadyRequiresStore  bool          // /readyz fails while the guard store does not answer
 	StatePrefix         string        // the deployment's namespace in a shared store; empty: from the key and base URL
 	// CallerRefreshesPerHour and CallerReportsPerDay bound each OAuth caller.
 	CallerRefreshesPerHour, CallerReportsPerDay int
@@ -112,6 +115,9 @@ func Parse(name string, args []string, getenv func(string) string, d Defaults, s
 	f.dur(&c.EventPoll, "events-poll", "BASIQ_MCP_EVENTS_POLL", time.Minute, "how often to read Basiq's events where no webhook reaches: stdio, or no BASIQ_WEBHOOK_SECRET (0: off)")
 	f.dur(&c.BackgroundDelay, "background-delay", "BASIQ_MCP_BACKGROUND_DELAY", 30*time.Second, "how long after start the indexer and the event poller begin (replicas starting together do not all ask Basiq at once)")
 	f.num(&c.IndexRate, "index-rate", "BASIQ_MCP_INDEX_RATE", 1, "Basiq requests a second the background indexer may make to keep the support queue's index of customers fresh (0: off)")
+	f.dur(&c.ShutdownDelay, "shutdown-delay", "BASIQ_MCP_SHUTDOWN_DELAY", 5*time.Second, "on SIGTERM, how long /readyz answers 503 while the server still serves, so load balancers stop sending first")
+	f.dur(&c.ShutdownTimeout, "shutdown-timeout", "BASIQ_MCP_SHUTDOWN_TIMEOUT", 20*time.Second, "then how long calls in flight may finish before the server stops (inside Kubernetes' usual 30 s grace)")
+	f.boolean(&c.ReadyRequiresStore, "ready-requires-store", "BASIQ_MCP_READY_REQUIRES_STORE", "/readyz fails while the guard store does not answer (by default it stays ready: reads still work, writes are refused)")
 	f.num(&sessions, "sessions-per-client", "BASIQ_MCP_SESSIONS_PER_CLIENT", -1, "streamable HTTP sessions one OAuth caller, or one client address, may hold open (past it the least recently used one ends); -1: 32 off loopback or under OAuth, no cap for loopback addresses")
 	f.str(&c.StatePrefix, "state-prefix", "BASIQ_MCP_STATE_PREFIX", "", "this deployment's namespace in a shared Redis (letters, digits, - _ .); empty: a hash of the Basiq API key and base URL, so two deployments never share state")
 	f.str(&mode, "refresh-mode", "BASIQ_MCP_REFRESH_MODE", string(p.Mode), "enforce, shadow (log what would be refused, allow it) or off")

@@ -92,8 +92,10 @@ func TestMetricsAfterCalls(t *testing.T) {
 }
 
 // TestReadinessFailsWithoutStoreOrToken: /readyz answers 503 naming what is
-// missing: a Basiq key the token endpoint refuses, or a store that does not
-// answer, while /healthz stays up.
+// missing when a Basiq key is refused. A store that does not answer is
+// shown but keeps the replica ready (reads still work, and every replica
+// shares the store: failing would drop them all at once), unless
+// --ready-requires-store; /healthz says degraded and stays up.
 func TestReadinessFailsWithoutStoreOrToken(t *testing.T) {
 	sim := basiqtest.NewServer(basiqtest.WithAPIKey("the-right-key"))
 	t.Cleanup(sim.Close)
@@ -115,10 +117,16 @@ func TestReadinessFailsWithoutStoreOrToken(t *testing.T) {
 
 	base = mcptest.StartServer(t, binary, sandboxEnv("BASIQ_MCP_STATE_URL=redis://127.0.0.1:1/0"), "--transport", "http")
 	code, body = mcptest.Get(t, base+"/readyz", "")
-	assert.Equal(t, 503, code)
-	assert.JSONEq(t, `{"ready":false,"basiq_token":true,"store_ok":false}`, withoutCheckTime(t, body))
-	code, _ = mcptest.Get(t, base+"/healthz", "")
+	assert.Equal(t, 200, code, "a store outage alone keeps the replica ready")
+	assert.JSONEq(t, `{"ready":true,"basiq_token":true,"store_ok":false}`, withoutCheckTime(t, body))
+	code, body = mcptest.Get(t, base+"/healthz", "")
 	assert.Equal(t, 200, code, "healthz says degraded, it does not fail")
+	assert.Contains(t, body, `"status":"degraded"`)
+
+	base = mcptest.StartServer(t, binary, sandboxEnv("BASIQ_MCP_STATE_URL=redis://127.0.0.1:1/0"), "--transport", "http", "--ready-requires-store")
+	code, body = mcptest.Get(t, base+"/readyz", "")
+	assert.Equal(t, 503, code, "unless the operator asks for it")
+	assert.JSONEq(t, `{"ready":false,"basiq_token":true,"store_ok":false}`, withoutCheckTime(t, body))
 }
 
 // TestMetricsOnTheirOwnAddress: --metrics-addr serves /metrics alone, and

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"sync/atomic"
 	"time"
 
 	"github.com/basiq-mcp/basiq-mcp/tools/guard"
@@ -32,7 +33,7 @@ type Options struct {
 	Metrics     http.Handler
 	MetricsAddr string
 	Store       guard.Store
-	Client      interface{ Ready(context.Context) error }
+	Client      Upstream
 	Info        map[string]any // shown by /healthz (version, transport)
 	Log         *slog.Logger
 	// WebhookSecret (BASIQ_WEBHOOK_SECRET), when set, receives Basiq's
@@ -41,6 +42,10 @@ type Options struct {
 	WebhookSecret string
 	Deliveries    Deliveries
 	ApplyEvent    func(ctx context.Context, eventID string) error
+	// ShutdownDelay and ShutdownTimeout shape a graceful stop (see
+	// listenAndServe); ReadyRequiresStore makes /readyz fail with the store.
+	ShutdownDelay, ShutdownTimeout time.Duration
+	ReadyRequiresStore             bool
 }
 
 // Serve runs the MCP server over its HTTP transport until ctx ends, and
@@ -71,7 +76,8 @@ func Serve(ctx context.Context, s *server.MCPServer, o Options) int {
 		o.Log.Error(err.Error())
 		return 2
 	}
-	mux, open, shutdown := routes(s, o, oauth, webhookKey)
+	draining := &drain{}
+	mux, open, shutdown := routes(s, o, oauth, webhookKey, draining)
 	if o.MetricsAddr != "" {
 		if err := serveMetrics(ctx, o.MetricsAddr, o.Metrics, o.Log); err != nil {
 			o.Log.Error("metrics: cannot listen", "addr", o.MetricsAddr, "error", err)
@@ -88,15 +94,16 @@ func Serve(ctx context.Context, s *server.MCPServer, o Options) int {
 	// The rate limit comes before authentication, so forged tokens are
 	// throttled before any is verified; probes and the metadata stay open.
 	h := Chain(mux, CheckOrigin(o.AllowedOrigins), Except(open, RateLimit(rate, 0)), LimitBody(o.MaxBodyBytes), Except(open, auth))
-	return listenAndServe(ctx, o.Addr, h, shutdown, o.Log, "basiq-mcp", "transport", o.Transport, "auth", o.AuthToken != "" || oauth != nil)
+	stop := stopping{delay: o.ShutdownDelay, timeout: o.ShutdownTimeout, drain: draining, transport: shutdown}
+	return listenAndServe(ctx, o.Addr, h, stop, o.Log, "basiq-mcp", "transport", o.Transport, "auth", o.AuthToken != "" || oauth != nil)
 }
 
 // routes builds the mux: the transport, /healthz, /readyz, the OAuth
 // metadata and /metrics; open lists the paths served without a token.
-func routes(s *server.MCPServer, o Options, oauth *OAuth, webhookKey []byte) (*http.ServeMux, []string, func(context.Context) error) {
+func routes(s *server.MCPServer, o Options, oauth *OAuth, webhookKey []byte, draining *drain) (*http.ServeMux, []string, func(context.Context) error) {
 	mux := http.NewServeMux()
-	mux.Handle("GET /healthz", Health(o.Store, o.Info))
-	mux.Handle("GET /readyz", Ready(o.Store, o.Client))
+	mux.Handle("GET /healthz", Health(o.Store, o.Info, o.Client))
+	mux.Handle("GET /readyz", Ready(o.Store, o.Client, ReadyOptions{RequireStore: o.ReadyRequiresStore, Draining: draining.on}))
 	open := []string{"/healthz", "/readyz"}
 	if oauth != nil {
 		u, _ := url.Parse(oauth.MetadataURL())
@@ -142,9 +149,26 @@ func serveMetrics(ctx context.Context, addr string, h http.Handler, logger *slog
 	return nil
 }
 
+// stopping is how a server stops: drain says /readyz is draining, then
+// after delay the transport and HTTP shut down, calls in flight having up
+// to timeout to finish.
+type stopping struct {
+	delay, timeout time.Duration
+	drain          *drain
+	transport      func(context.Context) error
+}
+
+// drain is set once the server is stopping.
+type drain struct{ flag atomic.Bool }
+
+func (d *drain) on() bool { return d.flag.Load() }
+
 // listenAndServe serves h on addr until ctx ends, logging the URL, then
-// shuts down gracefully (first the transport, then HTTP).
-func listenAndServe(ctx context.Context, addr string, h http.Handler, shutdown func(context.Context) error, logger *slog.Logger, name string, attrs ...any) int {
+// stops as Kubernetes expects: /readyz turns 503 at once while everything
+// else is served for the delay (balancers notice), then new connections
+// are refused and calls in flight have the timeout to finish. It returns 0
+// for a stop asked for, however it went; 1 when serving failed.
+func listenAndServe(ctx context.Context, addr string, h http.Handler, stop stopping, logger *slog.Logger, name string, attrs ...any) int {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		logger.Error("cannot listen", "addr", addr, "error", err)
@@ -161,14 +185,23 @@ func listenAndServe(ctx context.Context, addr string, h http.Handler, shutdown f
 		return 1
 	case <-ctx.Done():
 	}
-	stopCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if shutdown != nil {
-		shutdown(stopCtx)
+	if stop.drain != nil {
+		stop.drain.flag.Store(true)
 	}
-	if err := hs.Shutdown(stopCtx); err != nil {
-		logger.Error("shutdown", "error", err)
-		return 1
+	logger.Info(name+" stopping: /readyz answers 503, serving on before draining", "delay", stop.delay, "timeout", stop.timeout)
+	time.Sleep(stop.delay)
+	stopCtx, cancel := context.WithTimeout(context.Background(), max(stop.timeout, time.Second))
+	defer cancel()
+	hs.SetKeepAlivesEnabled(false)
+	done := make(chan error, 1)
+	go func() { done <- hs.Shutdown(stopCtx) }() // stops accepting at once, then waits for calls in flight
+	if stop.transport != nil {
+		stop.transport(stopCtx) // ends sessions' streams, so Shutdown is not held by idle ones
+	}
+	if err := <-done; err != nil {
+		logger.Warn(name+" stopped before every call in flight finished", "timeout", stop.timeout, "error", err)
+		hs.Close()
+		return 0
 	}
 	logger.Info(name + " stopped")
 	return 0
