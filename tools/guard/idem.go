@@ -49,18 +49,76 @@ func (i *Idempotency) Do(tool, key string, args any, create func() (any, error),
 	if err != nil {
 		return nil, false, err
 	}
-	sum := sha256.Sum256(argJSON)
-	hash := hex.EncodeToString(sum[:])
+	hash := HashArgs(argJSON)
 	now := i.now().UTC()
 	rec, claimed, err := i.store.Claim(id, Record{ArgsHash: hash, State: StatePending, Created: now}, IdempotencyTTL)
 	if err != nil {
 		return nil, false, fmt.Errorf("guard: the idempotency_key could not be claimed, so nothing was created: %w", storeDown(err))
 	}
 	if !claimed {
-		return i.repeat(id, key, hash, rec, reconcile)
+		return i.repeat(id, key, hash, rec, create, reconcile)
 	}
+	// Only the holder of the key's lease sends: a repeat that found the
+	// claim before this call took the lease may have taken it over.
+	stop, ok := i.takeOver(id)
+	if !ok {
+		return nil, false, &IdempotencyError{fmt.Sprintf("another call with idempotency_key %q is being carried out; wait a few seconds and call again with the same key", key)}
+	}
+	defer stop()
 	if raw, done, err := i.afterEmptied(id, key, rec, reconcile); done || err != nil {
 		return raw, done, err
+	}
+	return i.send(id, rec, create)
+}
+
+// HashArgs is the digest of a call's arguments a key's record keeps.
+func HashArgs(argJSON []byte) string {
+	sum := sha256.Sum256(argJSON)
+	return hex.EncodeToString(sum[:])
+}
+
+// leaseTTL is how long a claim's owner is taken to be alive without
+// renewing its lease; it renews every third of it while its call runs.
+const leaseTTL = 15 * time.Second
+
+// hold keeps renewing this process's lease on key id until the returned
+// stop is called, which gives it up.
+func (i *Idempotency) hold(id string) (stop func()) {
+	lease := "lease\x00" + id
+	done := make(chan struct{})
+	go func() {
+		tick := time.NewTicker(leaseTTL / 3)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+				_ = i.store.PutRecord(lease, Record{State: "lease", Created: i.now().UTC()}, leaseTTL)
+			}
+		}
+	}()
+	return func() { close(done); _ = i.store.DeleteRecord(lease) }
+}
+
+// takeOver claims the lease of key id if its owner stopped renewing it
+// (its process is gone); false means the owner is alive.
+func (i *Idempotency) takeOver(id string) (stop func(), ok bool) {
+	_, claimed, err := i.store.Claim("lease\x00"+id, Record{State: "lease", Created: i.now().UTC()}, leaseTTL)
+	if err != nil || !claimed {
+		return nil, false
+	}
+	return i.hold(id), true
+}
+
+// send marks the claim as being sent, then runs create and records how it
+// ended: a result to replay, an unknown outcome, or nothing (Basiq refused
+// it, so a retry may try again).
+func (i *Idempotency) send(id string, rec Record, create func() (any, error)) (json.RawMessage, bool, error) {
+	rec.State = StateSending
+	if err := i.store.PutRecord(id, rec, IdempotencyTTL); err != nil {
+		_ = i.store.DeleteRecord(id)
+		return nil, false, fmt.Errorf("guard: the idempotency_key could not be recorded as sending, so nothing was created: %w", storeDown(err))
 	}
 	out, err := create()
 	if err != nil {
@@ -128,8 +186,12 @@ func (i *Idempotency) settle(id string, rec Record, found any) (json.RawMessage,
 	return raw, true, nil
 }
 
-// repeat answers a call whose key another call claimed first.
-func (i *Idempotency) repeat(id, key, hash string, rec Record, reconcile func(time.Time) (any, bool, error)) (json.RawMessage, bool, error) {
+// repeat answers a call whose key another call claimed first. While the
+// first call's process holds its lease, the repeat waits. When that
+// process is gone, the repeat takes the claim over: a claim never sent is
+// sent now; one that was being sent is looked up at Basiq first, and sent
+// only when nothing is there.
+func (i *Idempotency) repeat(id, key, hash string, rec Record, create func() (any, error), reconcile func(time.Time) (any, bool, error)) (json.RawMessage, bool, error) {
 	at := rec.Created.UTC().Format(time.RFC3339)
 	if rec.ArgsHash != hash {
 		return nil, false, &IdempotencyError{fmt.Sprintf("idempotency_key %q was already used with different arguments (at %s); use a new key for a different request", key, at)}
@@ -137,20 +199,32 @@ func (i *Idempotency) repeat(id, key, hash string, rec Record, reconcile func(ti
 	if rec.State == StateDone {
 		return rec.Result, true, nil
 	}
-	if reconcile != nil {
-		if found, ok, err := reconcile(rec.Created.Add(-time.Minute)); err == nil && ok {
-			return i.settle(id, rec, found)
+	if rec.State == StatePending || rec.State == StateSending {
+		stop, ok := i.takeOver(id)
+		if !ok {
+			return nil, false, &IdempotencyError{fmt.Sprintf("the first call with idempotency_key %q (at %s) is still being carried out; wait a few seconds and call again with the same key", key, at)}
+		}
+		defer stop()
+		if rec.State == StatePending { // its process stopped before sending anything
+			return i.send(id, rec, create)
 		}
 	}
-	if rec.State == StatePending && i.now().Sub(rec.Created) < pendingGrace {
-		return nil, false, &IdempotencyError{fmt.Sprintf("the first call with idempotency_key %q (at %s) is still being carried out; wait a few seconds and call again with the same key", key, at)}
+	if reconcile != nil {
+		found, ok, err := reconcile(rec.Created.Add(-time.Minute))
+		switch {
+		case err == nil && ok:
+			return i.settle(id, rec, found)
+		case err == nil && rec.State == StateSending: // the owner died mid-send, and Basiq has nothing
+			return i.send(id, rec, create)
+		}
+	}
+	if rec.State == StateSending {
+		rec.State = StateUnknown
+		_ = i.store.PutRecord(id, rec, IdempotencyTTL)
+		return nil, false, &IdempotencyError{fmt.Sprintf("the first call with idempotency_key %q (at %s) stopped while it was being sent, so it may have created it; nothing was sent again. Look for it before creating anew (list_users, get_auth_link, list_reports), and use a new key only if it is not there", key, at)}
 	}
 	return nil, false, &IdempotencyError{fmt.Sprintf("the first call with idempotency_key %q (at %s) was sent but its answer was lost, so it may have created it; nothing was created again. Look for it before creating anew (list_users, get_auth_link, list_reports), and use a new key only if it is not there", key, at)}
 }
-
-// pendingGrace is how long a claimed key counts as a create in progress;
-// after it, a pending key is treated like a lost answer.
-const pendingGrace = time.Minute
 
 // UnknownOutcomeError is a create that was sent but whose answer was lost:
 // Basiq may have carried it out.

@@ -66,7 +66,8 @@ type Record struct {
 
 // Record states.
 const (
-	StatePending = "pending" // claimed; the create is being sent
+	StatePending = "pending" // claimed; nothing sent yet
+	StateSending = "sending" // the create is being sent (or was, by a process that died)
 	StateDone    = "done"    // Basiq created it; Result holds what it returned
 	StateUnknown = "unknown" // sent, but the answer was lost: it may exist
 )

@@ -1,0 +1,74 @@
+package guard_test
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/basiq-mcp/basiq-mcp/tools/guard"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestClaimsDoNotOutliveTheirOwner: a key claimed by a process that died
+// does not block its retries for the key's 24 hours. A claim whose owner
+// died before sending is taken over at once by the next retry, which asks
+// Basiq first and creates only if nothing is there; one whose owner died
+// while sending is said to be "may have been sent", truthfully; and a live
+// owner's claim makes a retry wait.
+func TestClaimsDoNotOutliveTheirOwner(t *testing.T) {
+	store, err := guard.OpenBolt(filepath.Join(t.TempDir(), "g.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { store.Close() })
+	i := guard.NewIdempotency(store, nil)
+	args := map[string]string{"email": "a@b.co"}
+	hash := argsHash(t, args)
+	var creates atomic.Int32
+	create := func() (any, error) { creates.Add(1); return map[string]string{"id": "u-new"}, nil }
+	nothing := func(time.Time) (any, bool, error) { return nil, false, nil }
+
+	// A process claimed k-dead and died before sending anything.
+	_, _, err = store.Claim("create_user\x00k-dead", guard.Record{ArgsHash: hash, State: guard.StatePending, Created: time.Now()}, guard.IdempotencyTTL)
+	require.NoError(t, err)
+	raw, replayed, err := i.Do("create_user", "k-dead", args, create, nothing)
+	require.NoError(t, err, "the retry takes over a claim whose owner is gone")
+	assert.False(t, replayed)
+	assert.JSONEq(t, `{"id":"u-new"}`, string(raw))
+	assert.Equal(t, int32(1), creates.Load(), "created once, after Basiq showed nothing")
+
+	// A process died while sending: without a way to look, nothing is sent
+	// again, and the message says it may have been carried out.
+	_, _, err = store.Claim("create_user\x00k-sending", guard.Record{ArgsHash: hash, State: guard.StateSending, Created: time.Now()}, guard.IdempotencyTTL)
+	require.NoError(t, err)
+	_, _, err = i.Do("create_user", "k-sending", args, create, nil)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "may have")
+	assert.Equal(t, int32(1), creates.Load(), "nothing sent again")
+
+	// A live owner: a retry meanwhile waits.
+	started, release := make(chan struct{}), make(chan struct{})
+	slow := func() (any, error) { close(started); <-release; return map[string]string{"id": "u-slow"}, nil }
+	done := make(chan error, 1)
+	go func() { _, _, err := i.Do("create_user", "k-live", args, slow, nothing); done <- err }()
+	<-started
+	other := guard.NewIdempotency(store, nil) // another process on the same store
+	_, _, err = other.Do("create_user", "k-live", args, create, nothing)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "still being carried out")
+	close(release)
+	require.NoError(t, <-done)
+	raw, replayed, err = other.Do("create_user", "k-live", args, create, nothing)
+	require.NoError(t, err)
+	assert.True(t, replayed)
+	assert.JSONEq(t, `{"id":"u-slow"}`, string(raw))
+	assert.Equal(t, int32(1), creates.Load())
+}
+
+func argsHash(t *testing.T, args any) string {
+	t.Helper()
+	raw, err := json.Marshal(args)
+	require.NoError(t, err)
+	return guard.HashArgs(raw)
+}
