@@ -278,6 +278,7 @@ func serve(cmd string, args []string, stdin io.Reader, stdout, stderr io.Writer)
 		fmt.Fprintln(stderr, "basiq-mcp:", err)
 		return 2
 	}
+	guard.RouteRedisLogs(logger)
 	var m *metrics.Metrics
 	if cmd == "serve" && c.Transport != "stdio" {
 		m = metrics.New()
