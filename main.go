@@ -128,6 +128,9 @@ func backend(c config.Config, cmd string, logger *slog.Logger, store guard.Store
 		if shared, ok := store.(basiq.SharedTokens); ok {
 			opts = append(opts, basiq.WithSharedTokens(shared))
 		}
+		if shared, ok := store.(basiq.SharedBreaker); ok {
+			opts = append(opts, basiq.WithSharedBreaker(shared))
+		}
 		client, err := basiq.NewClient(key, opts...)
 		return client, "", func() {}, err
 	}

@@ -73,22 +73,25 @@ func (b *breaker) allow(now time.Time) error {
 	return nil
 }
 
-// record notes how a call ended: down means Basiq could not answer.
-func (b *breaker) record(now time.Time, down bool) {
+// record notes how a call ended: down means Basiq could not answer. It
+// reports whether this outcome opened the breaker, and until when.
+func (b *breaker) record(now time.Time, down bool) (opened bool, until time.Time) {
 	if b.threshold <= 0 {
-		return
+		return false, time.Time{}
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.probing = false
 	if !down {
 		b.failures = 0
-		return
+		return false, time.Time{}
 	}
 	b.failures++
 	if b.failures >= b.threshold {
 		b.openUntil = now.Add(b.cooldown)
+		return true, b.openUntil
 	}
+	return false, time.Time{}
 }
 
 // upstreamDown reports whether err means Basiq itself failed, as opposed

@@ -16,6 +16,7 @@ import (
 	"net/url"
 	"path"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/basiq-mcp/basiq-mcp/basiq/text"
@@ -46,7 +47,12 @@ type Client struct {
 	connectorTTL time.Duration
 	connectors   connectorCache
 	breaker      breaker
-	observe      func(Exchange) // nil: nobody watches
+	// sharedBreaker, when set, opens and closes the breaker with the other
+	// processes of the deployment (sharedbreaker.go).
+	sharedBreaker SharedBreaker
+	sharedMu      sync.Mutex
+	breakerView   sharedView
+	observe       func(Exchange) // nil: nobody watches
 }
 
 // Option configures a Client.

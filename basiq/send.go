@@ -66,11 +66,19 @@ func (c *Client) send(ctx context.Context, cl *call, out any) (int, error) {
 	if err := c.breaker.allow(c.now()); err != nil {
 		return 0, err
 	}
+	probe, err := c.allowShared(c.now())
+	if err != nil {
+		return 0, err
+	}
 	status, err := c.sendOnce(ctx, cl, out)
 	if ctx.Err() != nil {
 		err = errors.Join(err, errCallerGaveUp) // not Basiq's fault
 	}
-	c.breaker.record(c.now(), upstreamDown(err))
+	down := upstreamDown(err)
+	opened, until := c.breaker.record(c.now(), down)
+	if !errors.Is(err, errCallerGaveUp) {
+		c.recordShared(c.now(), probe, opened, until, down)
+	}
 	if errors.Is(err, errCallerGaveUp) {
 		return status, ctx.Err()
 	}

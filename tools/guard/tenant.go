@@ -106,3 +106,39 @@ func (s *RedisStore) StoreToken(ctx context.Context, token string, expires time.
 	}
 	return s.rdb.Del(ctx, s.tokenKey("lead")).Err()
 }
+
+// BreakerOpenUntil reads until when the deployment's breaker is open
+// (zero: closed).
+func (s *RedisStore) BreakerOpenUntil(ctx context.Context) (time.Time, error) {
+	v, err := s.rdb.Get(ctx, s.tokenKey("breaker")).Result()
+	if errors.Is(err, redis.Nil) {
+		return time.Time{}, nil
+	}
+	if err != nil {
+		return time.Time{}, err
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return time.Time{}, nil
+	}
+	return time.Unix(0, n), nil
+}
+
+// breakerKept is how long an opened breaker is remembered past its
+// cooldown, so processes see the cooldown is over and one probes.
+const breakerKept = 10 * time.Minute
+
+// OpenBreaker publishes that the deployment's breaker is open until then.
+func (s *RedisStore) OpenBreaker(ctx context.Context, until time.Time) error {
+	return s.rdb.Set(ctx, s.tokenKey("breaker"), strconv.FormatInt(until.UnixNano(), 10), max(time.Until(until), 0)+breakerKept).Err()
+}
+
+// CloseBreaker publishes that Basiq answered again.
+func (s *RedisStore) CloseBreaker(ctx context.Context) error {
+	return s.rdb.Del(ctx, s.tokenKey("breaker"), s.tokenKey("breaker-probe")).Err()
+}
+
+// LeadProbe makes this process the deployment's probe for ttl.
+func (s *RedisStore) LeadProbe(ctx context.Context, ttl time.Duration) (bool, error) {
+	return s.rdb.SetNX(ctx, s.tokenKey("breaker-probe"), "1", max(ttl, time.Second)).Result()
+}
