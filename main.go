@@ -29,6 +29,7 @@ import (
 	"github.com/basiq-mcp/basiq-mcp/tools/hosting"
 	"github.com/basiq-mcp/basiq-mcp/tools/logbatch"
 	"github.com/basiq-mcp/basiq-mcp/tools/metrics"
+	"github.com/basiq-mcp/basiq-mcp/tools/telemetry"
 	"github.com/lmittmann/tint"
 	"github.com/mark3labs/mcp-go/server"
 )
@@ -111,7 +112,7 @@ func newLogger(w io.Writer, level string) (*slog.Logger, error) {
 // The simulator's URL is returned too ("" for the real API). "basiq-mcp
 // call" shares one simulator across runs (basiqtest.Shared), so a user one
 // call creates is there for the next.
-func backend(c config.Config, cmd string, logger *slog.Logger, store guard.Store, m *metrics.Metrics) (*basiq.Client, string, func(), error) {
+func backend(c config.Config, cmd string, logger *slog.Logger, store guard.Store, m *metrics.Metrics, tel *telemetry.Telemetry) (*basiq.Client, string, func(), error) {
 	key := strings.TrimSpace(os.Getenv("BASIQ_API_KEY"))
 	if strings.HasPrefix(key, "${") && strings.HasSuffix(key, "}") {
 		// A client left its setting's placeholder in (a desktop bundle
@@ -122,6 +123,9 @@ func backend(c config.Config, cmd string, logger *slog.Logger, store guard.Store
 	var observe []basiq.Option
 	if m != nil {
 		observe = append(observe, basiq.WithObserver(m.Upstream))
+	}
+	if tel != nil {
+		observe = append(observe, basiq.WithContextObserver(tel.Exchange))
 	}
 	if key != "" && !c.Sandbox {
 		opts := append([]basiq.Option{basiq.WithBaseURL(c.BaseURL), basiq.WithLogger(logger), basiq.WithUserAgent("basiq-mcp/" + version)}, observe...)
@@ -184,12 +188,12 @@ type app struct {
 // the guards, and the MCP server with its tools, resources and prompts.
 // serve and the tools/call commands all run on what it returns. m, when
 // set, is fed by the client, the guards, the tools and the sessions.
-func assemble(c config.Config, cmd string, logger *slog.Logger, m *metrics.Metrics, stdout, stderr io.Writer) (*app, error) {
+func assemble(c config.Config, cmd string, logger *slog.Logger, m *metrics.Metrics, tel *telemetry.Telemetry, stdout, stderr io.Writer) (*app, error) {
 	store, err := guard.OpenStore(c.StateURL, filepath.Join(c.StateDir, "state.db"), tenant(c))
 	if err != nil {
 		return nil, err
 	}
-	client, simURL, stopBackend, err := backend(c, cmd, logger, store, m)
+	client, simURL, stopBackend, err := backend(c, cmd, logger, store, m, tel)
 	if err != nil {
 		store.Close()
 		return nil, err
@@ -213,12 +217,24 @@ func assemble(c config.Config, cmd string, logger *slog.Logger, m *metrics.Metri
 		server.WithRecovery(), server.WithResourceRecovery(), server.WithLogging(), server.WithHooks(hooks),
 		server.WithResourceCapabilities(true, false), server.WithPromptCapabilities(false), server.WithCompletions(),
 		server.WithResourceCompletionProvider(res.Completer()), server.WithPromptCompletionProvider(res.Completer()))
+	var watchers []func(context.Context, guard.Decision)
 	if m != nil {
 		m.Sessions(hooks)
 		m.Breaker(client)
-		g.Governor.Watch(m.Decision)
+		watchers = append(watchers, func(_ context.Context, d guard.Decision) { m.Decision(d) })
 		a.server.Use(m.Tools)
 	}
+	if tel != nil {
+		tel.Sessions(hooks)
+		watchers = append(watchers, tel.Decision)
+		a.server.Use(tel.Tools)
+		server.WithResourceHandlerMiddleware(tel.Resources)(a.server)
+	}
+	g.Governor.Watch(func(ctx context.Context, d guard.Decision) {
+		for _, w := range watchers {
+			w(ctx, d)
+		}
+	})
 	res.Register(a.server, hooks)
 	a.changes, a.follow = guard.NewChanges(g.Store), res.CustomerChanged
 	announce := func(id string) {
@@ -290,7 +306,19 @@ func serve(cmd string, args []string, stdin io.Reader, stdout, stderr io.Writer)
 		fmt.Fprintf(stderr, "basiq-mcp: --audit stdout cannot share stdout with the %s command's output; use stderr\n", cmd)
 		return 2
 	}
-	a, err := assemble(c, cmd, logger, m, stdout, stderr)
+	tel, stopTelemetry, err := telemetry.FromEnvironment(context.Background(), version, os.Getenv)
+	if err != nil {
+		fmt.Fprintln(stderr, "basiq-mcp: OpenTelemetry:", err)
+		return 2
+	}
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := stopTelemetry(ctx); err != nil {
+			logger.Warn("OpenTelemetry: what was buffered could not all be exported", "error", err)
+		}
+	}()
+	a, err := assemble(c, cmd, logger, m, tel, stdout, stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "basiq-mcp: cannot start:", err)
 		return 1

@@ -8,6 +8,7 @@
 package basiq
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -53,6 +54,7 @@ type Client struct {
 	sharedMu      sync.Mutex
 	breakerView   sharedView
 	observe       func(Exchange) // nil: nobody watches
+	observeCtx    func(context.Context, Exchange)
 }
 
 // Option configures a Client.

@@ -15,6 +15,7 @@ type Exchange struct {
 	Route string
 	// Status is Basiq's HTTP status, or 0 when no answer came.
 	Status   int
+	Began    time.Time
 	Duration time.Duration
 }
 
@@ -27,9 +28,26 @@ func WithObserver(fn func(Exchange)) Option {
 	}
 }
 
-func (c *Client) observed(method, path string, status int, began time.Time) {
+// WithContextObserver calls fn after every HTTP exchange with Basiq, with
+// the context of the call it served (a trace can place the exchange in
+// its request); fn runs on the request's goroutine, so it must be quick.
+func WithContextObserver(fn func(context.Context, Exchange)) Option {
+	return func(c *Client) error {
+		c.observeCtx = fn
+		return nil
+	}
+}
+
+func (c *Client) observed(ctx context.Context, method, path string, status int, began time.Time) {
+	if c.observe == nil && c.observeCtx == nil {
+		return
+	}
+	e := Exchange{Method: method, Route: Route(path), Status: status, Began: began, Duration: time.Since(began)}
 	if c.observe != nil {
-		c.observe(Exchange{Method: method, Route: Route(path), Status: status, Duration: time.Since(began)})
+		c.observe(e)
+	}
+	if c.observeCtx != nil {
+		c.observeCtx(ctx, e)
 	}
 }
 

@@ -198,10 +198,10 @@ func (c *Client) roundTrip(ctx context.Context, cl *call, target string, payload
 	began := time.Now()
 	resp, err := c.http.Do(req)
 	if err != nil {
-		c.observed(cl.method, req.URL.Path, 0, began)
+		c.observed(ctx, cl.method, req.URL.Path, 0, began)
 		return 0, nil, nil, err
 	}
-	c.observed(cl.method, req.URL.Path, resp.StatusCode, began)
+	c.observed(ctx, cl.method, req.URL.Path, resp.StatusCode, began)
 	defer resp.Body.Close()
 	data, err := drain(resp.Body)
 	c.log.DebugContext(ctx, "basiq request", "method", cl.method, "path", req.URL.Path, "status", resp.StatusCode,

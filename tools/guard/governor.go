@@ -78,7 +78,7 @@ type Governor struct {
 	now    func() time.Time
 	log    *slog.Logger
 	keys   keyed // serialises one connection's decisions within a process
-	watch  func(Decision)
+	watch  func(context.Context, Decision)
 	quota  *Quota // each OAuth caller's refreshes; nil: none
 }
 
@@ -255,7 +255,7 @@ func (g *Governor) record(ctx context.Context, tool string, d Decision, dryRun b
 		return nil
 	}
 	if g.watch != nil && d.Outcome != "attempt" {
-		g.watch(d)
+		g.watch(ctx, d)
 	}
 	return g.audit.Record(Entry{Tool: tool, UserID: d.UserID, ConnectionID: d.ConnectionID, JobID: d.JobID, Decision: d.Outcome, Reason: d.Reason}.By(ctx))
 }
@@ -278,7 +278,7 @@ func (g *Governor) callerHold(ctx context.Context, d Decision, tool string, dryR
 
 // Watch calls fn with every decision the governor carries out (dry runs
 // and attempts excluded), for metrics. Call it before serving.
-func (g *Governor) Watch(fn func(Decision)) { g.watch = fn }
+func (g *Governor) Watch(fn func(context.Context, Decision)) { g.watch = fn }
 
 // connectorStatus returns the institution's status for the method (the
 // client reuses recent connector lists).
