@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -23,6 +24,7 @@ type RedisStore struct {
 	db     int    // the database: pub/sub channels are shared by every database
 	tenant Tenant
 	gen    generation
+	reps   replicas
 }
 
 // redisTimeout bounds one store operation: a store that does not answer
@@ -37,12 +39,13 @@ func OpenRedis(url string, t Tenant) (*RedisStore, error) {
 	if t.Namespace == "" {
 		return nil, errors.New("guard: a Redis store needs the deployment's namespace (Tenant)")
 	}
-	opt, err := redis.ParseURL(url)
+	rdb, db, err := redisClient(url)
 	if err != nil {
 		return nil, fmt.Errorf("guard: --state-url %q: %v", redact(url), err)
 	}
-	opt.DialTimeout, opt.ReadTimeout, opt.WriteTimeout, opt.MaxRetries = 500*time.Millisecond, 2*time.Second, 2*time.Second, 1
-	return &RedisStore{rdb: redis.NewClient(opt), prefix: "basiq-mcp:" + t.Namespace + ":", db: opt.DB, tenant: t}, nil
+	s := &RedisStore{rdb: rdb, prefix: "basiq-mcp:" + t.Namespace + ":", db: db, tenant: t}
+	s.reps.expected = strings.HasPrefix(url, "redis-sentinel:") || strings.Contains(url, "master_name=") // Sentinel has replicas by design
+	return s, nil
 }
 
 // rkey is the Redis key of one piece of state, in the namespace.
@@ -98,6 +101,9 @@ func (s *RedisStore) Reserve(r Reservation) (Verdict, error) {
 	}
 	for range 50 {
 		err := s.rdb.Watch(ctx, txn, ledgerKey, budgetKey)
+		if err == nil && !r.DryRun && v.Rule == "" {
+			err = s.durable(ctx) // the spend must survive a failover
+		}
 		if !errors.Is(err, redis.TxFailedErr) {
 			return v, storeDown(err)
 		}
@@ -138,6 +144,9 @@ func (s *RedisStore) UseOnce(id string, expires time.Time) (bool, error) {
 	ctx, cancel := ctxTimeout()
 	defer cancel()
 	ok, err := s.rdb.SetNX(ctx, s.rkey("used", id), "1", max(time.Until(expires), time.Second)).Result()
+	if err == nil && ok {
+		err = s.durable(ctx) // a use lost in a failover would reopen the confirmation
+	}
 	return ok, storeDown(err)
 }
 
@@ -150,6 +159,9 @@ func (s *RedisStore) Claim(key string, rec Record, ttl time.Duration) (Record, b
 		return rec, false, err
 	}
 	ok, err := s.rdb.SetNX(ctx, s.rkey("record", key), raw, ttl).Result()
+	if err == nil && ok {
+		err = s.durable(ctx) // a claim lost in a failover would let a second create through
+	}
 	if err != nil || ok {
 		return rec, ok, storeDown(err)
 	}
