@@ -1,7 +1,11 @@
 package tools
 
 import (
+	"cmp"
 	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -31,6 +35,7 @@ func once[R any](ctx context.Context, d *call, key string, args any, create func
 	if err := d.Idem.Ready(); err != nil {
 		return zero, err
 	}
+	d.attempt = attemptID(d.tool, key)
 	sent := func() (R, error) {
 		d.audit(guard.Entry{Tool: d.tool, Decision: "attempt"})
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), createTimeout)
@@ -58,15 +63,38 @@ func once[R any](ctx context.Context, d *call, key string, args any, create func
 	}
 	if replayed {
 		d.Log.Info("idempotent replay", "tool", d.tool)
-		d.audit(guard.Entry{Tool: d.tool, Decision: "replayed", Reason: "idempotency_key reused within 24 h"})
+		var made struct {
+			ID     string `json:"id"`
+			UserID string `json:"user_id"`
+			JobID  string `json:"job_id"`
+		}
+		_ = json.Unmarshal(raw, &made) // names what the first attempt made: a user, a link's user, a report's job
+		d.audit(guard.Entry{Tool: d.tool, UserID: cmp.Or(made.UserID, made.ID), JobID: made.JobID, Decision: "replayed",
+			Reason: "idempotency_key reused within 24 h"})
 	}
 	var out R
 	return out, json.Unmarshal(raw, &out)
 }
 
+// attemptID is what ties a write's audit lines together: for a keyed
+// create, a digest of the tool and key, the same on every retry and
+// replica; else random.
+func attemptID(tool, key string) string {
+	if key != "" {
+		sum := sha256.Sum256([]byte(tool + "\x00" + key))
+		return "k-" + hex.EncodeToString(sum[:8])
+	}
+	b := make([]byte, 8)
+	rand.Read(b)
+	return "a-" + hex.EncodeToString(b)
+}
+
 // audit records a write, with who asked; a failure to record is logged,
 // not hidden.
 func (d *call) audit(e guard.Entry) {
+	if e.Attempt == "" {
+		e.Attempt = d.attempt
+	}
 	if err := d.Audit.Record(e.By(d.ctx)); err != nil {
 		d.Log.Error("audit log", "error", err)
 	}
@@ -140,6 +168,7 @@ func twoStep(ctx context.Context, d *call, action, target, token string,
 	if err := d.Idem.NoteSent(action, target); err != nil {
 		return res, fmt.Errorf("the guard store could not record the %s, so it was not sent: %w", action, err)
 	}
+	d.attempt = attemptID(action, "")
 	d.audit(guard.Entry{Tool: action, Target: target, Decision: "attempt"})
 	xctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), createTimeout)
 	defer cancel()

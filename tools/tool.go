@@ -82,6 +82,7 @@ type call struct {
 	skipped skippedNotes
 	ask     *mcp.CallToolResult
 	ctx     context.Context // the call's, for who asked (guard.CallerFrom)
+	attempt string          // the write's attempt id, repeated on its audit lines
 }
 
 // Tool is one tool: its MCP definition, its handler and how it is classed.

@@ -25,6 +25,11 @@ type Entry struct {
 	Target       string    `json:"target,omitempty"`
 	Decision     string    `json:"decision"`
 	Reason       string    `json:"reason,omitempty"`
+	// Attempt ties a write's outcome, and any later replay or lookup of
+	// it, to the attempt line written before it was sent: for a keyed
+	// create, a digest of the tool and idempotency key (so a retry through
+	// another replica repeats it); else random.
+	Attempt string `json:"attempt,omitempty"`
 	// Subject and ClientID say who asked, from the caller's OAuth access
 	// token; both are empty without OAuth (stdio, the static token).
 	Subject  string `json:"subject,omitempty"`

@@ -2,6 +2,8 @@ package guard
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -234,6 +236,7 @@ func (g *Governor) send(ctx context.Context, tool string, d Decision, dryRun boo
 		d.Outcome, d.Reason = WouldRefresh, "every rule allows a refresh now; nothing was sent"
 		return d, nil
 	}
+	ctx = withAttempt(ctx) // the attempt and its outcome share an id in the audit
 	if err := g.record(ctx, tool, Decision{UserID: d.UserID, ConnectionID: d.ConnectionID, Outcome: "attempt"}, false); err != nil {
 		return d, fmt.Errorf("guard: the audit log could not be written, so the refresh was not sent: %w", err)
 	}
@@ -257,7 +260,22 @@ func (g *Governor) record(ctx context.Context, tool string, d Decision, dryRun b
 	if g.watch != nil && d.Outcome != "attempt" {
 		g.watch(ctx, d)
 	}
-	return g.audit.Record(Entry{Tool: tool, UserID: d.UserID, ConnectionID: d.ConnectionID, JobID: d.JobID, Decision: d.Outcome, Reason: d.Reason}.By(ctx))
+	return g.audit.Record(Entry{Tool: tool, UserID: d.UserID, ConnectionID: d.ConnectionID, JobID: d.JobID, Decision: d.Outcome, Reason: d.Reason,
+		Attempt: attemptOf(ctx)}.By(ctx))
+}
+
+type attemptKey struct{}
+
+// withAttempt gives ctx a new attempt id for the audit lines of one write.
+func withAttempt(ctx context.Context) context.Context {
+	b := make([]byte, 8)
+	rand.Read(b)
+	return context.WithValue(ctx, attemptKey{}, "a-"+hex.EncodeToString(b))
+}
+
+func attemptOf(ctx context.Context) string {
+	s, _ := ctx.Value(attemptKey{}).(string)
+	return s
 }
 
 // callerHold reserves one of the caller's refreshes (not in a dry run),
