@@ -204,7 +204,12 @@ func assemble(c config.Config, cmd string, logger *slog.Logger, m *metrics.Metri
 		stopBackend()
 		return nil, err
 	}
-	a := &app{guards: g, client: client, metrics: m, stop: func() { g.Close(); stopBackend() }}
+	abandon := func() { // a write still unanswered when the process stops is written down as unknown
+		if n := g.Audit.Abandon(); n > 0 {
+			logger.Warn("writes in flight when the server stopped are recorded as unknown in the audit", "writes", n)
+		}
+	}
+	a := &app{guards: g, client: client, metrics: m, stop: func() { abandon(); g.Close(); stopBackend() }}
 	access := guard.NewAccess(&guard.BasiqOwners{Client: client})
 	queue := func(ctx context.Context) (any, error) { return tools.SupportQueue(ctx, a.deps) } // a.deps is set below, before serving
 	res, err := resources.New(resources.Options{Client: client, LiveDocsURL: c.DocsURL, Access: access, Audit: g.Audit, AuditReads: c.AuditReads, SupportQueue: queue})

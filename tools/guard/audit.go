@@ -47,9 +47,10 @@ func (e Entry) By(ctx context.Context) Entry {
 // Audit appends entries as JSON lines to each of its sinks. It is safe for
 // concurrent use.
 type Audit struct {
-	mu sync.Mutex
-	ws []io.Writer
-	f  *os.File
+	mu       sync.Mutex
+	ws       []io.Writer
+	f        *os.File
+	inflight Inflight // writes whose attempt is recorded and outcome not yet
 }
 
 // AuditSinks are the places an audit can go: the state directory's
@@ -111,6 +112,7 @@ func (a *Audit) Record(e Entry) error {
 	if err != nil {
 		return err
 	}
+	a.inflight.track(e)
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	line = append(line, '\n')
