@@ -62,3 +62,59 @@ func TestBreakerOpenedByTokenFailuresCloses(t *testing.T) {
 	_, err = c.GetUser(ctx, "u1")
 	assert.NoError(t, err, "the breaker is closed")
 }
+
+func TestCircuitBreakerFailsFastWhileBasiqIsDown(t *testing.T) {
+	var healthy atomic.Bool
+	api := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request) {
+		if healthy.Load() {
+			reply(w, 200, userJSON)
+			return
+		}
+		basiqError(w, 503, "service-unavailable", "down")
+	})
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var mu sync.Mutex
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	c := api.client(t, basiq.WithClock(clock), basiq.WithCircuitBreaker(3, time.Minute),
+		basiq.WithRetryPolicy(basiq.RetryPolicy{MaxAttempts: 1}))
+	ctx := context.Background()
+	for range 3 {
+		_, err := c.GetUser(ctx, "u1")
+		e, _ := basiq.AsError(err)
+		require.NotNil(t, e)
+		assert.Equal(t, 503, e.StatusCode)
+	}
+	sent := len(api.requests())
+	_, err := c.GetUser(ctx, "u1")
+	wait, open := basiq.IsUnavailable(err)
+	assert.True(t, open, "the fourth call fails fast")
+	assert.Equal(t, time.Minute, wait)
+	assert.Len(t, api.requests(), sent, "nothing was sent while open")
+
+	mu.Lock()
+	now = now.Add(time.Minute)
+	mu.Unlock()
+	_, err = c.GetUser(ctx, "u1")
+	_, open = basiq.IsUnavailable(err)
+	assert.False(t, open, "after the cooldown one probe is sent")
+	assert.Len(t, api.requests(), sent+1)
+	_, err = c.GetUser(ctx, "u1")
+	_, open = basiq.IsUnavailable(err)
+	assert.True(t, open, "a failed probe opens the breaker again")
+
+	healthy.Store(true)
+	mu.Lock()
+	now = now.Add(time.Minute)
+	mu.Unlock()
+	_, err = c.GetUser(ctx, "u1")
+	require.NoError(t, err, "a good probe closes it")
+	_, err = c.GetUser(ctx, "u1")
+	require.NoError(t, err)
+
+	notFound := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request) { basiqError(w, 404, "resource-not-found", "no") })
+	nc := notFound.client(t, basiq.WithCircuitBreaker(2, time.Minute))
+	for range 5 {
+		_, err := nc.GetUser(ctx, "u1")
+		assert.True(t, basiq.IsNotFound(err), "Basiq answering 404 is not Basiq being down")
+	}
+}
