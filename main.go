@@ -29,6 +29,7 @@ import (
 	"github.com/basiq-mcp/basiq-mcp/tools/hosting"
 	"github.com/basiq-mcp/basiq-mcp/tools/logbatch"
 	"github.com/basiq-mcp/basiq-mcp/tools/metrics"
+	stdiox "github.com/basiq-mcp/basiq-mcp/tools/stdio"
 	"github.com/basiq-mcp/basiq-mcp/tools/telemetry"
 	"github.com/lmittmann/tint"
 	"github.com/mark3labs/mcp-go/server"
@@ -343,7 +344,7 @@ func serve(cmd string, args []string, stdin io.Reader, stdout, stderr io.Writer)
 		go tools.RunBackground(ctx, a.deps, background)
 		stdio := server.NewStdioServer(s)
 		stdio.SetErrorLogger(log.New(stderr, "mcp: ", 0))
-		if err := stdio.Listen(ctx, stdin, stdout); err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, io.EOF) {
+		if err := stdio.Listen(ctx, stdiox.Pollable(stdin), stdout); err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, io.EOF) {
 			logger.Error("stdio transport", "error", err)
 			return 1
 		}
