@@ -6,20 +6,11 @@ import (
 	"time"
 
 	"github.com/basiq-mcp/basiq-mcp/basiq/basiqtest"
+	"github.com/basiq-mcp/basiq-mcp/testdata/mcptest"
 	"github.com/basiq-mcp/basiq-mcp/tools"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-// basiqRequests counts every request the server can make for a queue.
-func basiqRequests(sim *basiqtest.Server) int {
-	n := 0
-	for _, p := range []string{"POST /token", "GET /users", "GET /users/{userId}/connections", "GET /users/{userId}/jobs",
-		"GET /users/{userId}/consents", "GET /users/{userId}/accounts", "GET /connectors"} {
-		n += sim.Calls(p)
-	}
-	return n
-}
 
 // truth is the support queue the simulator's own state calls for, keyed
 // "user reason object", worked out without the server's code: each
@@ -90,10 +81,10 @@ func TestQueueMatchesTheSimulatorAtTwoThousandCustomers(t *testing.T) {
 	reasons := map[string]int{}
 	args := obj{"within_days": 30, "limit": 100}
 	for page := 0; ; page++ {
-		before := basiqRequests(h.sim)
+		before := mcptest.QueueRequests(h.sim)
 		var out queueOut
 		h.okValid(t, "support_queue", args, &out)
-		cost := basiqRequests(h.sim) - before
+		cost := mcptest.QueueRequests(h.sim) - before
 		assert.LessOrEqual(t, cost, 5, "page %d cost Basiq %d requests", page, cost)
 		if page == 0 {
 			assert.Equal(t, customers, out.Index.Read)

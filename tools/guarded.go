@@ -3,7 +3,6 @@ package tools
 import (
 	"cmp"
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -84,9 +83,7 @@ func attemptID(tool, key string) string {
 		sum := sha256.Sum256([]byte(tool + "\x00" + key))
 		return "k-" + hex.EncodeToString(sum[:8])
 	}
-	b := make([]byte, 8)
-	rand.Read(b)
-	return "a-" + hex.EncodeToString(b)
+	return guard.NewAttempt()
 }
 
 // audit records a write, with who asked; a failure to record is logged,

@@ -7,17 +7,8 @@ import (
 	"time"
 
 	"github.com/basiq-mcp/basiq-mcp/basiq/basiqtest"
+	"github.com/basiq-mcp/basiq-mcp/testdata/mcptest"
 )
-
-// basiqRequests counts every request a support queue can make.
-func basiqRequests(sim *basiqtest.Server) int {
-	n := 0
-	for _, p := range []string{"POST /token", "GET /users", "GET /users/{userId}/connections", "GET /users/{userId}/jobs",
-		"GET /users/{userId}/consents", "GET /users/{userId}/accounts", "GET /connectors"} {
-		n += sim.Calls(p)
-	}
-	return n
-}
 
 // queueIndex is the part of a support_queue result the bench reads.
 type queueIndex struct {
@@ -57,7 +48,7 @@ func queueAt(ctx context.Context, c config, customers int) error {
 	}
 	defer cl.Close()
 	ask := func() (queueIndex, int, error) {
-		before := basiqRequests(sim)
+		before := mcptest.QueueRequests(sim)
 		res, err := call(ctx, cl, "support_queue", map[string]any{"limit": 1})
 		if err != nil {
 			return queueIndex{}, 0, err
@@ -65,7 +56,7 @@ func queueAt(ctx context.Context, c config, customers int) error {
 		raw, _ := json.Marshal(res.StructuredContent)
 		var q queueIndex
 		err = json.Unmarshal(raw, &q)
-		return q, basiqRequests(sim) - before, err
+		return q, mcptest.QueueRequests(sim) - before, err
 	}
 	q, first, err := ask()
 	if err != nil {
@@ -107,9 +98,9 @@ func scanPace(ctx context.Context, c config) error {
 		return err
 	}
 	defer cl.Close()
-	start, began := basiqRequests(sim), time.Now()
+	start, began := mcptest.QueueRequests(sim), time.Now()
 	time.Sleep(window)
-	rate := float64(basiqRequests(sim)-start) / time.Since(began).Seconds() // the user list included
+	rate := float64(mcptest.QueueRequests(sim)-start) / time.Since(began).Seconds() // the user list included
 	fmt.Printf("\nThe background scan over %d customers at `--index-rate %g`: %.2f Basiq requests a second over %s (target: under the pace).\n",
 		customers, pace, rate, window)
 	return nil

@@ -268,9 +268,14 @@ type attemptKey struct{}
 
 // withAttempt gives ctx a new attempt id for the audit lines of one write.
 func withAttempt(ctx context.Context) context.Context {
+	return context.WithValue(ctx, attemptKey{}, NewAttempt())
+}
+
+// NewAttempt is a random attempt id (Entry.Attempt) for one write.
+func NewAttempt() string {
 	b := make([]byte, 8)
 	rand.Read(b)
-	return context.WithValue(ctx, attemptKey{}, "a-"+hex.EncodeToString(b))
+	return "a-" + hex.EncodeToString(b)
 }
 
 func attemptOf(ctx context.Context) string {

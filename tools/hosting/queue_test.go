@@ -2,14 +2,11 @@ package hosting_test
 
 import (
 	"context"
-	"encoding/base64"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/basiq-mcp/basiq-mcp/basiq/basiqtest"
 	"github.com/basiq-mcp/basiq-mcp/testdata/mcptest"
-	"github.com/basiq-mcp/basiq-mcp/tools/hosting"
 	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/stretchr/testify/assert"
@@ -21,13 +18,7 @@ import (
 // customer changed, and reading the queue then shows the change.
 func TestQueueSubscriberHearsOfEveryCustomer(t *testing.T) {
 	t.Parallel()
-	sim := basiqtest.NewServer(basiqtest.WithAPIKey("queue-key"), basiqtest.WithTimeScale(0.01))
-	t.Cleanup(sim.Close)
-	secret := "whsec_" + base64.StdEncoding.EncodeToString([]byte("the queue test's webhook secret."))
-	base := mcptest.StartServer(t, binary, sandboxEnv("BASIQ_API_KEY=queue-key", "BASIQ_BASE_URL="+sim.URL, "BASIQ_WEBHOOK_SECRET="+secret),
-		"--transport", "http", "--state-dir", t.TempDir(), "--index-rate", "0")
-	_, err := sim.Subscribe(base+hosting.WebhookPath, secret, sim.URL)
-	require.NoError(t, err)
+	sim, base := webhookFed(t, "queue-key", "the queue test's webhook secret.")
 	target := activeCustomers(t, sim, 1)[0]
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

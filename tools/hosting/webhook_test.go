@@ -115,13 +115,7 @@ func TestWebhookDeliveriesAreVerified(t *testing.T) {
 // reads the event and forgets that customer's kept triage, so the next
 // queue reads them again and shows them, while the others stay kept.
 func TestWebhookMarksACustomerStale(t *testing.T) {
-	sim := basiqtest.NewServer(basiqtest.WithAPIKey("hook-key"), basiqtest.WithTimeScale(0.01))
-	t.Cleanup(sim.Close)
-	secret := "whsec_" + base64.StdEncoding.EncodeToString([]byte("a webhook secret of 32 bytes....."))
-	base := mcptest.StartServer(t, binary, sandboxEnv("BASIQ_API_KEY=hook-key", "BASIQ_BASE_URL="+sim.URL, "BASIQ_WEBHOOK_SECRET="+secret),
-		"--transport", "http", "--state-dir", t.TempDir(), "--index-rate", "0")
-	_, err := sim.Subscribe(base+hosting.WebhookPath, secret, sim.URL)
-	require.NoError(t, err)
+	sim, base := webhookFed(t, "hook-key", "a webhook secret of 32 bytes.....")
 	reads := func() int { return sim.Calls("GET /users/{userId}/connections") }
 	queue := func() []any {
 		res, txt := call(t, base, "support_queue", map[string]any{"limit": 100})
@@ -179,19 +173,28 @@ func TestWebhookMarksACustomerStale(t *testing.T) {
 // stateless 2026-07-28 subscriptions/listen stream.
 func TestSubscriberHearsOfAChangedCustomer(t *testing.T) {
 	t.Parallel()
-	sim := basiqtest.NewServer(basiqtest.WithAPIKey("sub-key"), basiqtest.WithTimeScale(0.01))
-	t.Cleanup(sim.Close)
-	secret := "whsec_" + base64.StdEncoding.EncodeToString([]byte("another webhook secret of 32 b.."))
-	base := mcptest.StartServer(t, binary, sandboxEnv("BASIQ_API_KEY=sub-key", "BASIQ_BASE_URL="+sim.URL, "BASIQ_WEBHOOK_SECRET="+secret),
-		"--transport", "http", "--state-dir", t.TempDir(), "--index-rate", "0")
-	_, err := sim.Subscribe(base+hosting.WebhookPath, secret, sim.URL)
-	require.NoError(t, err)
+	sim, base := webhookFed(t, "sub-key", "another webhook secret of 32 b..")
 	customers := activeCustomers(t, sim, 4)
 	// The legacy flow needs the session's GET stream.
 	//lint:ignore SA1019 the legacy subscription flow is the one under test
 	legacy := httpClient(t, base, transport.WithContinuousListening())
 	hearsOnlyItsCustomer(t, legacy, sim.URL, "sub-key", customers[0], customers[1], "basiq://users/"+customers[0].UserID, subscribeLegacy)
 	hearsOnlyItsCustomer(t, httpClient(t, base), sim.URL, "sub-key", customers[2], customers[3], "basiq://users/"+customers[2].UserID, subscribeListen)
+}
+
+// webhookFed runs a simulator pinned to key and the server over HTTP
+// against it, with Basiq's webhooks delivered to the server, signed with a
+// secret made from seed (32 bytes).
+func webhookFed(t *testing.T, key, seed string) (*basiqtest.Server, string) {
+	t.Helper()
+	sim := basiqtest.NewServer(basiqtest.WithAPIKey(key), basiqtest.WithTimeScale(0.01))
+	t.Cleanup(sim.Close)
+	secret := "whsec_" + base64.StdEncoding.EncodeToString([]byte(seed))
+	base := mcptest.StartServer(t, binary, sandboxEnv("BASIQ_API_KEY="+key, "BASIQ_BASE_URL="+sim.URL, "BASIQ_WEBHOOK_SECRET="+secret),
+		"--transport", "http", "--state-dir", t.TempDir(), "--index-rate", "0")
+	_, err := sim.Subscribe(base+hosting.WebhookPath, secret, sim.URL)
+	require.NoError(t, err)
+	return sim, base
 }
 
 // activeCustomers are at least n customers, each with one active
