@@ -113,7 +113,7 @@ func newLogger(w io.Writer, level string) (*slog.Logger, error) {
 // The simulator's URL is returned too ("" for the real API). "basiq-mcp
 // call" shares one simulator across runs (basiqtest.Shared), so a user one
 // call creates is there for the next.
-func backend(c config.Config, cmd string, logger *slog.Logger, store guard.Store, m *metrics.Metrics, tel *telemetry.Telemetry) (*basiq.Client, string, func(), error) {
+func backend(c config.Config, cmd string, logger *slog.Logger, store guard.Store, m *metrics.Metrics, tel *telemetry.Telemetry, reads *tools.ReadMeter) (*basiq.Client, string, func(), error) {
 	key := strings.TrimSpace(os.Getenv("BASIQ_API_KEY"))
 	if strings.HasPrefix(key, "${") && strings.HasSuffix(key, "}") {
 		// A client left its setting's placeholder in (a desktop bundle
@@ -128,6 +128,7 @@ func backend(c config.Config, cmd string, logger *slog.Logger, store guard.Store
 	if tel != nil {
 		observe = append(observe, basiq.WithContextObserver(tel.Exchange))
 	}
+	observe = append(observe, basiq.WithContextObserver(reads.Observe)) // the background scan leaves callers their reads
 	if key != "" && !c.Sandbox {
 		opts := append([]basiq.Option{basiq.WithBaseURL(c.BaseURL), basiq.WithLogger(logger), basiq.WithUserAgent("basiq-mcp/" + version)}, observe...)
 		if shared, ok := store.(basiq.SharedTokens); ok {
@@ -180,8 +181,9 @@ type app struct {
 	client  *basiq.Client
 	metrics *metrics.Metrics // nil unless serving HTTP
 	deps    *tools.Deps
-	changes *guard.Changes // customers an event changed, said to every replica
-	follow  func(string)   // hears of them: resource subscribers
+	changes *guard.Changes   // customers an event changed, said to every replica
+	follow  func(string)     // hears of them: resource subscribers
+	reads   *tools.ReadMeter // callers' Basiq reads, which the background scan leaves room for
 	stop    func()
 }
 
@@ -194,7 +196,8 @@ func assemble(c config.Config, cmd string, logger *slog.Logger, m *metrics.Metri
 	if err != nil {
 		return nil, err
 	}
-	client, simURL, stopBackend, err := backend(c, cmd, logger, store, m, tel)
+	reads := tools.NewReadMeter()
+	client, simURL, stopBackend, err := backend(c, cmd, logger, store, m, tel, reads)
 	if err != nil {
 		store.Close()
 		return nil, err
@@ -210,7 +213,7 @@ func assemble(c config.Config, cmd string, logger *slog.Logger, m *metrics.Metri
 			logger.Warn("writes in flight when the server stopped are recorded as unknown in the audit", "writes", n)
 		}
 	}
-	a := &app{guards: g, client: client, metrics: m, stop: func() { abandon(); g.Close(); stopBackend() }}
+	a := &app{guards: g, client: client, metrics: m, reads: reads, stop: func() { abandon(); g.Close(); stopBackend() }}
 	access := guard.NewAccess(&guard.BasiqOwners{Client: client})
 	queue := func(ctx context.Context) (any, error) { return tools.SupportQueue(ctx, a.deps) } // a.deps is set below, before serving
 	res, err := resources.New(resources.Options{Client: client, LiveDocsURL: c.DocsURL, Access: access, Audit: g.Audit, AuditReads: c.AuditReads, SupportQueue: queue})
@@ -337,7 +340,8 @@ func serve(cmd string, args []string, stdin io.Reader, stdout, stderr io.Writer)
 		return tools.RunCLI(ctx, s, a.deps, cmd, rest, stdout, stderr)
 	}
 	a.changes.Follow(ctx, a.follow)
-	background := tools.Background{IndexRate: c.IndexRate, PollEvents: c.EventPoll, StartAfter: c.BackgroundDelay}
+	pace := tools.Pace{Budget: c.ReadBudget, Share: c.IndexShare, Others: a.reads.Rate}
+	background := tools.Background{Pace: pace, PollEvents: c.EventPoll, StartAfter: c.BackgroundDelay}
 	if c.Transport == "stdio" {
 		// The support queue reads the index, so an editor's process keeps
 		// it too; a lease in the store lets one process of many scan.

@@ -31,8 +31,13 @@ func WithObserver(fn func(Exchange)) Option {
 // WithContextObserver calls fn after every HTTP exchange with Basiq, with
 // the context of the call it served (a trace can place the exchange in
 // its request); fn runs on the request's goroutine, so it must be quick.
+// Each use adds an observer; they are called in the order given.
 func WithContextObserver(fn func(context.Context, Exchange)) Option {
 	return func(c *Client) error {
+		if prev := c.observeCtx; prev != nil {
+			c.observeCtx = func(ctx context.Context, e Exchange) { prev(ctx, e); fn(ctx, e) }
+			return nil
+		}
 		c.observeCtx = fn
 		return nil
 	}

@@ -20,6 +20,7 @@ type queueIndex struct {
 	Read       int      `json:"read" jsonschema_description:"customers with a kept triage"`
 	NotYetRead int      `json:"not_yet_read"`
 	Stale      int      `json:"stale" jsonschema_description:"read longer ago than the triage max age; events and the background scan renew them"`
+	Unsettled  int      `json:"unsettled,omitempty"` // shown as events told; the scan reads them first
 	OldestAsOf string   `json:"oldest_as_of,omitempty"`
 	Unreadable []string `json:"unreadable,omitempty" jsonschema_description:"customers whose read failed just now"`
 }
@@ -67,6 +68,9 @@ func readBook(ctx context.Context, d *call) ([]guard.KnownUser, queueIndex, erro
 			idx.NotYetRead++
 		default:
 			idx.Read++
+			if t.Unsettled() {
+				idx.Unsettled++
+			}
 			if d.TriageMaxAge > 0 && time.Since(t.Confirmed) > d.TriageMaxAge {
 				idx.Stale++
 			}

@@ -69,7 +69,7 @@ func TestQueueMatchesTheSimulatorAtTwoThousandCustomers(t *testing.T) {
 	h.deps.TriageMaxAge = time.Hour
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { tools.RunIndexer(ctx, h.deps, 20000, 0); close(done) }()
+	go func() { tools.RunIndexer(ctx, h.deps, tools.Pace{Budget: 20000, Share: 1}, 0); close(done) }()
 	require.Eventually(t, func() bool { return h.sim.Calls("GET /users/{userId}/accounts") >= customers }, 90*time.Second, 50*time.Millisecond,
 		"the scan reads every customer")
 	time.Sleep(50 * time.Millisecond) // the last one's triage is recorded

@@ -2,6 +2,7 @@ package tools
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/basiq-mcp/basiq-mcp/basiq"
@@ -107,6 +108,7 @@ func refreshConnection(ctx context.Context, d *call, p refreshParams) (refreshRe
 	if err != nil {
 		return refreshResult{}, err
 	}
+	d.sayWhatTheIndexKnows(&dec)
 	switch {
 	case p.DryRun && (dec.Outcome == guard.Refused || dec.Outcome == guard.Deferred):
 		return refreshResult{Decision: decisionView(dec), NextStep: "A refresh would be refused now; nothing was sent. Do not retry before retry_at."}, nil
@@ -148,6 +150,7 @@ func refreshAllConnections(ctx context.Context, d *call, p refreshAllParams) (re
 		if err != nil {
 			dec = guard.Decision{UserID: p.UserID, ConnectionID: c.ID, Outcome: guard.Refused, Reason: explain(err)}
 		}
+		d.sayWhatTheIndexKnows(&dec)
 		switch dec.Outcome {
 		case guard.Refreshed:
 			res.Sent++
@@ -160,4 +163,30 @@ func refreshAllConnections(ctx context.Context, d *call, p refreshAllParams) (re
 		res.Decisions = append(res.Decisions, decisionView(dec))
 	}
 	return res, nil
+}
+
+// sayWhatTheIndexKnows adds to a bulk refusal what the customer index
+// holds of that customer: whether they are in the support queue and why,
+// or that nothing there needs them, so an agent looping over customers
+// learns from the refusal itself where a refresh would not help, and
+// reads the rest from support_queue rather than diagnosing each.
+func (d *call) sayWhatTheIndexKnows(dec *guard.Decision) {
+	if dec.Rule != guard.RuleBulk || d.Users == nil {
+		return
+	}
+	t, ok := d.Users.KeptTriage(dec.UserID)
+	if !ok || t.Deleted {
+		return
+	}
+	asOf := t.Confirmed.UTC().Format(time.RFC3339)
+	problems := problemsOf(t, time.Now(), consentSoon)
+	if len(problems) == 0 {
+		dec.Reason += fmt.Sprintf(" The customer index (as of %s) shows nothing about this customer that needs anyone: Basiq's daily refresh keeps their data.", asOf)
+		return
+	}
+	words := make([]string, len(problems))
+	for i, p := range problems {
+		words[i] = p.sentence()
+	}
+	dec.Reason += fmt.Sprintf(" The customer index (as of %s) has this customer in the support queue for: %s. A refresh does not mend a connection or consent that waits on the customer.", asOf, joinMax(words, 3))
 }

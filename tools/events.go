@@ -16,7 +16,7 @@ const pollPages = 5
 
 // PollEvents reads Basiq's events every interval where no webhook reaches
 // the server, and applies the new ones as a webhook would (ApplyEvent's
-// effect, without reading each event again: the list carries the user).
+// effect, without reading each event again: the list carries the data).
 // Its place in the event list is kept in the store, so a restart resumes
 // from it and processes nothing twice; one process of a deployment polls
 // at a time (a lease). A first poll takes up the events of the last
@@ -29,6 +29,7 @@ func PollEvents(ctx context.Context, d *Deps, interval, startAfter time.Duration
 	rand.Read(id)
 	holder := hex.EncodeToString(id)
 	defer d.Users.Release("events", holder)
+	ctx = background(ctx)
 	sleep(ctx, startAfter)
 	for ctx.Err() == nil {
 		if d.Users.Lead("events", holder, max(2*interval, time.Minute)) {
@@ -71,7 +72,7 @@ func pollOnce(ctx context.Context, d *Deps) error {
 	}
 	slices.SortStableFunc(fresh, func(a, b basiq.Event) int { return a.CreatedDate.Compare(b.CreatedDate.Time) })
 	for _, e := range fresh {
-		if err := d.customerChanged(e.UserID); err != nil {
+		if err := d.takeEvent(e); err != nil {
 			return err // the bookmark stays: these events are taken up again
 		}
 		if e.CreatedDate.After(mark.At) {
@@ -84,7 +85,7 @@ func pollOnce(ctx context.Context, d *Deps) error {
 
 // Background is what RunBackground keeps running.
 type Background struct {
-	IndexRate  float64       // the indexer's Basiq requests a second (0: off)
+	Pace       Pace          // the indexer's pace (a zero share: off)
 	PollEvents time.Duration // how often to poll events where no webhook reaches (0: off)
 	StartAfter time.Duration // how long after start both begin
 }
@@ -92,5 +93,5 @@ type Background struct {
 // RunBackground runs the indexer and the event poller until ctx ends.
 func RunBackground(ctx context.Context, d *Deps, b Background) {
 	go PollEvents(ctx, d, b.PollEvents, b.StartAfter)
-	RunIndexer(ctx, d, b.IndexRate, b.StartAfter)
+	RunIndexer(ctx, d, b.Pace, b.StartAfter)
 }

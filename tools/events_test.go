@@ -2,6 +2,7 @@ package tools_test
 
 import (
 	"context"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -20,16 +21,20 @@ func simControl(t *testing.T, sim *basiqtest.Server, path string, body ...string
 }
 
 // TestEventPollerKeepsTriageHonest: where no webhook reaches, polling
-// Basiq's events makes a changed customer's kept triage stale (the next
-// queue reads them, and only them, again), and a restarted poller resumes
-// from its bookmark in the store, taking nothing up twice.
+// Basiq's events writes what each says into the index (the next queue shows
+// a connection gone invalid without a Basiq request), marks that customer
+// for the scan to read first, and a restarted poller resumes from its
+// bookmark in the store, taking nothing up twice.
 func TestEventPollerKeepsTriageHonest(t *testing.T) {
 	h := newHarness(t, tools.Options{})
 	h.deps.TriageMaxAge = time.Hour
+	var heard atomic.Int32
+	h.deps.CustomerChanged = func(string) { heard.Add(1) }
 	reads := func() int { return h.sim.Calls("GET /users/{userId}/connections") }
-	queue := func() {
+	queue := func() queueOut {
 		var out queueOut
 		h.ok(t, "support_queue", obj{"limit": 100}, &out)
+		return out
 	}
 	stopped := make(chan struct{}, 2)
 	poll := func(ctx context.Context) {
@@ -53,20 +58,29 @@ func TestEventPollerKeepsTriageHonest(t *testing.T) {
 			break
 		}
 	}
+	invalid := func(out queueOut) bool {
+		for _, r := range out.Rows {
+			if r.ConnectionID == target.ConnectionID && r.Reason == "connection-invalid" {
+				return true
+			}
+		}
+		return false
+	}
+	require.False(t, invalid(queue()))
 	simControl(t, h.sim, "/_sim/connections/"+target.ConnectionID+"/invalidate")
-	require.Eventually(t, func() bool {
-		before := reads()
-		queue()
-		return reads() == before+1
-	}, 5*time.Second, 30*time.Millisecond, "the next queue reads the changed customer again, and only them")
+	require.Eventually(t, func() bool { return invalid(queue()) }, 5*time.Second, 30*time.Millisecond,
+		"the queue shows what the event said")
+	assert.Equal(t, settled, reads(), "without reading the customer from Basiq")
+	kept, ok := h.deps.Users.KeptTriage(target.UserID)
+	require.True(t, ok)
+	assert.True(t, kept.Unsettled(), "the failure code is not in the event: the scan reads the customer first")
 	cancel()
 	<-stopped // it released its lease
 
+	before := heard.Load()
 	ctx2, cancel2 := context.WithCancel(context.Background())
 	go poll(ctx2) // a restarted process: same store, new poller
 	defer func() { cancel2(); <-stopped }()
 	time.Sleep(150 * time.Millisecond)
-	before := reads()
-	queue()
-	assert.Equal(t, before, reads(), "the restarted poller took nothing up twice")
+	assert.Equal(t, before, heard.Load(), "the restarted poller took nothing up twice")
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"strings"
 	"time"
 
 	"github.com/basiq-mcp/basiq-mcp/basiq"
@@ -16,30 +17,37 @@ const indexLease = time.Minute
 
 // RunIndexer keeps the customers' triage fresh in the background, so that
 // a question about all of them reads the store (see triageOne): it walks
-// the customers (Basiq's user list, else the ones this deployment knows)
-// and re-reads each whose kept triage is older than half of TriageMaxAge,
-// at most perSecond Basiq requests a second (four per customer). Only one
-// process of a deployment scans at a time (a lease in the store); a restart
-// resumes where the triage is stalest. It starts after startAfter (replicas
-// starting together do not all ask Basiq at once, and a short-lived
-// process asks nothing), backs off a lease's length when the customers
-// cannot be listed, and returns when ctx ends.
-func RunIndexer(ctx context.Context, d *Deps, perSecond float64, startAfter time.Duration) {
-	if perSecond <= 0 || d.Users == nil || d.TriageMaxAge <= 0 {
+// the customers (Basiq's user list, else the ones this deployment knows),
+// those an event changed first, and re-reads each whose kept triage is
+// older than half of TriageMaxAge, at pace (four requests per customer).
+// Only one process of a deployment scans at a time (a lease in the store);
+// a restart resumes where the triage is stalest. It starts after
+// startAfter (replicas starting together do not all ask Basiq at once, and
+// a short-lived process asks nothing), backs off a lease's length when the
+// customers cannot be listed, and returns when ctx ends.
+func RunIndexer(ctx context.Context, d *Deps, pace Pace, startAfter time.Duration) {
+	if !pace.on() || d.Users == nil || d.TriageMaxAge <= 0 {
 		return
 	}
+	ctx = background(ctx)
 	sleep(ctx, startAfter)
 	id := make([]byte, 8)
 	rand.Read(id)
 	holder := hex.EncodeToString(id)
 	defer d.Users.Release("indexer", holder)
-	gap := time.Duration(float64(4*time.Second) / perSecond) // four requests per customer
 	next := time.Now()
 	// pay waits until n more requests keep the scan within its pace: each
-	// is paid for before it is sent, so no window starts with a burst.
+	// is paid for before it is sent, so no window starts with a burst. While
+	// callers use the whole budget it waits for them.
 	pay := func(n int) bool {
-		next = later(next, time.Now()).Add(time.Duration(float64(n) * float64(time.Second) / perSecond))
-		sleep(ctx, time.Until(next))
+		for ctx.Err() == nil {
+			if r := pace.Rate(); r >= pace.Budget*pace.Share/10 { // else callers leave next to nothing: look again in a second
+				next = later(next, time.Now()).Add(time.Duration(float64(n) * float64(time.Second) / r))
+				sleep(ctx, time.Until(next))
+				break
+			}
+			sleep(ctx, time.Second)
+		}
 		return ctx.Err() == nil
 	}
 	for ctx.Err() == nil {
@@ -51,7 +59,7 @@ func RunIndexer(ctx context.Context, d *Deps, perSecond float64, startAfter time
 		if !pay(1) { // the user list
 			break
 		}
-		ids := customers(ctx, d)
+		ids := unsettledFirst(d, customers(ctx, d))
 		if ids == nil {
 			sleep(ctx, indexLease) // Basiq or the store is not answering: ask again later, not in a loop
 			continue
@@ -77,7 +85,7 @@ func RunIndexer(ctx context.Context, d *Deps, perSecond float64, startAfter time
 				d.Log.Debug("indexer: a customer could not be read; it is tried on the next pass", "error", err)
 			}
 		}
-		sleep(ctx, max(gap, time.Second)) // a pass with nothing stale sleeps before the next
+		sleep(ctx, max(time.Duration(float64(4*time.Second)/max(pace.Rate(), 0.01)), time.Second)) // a pass with nothing stale sleeps before the next
 	}
 }
 
@@ -108,6 +116,26 @@ func customers(ctx context.Context, d *Deps) []string {
 	return ids
 }
 
+// unsettledFirst puts the customers an event changed since their last
+// read at the front of a pass, so what an event could not tell in full is
+// read within seconds, not a pass later.
+func unsettledFirst(d *Deps, ids []string) []string {
+	first, err := d.Users.Unsettled()
+	if err != nil || len(first) == 0 || ids == nil {
+		return ids
+	}
+	seen := map[string]bool{}
+	for _, id := range first {
+		seen[strings.ToLower(id)] = true
+	}
+	for _, id := range ids {
+		if !seen[strings.ToLower(id)] {
+			first = append(first, id)
+		}
+	}
+	return first
+}
+
 func sleep(ctx context.Context, d time.Duration) {
 	select {
 	case <-ctx.Done():
@@ -117,15 +145,13 @@ func sleep(ctx context.Context, d time.Duration) {
 
 // ApplyEvent applies one of Basiq's events, named by its id (a webhook's
 // payload is thin), to what this server keeps: the event is read from
-// Basiq, and the triage of the customer it is about is forgotten, so the
-// next question about them reads Basiq again instead of an answer the event
-// made stale.
+// Basiq and its fact written into the index (see takeEvent).
 func ApplyEvent(ctx context.Context, d *Deps, eventID string) error {
-	e, err := d.Client.GetEvent(ctx, eventID)
+	e, err := d.Client.GetEvent(background(ctx), eventID)
 	if err != nil {
 		return err
 	}
-	return d.customerChanged(e.UserID)
+	return d.takeEvent(*e)
 }
 
 // customerChanged forgets a changed customer's kept triage and tells the

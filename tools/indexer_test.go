@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/basiq-mcp/basiq-mcp/basiq"
 	"github.com/basiq-mcp/basiq-mcp/tools"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -28,7 +29,7 @@ func TestIndexerFillsTriageAtItsPace(t *testing.T) {
 	began := time.Now()
 	done := make(chan struct{}, 2)
 	for range 2 {
-		go func() { tools.RunIndexer(ctx, h.deps, pace, 0); done <- struct{}{} }()
+		go func() { tools.RunIndexer(ctx, h.deps, tools.Pace{Budget: pace, Share: 1}, 0); done <- struct{}{} }()
 	}
 	require.Eventually(t, func() bool { return reads() >= 2*len(users) }, 20*time.Second, 10*time.Millisecond, "the indexer reads every customer")
 	elapsed := time.Since(began).Seconds()
@@ -44,4 +45,39 @@ func TestIndexerFillsTriageAtItsPace(t *testing.T) {
 	cancel()
 	<-done
 	<-done
+}
+
+// TestIndexerLeavesCallersTheirReads: while callers use most of the read
+// budget, the scan takes only what they leave, however large its share.
+func TestIndexerLeavesCallersTheirReads(t *testing.T) {
+	h := newHarness(t, tools.Options{})
+	h.deps.TriageMaxAge = time.Hour
+	customers := func() int { return h.sim.Calls("GET /users/{userId}/connections") }
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	// 400 a second, of which callers use 360: 40 are left, ten customers.
+	pace := tools.Pace{Budget: 400, Share: 1, Others: func() float64 { return 360 }}
+	began := time.Now()
+	go func() { tools.RunIndexer(ctx, h.deps, pace, 0); close(done) }()
+	time.Sleep(500 * time.Millisecond)
+	read, elapsed := customers(), time.Since(began).Seconds()
+	cancel()
+	<-done
+	require.Positive(t, read, "the scan still runs")
+	assert.LessOrEqual(t, float64(read), 10*elapsed+1, "ten customers a second at most (at its share alone it reads all 34 in a tenth of a second)")
+}
+
+// TestReadMeterCountsCallersReads: the meter counts the callers' reads,
+// not refreshes or tokens, at their rate from their first request.
+func TestReadMeterCountsCallersReads(t *testing.T) {
+	m := tools.NewReadMeter()
+	ctx := context.Background()
+	for range 8 {
+		m.Observe(ctx, basiq.Exchange{Method: "GET", Route: "/users/{id}/accounts"})
+	}
+	m.Observe(ctx, basiq.Exchange{Method: "POST", Route: "/users/{id}/connections/{id}/refresh"})
+	m.Observe(ctx, basiq.Exchange{Method: "POST", Route: "/token"})
+	assert.InDelta(t, 8, m.Rate(), 0.01, "eight reads within the first second")
+	assert.InDelta(t, 2, tools.Pace{Budget: 10, Share: 0.4, Others: m.Rate}.Rate(), 0.01, "the scan takes what is left")
+	assert.InDelta(t, 4, tools.Pace{Budget: 10, Share: 0.4}.Rate(), 0.01, "its share when nobody reads")
 }

@@ -42,7 +42,7 @@ func queue(ctx context.Context, c config) error {
 func queueAt(ctx context.Context, c config, customers int) error {
 	sim := basiqtest.NewServer(basiqtest.WithUsers(customers), basiqtest.WithTimeScale(0.01))
 	defer sim.Close()
-	cl, err := stdioClient(ctx, c.bin, append(ourEnv(sim.URL), "BASIQ_MCP_INDEX_RATE=0", "BASIQ_MCP_EVENTS_POLL=0"))
+	cl, err := stdioClient(ctx, c.bin, append(ourEnv(sim.URL), "BASIQ_MCP_INDEX_SHARE=0", "BASIQ_MCP_EVENTS_POLL=0"))
 	if err != nil {
 		return err
 	}
@@ -82,26 +82,55 @@ func queueAt(ctx context.Context, c config, customers int) error {
 	return nil
 }
 
-// scanPace runs the background scan alone over 200 customers for a
-// while and reports its request rate against the pace it was given.
+// scanPace runs the background scan over 200 customers for a while, on
+// its own and then beside a caller reading steadily, and reports the
+// scan's request rate against its pace: alone it takes its share of the
+// read budget, and beside the caller what the caller leaves of it.
 func scanPace(ctx context.Context, c config) error {
-	const pace, customers = 4.0, 200
+	const budget, share, customers = 10.0, 0.4, 200
+	const callerRate = 8.0 // get_user calls a second, one Basiq request each
 	window := 20 * time.Second
 	if c.quick {
 		window = 5 * time.Second
 	}
 	sim := basiqtest.NewServer(basiqtest.WithUsers(customers), basiqtest.WithTimeScale(0.01))
 	defer sim.Close()
-	cl, err := stdioClient(ctx, c.bin, append(ourEnv(sim.URL), fmt.Sprintf("BASIQ_MCP_INDEX_RATE=%g", pace),
-		"BASIQ_MCP_BACKGROUND_DELAY=0s", "BASIQ_MCP_EVENTS_POLL=0"))
+	cl, err := stdioClient(ctx, c.bin, append(ourEnv(sim.URL), fmt.Sprintf("BASIQ_MCP_READ_BUDGET=%g", budget),
+		fmt.Sprintf("BASIQ_MCP_INDEX_SHARE=%g", share), "BASIQ_MCP_BACKGROUND_DELAY=0s", "BASIQ_MCP_EVENTS_POLL=0"))
 	if err != nil {
 		return err
 	}
 	defer cl.Close()
-	start, began := mcptest.QueueRequests(sim), time.Now()
-	time.Sleep(window)
-	rate := float64(mcptest.QueueRequests(sim)-start) / time.Since(began).Seconds() // the user list included
-	fmt.Printf("\nThe background scan over %d customers at `--index-rate %g`: %.2f Basiq requests a second over %s (target: under the pace).\n",
-		customers, pace, rate, window)
+	measure := func() (scan, caller float64) {
+		start, calls, began := mcptest.QueueRequests(sim), sim.Calls("GET /users/{userId}"), time.Now()
+		time.Sleep(window)
+		took := time.Since(began).Seconds()
+		return float64(mcptest.QueueRequests(sim)-start) / took, float64(sim.Calls("GET /users/{userId}")-calls) / took
+	}
+	alone, _ := measure()
+	var users []string
+	for _, c := range sim.Connections() {
+		users = append(users, c.UserID)
+	}
+	busy, stop := make(chan struct{}), make(chan struct{})
+	go func() { // the caller: get_user at callerRate, round the book
+		defer close(busy)
+		tick := time.NewTicker(time.Duration(float64(time.Second) / callerRate))
+		defer tick.Stop()
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+				_, _ = call(ctx, cl, "get_user", map[string]any{"user_id": users[i%len(users)]})
+			}
+		}
+	}()
+	time.Sleep(5 * time.Second) // the meter sees the caller, and the scan has slowed
+	beside, caller := measure()
+	close(stop)
+	<-busy
+	fmt.Printf("\nThe background scan over %d customers, `--read-budget %g --index-share %g` (pace %g a second): alone %.2f Basiq requests a second; beside a caller reading %.2f a second, %.2f (together %.2f; target: the scan within its share, and within what the caller leaves of the budget). Over %s each.\n",
+		customers, budget, share, budget*share, alone, caller, beside, beside+caller, window)
 	return nil
 }

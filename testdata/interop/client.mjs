@@ -258,7 +258,7 @@ async function subscriptions() {
     '--webhook-url', `http://127.0.0.1:${port}/webhooks/basiq`, '--webhook-secret', secret], {}, 'simulator');
   servers.push(sim.child);
   const srv = await startHTTP('http', { BASIQ_API_KEY: 'interop-key', BASIQ_BASE_URL: sim.url, BASIQ_WEBHOOK_SECRET: secret },
-    `127.0.0.1:${port}`, ['--index-rate', '0']);
+    `127.0.0.1:${port}`, ['--index-share', '0']);
   servers.push(srv.child);
   const client = new Client({ name: 'basiq-mcp-interop', version: '1.0.0' });
   await client.connect(new StreamableHTTPClientTransport(new URL(`${srv.url}/mcp`)));

@@ -44,9 +44,10 @@ type Config struct {
 	OAuthIssuer         string        // the authorization server whose access tokens are accepted
 	OAuthAudience       string        // this server's resource URI, which tokens must name in aud
 	OAuthRequireBinding bool
-	OAuthKeyRefetch     time.Duration // least time between two reads of the issuer's keys          // refuse tokens without the basiq_users claim
+	OAuthKeyRefetch     time.Duration // least time between two reads of the issuer's keys
 	TriageMaxAge        time.Duration // how old a kept customer triage may be and still answer a queue
-	IndexRate           float64       // Basiq requests a second the background indexer may make
+	ReadBudget          float64       // Basiq read requests a second (refreshes apart) the deployment allows itself
+	IndexShare          float64       // the most of ReadBudget the background scan takes (0: no scan)
 	WebhookSecret       string        // BASIQ_WEBHOOK_SECRET: the whsec_ secret of Basiq's webhooks (checked by hosting)
 	EventPoll           time.Duration // how often to poll Basiq's events where no webhook reaches (0: off)
 	BackgroundDelay     time.Duration // how long after start the indexer and the event poller begin
@@ -114,7 +115,8 @@ func Parse(name string, args []string, getenv func(string) string, d Defaults, s
 	f.dur(&c.TriageMaxAge, "triage-max-age", "BASIQ_MCP_TRIAGE_MAX_AGE", 10*time.Minute, "how old a customer's kept triage may be and still answer list_users without asking Basiq (0: always ask Basiq); the background scan renews triage at half this age, and support_queue counts older ones as stale")
 	f.dur(&c.EventPoll, "events-poll", "BASIQ_MCP_EVENTS_POLL", time.Minute, "how often to read Basiq's events where no webhook reaches: stdio, or no BASIQ_WEBHOOK_SECRET (0: off)")
 	f.dur(&c.BackgroundDelay, "background-delay", "BASIQ_MCP_BACKGROUND_DELAY", 30*time.Second, "how long after start the indexer and the event poller begin (replicas starting together do not all ask Basiq at once)")
-	f.num(&c.IndexRate, "index-rate", "BASIQ_MCP_INDEX_RATE", 1, "Basiq requests a second the background indexer may make to keep the support queue's index of customers fresh (0: off)")
+	f.num(&c.ReadBudget, "read-budget", "BASIQ_MCP_READ_BUDGET", 10, "Basiq read requests a second (refreshes apart, which --refresh-budget bounds) this deployment allows itself; the background scan takes a share of what callers leave")
+	f.num(&c.IndexShare, "index-share", "BASIQ_MCP_INDEX_SHARE", 0.1, "the most of --read-budget the background scan that keeps the support queue's index fresh may take, 0 (off) to 0.5; it takes less while callers read")
 	f.dur(&c.ShutdownDelay, "shutdown-delay", "BASIQ_MCP_SHUTDOWN_DELAY", 5*time.Second, "on SIGTERM, how long /readyz answers 503 while the server still serves, so load balancers stop sending first")
 	f.dur(&c.ShutdownTimeout, "shutdown-timeout", "BASIQ_MCP_SHUTDOWN_TIMEOUT", 20*time.Second, "then how long calls in flight may finish before the server stops (inside Kubernetes' usual 30 s grace)")
 	f.boolean(&c.ReadyRequiresStore, "ready-requires-store", "BASIQ_MCP_READY_REQUIRES_STORE", "/readyz fails while the guard store does not answer (by default it stays ready: reads still work, writes are refused)")
@@ -183,8 +185,12 @@ func (c Config) check(bad []string, stateErr error) error {
 		return errors.New("--oauth-issuer and --auth-token are two ways to authenticate callers: choose one")
 	case c.BackgroundDelay < 0:
 		return errors.New("--background-delay cannot be negative")
-	case c.IndexRate < 0 || c.IndexRate > 20:
-		return errors.New("--index-rate takes 0 (off) to 20 requests a second: Basiq's rate limits are shared by every caller")
+	case c.IndexShare < 0 || c.IndexShare > 0.5:
+		return errors.New("--index-share takes 0 (off) to 0.5: callers come first in the read budget")
+	case c.ReadBudget <= 0 || c.ReadBudget > 100:
+		return errors.New("--read-budget takes more than 0 and at most 100 requests a second: Basiq's rate limits are shared by every caller")
+	case c.ReadBudget*c.IndexShare > 20:
+		return errors.New("--read-budget times --index-share is the scan's pace: at most 20 requests a second")
 	case c.OAuthKeyRefetch < time.Second:
 		return errors.New("--oauth-key-refetch must be at least 1s: each read of the issuer's keys is a request to it")
 	case c.OAuthRequireBinding && c.OAuthIssuer == "":

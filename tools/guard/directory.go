@@ -32,7 +32,16 @@ type Triage struct {
 	Accounts    int               `json:"accounts"`
 	Deleted     bool              `json:"deleted,omitempty"` // Basiq answered 404 for the customer
 	Confirmed   time.Time         `json:"confirmed"`         // when Basiq last showed all of it
+	// Changed is when an event last told of a change that it could
+	// not tell in full (a new job's outcome, which connections a revoked
+	// consent broke): a triage changed after it was confirmed is unsettled,
+	// shown with the facts the events wrote, and read again first.
+	Changed time.Time `json:"changed,omitzero"`
 }
+
+// Unsettled reports whether an event changed the customer after this
+// triage was confirmed.
+func (t Triage) Unsettled() bool { return t.Changed.After(t.Confirmed) }
 
 // TriageVersion is the shape of Triage this build writes; a kept triage
 // of another shape is read again from Basiq rather than misread.
@@ -135,6 +144,9 @@ func (d *Directory) RecordTriage(id string, t Triage) error {
 		u = KnownUser{ID: id, Seen: d.now().UTC()}
 	}
 	t.Version = TriageVersion
+	if kept := u.Triage; kept != nil && kept.Changed.After(t.Confirmed) {
+		t.Changed = kept.Changed // the read began before that event: it may not hold it
+	}
 	u.Triage = &t
 	return d.store.PutUsers(u)
 }
@@ -157,8 +169,8 @@ func (d *Directory) Lead(name, holder string, ttl time.Duration) bool {
 	return d.store.PutRecord(key, Record{ArgsHash: holder, State: "lead", Created: d.now().UTC()}, ttl) == nil
 }
 
-// Stale forgets a customer's triage, after an event says it changed: the
-// next question about them reads Basiq.
+// Stale forgets a customer's triage, after a tool changed them: the next
+// question about them, the support queue's included, reads Basiq.
 func (d *Directory) Stale(id string) error {
 	u, found, err := d.store.GetUser(id)
 	if err != nil || !found || u.Triage == nil {
@@ -218,7 +230,7 @@ func (d *Directory) SetBookmark(name string, b Bookmark) error {
 // maxAge.
 func (d *Directory) FreshTriage(id string, maxAge time.Duration) (Triage, bool) {
 	u, found, err := d.store.GetUser(id)
-	if err != nil || !found || u.Triage == nil || u.Triage.Version != TriageVersion || d.now().Sub(u.Triage.Confirmed) > maxAge {
+	if err != nil || !found || u.Triage == nil || u.Triage.Version != TriageVersion || d.now().Sub(u.Triage.Confirmed) > maxAge || u.Triage.Unsettled() {
 		return Triage{}, false
 	}
 	return *u.Triage, true

@@ -23,7 +23,7 @@ func TestGracefulShutdown(t *testing.T) {
 	t.Parallel()
 	sim := basiqtest.NewServer(basiqtest.WithAPIKey("stop-key"), basiqtest.WithTimeScale(0.5))
 	t.Cleanup(sim.Close)
-	cmd := exec.Command(binary, "--transport", "http", "--addr", "127.0.0.1:0", "--state-dir", t.TempDir(), "--index-rate", "0",
+	cmd := exec.Command(binary, "--transport", "http", "--addr", "127.0.0.1:0", "--state-dir", t.TempDir(), "--index-share", "0",
 		"--shutdown-delay", "1s", "--shutdown-timeout", "20s")
 	cmd.Env = sandboxEnv("BASIQ_API_KEY=stop-key", "BASIQ_BASE_URL="+sim.URL)
 	stderr, err := cmd.StderrPipe()

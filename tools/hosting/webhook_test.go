@@ -110,11 +110,11 @@ func TestWebhookDeliveriesAreVerified(t *testing.T) {
 	assert.Equal(t, http.StatusServiceUnavailable, send("m3", now, sign(key, "m3", now, body), body), "a store that does not answer makes Basiq retry")
 }
 
-// TestWebhookMarksACustomerStale: the simulator delivers a connection's
+// TestWebhookWritesWhatTheEventSays: the simulator delivers a connection's
 // invalidation to the server's receiver, signed as Basiq signs; the server
-// reads the event and forgets that customer's kept triage, so the next
-// queue reads them again and shows them, while the others stay kept.
-func TestWebhookMarksACustomerStale(t *testing.T) {
+// reads the event and writes its fact into the index, so the next queue
+// shows the connection invalid without reading the customer from Basiq.
+func TestWebhookWritesWhatTheEventSays(t *testing.T) {
 	sim, base := webhookFed(t, "hook-key", "a webhook secret of 32 bytes.....")
 	reads := func() int { return sim.Calls("GET /users/{userId}/connections") }
 	queue := func() []any {
@@ -154,14 +154,14 @@ func TestWebhookMarksACustomerStale(t *testing.T) {
 
 	require.Eventually(t, func() bool { return sim.Calls("GET /events/{id}") > 0 }, 5*time.Second, 20*time.Millisecond, "the server read the delivered event")
 	require.Eventually(t, func() bool {
-		r := reads()
 		for _, u := range queue() {
-			if u.(map[string]any)["connection_id"] == target.ConnectionID && reads() == r+1 {
+			if row := u.(map[string]any); row["connection_id"] == target.ConnectionID && row["reason"] == "connection-invalid" {
 				return true
 			}
 		}
 		return false
-	}, 5*time.Second, 50*time.Millisecond, "the next queue reads that customer again, and only them, and shows them")
+	}, 5*time.Second, 50*time.Millisecond, "the next queue shows what the event said")
+	assert.Equal(t, kept, reads(), "without reading the customer from Basiq")
 	assert.GreaterOrEqual(t, len(queue()), len(before))
 }
 
@@ -191,7 +191,7 @@ func webhookFed(t *testing.T, key, seed string) (*basiqtest.Server, string) {
 	t.Cleanup(sim.Close)
 	secret := "whsec_" + base64.StdEncoding.EncodeToString([]byte(seed))
 	base := mcptest.StartServer(t, binary, sandboxEnv("BASIQ_API_KEY="+key, "BASIQ_BASE_URL="+sim.URL, "BASIQ_WEBHOOK_SECRET="+secret),
-		"--transport", "http", "--state-dir", t.TempDir(), "--index-rate", "0")
+		"--transport", "http", "--state-dir", t.TempDir(), "--index-share", "0")
 	_, err := sim.Subscribe(base+hosting.WebhookPath, secret, sim.URL)
 	require.NoError(t, err)
 	return sim, base
@@ -288,7 +288,7 @@ func TestReplicaHearsOfAnotherReplicasEvent(t *testing.T) {
 	secret := "whsec_" + base64.StdEncoding.EncodeToString([]byte("the fleet's webhook secret, 32 b"))
 	start := func() string {
 		return mcptest.StartServer(t, binary, sandboxEnv("BASIQ_API_KEY=fleet-key", "BASIQ_BASE_URL="+sim.URL,
-			"BASIQ_WEBHOOK_SECRET="+secret, "BASIQ_MCP_STATE_URL="+state), "--transport", "http", "--index-rate", "0")
+			"BASIQ_WEBHOOK_SECRET="+secret, "BASIQ_MCP_STATE_URL="+state), "--transport", "http", "--index-share", "0")
 	}
 	receiver, other := start(), start()
 	_, err := sim.Subscribe(receiver+hosting.WebhookPath, secret, sim.URL)
@@ -313,4 +313,24 @@ func TestStdioSubscriberHearsThroughThePoller(t *testing.T) {
 	c := client.NewClient(transport.NewStdio(binary, env, "--events-poll", "200ms", "--background-delay", "0s"))
 	// stdio has no subscriptions/listen; resources/subscribe is its flow.
 	hearsOnlyItsCustomer(t, c, sim.URL, "stdio-key", customers[0], customers[1], "basiq://users/"+customers[0].UserID+"/connections", subscribeLegacy)
+}
+
+// TestStdioProcessesOnOneFileShareThePoller: two editor windows each run a
+// stdio server on one state file; one polls Basiq's events (the other has
+// its poller off, so it cannot be the one), and a client subscribed to the
+// other still hears of its customer's change, through the file.
+func TestStdioProcessesOnOneFileShareThePoller(t *testing.T) {
+	t.Parallel()
+	sim := basiqtest.NewServer(basiqtest.WithAPIKey("two-windows"), basiqtest.WithTimeScale(0.01))
+	t.Cleanup(sim.Close)
+	customers := activeCustomers(t, sim, 2)
+	env := sandboxEnv("BASIQ_API_KEY=two-windows", "BASIQ_BASE_URL="+sim.URL, "BASIQ_MCP_STATE_DIR="+t.TempDir())
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	poller := client.NewClient(transport.NewStdio(binary, env, "--events-poll", "200ms", "--background-delay", "0s", "--index-share", "0"))
+	require.NoError(t, poller.Start(ctx))
+	defer poller.Close()
+	mcptest.Initialize(t, ctx, poller)
+	c := client.NewClient(transport.NewStdio(binary, env, "--events-poll", "0", "--index-share", "0"))
+	hearsOnlyItsCustomer(t, c, sim.URL, "two-windows", customers[0], customers[1], "basiq://users/"+customers[0].UserID, subscribeLegacy)
 }
