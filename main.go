@@ -48,6 +48,7 @@ Usage:
   basiq-mcp call [flags] TOOL [JSON] call one tool and print its result
   basiq-mcp simulator [flags]        run the offline Basiq API simulator over HTTP
   basiq-mcp webhooks subscribe URL   subscribe URL (this server's /webhooks/basiq) to Basiq's events
+  basiq-mcp index add [FILE]         add customers to the support queue's index by user id, one a line
   basiq-mcp --version                print the version
 
 With no BASIQ_API_KEY in the environment, basiq-mcp uses the offline simulator.
@@ -84,7 +85,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 0
 	}
 	switch cmd {
-	case "serve", "tools", "call", "webhooks":
+	case "serve", "tools", "call", "webhooks", "index":
 		return serve(cmd, args, stdin, stdout, stderr)
 	case "simulator":
 		return runSimulator(args, stderr)
@@ -337,7 +338,7 @@ func serve(cmd string, args []string, stdin io.Reader, stdout, stderr io.Writer)
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
 	if cmd != "serve" {
-		return tools.RunCLI(ctx, s, a.deps, cmd, rest, stdout, stderr)
+		return tools.RunCLI(ctx, s, a.deps, cmd, rest, stdin, stdout, stderr)
 	}
 	a.changes.Follow(ctx, a.follow)
 	pace := tools.Pace{Budget: c.ReadBudget, Share: c.IndexShare, Others: a.reads.Rate}

@@ -13,10 +13,14 @@ import (
 )
 
 // RunCLI runs "tools" or "call" through an in-process MCP client on s, so
-// people and scripts see exactly what a model sees, and "webhooks" on d.
-func RunCLI(ctx context.Context, s *server.MCPServer, d *Deps, cmd string, rest []string, stdout, stderr io.Writer) int {
-	if cmd == "webhooks" {
+// people and scripts see exactly what a model sees, and "webhooks" and
+// "index" on d.
+func RunCLI(ctx context.Context, s *server.MCPServer, d *Deps, cmd string, rest []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	switch cmd {
+	case "webhooks":
 		return WebhooksCommand(ctx, d, rest, stdout, stderr)
+	case "index":
+		return IndexCommand(d, rest, stdin, stdout, stderr)
 	}
 	mc, err := client.NewInProcessClient(s)
 	if err == nil {
