@@ -54,7 +54,19 @@ func once[R any](ctx context.Context, d *call, key string, args any, create func
 	}
 	var look func(time.Time) (any, bool, error)
 	if reconcile != nil {
-		look = func(since time.Time) (any, bool, error) { return reconcile(ctx, since) }
+		look = func(since time.Time) (any, bool, error) {
+			r, found, err := reconcile(ctx, since)
+			if err == nil && found {
+				// The first attempt's write happened and its outcome was
+				// never recorded (its answer was lost, or its process died):
+				// this is that outcome, under its attempt id, said once,
+				// since the key's record now replays it.
+				userID, jobID := madeBy(r)
+				d.audit(guard.Entry{Tool: d.tool, UserID: userID, JobID: jobID, Decision: "created",
+					Reason: "found at Basiq: the first attempt's answer was lost"})
+			}
+			return r, found, err
+		}
 	}
 	raw, replayed, err := d.Idem.Do(d.tool, key, args, func() (any, error) { return sent() }, look)
 	if err != nil {
@@ -62,17 +74,28 @@ func once[R any](ctx context.Context, d *call, key string, args any, create func
 	}
 	if replayed {
 		d.Log.Info("idempotent replay", "tool", d.tool)
-		var made struct {
-			ID     string `json:"id"`
-			UserID string `json:"user_id"`
-			JobID  string `json:"job_id"`
-		}
-		_ = json.Unmarshal(raw, &made) // names what the first attempt made: a user, a link's user, a report's job
-		d.audit(guard.Entry{Tool: d.tool, UserID: cmp.Or(made.UserID, made.ID), JobID: made.JobID, Decision: "replayed",
+		userID, jobID := madeBy(raw)
+		d.audit(guard.Entry{Tool: d.tool, UserID: userID, JobID: jobID, Decision: "replayed",
 			Reason: "idempotency_key reused within 24 h"})
 	}
 	var out R
 	return out, json.Unmarshal(raw, &out)
+}
+
+// madeBy names what a create made, from its result: a user, a link's
+// user, a report's job.
+func madeBy(result any) (userID, jobID string) {
+	raw, ok := result.(json.RawMessage)
+	if !ok {
+		raw, _ = json.Marshal(result)
+	}
+	var made struct {
+		ID     string `json:"id"`
+		UserID string `json:"user_id"`
+		JobID  string `json:"job_id"`
+	}
+	_ = json.Unmarshal(raw, &made)
+	return cmp.Or(made.UserID, made.ID), made.JobID
 }
 
 // attemptID is what ties a write's audit lines together: for a keyed

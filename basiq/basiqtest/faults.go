@@ -26,7 +26,9 @@ const (
 	FaultExpireToken
 	// FaultLoseAnswer carries the request out, then throws its answer away
 	// and answers Status (default 502) as a failing gateway would: the
-	// write happened, the client cannot know.
+	// write happened, the client cannot know. With Latency it first holds
+	// the connection that long (or until the client goes): a process
+	// killed meanwhile never learns what it made.
 	FaultLoseAnswer
 )
 
@@ -37,7 +39,7 @@ type Fault struct {
 	Path       string        // only paths starting with this; "" for any
 	Status     int           // for FaultStatus; 0 means 503
 	RetryAfter time.Duration // for FaultStatus: sent as Retry-After seconds
-	Latency    time.Duration // for FaultLatency
+	Latency    time.Duration // for FaultLatency, and FaultLoseAnswer's wait
 	// Times is how many matching requests are disturbed; 0 or less means
 	// every matching request until ClearFaults.
 	Times int

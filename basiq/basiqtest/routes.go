@@ -100,6 +100,7 @@ func (s *Simulator) handle(pattern string, acc access, fn func(*exchange)) {
 				lost = http.StatusBadGateway
 			}
 			defer (&Fault{Kind: FaultStatus, Status: lost}).apply(w)
+			defer s.delay(r, &Fault{Kind: FaultLatency, Latency: f.Latency}) // after the lock is let go
 			w = discard{header: http.Header{}}
 		}
 		s.mu.Lock()

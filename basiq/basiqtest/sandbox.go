@@ -241,6 +241,20 @@ type SeededConsent struct {
 	Expiry                    time.Time
 }
 
+// UsersWithEmail lists the ids of the users with email (any case), for a
+// test to count what creates made.
+func (s *Simulator) UsersWithEmail(email string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var ids []string
+	for _, uid := range s.userOrder {
+		if u := s.users[uid]; u != nil && strings.EqualFold(u.Email, email) {
+			ids = append(ids, uid)
+		}
+	}
+	return ids
+}
+
 // Consents lists every user's consents, users in seed order.
 func (s *Simulator) Consents() []SeededConsent {
 	s.mu.Lock()

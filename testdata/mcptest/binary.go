@@ -77,6 +77,14 @@ var listening = regexp.MustCompile(`basiq-mcp listening .*url=(http://127\.0\.0\
 // base URL; the process is killed when the test ends.
 func StartServer(t testing.TB, bin string, env []string, args ...string) string {
 	t.Helper()
+	url, _ := StartProcess(t, bin, env, args...)
+	return url
+}
+
+// StartProcess is StartServer that also gives the process, for a test
+// that kills it itself.
+func StartProcess(t testing.TB, bin string, env []string, args ...string) (string, *os.Process) {
+	t.Helper()
 	cmd := exec.Command(bin, append(args, "--addr", "127.0.0.1:0")...)
 	cmd.Env = env
 	stderr, err := cmd.StderrPipe()
@@ -91,11 +99,11 @@ func StartServer(t testing.TB, bin string, env []string, args ...string) string 
 	for lines.Scan() {
 		if m := listening.FindStringSubmatch(lines.Text()); m != nil {
 			go io.Copy(io.Discard, stderr)
-			return m[1]
+			return m[1], cmd.Process
 		}
 	}
 	t.Fatal("the server did not say where it listens")
-	return ""
+	return "", nil
 }
 
 // StatelessPost sends one 2026-07-28 request (no session: the protocol

@@ -1,0 +1,90 @@
+package hosting_test
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/basiq-mcp/basiq-mcp/basiq/basiqtest"
+	"github.com/basiq-mcp/basiq-mcp/testdata/mcptest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestAuditAfterKillNine: a replica is killed with SIGKILL while Basiq has
+// carried out its create_user and not yet answered (no stop code runs).
+// The client's retry through a fresh process waits out the dead one's
+// lease, finds the customer at Basiq and replays it; the audit then holds,
+// under the create's attempt id, the dead process's attempt, exactly one
+// terminal outcome naming the customer, and the replay. Basiq made one
+// customer.
+func TestAuditAfterKillNine(t *testing.T) {
+	t.Parallel()
+	sim := basiqtest.NewServer(basiqtest.WithAPIKey("crash-key"), basiqtest.WithTimeScale(0.01))
+	t.Cleanup(sim.Close)
+	// Carried out, then the answer is held for a minute: the process dies
+	// first.
+	sim.InjectFault(basiqtest.Fault{Kind: basiqtest.FaultLoseAnswer, Method: http.MethodPost, Path: "/users", Latency: time.Minute, Times: 1})
+	dir := t.TempDir()
+	env := sandboxEnv("BASIQ_API_KEY=crash-key", "BASIQ_BASE_URL="+sim.URL)
+	flags := []string{"--transport", "http", "--state-dir", dir, "--index-share", "0", "--events-poll", "0"}
+	first, proc := mcptest.StartProcess(t, binary, env, flags...)
+	args := map[string]any{"email": "crash@example.com", "mobile": "+61400999111", "first_name": "Crash", "idempotency_key": "crash-key-1"}
+
+	meta := map[string]any{"io.modelcontextprotocol/protocolVersion": "2026-07-28",
+		"io.modelcontextprotocol/clientInfo": map[string]any{"name": "crash", "version": "1"}, "io.modelcontextprotocol/clientCapabilities": map[string]any{}}
+	body, _ := json.Marshal(map[string]any{"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": map[string]any{"name": "create_user", "arguments": args, "_meta": meta}})
+	go func() { // its answer never comes
+		req, _ := http.NewRequest(http.MethodPost, first+"/mcp", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "application/json, text/event-stream")
+		req.Header.Set("MCP-Protocol-Version", "2026-07-28")
+		req.Header.Set("Mcp-Method", "tools/call")
+		req.Header.Set("Mcp-Name", "create_user")
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			resp.Body.Close()
+		}
+	}()
+	require.Eventually(t, func() bool { return sim.Calls("POST /users") == 1 }, 10*time.Second, 10*time.Millisecond, "Basiq carries the create out")
+	time.Sleep(100 * time.Millisecond) // the attempt line is written before the request is sent
+	require.NoError(t, proc.Kill())
+
+	second := mcptest.StartServer(t, binary, env, flags...)
+	var res map[string]any
+	var txt string
+	require.Eventually(t, func() bool { // the dead process's lease runs out first
+		res, txt = call(t, second, "create_user", args)
+		return res["isError"] != true || !strings.Contains(txt, "still being carried out")
+	}, 40*time.Second, time.Second)
+	require.NotEqual(t, true, res["isError"], txt)
+	made := res["structuredContent"].(map[string]any)["id"]
+
+	require.Equal(t, []string{made.(string)}, sim.UsersWithEmail("crash@example.com"), "Basiq made one customer, the one replayed")
+
+	var decisions []string
+	terminal := 0
+	f, err := os.Open(filepath.Join(dir, "audit.jsonl"))
+	require.NoError(t, err)
+	defer f.Close()
+	for lines := bufio.NewScanner(f); lines.Scan(); {
+		var e struct{ Tool, Decision, UserID, Attempt, Reason string }
+		require.NoError(t, json.Unmarshal(lines.Bytes(), &e))
+		if e.Tool != "create_user" {
+			continue
+		}
+		decisions = append(decisions, e.Decision)
+		assert.NotEmpty(t, e.Attempt)
+		if e.Decision == "created" {
+			terminal++
+			assert.Equal(t, made, e.UserID, "the outcome names the customer")
+		}
+	}
+	assert.Equal(t, []string{"attempt", "created", "replayed"}, decisions)
+	assert.Equal(t, 1, terminal, "one terminal outcome for one write at Basiq")
+}
