@@ -46,6 +46,14 @@ type Skipped struct {
 // array), the JSON is coerced to out's Go type field by field and decoded
 // again. A value that cannot be coerced is left at its zero value.
 func decodeLenient(body []byte, out any) error {
+	if p, ok := out.(strictPage); ok && p.decodeStrict(body) {
+		return nil // a well-formed page: one pass, as a plain json.Unmarshal
+	}
+	return decodeTolerant(body, out)
+}
+
+// decodeTolerant is decodeLenient without the one-pass page reading.
+func decodeTolerant(body []byte, out any) error {
 	strictErr := json.Unmarshal(body, out)
 	if strictErr == nil {
 		return nil
@@ -282,40 +290,6 @@ func firstStringField(t reflect.Type) (string, bool) {
 		}
 	}
 	return "", false
-}
-
-// UnmarshalJSON reads a page record by record: a record that cannot be read
-// is listed in Skipped and the rest of the page is kept.
-func (l *List[T]) UnmarshalJSON(b []byte) error {
-	var env struct {
-		Type       string            `json:"type"`
-		Count      json.RawMessage   `json:"count"`
-		Size       json.RawMessage   `json:"size"`
-		TotalCount json.RawMessage   `json:"totalCount"`
-		Data       []json.RawMessage `json:"data"`
-		Links      Links             `json:"links"`
-	}
-	if trimmed := bytes.TrimSpace(b); len(trimmed) > 0 && trimmed[0] == '[' {
-		b = append(append([]byte(`{"data":`), trimmed...), '}') // a bare array where a list envelope was documented
-	}
-	if err := decodeLenient(b, &env); err != nil {
-		return err
-	}
-	*l = List[T]{Type: env.Type, Links: env.Links, Data: make([]T, 0, len(env.Data))}
-	l.Count, l.Size, l.TotalCount = countOf(env.Count), countOf(env.Size), countOf(env.TotalCount)
-	for i, raw := range env.Data {
-		var item T
-		if t := bytes.TrimSpace(raw); len(t) == 0 || t[0] != '{' {
-			l.Skipped = append(l.Skipped, Skipped{Index: i, Reason: "the record is not a JSON object"})
-			continue
-		}
-		if err := decodeLenient(raw, &item); err != nil {
-			l.Skipped = append(l.Skipped, Skipped{Index: i, ID: idOf(raw), Reason: err.Error()})
-			continue
-		}
-		l.Data = append(l.Data, item)
-	}
-	return nil
 }
 
 // countOf reads a count that may come as a number or a numeric string.

@@ -1,7 +1,9 @@
 package basiq
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -75,4 +77,77 @@ func cloneValues(q url.Values) url.Values {
 		out[k] = append([]string(nil), v...)
 	}
 	return out
+}
+
+// strictPage is a list page that can be read in one strict pass.
+type strictPage interface{ decodeStrict(b []byte) bool }
+
+// wholePage is a list page as one strict pass reads it: records by
+// pointer, so a null record (which the tolerant path skips as not an
+// object) is told apart from an empty one.
+type wholePage[T any] struct {
+	Type       string          `json:"type"`
+	Count      json.RawMessage `json:"count"`
+	Size       json.RawMessage `json:"size"`
+	TotalCount json.RawMessage `json:"totalCount"`
+	Data       []*T            `json:"data"`
+	Links      Links           `json:"links"`
+}
+
+// decodeStrict reads a page whose every record decodes as documented, in
+// one pass (the tolerant reading below passes over each record several
+// times); false leaves l to UnmarshalJSON, which reads what this refuses
+// exactly as before.
+func (l *List[T]) decodeStrict(b []byte) bool {
+	if t := bytes.TrimSpace(b); len(t) == 0 || t[0] != '{' {
+		return false
+	}
+	var p wholePage[T]
+	if json.Unmarshal(b, &p) != nil {
+		return false
+	}
+	data := make([]T, len(p.Data))
+	for i, r := range p.Data {
+		if r == nil {
+			return false
+		}
+		data[i] = *r
+	}
+	*l = List[T]{Type: p.Type, Links: p.Links, Data: data}
+	l.Count, l.Size, l.TotalCount = countOf(p.Count), countOf(p.Size), countOf(p.TotalCount)
+	return true
+}
+
+// UnmarshalJSON reads a page record by record: a record that cannot be read
+// is listed in Skipped and the rest of the page is kept.
+func (l *List[T]) UnmarshalJSON(b []byte) error {
+	var env struct {
+		Type       string            `json:"type"`
+		Count      json.RawMessage   `json:"count"`
+		Size       json.RawMessage   `json:"size"`
+		TotalCount json.RawMessage   `json:"totalCount"`
+		Data       []json.RawMessage `json:"data"`
+		Links      Links             `json:"links"`
+	}
+	if trimmed := bytes.TrimSpace(b); len(trimmed) > 0 && trimmed[0] == '[' {
+		b = append(append([]byte(`{"data":`), trimmed...), '}') // a bare array where a list envelope was documented
+	}
+	if err := decodeLenient(b, &env); err != nil {
+		return err
+	}
+	*l = List[T]{Type: env.Type, Links: env.Links, Data: make([]T, 0, len(env.Data))}
+	l.Count, l.Size, l.TotalCount = countOf(env.Count), countOf(env.Size), countOf(env.TotalCount)
+	for i, raw := range env.Data {
+		var item T
+		if t := bytes.TrimSpace(raw); len(t) == 0 || t[0] != '{' {
+			l.Skipped = append(l.Skipped, Skipped{Index: i, Reason: "the record is not a JSON object"})
+			continue
+		}
+		if err := decodeLenient(raw, &item); err != nil {
+			l.Skipped = append(l.Skipped, Skipped{Index: i, ID: idOf(raw), Reason: err.Error()})
+			continue
+		}
+		l.Data = append(l.Data, item)
+	}
+	return nil
 }
