@@ -34,3 +34,19 @@ func Redis(t testing.TB, db int) string {
 	}
 	return url
 }
+
+// Cluster is the Redis Cluster the tests share: BASIQ_MCP_TEST_CLUSTER
+// (redis-cluster://HOST:PORT,…), which .ci/run sets after starting six
+// nodes on loopback (three primaries, each with a replica). It skips, or
+// fails under CI, as Redis does. Tests keep apart by namespace.
+func Cluster(t testing.TB) string {
+	t.Helper()
+	url := os.Getenv("BASIQ_MCP_TEST_CLUSTER")
+	if url == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal("BASIQ_MCP_TEST_CLUSTER is not set, and CI always starts a Redis Cluster")
+		}
+		t.Skip("BASIQ_MCP_TEST_CLUSTER is not set (bash .ci/run starts a Redis Cluster and sets it)")
+	}
+	return url
+}

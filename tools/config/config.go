@@ -111,7 +111,7 @@ func Parse(name string, args []string, getenv func(string) string, d Defaults, s
 	f.str(&origins, "allowed-origins", "BASIQ_MCP_ALLOWED_ORIGINS", "", "comma-separated browser origins allowed besides loopback ones")
 	f.str(&c.DocsURL, "docs-url", "BASIQ_MCP_DOCS_URL", d.DocsURL, "where Basiq's live documentation is read; off for the embedded guides only")
 	f.str(&c.StateDir, "state-dir", "BASIQ_MCP_STATE_DIR", stateDir, "where guard state (state.db) and the audit log (audit.jsonl) live")
-	f.str(&c.StateURL, "state-url", "BASIQ_MCP_STATE_URL", "", "redis://HOST:PORT/DB, or through Sentinel redis-sentinel://HOST:PORT,HOST:PORT/DB?master=NAME: keep guard state in Redis, shared by every replica (default: state.db in --state-dir)")
+	f.str(&c.StateURL, "state-url", "BASIQ_MCP_STATE_URL", "", "redis://HOST:PORT/DB, through Sentinel redis-sentinel://HOST:PORT,HOST:PORT/DB?master=NAME, or a Cluster redis-cluster://HOST:PORT,HOST:PORT: keep guard state in Redis, shared by every replica (default: state.db in --state-dir)")
 	f.dur(&c.TriageMaxAge, "triage-max-age", "BASIQ_MCP_TRIAGE_MAX_AGE", 10*time.Minute, "how old a customer's kept triage may be and still answer list_users without asking Basiq (0: always ask Basiq); the background scan renews triage at half this age, and support_queue counts older ones as stale")
 	f.dur(&c.EventPoll, "events-poll", "BASIQ_MCP_EVENTS_POLL", time.Minute, "how often to read Basiq's events where no webhook reaches: stdio, or no BASIQ_WEBHOOK_SECRET (0: off)")
 	f.dur(&c.BackgroundDelay, "background-delay", "BASIQ_MCP_BACKGROUND_DELAY", 30*time.Second, "how long after start the indexer and the event poller begin (replicas starting together do not all ask Basiq at once)")

@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -71,21 +72,25 @@ func New(c *basiq.Client, store Store, o Options) (*Guards, error) {
 		Deliveries: NewJournal(store, nil)}, nil
 }
 
-// OpenStore opens the store a state URL names: redis://… for Redis, in the
-// tenant's namespace, empty for the bbolt file at boltPath. Any other
-// scheme is refused.
+// redisSchemes are the --state-url schemes of a Redis store: one Redis
+// (or Sentinel in go-redis's failover form), Sentinel, and a Cluster.
+var redisSchemes = []string{"redis://", "rediss://", "redis-sentinel://", "redis-cluster://", "rediss-cluster://"}
+
+// OpenStore opens the store a state URL names: a Redis URL (redisSchemes)
+// for Redis, in the tenant's namespace, empty for the bbolt file at
+// boltPath. Any other scheme is refused.
 func OpenStore(stateURL, boltPath string, t Tenant) (Store, error) {
 	switch {
 	case stateURL == "":
 		return OpenBolt(boltPath)
-	case strings.HasPrefix(stateURL, "redis://"), strings.HasPrefix(stateURL, "rediss://"):
+	case slices.ContainsFunc(redisSchemes, func(p string) bool { return strings.HasPrefix(stateURL, p) }):
 		s, err := OpenRedis(stateURL, t)
 		if err == nil {
 			s.RememberIn(filepath.Join(filepath.Dir(boltPath), "redis-generation-"+t.Namespace))
 		}
 		return s, err
 	}
-	return nil, fmt.Errorf("guard: --state-url must be redis://HOST:PORT/DB (or rediss:// for TLS), not %q", redact(stateURL))
+	return nil, fmt.Errorf("guard: --state-url must be redis://HOST:PORT/DB (rediss:// for TLS), redis-sentinel://HOST:PORT,…/DB?master=NAME or redis-cluster://HOST:PORT,…, not %q", redact(stateURL))
 }
 
 // Close closes the audit log and the store.

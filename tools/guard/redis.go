@@ -19,12 +19,16 @@ import (
 // token between replicas (basiq.SharedTokens), so N replicas make one
 // token request.
 type RedisStore struct {
-	rdb    *redis.Client
-	prefix string // "basiq-mcp:" and the deployment's namespace (Tenant)
-	db     int    // the database: pub/sub channels are shared by every database
-	tenant Tenant
-	gen    generation
-	reps   replicas
+	rdb    redis.UniversalClient
+	prefix string // "basiq-mcp:" and the deployment's namespace (Tenant); in braces on a Cluster
+	// cluster is set on a Redis Cluster: every key of the deployment is in
+	// one hash slot (the namespace is the key's hash tag), so transactions
+	// over several keys work, and WAIT runs on that slot's primary.
+	cluster *redis.ClusterClient
+	db      int // the database: pub/sub channels are shared by every database
+	tenant  Tenant
+	gen     generation
+	reps    replicas
 }
 
 // redisTimeout bounds one store operation: a store that does not answer
@@ -44,6 +48,9 @@ func OpenRedis(url string, t Tenant) (*RedisStore, error) {
 		return nil, fmt.Errorf("guard: --state-url %q: %v", redact(url), err)
 	}
 	s := &RedisStore{rdb: rdb, prefix: "basiq-mcp:" + t.Namespace + ":", db: db, tenant: t}
+	if cc, ok := rdb.(*redis.ClusterClient); ok {
+		s.cluster, s.prefix = cc, "basiq-mcp:{"+t.Namespace+"}:"
+	}
 	s.reps.expected = strings.HasPrefix(url, "redis-sentinel:") || strings.Contains(url, "master_name=") // Sentinel has replicas by design
 	return s, nil
 }

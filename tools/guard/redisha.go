@@ -2,6 +2,7 @@ package guard
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -19,12 +20,18 @@ import (
 // redis-sentinel://[:PASSWORD@]HOST:PORT,HOST:PORT/DB?master=NAME or in
 // go-redis's failover form (redis://HOST:PORT/DB?master_name=NAME&addr=…).
 // A host list that cannot be read is refused at start.
-func redisClient(raw string) (*redis.Client, int, error) {
+func redisClient(raw string) (redis.UniversalClient, int, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return nil, 0, err
 	}
 	switch {
+	case u.Scheme == "redis-cluster" || u.Scheme == "rediss-cluster":
+		opt, err := clusterOptions(u)
+		if err != nil {
+			return nil, 0, err
+		}
+		return redis.NewClusterClient(opt), 0, nil
 	case u.Scheme == "redis-sentinel":
 		opt, err := sentinelOptions(u)
 		if err != nil {
@@ -48,19 +55,50 @@ func redisClient(raw string) (*redis.Client, int, error) {
 	return redis.NewClient(opt), opt.DB, nil
 }
 
+// clusterOptions reads a redis-cluster:// URL: the seed nodes, a
+// password, no database (a Cluster has only database 0).
+func clusterOptions(u *url.URL) (*redis.ClusterOptions, error) {
+	addrs, err := hostList(u.Host, "cluster node")
+	if err != nil {
+		return nil, err
+	}
+	if p := strings.Trim(u.Path, "/"); p != "" && p != "0" {
+		return nil, fmt.Errorf("a Redis Cluster has only database 0, not %q", p)
+	}
+	opt := &redis.ClusterOptions{Addrs: addrs}
+	if u.User != nil {
+		opt.Username = u.User.Username()
+		opt.Password, _ = u.User.Password()
+	}
+	if u.Scheme == "rediss-cluster" {
+		opt.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+	}
+	tune(&opt.DialTimeout, &opt.ReadTimeout, &opt.WriteTimeout, &opt.MaxRetries)
+	return opt, nil
+}
+
+// hostList reads HOST:PORT,HOST:PORT; what names a host is refused.
+func hostList(hosts, what string) ([]string, error) {
+	var addrs []string
+	for _, h := range strings.Split(hosts, ",") {
+		host, port, err := net.SplitHostPort(h)
+		if n, perr := strconv.Atoi(port); err != nil || perr != nil || host == "" || n <= 0 || n > 65535 {
+			return nil, fmt.Errorf("%s address %q is not HOST:PORT", what, h)
+		}
+		addrs = append(addrs, h)
+	}
+	return addrs, nil
+}
+
 // sentinelOptions reads a redis-sentinel:// URL.
 func sentinelOptions(u *url.URL) (*redis.FailoverOptions, error) {
 	master := u.Query().Get("master")
 	if master == "" {
 		return nil, errors.New("a redis-sentinel:// URL names its primary with ?master=NAME")
 	}
-	var addrs []string
-	for _, h := range strings.Split(u.Host, ",") {
-		host, port, err := net.SplitHostPort(h)
-		if n, perr := strconv.Atoi(port); err != nil || perr != nil || host == "" || n <= 0 || n > 65535 {
-			return nil, fmt.Errorf("sentinel address %q is not HOST:PORT", h)
-		}
-		addrs = append(addrs, h)
+	addrs, err := hostList(u.Host, "sentinel")
+	if err != nil {
+		return nil, err
 	}
 	db := 0
 	if p := strings.Trim(u.Path, "/"); p != "" {
@@ -107,7 +145,7 @@ func (s *RedisStore) durable(ctx context.Context) error {
 	if !s.expectReplica(ctx) {
 		return nil
 	}
-	n, err := s.rdb.Do(ctx, "WAIT", 1, replicaWait.Milliseconds()).Int()
+	n, err := s.primary(ctx).Do(ctx, "WAIT", 1, replicaWait.Milliseconds()).Int()
 	if err != nil {
 		return storeDown(err)
 	}
@@ -123,7 +161,7 @@ func (s *RedisStore) expectReplica(ctx context.Context) bool {
 	if s.reps.expected || !s.reps.readAt.IsZero() && time.Since(s.reps.readAt) < time.Minute {
 		return s.reps.expected
 	}
-	info, err := s.rdb.Info(ctx, "replication").Result()
+	info, err := s.primary(ctx).Info(ctx, "replication").Result()
 	if err != nil {
 		return false
 	}
@@ -135,4 +173,24 @@ func (s *RedisStore) expectReplica(ctx context.Context) bool {
 		}
 	}
 	return s.reps.expected
+}
+
+// nodeCmds are the commands run on the primary itself.
+type nodeCmds interface {
+	Do(ctx context.Context, args ...any) *redis.Cmd
+	Info(ctx context.Context, sections ...string) *redis.StringCmd
+}
+
+// primary is where the deployment's keys are written: the one Redis, or on
+// a Cluster the primary of the namespace's hash slot (a keyless command
+// such as WAIT would otherwise go to any node).
+func (s *RedisStore) primary(ctx context.Context) nodeCmds {
+	if s.cluster == nil {
+		return s.rdb
+	}
+	node, err := s.cluster.MasterForKey(ctx, s.prefix)
+	if err != nil {
+		return s.rdb // its error comes back from the command itself
+	}
+	return node
 }

@@ -25,16 +25,28 @@ func openRedis(t *testing.T) guard.Store {
 	return s
 }
 
+var clusterTenants atomic.Int64
+
+// openCluster is a store on the shared Redis Cluster, in a namespace of
+// its own.
+func openCluster(t *testing.T) guard.Store {
+	tenant := guard.TenantFor(fmt.Sprintf("cluster-%d-%d", time.Now().UnixNano(), clusterTenants.Add(1)), "https://au-api.basiq.io", "")
+	s, err := guard.OpenRedis(mcptest.Cluster(t), tenant)
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
 func openBolt(t *testing.T) guard.Store {
 	s, err := guard.OpenBolt(filepath.Join(t.TempDir(), "state.db"))
 	require.NoError(t, err)
 	return s
 }
 
-// TestStoreContract runs one suite against both stores: the same rules,
-// the same atomicity.
+// TestStoreContract runs one suite against both stores (Redis alone and as
+// a Cluster): the same rules, the same atomicity.
 func TestStoreContract(t *testing.T) {
-	for name, open := range map[string]func(*testing.T) guard.Store{"bbolt": openBolt, "redis": openRedis} {
+	for name, open := range map[string]func(*testing.T) guard.Store{"bbolt": openBolt, "redis": openRedis, "redis cluster": openCluster} {
 		t.Run(name, func(t *testing.T) {
 			t.Run("rules", func(t *testing.T) { storeRules(t, open(t)) })
 			t.Run("one of many concurrent reservations passes", func(t *testing.T) { storeConcurrentReserve(t, open(t)) })
