@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -395,4 +396,31 @@ func TestConnectorListsAreCachedBriefly(t *testing.T) {
 	off.ListConnectors(ctx, basiq.ListConnectorsOptions{})
 	off.ListConnectors(ctx, basiq.ListConnectorsOptions{})
 	assert.Len(t, api.requests(), 5, "a TTL of 0 turns the cache off")
+}
+
+// TestCreateNeverSentForWantOfATokenDidNotHappen: when Basiq's token
+// endpoint fails, a create is never sent, so its error must not say it
+// may have happened (a keyed create would otherwise stay unknown for a
+// day instead of being sent again).
+func TestCreateNeverSentForWantOfATokenDidNotHappen(t *testing.T) {
+	var creates atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/token" {
+			basiqError(w, http.StatusServiceUnavailable, "service-unavailable", "Service Unavailable")
+			return
+		}
+		creates.Add(1)
+	}))
+	t.Cleanup(srv.Close)
+	c, err := basiq.NewClient("k", basiq.WithBaseURL(srv.URL),
+		basiq.WithRetryPolicy(basiq.RetryPolicy{MaxAttempts: 2, BaseDelay: time.Millisecond, MaxDelay: time.Millisecond, MaxElapsed: time.Second}))
+	require.NoError(t, err)
+	_, err = c.CreateUser(context.Background(), basiq.UserParams{Email: "a@b.co"})
+	require.Error(t, err)
+	assert.Zero(t, creates.Load(), "nothing but the token was asked for")
+	assert.False(t, basiq.MayHaveHappened(err), "%v", err)
+	_, unavailable := basiq.IsUnavailable(err)
+	assert.False(t, unavailable, "one failure does not open the breaker")
+	var apiErr *basiq.Error
+	assert.ErrorAs(t, err, &apiErr, "Basiq's own error is still there to read")
 }

@@ -55,22 +55,33 @@ type breaker struct {
 	probing   bool
 }
 
-// allow refuses a call while open; after the cooldown it lets one probe in.
-func (b *breaker) allow(now time.Time) error {
+// allow refuses a call while open; after the cooldown it lets one probe
+// in, and says so.
+func (b *breaker) allow(now time.Time) (probe bool, err error) {
 	if b.threshold <= 0 {
-		return nil
+		return false, nil
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.failures < b.threshold {
-		return nil
+		return false, nil
 	}
 	if now.Before(b.openUntil) || b.probing {
 		wait := max(b.openUntil.Sub(now), time.Second)
-		return &UnavailableError{Failures: b.failures, RetryAfter: wait}
+		return false, &UnavailableError{Failures: b.failures, RetryAfter: wait}
 	}
 	b.probing = true
-	return nil
+	return true, nil
+}
+
+// unprobe gives back a probe allow let in but that was never sent (the
+// deployment's shared breaker refused it), so the next call may probe:
+// held, it would refuse every call for good while the breaker looks
+// closed.
+func (b *breaker) unprobe() {
+	b.mu.Lock()
+	b.probing = false
+	b.mu.Unlock()
 }
 
 // record notes how a call ended: down means Basiq could not answer. It

@@ -118,3 +118,82 @@ func TestCircuitBreakerFailsFastWhileBasiqIsDown(t *testing.T) {
 		assert.True(t, basiq.IsNotFound(err), "Basiq answering 404 is not Basiq being down")
 	}
 }
+
+// sharedState is a deployment's shared breaker held in memory, with
+// another process leading the probe when othersProbe is set.
+type sharedState struct {
+	mu          sync.Mutex
+	until       time.Time
+	othersProbe bool
+}
+
+func (s *sharedState) BreakerOpenUntil(context.Context) (time.Time, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.until, nil
+}
+
+func (s *sharedState) OpenBreaker(_ context.Context, until time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.until = until
+	return nil
+}
+
+func (s *sharedState) CloseBreaker(context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.until = time.Time{}
+	return nil
+}
+
+func (s *sharedState) LeadProbe(context.Context, time.Duration) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return !s.othersProbe, nil
+}
+
+// TestBreakerRefusedByTheDeploymentStillCloses: once its cooldown is
+// over, a process whose half-open probe the deployment refuses (another
+// replica probes) must not keep refusing every call after that replica's
+// probe closed the breaker for all. Found by the scripted day: two of three
+// replicas refused every call for good after Basiq's token endpoint came
+// back, while /healthz said their breaker was closed.
+func TestBreakerRefusedByTheDeploymentStillCloses(t *testing.T) {
+	var healthy atomic.Bool
+	api := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request) {
+		if healthy.Load() {
+			reply(w, 200, userJSON)
+			return
+		}
+		basiqError(w, 503, "service-unavailable", "down")
+	})
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var mu sync.Mutex
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	shared := &sharedState{}
+	c := api.client(t, basiq.WithClock(clock), basiq.WithCircuitBreaker(3, time.Minute),
+		basiq.WithRetryPolicy(basiq.RetryPolicy{MaxAttempts: 1}), basiq.WithSharedBreaker(shared))
+	ctx := context.Background()
+	for range 3 {
+		_, err := c.GetUser(ctx, "u1")
+		require.Error(t, err)
+	}
+	mu.Lock()
+	now = now.Add(2 * time.Minute) // past the cooldown, and past the next shared read
+	mu.Unlock()
+	shared.mu.Lock()
+	shared.othersProbe = true // another replica leads the probe
+	shared.mu.Unlock()
+	_, err := c.GetUser(ctx, "u1")
+	_, open := basiq.IsUnavailable(err)
+	require.True(t, open, "another replica probes")
+
+	healthy.Store(true)
+	require.NoError(t, shared.CloseBreaker(ctx)) // its probe was answered: closed for all
+	mu.Lock()
+	now = now.Add(2 * time.Second)
+	mu.Unlock()
+	_, err = c.GetUser(ctx, "u1")
+	require.NoError(t, err, "this replica calls Basiq again")
+}

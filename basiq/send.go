@@ -63,11 +63,15 @@ func (c *Client) send(ctx context.Context, cl *call, out any) (int, error) {
 	if cl.inner {
 		return c.sendOnce(ctx, cl, out)
 	}
-	if err := c.breaker.allow(c.now()); err != nil {
+	localProbe, err := c.breaker.allow(c.now())
+	if err != nil {
 		return 0, err
 	}
 	probe, err := c.allowShared(c.now())
 	if err != nil {
+		if localProbe {
+			c.breaker.unprobe()
+		}
 		return 0, err
 	}
 	status, err := c.sendOnce(ctx, cl, out)
@@ -187,7 +191,7 @@ func (c *Client) roundTrip(ctx context.Context, cl *call, target string, payload
 	case authServer:
 		tok, err := c.tokens.get(ctx)
 		if err != nil {
-			return 0, nil, nil, err
+			return 0, nil, nil, &tokenFailure{err}
 		}
 		req.Header.Set("Authorization", "Bearer "+tok)
 	case authNone:
@@ -231,12 +235,21 @@ func encodeBody(cl *call) ([]byte, string, error) {
 	return nil, "", nil
 }
 
-// notSent reports whether a transport error means the request never left:
-// the connection was refused or could not be dialled at all.
+// notSent reports whether an error means the request never left: no
+// token could be had for it, or the connection was refused or could not
+// be dialled at all.
 func notSent(err error) bool {
 	var op *net.OpError
-	return errors.Is(err, syscall.ECONNREFUSED) || errors.As(err, &op) && op.Op == "dial"
+	var tf *tokenFailure
+	return errors.As(err, &tf) || errors.Is(err, syscall.ECONNREFUSED) || errors.As(err, &op) && op.Op == "dial"
 }
+
+// tokenFailure is a request never sent because no server token could be
+// had for it; it reads as the token request's own error.
+type tokenFailure struct{ err error }
+
+func (e *tokenFailure) Error() string { return e.err.Error() }
+func (e *tokenFailure) Unwrap() error { return e.err }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)

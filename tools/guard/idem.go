@@ -189,8 +189,8 @@ func (i *Idempotency) settle(id string, rec Record, found any) (json.RawMessage,
 // repeat answers a call whose key another call claimed first. While the
 // first call's process holds its lease, the repeat waits. When that
 // process is gone, the repeat takes the claim over: a claim never sent is
-// sent now; one that was being sent is looked up at Basiq first, and sent
-// only when nothing is there.
+// sent now; one that was being sent, or whose answer was lost, is looked
+// up at Basiq first, and sent only when the look finds nothing.
 func (i *Idempotency) repeat(id, key, hash string, rec Record, create func() (any, error), reconcile func(time.Time) (any, bool, error)) (json.RawMessage, bool, error) {
 	at := rec.Created.UTC().Format(time.RFC3339)
 	if rec.ArgsHash != hash {
@@ -199,7 +199,7 @@ func (i *Idempotency) repeat(id, key, hash string, rec Record, create func() (an
 	if rec.State == StateDone {
 		return rec.Result, true, nil
 	}
-	if rec.State == StatePending || rec.State == StateSending {
+	if rec.State == StatePending || rec.State == StateSending || rec.State == StateUnknown {
 		stop, ok := i.takeOver(id)
 		if !ok {
 			return nil, false, &IdempotencyError{fmt.Sprintf("the first call with idempotency_key %q (at %s) is still being carried out; wait a few seconds and call again with the same key", key, at)}
@@ -214,7 +214,9 @@ func (i *Idempotency) repeat(id, key, hash string, rec Record, create func() (an
 		switch {
 		case err == nil && ok:
 			return i.settle(id, rec, found)
-		case err == nil && rec.State == StateSending: // the owner died mid-send, and Basiq has nothing
+		case err == nil && (rec.State == StateSending || rec.State == StateUnknown):
+			// The owner died mid-send, or its answer was lost, and Basiq
+			// shows nothing made since: it was not carried out.
 			return i.send(id, rec, create)
 		}
 	}
@@ -231,7 +233,7 @@ func (i *Idempotency) repeat(id, key, hash string, rec Record, create func() (an
 type UnknownOutcomeError struct{ Err error }
 
 func (e *UnknownOutcomeError) Error() string {
-	return "the create was sent but its answer was lost (" + e.Err.Error() + "), so it may have been carried out; nothing will be sent again automatically. Call again with the same idempotency_key: this server then looks for what it made"
+	return "the create was sent but its answer was lost (" + e.Err.Error() + "), so it may have been carried out; nothing will be sent again automatically. Call again with the same idempotency_key: this server then looks for what it made, and sends it again only if Basiq shows nothing"
 }
 
 func (e *UnknownOutcomeError) Unwrap() error { return e.Err }

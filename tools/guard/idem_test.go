@@ -2,6 +2,7 @@ package guard_test
 
 import (
 	"encoding/json"
+	"errors"
 	"path/filepath"
 	"sync/atomic"
 	"testing"
@@ -71,4 +72,33 @@ func argsHash(t *testing.T, args any) string {
 	raw, err := json.Marshal(args)
 	require.NoError(t, err)
 	return guard.HashArgs(raw)
+}
+
+// TestUnknownOutcomeBasiqShowsNothingIsSentAgain: a create whose answer
+// was lost, where a look at Basiq completes and finds nothing made since,
+// is sent again by the next retry with the key (it was not carried out),
+// rather than refused for the key's 24 hours; one the look cannot settle
+// stays refused.
+func TestUnknownOutcomeBasiqShowsNothingIsSentAgain(t *testing.T) {
+	store, err := guard.OpenBolt(filepath.Join(t.TempDir(), "g.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { store.Close() })
+	i := guard.NewIdempotency(store, nil)
+	args := map[string]string{"email": "a@b.co"}
+	_, _, err = store.Claim("create_user\x00k-unknown", guard.Record{ArgsHash: argsHash(t, args), State: guard.StateUnknown, Created: time.Now()}, guard.IdempotencyTTL)
+	require.NoError(t, err)
+	var creates atomic.Int32
+	create := func() (any, error) { creates.Add(1); return map[string]string{"id": "u-again"}, nil }
+	cannotLook := func(time.Time) (any, bool, error) { return nil, false, errors.New("Basiq lists no users") }
+	_, _, err = i.Do("create_user", "k-unknown", args, create, cannotLook)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "may have")
+	assert.Zero(t, creates.Load())
+
+	nothing := func(time.Time) (any, bool, error) { return nil, false, nil }
+	raw, replayed, err := i.Do("create_user", "k-unknown", args, create, nothing)
+	require.NoError(t, err)
+	assert.False(t, replayed)
+	assert.JSONEq(t, `{"id":"u-again"}`, string(raw))
+	assert.Equal(t, int32(1), creates.Load())
 }
