@@ -2,8 +2,6 @@ package tools
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"slices"
 	"time"
 
@@ -25,9 +23,7 @@ func PollEvents(ctx context.Context, d *Deps, interval, startAfter time.Duration
 	if interval <= 0 || d.Users == nil {
 		return
 	}
-	id := make([]byte, 8)
-	rand.Read(id)
-	holder := hex.EncodeToString(id)
+	holder := newHolder()
 	defer d.Users.Release("events", holder)
 	ctx = background(ctx)
 	sleep(ctx, startAfter)
@@ -90,8 +86,10 @@ type Background struct {
 	StartAfter time.Duration // how long after start both begin
 }
 
-// RunBackground runs the indexer and the event poller until ctx ends.
+// RunBackground runs the indexer, the event poller and the settling of
+// abandoned creates until ctx ends.
 func RunBackground(ctx context.Context, d *Deps, b Background) {
 	go PollEvents(ctx, d, b.PollEvents, b.StartAfter)
+	go runSettler(ctx, d, b.StartAfter)
 	RunIndexer(ctx, d, b.Pace, b.StartAfter)
 }

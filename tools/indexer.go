@@ -31,9 +31,7 @@ func RunIndexer(ctx context.Context, d *Deps, pace Pace, startAfter time.Duratio
 	}
 	ctx = background(ctx)
 	sleep(ctx, startAfter)
-	id := make([]byte, 8)
-	rand.Read(id)
-	holder := hex.EncodeToString(id)
+	holder := newHolder()
 	defer d.Users.Release("indexer", holder)
 	next := time.Now()
 	// pay waits until n more requests keep the scan within its pace: each
@@ -134,6 +132,13 @@ func unsettledFirst(d *Deps, ids []string) []string {
 		}
 	}
 	return first
+}
+
+// newHolder names this process in a lease.
+func newHolder() string {
+	id := make([]byte, 8)
+	rand.Read(id)
+	return hex.EncodeToString(id)
 }
 
 func sleep(ctx context.Context, d time.Duration) {

@@ -114,21 +114,25 @@ func createAuthLink(ctx context.Context, d *call, p createAuthLinkParams) (AuthL
 		}
 		d.audit(guard.Entry{Tool: "create_auth_link", UserID: p.UserID, Decision: "created"})
 		return authLinkView(a, p.UserID), nil
-	}, func(ctx context.Context, _ time.Time) (AuthLinkView, bool, error) {
-		// Only the latest link works, so the current one is the answer either way.
-		a, err := d.Client.GetAuthLink(ctx, p.UserID)
-		if basiq.IsNotFound(err) || basiq.IsGone(err) {
-			return AuthLinkView{}, false, nil // no link now: nothing to answer with
-		}
-		if err != nil {
-			return AuthLinkView{}, false, err
-		}
-		return authLinkView(a, p.UserID), true, nil
-	})
+	}, func(ctx context.Context, _ time.Time) (AuthLinkView, bool, error) { return findAuthLink(ctx, d, p) })
 	if mobileMissing(err) { // Basiq's words name its HTTP body; these name the tool's argument
 		return v, badArg("user %s has no mobile number, and the consent link sends its code by SMS: call create_auth_link again with \"mobile\" (e.g. +61400111222)", p.UserID)
 	}
 	return v, err
+}
+
+// findAuthLink looks, after a create whose answer was lost, for the link
+// it made: only the latest link works, so the current one is the answer
+// either way.
+func findAuthLink(ctx context.Context, d *call, p createAuthLinkParams) (AuthLinkView, bool, error) {
+	a, err := d.Client.GetAuthLink(ctx, p.UserID)
+	if basiq.IsNotFound(err) || basiq.IsGone(err) {
+		return AuthLinkView{}, false, nil // no link now: nothing to answer with
+	}
+	if err != nil {
+		return AuthLinkView{}, false, err
+	}
+	return authLinkView(a, p.UserID), true, nil
 }
 
 // getAuthLinkTool is the get_auth_link tool.

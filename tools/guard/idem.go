@@ -51,7 +51,7 @@ func (i *Idempotency) Do(tool, key string, args any, create func() (any, error),
 	}
 	hash := HashArgs(argJSON)
 	now := i.now().UTC()
-	rec, claimed, err := i.store.Claim(id, Record{ArgsHash: hash, State: StatePending, Created: now}, IdempotencyTTL)
+	rec, claimed, err := i.store.Claim(id, Record{ArgsHash: hash, State: StatePending, Created: now, Call: argJSON}, IdempotencyTTL)
 	if err != nil {
 		return nil, false, fmt.Errorf("guard: the idempotency_key could not be claimed, so nothing was created: %w", storeDown(err))
 	}
@@ -136,7 +136,7 @@ func (i *Idempotency) send(id string, rec Record, create func() (any, error)) (j
 	if err != nil {
 		return nil, false, err
 	}
-	rec.State, rec.Result = StateDone, raw
+	rec.State, rec.Result, rec.Call = StateDone, raw, nil // settled: its arguments are not kept
 	if err := i.store.PutRecord(id, rec, IdempotencyTTL); err != nil {
 		return raw, false, nil // created; only the replay of a later repeat is lost
 	}
@@ -181,7 +181,7 @@ func (i *Idempotency) settle(id string, rec Record, found any) (json.RawMessage,
 	if err != nil {
 		return nil, false, err
 	}
-	rec.State, rec.Result = StateDone, raw
+	rec.State, rec.Result, rec.Call = StateDone, raw, nil
 	_ = i.store.PutRecord(id, rec, IdempotencyTTL)
 	return raw, true, nil
 }

@@ -102,3 +102,49 @@ func TestUnknownOutcomeBasiqShowsNothingIsSentAgain(t *testing.T) {
 	assert.JSONEq(t, `{"id":"u-again"}`, string(raw))
 	assert.Equal(t, int32(1), creates.Load())
 }
+
+// TestAbandonedCreatesAreFoundAndSettled: a create left sending by a
+// process whose lease lapsed is listed with its arguments; settling it
+// with what Basiq shows makes it the key's result (a retry replays it),
+// and with nothing found releases the key (a retry sends). A create whose
+// owner still holds its lease is not listed, and one settled is not again.
+func TestAbandonedCreatesAreFoundAndSettled(t *testing.T) {
+	store, err := guard.OpenBolt(filepath.Join(t.TempDir(), "g.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { store.Close() })
+	now := time.Now()
+	clock := func() time.Time { return now }
+	i := guard.NewIdempotency(store, clock)
+	args := map[string]string{"email": "a@b.co"}
+	call, _ := json.Marshal(args)
+	old := now.Add(-time.Minute)
+	for _, k := range []string{"k-found", "k-nothing"} {
+		_, _, err := store.Claim("create_user\x00"+k, guard.Record{ArgsHash: argsHash(t, args), State: guard.StateSending, Created: old, Call: call}, guard.IdempotencyTTL)
+		require.NoError(t, err)
+	}
+	_, _, err = store.Claim("create_user\x00k-young", guard.Record{ArgsHash: argsHash(t, args), State: guard.StateSending, Created: now, Call: call}, guard.IdempotencyTTL)
+	require.NoError(t, err)
+	left, err := i.Abandoned()
+	require.NoError(t, err)
+	require.Len(t, left, 2, "the young claim's owner may still be sending")
+	for _, a := range left {
+		assert.JSONEq(t, `{"email":"a@b.co"}`, string(a.Call))
+		settled, err := i.Settle(a, map[string]string{"id": "u-found"}, a.Key == "k-found")
+		require.NoError(t, err)
+		assert.True(t, settled)
+	}
+	left, err = i.Abandoned()
+	require.NoError(t, err)
+	assert.Empty(t, left, "settled once")
+	var creates atomic.Int32
+	create := func() (any, error) { creates.Add(1); return map[string]string{"id": "u-sent"}, nil }
+	raw, replayed, err := i.Do("create_user", "k-found", args, create, nil)
+	require.NoError(t, err)
+	assert.True(t, replayed)
+	assert.JSONEq(t, `{"id":"u-found"}`, string(raw))
+	raw, replayed, err = i.Do("create_user", "k-nothing", args, create, nil)
+	require.NoError(t, err)
+	assert.False(t, replayed)
+	assert.JSONEq(t, `{"id":"u-sent"}`, string(raw))
+	assert.Equal(t, int32(1), creates.Load())
+}

@@ -179,6 +179,7 @@ func (s *RedisStore) expectReplica(ctx context.Context) bool {
 type nodeCmds interface {
 	Do(ctx context.Context, args ...any) *redis.Cmd
 	Info(ctx context.Context, sections ...string) *redis.StringCmd
+	Scan(ctx context.Context, cursor uint64, match string, count int64) *redis.ScanCmd
 }
 
 // primary is where the deployment's keys are written: the one Redis, or on

@@ -42,6 +42,9 @@ type Store interface {
 	// PutRecord replaces the record under key; DeleteRecord removes it.
 	PutRecord(key string, rec Record, ttl time.Duration) error
 	DeleteRecord(key string) error
+	// ScanRecords calls fn with every record whose key starts with prefix,
+	// in no order, until fn returns false.
+	ScanRecords(prefix string, fn func(key string, rec Record) bool) error
 	// PutUsers (all at once), GetUser, DeleteUser and ScanUsers keep the
 	// customer directory; fn returns false to stop a scan.
 	PutUsers(us ...KnownUser) error
@@ -62,6 +65,10 @@ type Record struct {
 	State    string          `json:"state"`
 	Result   json.RawMessage `json:"result,omitempty"`
 	Created  time.Time       `json:"created"`
+	// Call is a keyed create's arguments, kept only until it settles, so
+	// that a create whose process stopped mid-send can be looked up at
+	// Basiq without a retry (see Idempotency.Abandoned).
+	Call json.RawMessage `json:"call,omitempty"`
 }
 
 // Record states.

@@ -57,6 +57,7 @@ func TestStoreContract(t *testing.T) {
 			t.Run("caller quotas", func(t *testing.T) { storeCallerQuota(t, open(t)) })
 			t.Run("caller quotas under load", func(t *testing.T) { storeQuotaUnderLoad(t, open(t)) })
 			t.Run("bulk spread", func(t *testing.T) { storeSpread(t, open(t)) })
+			t.Run("scan records", func(t *testing.T) { storeScanRecords(t, open(t)) })
 		})
 	}
 }
@@ -214,4 +215,23 @@ func TestBoltFileRemovedFailsClosed(t *testing.T) {
 	_, err = s.UseOnce("n", time.Now().Add(time.Minute))
 	assert.ErrorIs(t, err, guard.ErrStoreDown)
 	assert.Error(t, s.Ping())
+}
+
+func storeScanRecords(t *testing.T, s guard.Store) {
+	now := time.Now().UTC()
+	for _, k := range []string{"create_user\x00a", "create_user\x00b", "create_report\x00a", "lease\x00create_user\x00a"} {
+		require.NoError(t, s.PutRecord(k, guard.Record{State: guard.StateSending, Created: now, Call: []byte(`{"email":"a@b.co"}`)}, time.Hour))
+	}
+	scan := func(prefix string) map[string]guard.Record {
+		got := map[string]guard.Record{}
+		require.NoError(t, s.ScanRecords(prefix, func(k string, r guard.Record) bool { got[k] = r; return true }))
+		return got
+	}
+	users := scan("create_user\x00")
+	assert.Len(t, users, 2)
+	assert.JSONEq(t, `{"email":"a@b.co"}`, string(users["create_user\x00a"].Call), "a record keeps its call")
+	assert.Len(t, scan(""), 4)
+	n := 0
+	require.NoError(t, s.ScanRecords("", func(string, guard.Record) bool { n++; return false }))
+	assert.Equal(t, 1, n, "fn stops the scan")
 }

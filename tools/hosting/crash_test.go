@@ -37,20 +37,7 @@ func TestAuditAfterKillNine(t *testing.T) {
 	first, proc := mcptest.StartProcess(t, binary, env, flags...)
 	args := map[string]any{"email": "crash@example.com", "mobile": "+61400999111", "first_name": "Crash", "idempotency_key": "crash-key-1"}
 
-	meta := map[string]any{"io.modelcontextprotocol/protocolVersion": "2026-07-28",
-		"io.modelcontextprotocol/clientInfo": map[string]any{"name": "crash", "version": "1"}, "io.modelcontextprotocol/clientCapabilities": map[string]any{}}
-	body, _ := json.Marshal(map[string]any{"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": map[string]any{"name": "create_user", "arguments": args, "_meta": meta}})
-	go func() { // its answer never comes
-		req, _ := http.NewRequest(http.MethodPost, first+"/mcp", bytes.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Accept", "application/json, text/event-stream")
-		req.Header.Set("MCP-Protocol-Version", "2026-07-28")
-		req.Header.Set("Mcp-Method", "tools/call")
-		req.Header.Set("Mcp-Name", "create_user")
-		if resp, err := http.DefaultClient.Do(req); err == nil {
-			resp.Body.Close()
-		}
-	}()
+	go createAndForget(first, args) // its answer never comes
 	require.Eventually(t, func() bool { return sim.Calls("POST /users") == 1 }, 10*time.Second, 10*time.Millisecond, "Basiq carries the create out")
 	time.Sleep(100 * time.Millisecond) // the attempt line is written before the request is sent
 	require.NoError(t, proc.Kill())
@@ -87,4 +74,84 @@ func TestAuditAfterKillNine(t *testing.T) {
 	}
 	assert.Equal(t, []string{"attempt", "created", "replayed"}, decisions)
 	assert.Equal(t, 1, terminal, "one terminal outcome for one write at Basiq")
+}
+
+// TestAbandonedCreateIsSettledWithoutARetry: after a replica is killed
+// mid-create and no client ever retries, another process of the
+// deployment finds the create left sending, looks it up at Basiq, and
+// writes its outcome (created, naming the customer) under its attempt id;
+// a late retry with the key then replays it.
+func TestAbandonedCreateIsSettledWithoutARetry(t *testing.T) {
+	t.Parallel()
+	sim := basiqtest.NewServer(basiqtest.WithAPIKey("abandon-key"), basiqtest.WithTimeScale(0.01))
+	t.Cleanup(sim.Close)
+	sim.InjectFault(basiqtest.Fault{Kind: basiqtest.FaultLoseAnswer, Method: http.MethodPost, Path: "/users", Latency: time.Minute, Times: 1})
+	dir := t.TempDir()
+	env := sandboxEnv("BASIQ_API_KEY=abandon-key", "BASIQ_BASE_URL="+sim.URL)
+	flags := []string{"--transport", "http", "--state-dir", dir, "--index-share", "0", "--events-poll", "0", "--background-delay", "0s"}
+	first, proc := mcptest.StartProcess(t, binary, env, flags...)
+	args := map[string]any{"email": "abandoned@example.com", "first_name": "Left", "idempotency_key": "abandoned-key-1"}
+	go createAndForget(first, args) // its answer never comes
+	require.Eventually(t, func() bool { return sim.Calls("POST /users") == 1 }, 10*time.Second, 10*time.Millisecond)
+	time.Sleep(100 * time.Millisecond)
+	require.NoError(t, proc.Kill())
+
+	second := mcptest.StartServer(t, binary, env, flags...)
+	var made string
+	require.Eventually(t, func() bool {
+		for _, e := range auditOf(t, dir) {
+			if e.Tool == "create_user" && e.Decision == "created" {
+				made = e.UserID
+				return true
+			}
+		}
+		return false
+	}, 60*time.Second, 500*time.Millisecond, "the create's outcome is written without a retry")
+	require.Equal(t, []string{made}, sim.UsersWithEmail("abandoned@example.com"))
+	res, txt := call(t, second, "create_user", args)
+	require.NotEqual(t, true, res["isError"], txt)
+	assert.Equal(t, made, res["structuredContent"].(map[string]any)["id"], "a late retry replays it")
+	var decisions []string
+	for _, e := range auditOf(t, dir) {
+		if e.Tool == "create_user" {
+			decisions = append(decisions, e.Decision)
+		}
+	}
+	assert.Equal(t, []string{"attempt", "created", "replayed"}, decisions)
+}
+
+type auditLine struct{ Tool, Decision, UserID, Attempt, Reason string }
+
+func auditOf(t *testing.T, dir string) []auditLine {
+	t.Helper()
+	f, err := os.Open(filepath.Join(dir, "audit.jsonl"))
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	var out []auditLine
+	for lines := bufio.NewScanner(f); lines.Scan(); {
+		var e auditLine
+		if json.Unmarshal(lines.Bytes(), &e) == nil {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// createAndForget sends one stateless create_user call and drops whatever
+// comes back: the test kills the process before it answers.
+func createAndForget(base string, args map[string]any) {
+	meta := map[string]any{"io.modelcontextprotocol/protocolVersion": "2026-07-28",
+		"io.modelcontextprotocol/clientInfo": map[string]any{"name": "crash", "version": "1"}, "io.modelcontextprotocol/clientCapabilities": map[string]any{}}
+	body, _ := json.Marshal(map[string]any{"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": map[string]any{"name": "create_user", "arguments": args, "_meta": meta}})
+	req, _ := http.NewRequest(http.MethodPost, base+"/mcp", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	req.Header.Set("MCP-Protocol-Version", "2026-07-28")
+	req.Header.Set("Mcp-Method", "tools/call")
+	req.Header.Set("Mcp-Name", "create_user")
+	if resp, err := http.DefaultClient.Do(req); err == nil {
+		resp.Body.Close()
+	}
 }
