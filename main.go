@@ -13,7 +13,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"runtime/debug"
 	"slices"
 	"strings"
 	"syscall"
@@ -57,22 +56,8 @@ Run "basiq-mcp --help" or "basiq-mcp simulator --help" for flags.
 
 func main() {
 	version = config.Version(version)
-	tuneGC()
+	config.TuneGC()
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
-}
-
-// tuneGC sets the garbage collector for a small, allocation-heavy server
-// unless GOGC or GOMEMLIMIT say otherwise: collect at 4x the live heap
-// instead of 2x (a live heap of a few MiB made the collector run often
-// enough to cost about a third of a list_transactions call), with a soft
-// limit of 512 MiB so the heap never grows unbounded.
-func tuneGC() {
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(400)
-	}
-	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(512 << 20)
-	}
 }
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {

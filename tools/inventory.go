@@ -6,7 +6,6 @@ import (
 	"maps"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/basiq-mcp/basiq-mcp/tools/guard"
 	"github.com/mark3labs/mcp-go/mcp"
@@ -83,18 +82,13 @@ func Inventory(d *Deps) []Tool {
 }
 
 // Toolsets names every toolset of the inventory, sorted.
-func Toolsets() []string { return slices.Clone(toolsets()) }
+func Toolsets() []string { return slices.Clone(toolsetNames) }
 
-// toolsets is the sorted toolset names, found once: building the inventory
-// reflects every schema, and an HTTP request checks its toolsets against
-// these names.
-var toolsets = sync.OnceValue(func() []string {
-	sets := map[string]bool{}
-	for _, t := range Inventory(&Deps{SearchDocs: func(string, int) []DocHit { return nil }}) {
-		sets[t.Toolset] = true
-	}
-	return slices.Sorted(maps.Keys(sets))
-})
+// toolsetNames is every toolset, sorted, written out rather than found by
+// building the inventory: that reflects every schema, and the flags' help
+// needs the names at every start (TestToolsetsNameTheInventorys checks
+// that they agree).
+var toolsetNames = []string{SetConnections, SetConnectors, SetConsents, SetData, SetDocs, SetJobs, SetReports, SetUsers}
 
 // Options choose which tools a server exposes.
 type Options struct {

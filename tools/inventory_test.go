@@ -1,10 +1,13 @@
 package tools_test
 
 import (
+	"context"
 	"encoding/json"
 	"flag"
+	"maps"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"testing"
 
 	"github.com/basiq-mcp/basiq-mcp/testdata/mcptest"
@@ -126,4 +129,16 @@ func countTools(t *testing.T, o tools.Options) int {
 	chosen, err := tools.Select(tools.Inventory(&tools.Deps{SearchDocs: fakeSearch}), o)
 	require.NoError(t, err)
 	return len(chosen)
+}
+
+// TestToolsetsNameTheInventorys: the toolset names written out for the
+// flags' help are exactly the inventory's, sorted.
+func TestToolsetsNameTheInventorys(t *testing.T) {
+	sets := map[string]bool{}
+	all := tools.Inventory(&tools.Deps{SearchDocs: func(string, int) []tools.DocHit { return nil },
+		SandboxConsent: func(context.Context, string, tools.SandboxLogin) (string, []string, error) { return "", nil, nil }})
+	for _, tl := range all {
+		sets[tl.Toolset] = true
+	}
+	assert.Equal(t, slices.Sorted(maps.Keys(sets)), tools.Toolsets())
 }

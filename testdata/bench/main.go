@@ -35,6 +35,7 @@ type config struct {
 	bin, peer, module string
 	quick, sideOnly   bool
 	queueOnly         bool
+	memoryOnly        bool
 	transports        string        // which side-by-side transports to run
 	window            time.Duration // how long each load level runs
 	sessions          int           // sessions opened for the memory measurement
@@ -51,6 +52,8 @@ func main() {
 	flag.BoolVar(&c.sideOnly, "side-by-side-only", false, "only the side-by-side load table (for profiling a server under load)")
 	flag.BoolVar(&c.queueOnly, "queue-only", false, "only the support queue's Basiq requests and the scan's pace")
 	flag.StringVar(&c.transports, "transports", "stdio,http", "the side-by-side transports: stdio, http or both")
+	flag.BoolVar(&c.memoryOnly, "memory-only", false, "only memory and cold start beside the bare echo")
+	sessions := flag.Int("sessions", 0, "sessions opened for the memory figures (default 1000, 10000 with -memory-only)")
 	flag.Parse()
 	if c.bin == "" {
 		fmt.Fprintln(os.Stderr, "bench: -bin is required")
@@ -59,6 +62,12 @@ func main() {
 	c.window, c.sessions, c.starts, c.iterations = 3*time.Second, 1000, 10, 3000
 	if c.quick {
 		c.window, c.sessions, c.starts, c.iterations = 300*time.Millisecond, 100, 2, 50
+	}
+	if c.memoryOnly && !c.quick {
+		c.sessions = 10000
+	}
+	if *sessions > 0 {
+		c.sessions = *sessions
 	}
 	if c.peer != "" {
 		if _, err := os.Stat(c.peer); err != nil {
@@ -89,6 +98,9 @@ func run(c config) error {
 
 	if c.queueOnly {
 		return queue(ctx, c)
+	}
+	if c.memoryOnly {
+		return memoryVsEcho(c, env)
 	}
 	if err := fair(c, env, conn); err != nil || c.sideOnly {
 		return err
