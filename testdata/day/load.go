@@ -153,6 +153,9 @@ func (l *load) settle(limit time.Duration) int {
 			return 0
 		}
 		for _, k := range keys {
+			if time.Now().After(deadline) {
+				break
+			}
 			l.create(k)
 		}
 		time.Sleep(time.Second)

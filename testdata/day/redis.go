@@ -108,8 +108,13 @@ func (t *topology) primary() (int, error) {
 }
 
 // restartPrimary shuts the primary down (SIGTERM: the process ends), waits
-// for the sentinels to promote its replica, and starts the old process
-// again: the sentinels make it a replica of the new primary.
+// for every sentinel to name the promoted replica, and starts the old node
+// again as a replica of the new primary, as an operator's restart does. (A
+// node without persistence that came back as an empty primary could be
+// found by a client still following a sentinel that had not caught up: the
+// server then finds the store emptied and, correctly, refuses keyed creates
+// it cannot look up for a day. Redis' own documentation warns against
+// restarting such a node as a primary.)
 func (t *topology) restartPrimary(log func(string, ...any)) error {
 	old, err := t.primary()
 	if err != nil {
@@ -120,21 +125,41 @@ func (t *topology) restartPrimary(log func(string, ...any)) error {
 	cmd.Wait()
 	log("redis: primary %d stopped", old)
 	deadline := time.Now().Add(30 * time.Second)
-	for {
-		if now, err := t.primary(); err == nil && now != old {
-			log("redis: sentinels promoted %d", now)
-			break
+	var promoted int
+	for promoted == 0 {
+		if p, ok := t.agreedPrimary(); ok && p != old {
+			promoted = p
+			log("redis: every sentinel names %d the primary", promoted)
 		}
 		if time.Now().After(deadline) {
 			return fmt.Errorf("no failover within 30 s")
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	if err := t.startNode(old, 0); err != nil {
+	if err := t.startNode(old, promoted); err != nil {
 		return err
 	}
-	log("redis: %d started again; the sentinels make it a replica", old)
+	log("redis: %d started again, as a replica of %d", old, promoted)
 	return t.waitReplicated(30 * time.Second)
+}
+
+// agreedPrimary is the primary every sentinel names, when they agree.
+func (t *topology) agreedPrimary() (int, bool) {
+	agreed := 0
+	for _, port := range t.sentinels {
+		s := redis.NewSentinelClient(&redis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", port)})
+		addr, err := s.GetMasterAddrByName(context.Background(), "basiq").Result()
+		s.Close()
+		var p int
+		if err != nil || len(addr) != 2 {
+			return 0, false
+		}
+		if _, err := fmt.Sscan(addr[1], &p); err != nil || agreed != 0 && p != agreed {
+			return 0, false
+		}
+		agreed = p
+	}
+	return agreed, agreed != 0
 }
 
 // waitReplicated waits until the primary has its replica online.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -41,14 +42,26 @@ func OpenBolt(path string) (*BoltStore, error) {
 		return nil, fmt.Errorf("guard: state directory: %w", err)
 	}
 	s := &BoltStore{path: path}
-	err := s.update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketRefreshes, bucketBudget, bucketUsed, bucketRecords, bucketUsers} {
-			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
-				return err
+	buckets := [][]byte{bucketRefreshes, bucketBudget, bucketUsed, bucketRecords, bucketUsers}
+	// A file that has its buckets needs no write (and no sync) to start on.
+	missing := true
+	if _, err := os.Stat(path); err == nil {
+		_ = s.view(func(tx *bolt.Tx) error {
+			missing = slices.ContainsFunc(buckets, func(b []byte) bool { return tx.Bucket(b) == nil })
+			return nil
+		})
+	}
+	var err error
+	if missing {
+		err = s.update(func(tx *bolt.Tx) error {
+			for _, b := range buckets {
+				if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+					return err
+				}
 			}
-		}
-		return nil
-	})
+			return nil
+		})
+	}
 	s.made = err == nil
 	return s, err
 }
