@@ -57,6 +57,7 @@ Run "basiq-mcp --help" or "basiq-mcp simulator --help" for flags.
 func main() {
 	version = config.Version(version)
 	config.TuneGC()
+	go tools.WarmSchemas() // on the other core while the rest starts
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 

@@ -142,3 +142,21 @@ func TestToolsetsNameTheInventorys(t *testing.T) {
 	}
 	assert.Equal(t, slices.Sorted(maps.Keys(sets)), tools.Toolsets())
 }
+
+// TestSchemasWarmedBesideTheStartAreTheSame: warming the schemas on
+// another goroutine while the server builds its inventory gives the same
+// tools (run under -race in CI).
+func TestSchemasWarmedBesideTheStartAreTheSame(t *testing.T) {
+	deps := &tools.Deps{SearchDocs: func(string, int) []tools.DocHit { return nil }}
+	done := make(chan struct{})
+	go func() { tools.WarmSchemas(); close(done) }()
+	first := tools.Inventory(deps)
+	<-done
+	again := tools.Inventory(deps)
+	require.Equal(t, len(first), len(again))
+	for i := range first {
+		a, _ := json.Marshal(first[i].Def)
+		b, _ := json.Marshal(again[i].Def)
+		assert.JSONEq(t, string(a), string(b), first[i].Def.Name)
+	}
+}

@@ -127,10 +127,9 @@ const idMarker = "id"
 // $defs), closed objects, required unless the field has omitempty.
 var reflector = &jsonschema.Reflector{DoNotReference: true, ExpandedStruct: true, Anonymous: true}
 
-// reflected holds each parameter or result type's schema: the inventory is
-// built more than once at start-up (the toolset names for --help, then the
-// server's tools), and reflection was a quarter of start-up. The schemas
-// are only read once built.
+// reflected holds each parameter or result type's schema: reflection was
+// a quarter of start-up, so it is done once (WarmSchemas does it beside the
+// rest of the start). The schemas are only read once built.
 var reflected sync.Map // reflect.Type -> reflectedSchema
 
 type reflectedSchema struct {
@@ -147,6 +146,31 @@ func schemaOf[T any]() (*jsonschema.Schema, json.RawMessage) {
 	s, raw := reflectSchema[T]()
 	reflected.Store(reflect.TypeFor[T](), reflectedSchema{s, raw})
 	return s, raw
+}
+
+// outputs holds each result type's output schema as tools/list sends it
+// (lean): encoding it is most of what building the inventory costs.
+var outputs sync.Map // reflect.Type -> json.RawMessage
+
+func outputSchemaOf[R any](tool string) json.RawMessage {
+	if raw, ok := outputs.Load(reflect.TypeFor[R]()); ok {
+		return raw.(json.RawMessage)
+	}
+	out, _ := schemaOf[R]()
+	raw, err := json.Marshal(lean(out, outputDepth+1))
+	if err != nil {
+		panic(fmt.Sprintf("tools: %s output schema: %v", tool, err))
+	}
+	outputs.Store(reflect.TypeFor[R](), json.RawMessage(raw))
+	return raw
+}
+
+// WarmSchemas reflects and encodes every tool's schemas, so that the
+// server's start, run meanwhile, finds them done: call it on its own
+// goroutine first thing.
+func WarmSchemas() {
+	Inventory(&Deps{SearchDocs: func(string, int) []DocHit { return nil },
+		SandboxConsent: func(context.Context, string, SandboxLogin) (string, []string, error) { return "", nil, nil }})
 }
 
 func reflectSchema[T any]() (*jsonschema.Schema, json.RawMessage) {
@@ -222,11 +246,7 @@ func lean(s *jsonschema.Schema, depth int) *jsonschema.Schema {
 // define binds a spec to its dependencies and builds the MCP tool.
 func define[P, R any](d *Deps, s spec[P, R]) Tool {
 	in, inRaw := schemaOf[P]()
-	out, _ := schemaOf[R]()
-	outRaw, err := json.Marshal(lean(out, outputDepth+1))
-	if err != nil {
-		panic(fmt.Sprintf("tools: %s output schema: %v", s.name, err))
-	}
+	outRaw := outputSchemaOf[R](s.name)
 	def := mcp.Tool{
 		Name: s.name, Title: s.title, Description: s.description,
 		RawInputSchema: inRaw, RawOutputSchema: outRaw,
