@@ -80,4 +80,8 @@ func TestSubscriptionsPassTheCallerPolicy(t *testing.T) {
 	assert.NoError(t, set.admitSubscription(context.Background(), 1, subscribe("basiq://users/u-2")), "the deployment's own requests")
 	assert.NoError(t, set.admitSubscription(bound, 1, json.RawMessage(`{"jsonrpc":"2.0","id":1,"method":"resources/read","params":{"uri":"basiq://users/u-2"}}`)),
 		"a read is the resource middleware's to refuse")
+	for _, escaped := range []string{`resources\/subscribe`, `resources/\u0073ubscribe`, `\u0073ubscriptions/listen`} {
+		msg := `{"jsonrpc":"2.0","id":1,"method":"` + escaped + `","params":{"uri":"basiq://users/u-2","notifications":{"resourceSubscriptions":["basiq://users/u-2"]}}}`
+		assert.Error(t, set.admitSubscription(bound, 1, json.RawMessage(msg)), "a method spelt with JSON escapes is the same method: %s", escaped)
+	}
 }
