@@ -257,7 +257,7 @@ func registerTools(s *server.MCPServer, c config.Config, client *basiq.Client, g
 	deps := &tools.Deps{Client: client, Log: logger, Governor: g.Governor, Confirm: g.Confirm, Idem: g.Idem, Audit: g.Audit, AuditReads: c.AuditReads,
 		ReportQuota: g.Reports, Users: g.Users, SearchDocs: searchDocs, Access: access, TriageMaxAge: c.TriageMaxAge, CustomerChanged: changed}
 	if simURL != "" {
-		deps.SandboxConsent = tools.SimulatorConsent(client, simURL)
+		deps.SandboxConsent, deps.SimulatorURL = tools.SimulatorConsent(client, simURL), simURL
 	}
 	listed, err := tools.Register(s, deps, c.ToolOptions())
 	if err != nil {

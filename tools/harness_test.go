@@ -49,6 +49,7 @@ func newGuardedHarness(t testing.TB, opts tools.Options, policy guard.Policy, st
 	t.Cleanup(sim.Close)
 	h := harnessAt(t, sim.URL, opts, policy, statePath)
 	h.sim = sim
+	h.deps.SimulatorURL = sim.URL
 	return h
 }
 

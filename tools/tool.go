@@ -47,6 +47,9 @@ type Deps struct {
 	// SandboxConsent, set only on the offline simulator, adds
 	// complete_sandbox_consent.
 	SandboxConsent SandboxConsent
+	// SimulatorURL is the offline simulator's base URL when the server runs
+	// on it: its consent pages may be offered to a human as Basiq's are.
+	SimulatorURL string
 	// Access is the caller policy every call passes (nil: one on Client).
 	Access *guard.Access
 	// SearchDocs finds guide sections by keywords (the guides live in the

@@ -105,6 +105,9 @@ var createAuthLinkTool = spec[createAuthLinkParams, AuthLinkView]{name: "create_
 	description: "Create the consent link the customer opens to connect banks or re-consent; give them the url. It replaces any earlier link."}
 
 func createAuthLink(ctx context.Context, d *call, p createAuthLinkParams) (AuthLinkView, error) {
+	if answer := opened(d.req); answer != nil { // the human was offered the page: the link stands
+		return afterOffer(ctx, d, p, answer)
+	}
 	key := p.IdempotencyKey
 	p.IdempotencyKey = ""
 	v, err := once(ctx, d, key, p, func(ctx context.Context) (AuthLinkView, error) {
@@ -117,6 +120,9 @@ func createAuthLink(ctx context.Context, d *call, p createAuthLinkParams) (AuthL
 	}, func(ctx context.Context, _ time.Time) (AuthLinkView, bool, error) { return findAuthLink(ctx, d, p) })
 	if mobileMissing(err) { // Basiq's words name its HTTP body; these name the tool's argument
 		return v, badArg("user %s has no mobile number, and the consent link sends its code by SMS: call create_auth_link again with \"mobile\" (e.g. +61400111222)", p.UserID)
+	}
+	if err == nil && canOpenURL(ctx) && d.offerable(v.URL) {
+		d.offerConsentPage(v)
 	}
 	return v, err
 }
