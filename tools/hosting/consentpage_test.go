@@ -1,0 +1,72 @@
+package hosting_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/basiq-mcp/basiq-mcp/testdata/mcptest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestStatelessClientIsOfferedTheConsentPage: a stateless 2026-07-28
+// client that says it can open URLs gets, for create_auth_link, an input
+// request to open Basiq's (here the simulator's) consent page; retrying
+// with the human's answer returns that link, not a new one.
+func TestStatelessClientIsOfferedTheConsentPage(t *testing.T) {
+	t.Parallel()
+	// The offline simulator (no key): its own consent pages may be offered.
+	// (A key with BASIQ_BASE_URL at a simulator is a real deployment: only
+	// Basiq's consent hosts are offered there.)
+	base := mcptest.StartServer(t, binary, sandboxEnv(), "--transport", "http",
+		"--state-dir", t.TempDir(), "--index-share", "0", "--events-poll", "0")
+	res, txt := call(t, base, "list_users", map[string]any{})
+	require.NotEqual(t, true, res["isError"], txt)
+	user := res["structuredContent"].(map[string]any)["users"].([]any)[0].(map[string]any)["id"].(string)
+	post := func(params map[string]any) map[string]any {
+		params["_meta"] = map[string]any{"io.modelcontextprotocol/protocolVersion": "2026-07-28",
+			"io.modelcontextprotocol/clientInfo":         map[string]any{"name": "opens-pages", "version": "1"},
+			"io.modelcontextprotocol/clientCapabilities": map[string]any{"elicitation": map[string]any{"url": map[string]any{}}}}
+		body, _ := json.Marshal(map[string]any{"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": params})
+		req, _ := http.NewRequest(http.MethodPost, base+"/mcp", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "application/json, text/event-stream")
+		req.Header.Set("MCP-Protocol-Version", "2026-07-28")
+		req.Header.Set("Mcp-Method", "tools/call")
+		req.Header.Set("Mcp-Name", "create_auth_link")
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		raw, _ := io.ReadAll(resp.Body)
+		if i := bytes.Index(raw, []byte("data: ")); i >= 0 {
+			raw = bytes.TrimSpace(bytes.SplitN(raw[i+6:], []byte("\n"), 2)[0])
+		}
+		var msg struct {
+			Result map[string]any `json:"result"`
+		}
+		require.NoError(t, json.Unmarshal(raw, &msg), "%s", raw)
+		require.NotNil(t, msg.Result, "%s", raw)
+		return msg.Result
+	}
+	args := map[string]any{"user_id": user, "mobile": "+61400111222"}
+	first := post(map[string]any{"name": "create_auth_link", "arguments": args})
+	asks, _ := first["inputRequests"].(map[string]any)
+	require.Contains(t, asks, "open_consent", "%v", first)
+	ask := asks["open_consent"].(map[string]any)
+	params := ask["params"].(map[string]any)
+	assert.Equal(t, "elicitation/create", ask["method"])
+	assert.Equal(t, "url", params["mode"])
+	offered, _ := params["url"].(string)
+	assert.True(t, strings.HasPrefix(offered, "http://127.0.0.1:"), "the simulator's consent page: %s", offered)
+
+	final := post(map[string]any{"name": "create_auth_link", "arguments": args, "requestState": first["requestState"],
+		"inputResponses": map[string]any{"open_consent": map[string]any{"action": "accept"}}})
+	require.NotEqual(t, true, final["isError"], "%v", final)
+	content := final["structuredContent"].(map[string]any)
+	assert.Equal(t, offered, content["url"], "the link the human opened, not a new one")
+	assert.Contains(t, content["next_step"], "was opened")
+}
