@@ -16,7 +16,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
-import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { ElicitRequestSchema, ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import Ajv2020 from 'ajv/dist/2020.js';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
@@ -251,6 +251,29 @@ async function oauth(dir) {
 // subscriptions runs the simulator as Basiq, delivering signed webhooks to
 // the server; the SDK subscribes to one customer and must hear of that
 // customer's invalidated connection within 5 s, and of no other customer.
+// consentPage connects a stdio client that can open URLs for its user
+// (URL-mode elicitation): create_auth_link on the simulator asks it to
+// open the consent page it made, and answers with that same link.
+async function consentPage() {
+  const client = new Client({ name: 'basiq-mcp-interop-pages', version: '1.0.0' }, { capabilities: { elicitation: { url: {} } } });
+  const offered = [];
+  client.setRequestHandler(ElicitRequestSchema, (req) => {
+    offered.push(req.params);
+    return { action: 'accept' };
+  });
+  await client.connect(new StdioClientTransport({ command: bin, env }));
+  try {
+    const users = (await client.callTool({ name: 'list_users', arguments: {} })).structuredContent?.users ?? [];
+    const res = await client.callTool({ name: 'create_auth_link', arguments: { user_id: users[0]?.id, mobile: '+61400111222' } });
+    const url = res.structuredContent?.url;
+    check('consent page: the SDK is asked once to open a URL', offered.length === 1 && offered[0]?.mode === 'url', JSON.stringify(offered));
+    check('consent page: the page offered is the link the result gives', typeof url === 'string' && offered[0]?.url === url, `${offered[0]?.url} / ${url}`);
+    check('consent page: the result says the page was opened', (res.structuredContent?.next_step ?? '').includes('was opened'), res.content?.[0]?.text);
+  } finally {
+    await client.close();
+  }
+}
+
 async function subscriptions() {
   const secret = `whsec_${Buffer.from('interop webhook secret, 32 bytes').toString('base64')}`;
   const port = await freePort();
@@ -309,6 +332,7 @@ try {
   });
 
   await attempt('subscriptions', subscriptions);
+  await attempt('consent page', consentPage);
 
   const sse = await startHTTP('sse');
   servers.push(sse.child);
