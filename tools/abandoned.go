@@ -60,6 +60,10 @@ func settleAbandoned(ctx context.Context, d *Deps) {
 			continue
 		}
 		c := &call{Deps: d, tool: a.Tool, ctx: ctx, attempt: attemptID(a.Tool, a.Key)}
+		if a.Result != nil { // done at Basiq; only its line is missing
+			c.outcome(ctx, a.Key, "written by the deployment: the process that made it stopped before writing it")
+			continue
+		}
 		found, ok, err := find(ctx, c, a.Call, a.Since.Add(-time.Minute))
 		if err != nil {
 			continue
@@ -69,11 +73,26 @@ func settleAbandoned(ctx context.Context, d *Deps) {
 			continue
 		}
 		if ok {
-			userID, jobID := madeBy(found)
-			c.audit(guard.Entry{Tool: a.Tool, UserID: userID, JobID: jobID, Decision: "created", Reason: "found at Basiq after the process that sent it stopped"})
+			c.outcome(ctx, a.Key, "found at Basiq after the process that sent it stopped")
 		} else {
 			c.audit(guard.Entry{Tool: a.Tool, Decision: "not-created", Reason: "Basiq shows nothing made after the process that sent it stopped; a retry with the key sends it"})
 		}
+	}
+}
+
+// outcome writes a done create's line once: the one this call made and
+// held, else one from its record, with reason.
+func (d *call) outcome(ctx context.Context, key, reason string) {
+	_, err := d.Idem.Outcome(d.tool, key, func(result json.RawMessage) {
+		e := d.held
+		if e == nil {
+			userID, jobID := madeBy(result)
+			e = &guard.Entry{Tool: d.tool, UserID: userID, JobID: jobID, Decision: "created", Reason: reason}
+		}
+		d.audit(*e)
+	})
+	if err != nil {
+		d.Log.ErrorContext(ctx, "a create's outcome could not be marked written; another process may write it again", "error", err)
 	}
 }
 

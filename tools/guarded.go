@@ -56,22 +56,17 @@ func once[R any](ctx context.Context, d *call, key string, args any, create func
 	if reconcile != nil {
 		look = func(since time.Time) (any, bool, error) {
 			r, found, err := reconcile(ctx, since)
-			if err == nil && found {
-				// The first attempt's write happened and its outcome was
-				// never recorded (its answer was lost, or its process died):
-				// this is that outcome, under its attempt id, said once,
-				// since the key's record now replays it.
-				userID, jobID := madeBy(r)
-				d.audit(guard.Entry{Tool: d.tool, UserID: userID, JobID: jobID, Decision: "created",
-					Reason: "found at Basiq: the first attempt's answer was lost"})
-			}
+			d.found = err == nil && found
 			return r, found, err
 		}
 	}
+	d.holdOutcome = true
 	raw, replayed, err := d.Idem.Do(d.tool, key, args, func() (any, error) { return sent() }, look)
+	d.holdOutcome = false
 	if err != nil {
 		return zero, err
 	}
+	d.writeOutcome(ctx, key)
 	if replayed {
 		d.Log.Info("idempotent replay", "tool", d.tool)
 		userID, jobID := madeBy(raw)
@@ -80,6 +75,20 @@ func once[R any](ctx context.Context, d *call, key string, args any, create func
 	}
 	var out R
 	return out, json.Unmarshal(raw, &out)
+}
+
+// writeOutcome writes a keyed create's outcome line once its record is
+// done, under the key's lease (guard.Idempotency.Outcome): the line this
+// call made and held; or, when a look at Basiq found what an earlier
+// attempt made, that; or, replaying a create whose process stopped before
+// writing its line, that one's. A line already written is not written
+// again.
+func (d *call) writeOutcome(ctx context.Context, key string) {
+	reason := "written by a retry: the process that made it stopped before writing it"
+	if d.found {
+		reason = "found at Basiq: the first attempt's answer was lost"
+	}
+	d.outcome(ctx, key, reason)
 }
 
 // madeBy names what a create made, from its result: a user, a link's
@@ -112,6 +121,10 @@ func attemptID(tool, key string) string {
 // audit records a write, with who asked; a failure to record is logged,
 // not hidden.
 func (d *call) audit(e guard.Entry) {
+	if d.holdOutcome && e.Decision == "created" {
+		d.held = &e // written by writeOutcome, after the key's record
+		return
+	}
 	if e.Attempt == "" {
 		e.Attempt = d.attempt
 	}

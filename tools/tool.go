@@ -86,6 +86,10 @@ type call struct {
 	ask     *mcp.CallToolResult
 	ctx     context.Context // the call's, for who asked (guard.CallerFrom)
 	attempt string          // the write's attempt id, repeated on its audit lines
+	// A keyed create's outcome line waits (held) until its record is done
+	// (see once); found says a look at Basiq, not this call, made it.
+	holdOutcome, found bool
+	held               *guard.Entry
 }
 
 // Tool is one tool: its MCP definition, its handler and how it is classed.

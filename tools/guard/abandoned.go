@@ -65,6 +65,10 @@ type Abandoned struct {
 	Tool, Key string
 	Call      json.RawMessage // the create's arguments
 	Since     time.Time       // when it was claimed
+	// Result, when set, is a create done at Basiq whose outcome line the
+	// process that made it did not write: nothing is looked up, the line
+	// is written from it (see Outcome).
+	Result json.RawMessage
 }
 
 // Abandoned lists the keyed creates left sending or unknown whose owner's
@@ -76,9 +80,14 @@ func (i *Idempotency) Abandoned() ([]Abandoned, error) {
 	now := i.now()
 	err := i.store.ScanRecords("", func(key string, rec Record) bool {
 		tool, k, ok := strings.Cut(key, "\x00")
-		if ok && tool != "lease" && (rec.State == StateSending || rec.State == StateUnknown) &&
-			now.Sub(rec.Created) > leaseTTL && now.Sub(rec.Created) < IdempotencyTTL && len(rec.Call) > 0 {
+		if !ok || tool == "lease" || now.Sub(rec.Created) <= leaseTTL || now.Sub(rec.Created) >= IdempotencyTTL {
+			return true
+		}
+		switch {
+		case (rec.State == StateSending || rec.State == StateUnknown) && len(rec.Call) > 0:
 			out = append(out, Abandoned{Tool: tool, Key: k, Call: rec.Call, Since: rec.Created})
+		case rec.State == StateDone && rec.Unaudited:
+			out = append(out, Abandoned{Tool: tool, Key: k, Since: rec.Created, Result: rec.Result})
 		}
 		return true
 	})
@@ -113,4 +122,31 @@ func (i *Idempotency) Settle(a Abandoned, found any, ok bool) (bool, error) {
 	}
 	_, _, err = i.settle(id, rec, found)
 	return err == nil, err
+}
+
+// Outcome writes a done create's outcome line, once: under the key's
+// lease, only while the record says it is not written, and then records
+// that it is. It reports whether write ran; false when the line was
+// written already, or another process holds the key (it writes it).
+func (i *Idempotency) Outcome(tool, key string, write func(result json.RawMessage)) (bool, error) {
+	id := Key(tool) + "\x00" + key
+	defer i.keys.lock(id)()
+	stop, held := i.takeOver(id)
+	if !held {
+		return false, nil
+	}
+	defer stop()
+	rec, claimed, err := i.store.Claim(id, Record{State: "probe", Created: i.now().UTC()}, IdempotencyTTL)
+	if err != nil {
+		return false, err
+	}
+	if claimed {
+		return false, i.store.DeleteRecord(id)
+	}
+	if rec.State != StateDone || !rec.Unaudited {
+		return false, nil
+	}
+	write(rec.Result)
+	rec.Unaudited = false
+	return true, i.store.PutRecord(id, rec, IdempotencyTTL)
 }

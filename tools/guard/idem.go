@@ -136,7 +136,7 @@ func (i *Idempotency) send(id string, rec Record, create func() (any, error)) (j
 	if err != nil {
 		return nil, false, err
 	}
-	rec.State, rec.Result, rec.Call = StateDone, raw, nil // settled: its arguments are not kept
+	rec.State, rec.Result, rec.Call, rec.Unaudited = StateDone, raw, nil, true // settled: its arguments are not kept; its outcome is written next
 	if err := i.store.PutRecord(id, rec, IdempotencyTTL); err != nil {
 		return raw, false, nil // created; only the replay of a later repeat is lost
 	}
@@ -181,7 +181,7 @@ func (i *Idempotency) settle(id string, rec Record, found any) (json.RawMessage,
 	if err != nil {
 		return nil, false, err
 	}
-	rec.State, rec.Result, rec.Call = StateDone, raw, nil
+	rec.State, rec.Result, rec.Call, rec.Unaudited = StateDone, raw, nil, true
 	_ = i.store.PutRecord(id, rec, IdempotencyTTL)
 	return raw, true, nil
 }

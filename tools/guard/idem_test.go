@@ -135,6 +135,17 @@ func TestAbandonedCreatesAreFoundAndSettled(t *testing.T) {
 	}
 	left, err = i.Abandoned()
 	require.NoError(t, err)
+	require.Len(t, left, 1, "the one found is done, its outcome line not yet written")
+	assert.JSONEq(t, `{"id":"u-found"}`, string(left[0].Result))
+	lines := 0
+	for n := range 2 { // a second process, or a retry, finds it written
+		wrote, err := i.Outcome("create_user", "k-found", func(json.RawMessage) { lines++ })
+		require.NoError(t, err)
+		assert.Equal(t, n == 0, wrote)
+	}
+	assert.Equal(t, 1, lines, "the outcome line is written once")
+	left, err = i.Abandoned()
+	require.NoError(t, err)
 	assert.Empty(t, left, "settled once")
 	var creates atomic.Int32
 	create := func() (any, error) { creates.Add(1); return map[string]string{"id": "u-sent"}, nil }

@@ -69,6 +69,10 @@ type Record struct {
 	// that a create whose process stopped mid-send can be looked up at
 	// Basiq without a retry (see Idempotency.Abandoned).
 	Call json.RawMessage `json:"call,omitempty"`
+	// Unaudited marks a create done at Basiq whose outcome line is not yet
+	// written: the line is written under the key's lease after the record
+	// (Idempotency.Outcome), and by another process if this one stops.
+	Unaudited bool `json:"unaudited,omitempty"`
 }
 
 // Record states.
