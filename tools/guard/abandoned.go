@@ -107,15 +107,9 @@ func (i *Idempotency) Settle(a Abandoned, found any, ok bool) (bool, error) {
 		return false, nil
 	}
 	defer stop()
-	rec, claimed, err := i.store.Claim(id, Record{State: "probe", Created: i.now().UTC()}, IdempotencyTTL)
-	if err != nil {
+	rec, there, err := i.current(id)
+	if err != nil || !there || rec.State != StateSending && rec.State != StateUnknown {
 		return false, err
-	}
-	if claimed || rec.State != StateSending && rec.State != StateUnknown {
-		if claimed {
-			_ = i.store.DeleteRecord(id)
-		}
-		return false, nil
 	}
 	if !ok {
 		return true, i.store.DeleteRecord(id)
@@ -136,15 +130,9 @@ func (i *Idempotency) Outcome(tool, key string, write func(result json.RawMessag
 		return false, nil
 	}
 	defer stop()
-	rec, claimed, err := i.store.Claim(id, Record{State: "probe", Created: i.now().UTC()}, IdempotencyTTL)
-	if err != nil {
+	rec, found, err := i.current(id)
+	if err != nil || !found || rec.State != StateDone || !rec.Unaudited {
 		return false, err
-	}
-	if claimed {
-		return false, i.store.DeleteRecord(id)
-	}
-	if rec.State != StateDone || !rec.Unaudited {
-		return false, nil
 	}
 	write(rec.Result)
 	rec.Unaudited = false

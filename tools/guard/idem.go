@@ -65,6 +65,14 @@ func (i *Idempotency) Do(tool, key string, args any, create func() (any, error),
 		return nil, false, &IdempotencyError{fmt.Sprintf("another call with idempotency_key %q is being carried out; wait a few seconds and call again with the same key", key)}
 	}
 	defer stop()
+	// A repeat that saw this claim may have taken the lease first, sent,
+	// and let it go since: send only on a claim still pending.
+	if now, found, err := i.current(id); err != nil || !found || now.State != StatePending {
+		if err == nil && found && now.State == StateDone {
+			return now.Result, true, nil
+		}
+		return nil, false, &IdempotencyError{fmt.Sprintf("another call with idempotency_key %q is being carried out; wait a few seconds and call again with the same key", key)}
+	}
 	if raw, done, err := i.afterEmptied(id, key, rec, reconcile); done || err != nil {
 		return raw, done, err
 	}
@@ -205,6 +213,19 @@ func (i *Idempotency) repeat(id, key, hash string, rec Record, create func() (an
 			return nil, false, &IdempotencyError{fmt.Sprintf("the first call with idempotency_key %q (at %s) is still being carried out; wait a few seconds and call again with the same key", key, at)}
 		}
 		defer stop()
+		// What was read before the lease may be stale: the first call may
+		// have finished (and let its lease go) since. Decide on the record
+		// as it is now.
+		now, found, err := i.current(id)
+		switch {
+		case err != nil:
+			return nil, false, fmt.Errorf("guard: the idempotency_key could not be read, so nothing was created: %w", storeDown(err))
+		case !found:
+			return nil, false, &IdempotencyError{fmt.Sprintf("the first call with idempotency_key %q (at %s) ended without creating anything; call again with the same key", key, at)}
+		case now.State == StateDone:
+			return now.Result, true, nil
+		}
+		rec = now
 		if rec.State == StatePending { // its process stopped before sending anything
 			return i.send(id, rec, create)
 		}
@@ -266,4 +287,16 @@ func (i *Idempotency) WasSent(action, target string) bool {
 		return false
 	}
 	return rec.State == StatePending
+}
+
+// current reads the record under id as it is now (false: there is none).
+func (i *Idempotency) current(id string) (Record, bool, error) {
+	rec, claimed, err := i.store.Claim(id, Record{State: "probe", Created: i.now().UTC()}, IdempotencyTTL)
+	if err != nil {
+		return Record{}, false, err
+	}
+	if claimed {
+		return Record{}, false, i.store.DeleteRecord(id)
+	}
+	return rec, true, nil
 }
