@@ -52,8 +52,8 @@ func IndexCommand(d *Deps, rest []string, stdin io.Reader, stdout, stderr io.Wri
 		fmt.Fprintf(stderr, "basiq-mcp: %d customers were added before the store failed (run the command again; it adds only the rest): %v\n", added, err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "%d customers added to the index (%d were already in it). The background scan reads them at its pace: four Basiq requests each, %s at 1 request a second.\n",
-		added, len(ids)-added, time.Duration(4*added)*time.Second)
+	fmt.Fprintf(stdout, "%s added to the index (%d already in it). The background scan reads them at its pace: four Basiq requests each, %s at 1 request a second.\n",
+		customersWord(added), len(ids)-added, time.Duration(4*added)*time.Second)
 	return 0
 }
 
@@ -79,4 +79,11 @@ func readIDs(in io.Reader) (ids, bad []string, err error) {
 		}
 	}
 	return ids, bad, sc.Err()
+}
+
+func customersWord(n int) string {
+	if n == 1 {
+		return "1 customer"
+	}
+	return fmt.Sprintf("%d customers", n)
 }

@@ -35,10 +35,10 @@ func TestIndexAddTakesTheTeamsOwnList(t *testing.T) {
 
 	code, out, _ := run("user_id,email\n# the book\nab12cd34,a@x.io\n\"ef56ab78\",b@x.io\n\nab12cd34\n")
 	require.Equal(t, 0, code)
-	assert.Contains(t, out, "2 customers added to the index (0 were already in it)")
+	assert.Contains(t, out, "2 customers added to the index (0 already in it)")
 	assert.Equal(t, before+2, known())
 
 	_, out, _ = run("ab12cd34\nef56ab78\n")
-	assert.Contains(t, out, "0 customers added to the index (2 were already in it)")
+	assert.Contains(t, out, "0 customers added to the index (2 already in it)")
 	assert.Equal(t, calls, h.sim.Calls("GET /users/{userId}")+h.sim.Calls("GET /users"), "Basiq was not asked")
 }
