@@ -47,23 +47,7 @@ func (s *server) stop() {
 var listening = regexp.MustCompile(`listening .*url=(http://127\.0\.0\.1:\d+)`)
 
 func startHTTP(bin string, env []string) (*server, error) {
-	// Every toolset listed, so the load can call search_docs (our cheapest
-	// tool) without each session enabling it first.
-	cmd := exec.Command(bin, "--transport", "http", "--addr", "127.0.0.1:0")
-	cmd.SysProcAttr = dieWithDriver()
-	cmd.Env = append(env, "BASIQ_MCP_LOG_LEVEL=info") // the URL is logged at info
-	stderr, _ := cmd.StderrPipe()
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	lines := bufio.NewScanner(stderr)
-	for lines.Scan() {
-		if m := listening.FindStringSubmatch(lines.Text()); m != nil {
-			go io.Copy(io.Discard, stderr)
-			return &server{cmd, m[1] + "/mcp"}, nil
-		}
-	}
-	return nil, fmt.Errorf("%s did not start", bin)
+	return startServing([]string{bin, "--transport", "http", "--addr", "127.0.0.1:0"}, env)
 }
 
 func connect(ctx context.Context, c *client.Client) error {

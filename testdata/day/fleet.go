@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,6 +13,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/basiq-mcp/basiq-mcp/testdata/mcptest"
 )
 
 // fleet is the deployment: replicas of the binary on fixed loopback
@@ -109,37 +110,23 @@ var hc = &http.Client{Timeout: 60 * time.Second}
 
 // call makes one stateless (2026-07-28) tools/call on replica i.
 func (f *fleet) call(i int, tool string, args map[string]any) callResult {
-	meta := map[string]any{"io.modelcontextprotocol/protocolVersion": "2026-07-28",
-		"io.modelcontextprotocol/clientInfo": map[string]any{"name": "day", "version": "1"}, "io.modelcontextprotocol/clientCapabilities": map[string]any{}}
-	body, _ := json.Marshal(map[string]any{"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": map[string]any{"name": tool, "arguments": args, "_meta": meta}})
-	req, _ := http.NewRequest(http.MethodPost, f.base(i)+"/mcp", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json, text/event-stream")
-	req.Header.Set("MCP-Protocol-Version", "2026-07-28")
-	req.Header.Set("Mcp-Method", "tools/call")
-	req.Header.Set("Mcp-Name", tool)
+	req := mcptest.StatelessRequest(f.base(i)+"/mcp", "tools/call", map[string]any{"name": tool, "arguments": args}, nil)
 	resp, err := hc.Do(req)
 	if err != nil {
 		return callResult{text: err.Error()}
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
-	if j := bytes.Index(raw, []byte("data: ")); j >= 0 {
-		raw = bytes.TrimSpace(bytes.SplitN(raw[j+6:], []byte("\n"), 2)[0])
-	}
-	var msg struct {
-		Result *struct {
-			IsError bool             `json:"isError"`
-			Content []map[string]any `json:"content"`
-			Struct  map[string]any   `json:"structuredContent"`
-		} `json:"result"`
-	}
-	if json.Unmarshal(raw, &msg) != nil || msg.Result == nil {
+	result, ok := mcptest.Message(raw)["result"].(map[string]any)
+	if !ok {
 		return callResult{text: fmt.Sprintf("HTTP %d: %.200s", resp.StatusCode, raw)}
 	}
-	r := callResult{answered: true, isError: msg.Result.IsError, content: msg.Result.Struct}
-	if len(msg.Result.Content) > 0 {
-		r.text, _ = msg.Result.Content[0]["text"].(string)
+	r := callResult{answered: true}
+	r.isError, _ = result["isError"].(bool)
+	r.content, _ = result["structuredContent"].(map[string]any)
+	if content, _ := result["content"].([]any); len(content) > 0 {
+		first, _ := content[0].(map[string]any)
+		r.text, _ = first["text"].(string)
 	}
 	return r
 }

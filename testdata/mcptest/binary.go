@@ -111,18 +111,7 @@ func StartProcess(t testing.TB, bin string, env []string, args ...string) (strin
 // status and the JSON-RPC message, read from JSON or from an SSE event.
 func StatelessPost(t testing.TB, url, method string, params map[string]any, header map[string]string) (int, map[string]any) {
 	t.Helper()
-	meta := map[string]any{"io.modelcontextprotocol/protocolVersion": "2026-07-28",
-		"io.modelcontextprotocol/clientInfo": map[string]any{"name": "e2e", "version": "1"}, "io.modelcontextprotocol/clientCapabilities": map[string]any{}}
-	if params == nil {
-		params = map[string]any{}
-	}
-	params["_meta"] = meta
-	body, _ := json.Marshal(map[string]any{"jsonrpc": "2.0", "id": 1, "method": method, "params": params})
-	req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json, text/event-stream")
-	req.Header.Set("MCP-Protocol-Version", "2026-07-28")
-	req.Header.Set("Mcp-Method", method)
+	req := StatelessRequest(url, method, params, nil)
 	for k, v := range header {
 		req.Header.Set(k, v)
 	}
@@ -132,12 +121,42 @@ func StatelessPost(t testing.TB, url, method string, params map[string]any, head
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, Message(raw)
+}
+
+// Message is the JSON-RPC message of an answer, read from JSON or from its
+// first SSE event; nil when there is none (a refusal in plain text).
+func Message(raw []byte) map[string]any {
 	if i := bytes.Index(raw, []byte("data: ")); i >= 0 {
 		raw = bytes.TrimSpace(bytes.SplitN(raw[i+6:], []byte("\n"), 2)[0])
 	}
 	var msg map[string]any
-	_ = json.Unmarshal(raw, &msg) // a refused request may answer in plain text
-	return resp.StatusCode, msg
+	_ = json.Unmarshal(raw, &msg)
+	return msg
+}
+
+// StatelessRequest is one 2026-07-28 request without a session: the
+// protocol version, the client and its capabilities (nil: none) travel in
+// _meta, the method and a tool's name (params["name"]) in headers.
+func StatelessRequest(url, method string, params, capabilities map[string]any) *http.Request {
+	if params == nil {
+		params = map[string]any{}
+	}
+	if capabilities == nil {
+		capabilities = map[string]any{}
+	}
+	params["_meta"] = map[string]any{"io.modelcontextprotocol/protocolVersion": "2026-07-28",
+		"io.modelcontextprotocol/clientInfo": map[string]any{"name": "e2e", "version": "1"}, "io.modelcontextprotocol/clientCapabilities": capabilities}
+	body, _ := json.Marshal(map[string]any{"jsonrpc": "2.0", "id": 1, "method": method, "params": params})
+	req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	req.Header.Set("MCP-Protocol-Version", "2026-07-28")
+	req.Header.Set("Mcp-Method", method)
+	if name, ok := params["name"].(string); ok && method == "tools/call" {
+		req.Header.Set("Mcp-Name", name)
+	}
+	return req
 }
 
 // Get fetches url, with a bearer token when token is set.

@@ -1,8 +1,6 @@
 package hosting_test
 
 import (
-	"bytes"
-	"encoding/json"
 	"io"
 	"net/http"
 	"strings"
@@ -28,29 +26,14 @@ func TestStatelessClientIsOfferedTheConsentPage(t *testing.T) {
 	require.NotEqual(t, true, res["isError"], txt)
 	user := res["structuredContent"].(map[string]any)["users"].([]any)[0].(map[string]any)["id"].(string)
 	post := func(params map[string]any) map[string]any {
-		params["_meta"] = map[string]any{"io.modelcontextprotocol/protocolVersion": "2026-07-28",
-			"io.modelcontextprotocol/clientInfo":         map[string]any{"name": "opens-pages", "version": "1"},
-			"io.modelcontextprotocol/clientCapabilities": map[string]any{"elicitation": map[string]any{"url": map[string]any{}}}}
-		body, _ := json.Marshal(map[string]any{"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": params})
-		req, _ := http.NewRequest(http.MethodPost, base+"/mcp", bytes.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Accept", "application/json, text/event-stream")
-		req.Header.Set("MCP-Protocol-Version", "2026-07-28")
-		req.Header.Set("Mcp-Method", "tools/call")
-		req.Header.Set("Mcp-Name", "create_auth_link")
+		req := mcptest.StatelessRequest(base+"/mcp", "tools/call", params, map[string]any{"elicitation": map[string]any{"url": map[string]any{}}})
 		resp, err := http.DefaultClient.Do(req)
 		require.NoError(t, err)
 		defer resp.Body.Close()
 		raw, _ := io.ReadAll(resp.Body)
-		if i := bytes.Index(raw, []byte("data: ")); i >= 0 {
-			raw = bytes.TrimSpace(bytes.SplitN(raw[i+6:], []byte("\n"), 2)[0])
-		}
-		var msg struct {
-			Result map[string]any `json:"result"`
-		}
-		require.NoError(t, json.Unmarshal(raw, &msg), "%s", raw)
-		require.NotNil(t, msg.Result, "%s", raw)
-		return msg.Result
+		result, _ := mcptest.Message(raw)["result"].(map[string]any)
+		require.NotNil(t, result, "%s", raw)
+		return result
 	}
 	args := map[string]any{"user_id": user, "mobile": "+61400111222"}
 	first := post(map[string]any{"name": "create_auth_link", "arguments": args})

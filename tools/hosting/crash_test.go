@@ -2,7 +2,6 @@ package hosting_test
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"net/http"
 	"os"
@@ -142,15 +141,7 @@ func auditOf(t *testing.T, dir string) []auditLine {
 // createAndForget sends one stateless create_user call and drops whatever
 // comes back: the test kills the process before it answers.
 func createAndForget(base string, args map[string]any) {
-	meta := map[string]any{"io.modelcontextprotocol/protocolVersion": "2026-07-28",
-		"io.modelcontextprotocol/clientInfo": map[string]any{"name": "crash", "version": "1"}, "io.modelcontextprotocol/clientCapabilities": map[string]any{}}
-	body, _ := json.Marshal(map[string]any{"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": map[string]any{"name": "create_user", "arguments": args, "_meta": meta}})
-	req, _ := http.NewRequest(http.MethodPost, base+"/mcp", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json, text/event-stream")
-	req.Header.Set("MCP-Protocol-Version", "2026-07-28")
-	req.Header.Set("Mcp-Method", "tools/call")
-	req.Header.Set("Mcp-Name", "create_user")
+	req := mcptest.StatelessRequest(base+"/mcp", "tools/call", map[string]any{"name": "create_user", "arguments": args}, nil)
 	if resp, err := http.DefaultClient.Do(req); err == nil {
 		resp.Body.Close()
 	}
