@@ -80,10 +80,25 @@ func settleAbandoned(ctx context.Context, d *Deps) {
 	}
 }
 
+// writeUnwritten writes the outcome lines this process still owes (see
+// guard.Idempotency.Unwritten), each under its create's attempt id.
+func writeUnwritten(ctx context.Context, d *Deps) {
+	for _, a := range d.Idem.Unwritten() {
+		if ctx.Err() != nil {
+			return
+		}
+		if time.Since(a.Since) < owedAfter {
+			continue // its own call is writing it now
+		}
+		c := &call{Deps: d, tool: a.Tool, ctx: ctx, attempt: attemptID(a.Tool, a.Key)}
+		c.outcome(ctx, a.Key, "written later by the process that made it: its first try found the key held elsewhere, or could not mark it")
+	}
+}
+
 // outcome writes a done create's line once: the one this call made and
 // held, else one from its record, with reason.
 func (d *call) outcome(ctx context.Context, key, reason string) {
-	_, err := d.Idem.Outcome(d.tool, key, func(result json.RawMessage) {
+	_, err := d.Idem.Outcome(d.tool, key, d.attempt, func(result json.RawMessage) {
 		e := d.held
 		if e == nil {
 			userID, jobID := madeBy(result)
@@ -96,12 +111,17 @@ func (d *call) outcome(ctx context.Context, key, reason string) {
 	}
 }
 
+// owedAfter is how long after a create is done its line is taken for
+// owed: its own call writes it within milliseconds.
+const owedAfter = 5 * time.Second
+
 // settleEvery is how often the background looks for abandoned creates: a
 // claim's lease lapses within 15 s of its process stopping.
 const settleEvery = 10 * time.Second
 
 // runSettler settles abandoned creates at start and every settleEvery,
-// in one process of the deployment at a time (a lease).
+// in one process of the deployment at a time (a lease); and in every
+// process, writes the outcome lines it owes, its own file's first.
 func runSettler(ctx context.Context, d *Deps, startAfter time.Duration) {
 	if d.Users == nil || d.Idem == nil {
 		return
@@ -110,10 +130,15 @@ func runSettler(ctx context.Context, d *Deps, startAfter time.Duration) {
 	sleep(ctx, startAfter)
 	holder := newHolder()
 	defer d.Users.Release("settler", holder)
+	adopted := false // the lines a process on this audit file left unmarked
 	for ctx.Err() == nil {
+		if !adopted {
+			adopted = d.Idem.AdoptOwnLines() == nil
+		}
 		if d.Users.Lead("settler", holder, 2*settleEvery) {
 			settleAbandoned(ctx, d)
 		}
+		writeUnwritten(ctx, d)
 		sleep(ctx, settleEvery)
 	}
 }

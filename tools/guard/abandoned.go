@@ -69,6 +69,10 @@ type Abandoned struct {
 	// process that made it did not write: nothing is looked up, the line
 	// is written from it (see Outcome).
 	Result json.RawMessage
+	// Mine marks a done create whose line was being written to this
+	// process's own audit file: only a process of that file can tell
+	// whether it got there (see Outcome).
+	Mine bool
 }
 
 // Abandoned lists the keyed creates left sending or unknown whose owner's
@@ -87,7 +91,7 @@ func (i *Idempotency) Abandoned() ([]Abandoned, error) {
 		case (rec.State == StateSending || rec.State == StateUnknown) && len(rec.Call) > 0:
 			out = append(out, Abandoned{Tool: tool, Key: k, Call: rec.Call, Since: rec.Created})
 		case rec.State == StateDone && rec.Unaudited:
-			out = append(out, Abandoned{Tool: tool, Key: k, Since: rec.Created, Result: rec.Result})
+			out = append(out, Abandoned{Tool: tool, Key: k, Since: rec.Created, Result: rec.Result, Mine: i.ownFile(rec.Writer)})
 		}
 		return true
 	})
@@ -116,25 +120,4 @@ func (i *Idempotency) Settle(a Abandoned, found any, ok bool) (bool, error) {
 	}
 	_, _, err = i.settle(id, rec, found)
 	return err == nil, err
-}
-
-// Outcome writes a done create's outcome line, once: under the key's
-// lease, only while the record says it is not written, and then records
-// that it is. It reports whether write ran; false when the line was
-// written already, or another process holds the key (it writes it).
-func (i *Idempotency) Outcome(tool, key string, write func(result json.RawMessage)) (bool, error) {
-	id := Key(tool) + "\x00" + key
-	defer i.keys.lock(id)()
-	stop, held := i.takeOver(id)
-	if !held {
-		return false, nil
-	}
-	defer stop()
-	rec, found, err := i.current(id)
-	if err != nil || !found || rec.State != StateDone || !rec.Unaudited {
-		return false, err
-	}
-	write(rec.Result)
-	rec.Unaudited = false
-	return true, i.store.PutRecord(id, rec, IdempotencyTTL)
 }

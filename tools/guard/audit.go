@@ -50,6 +50,7 @@ type Audit struct {
 	mu       sync.Mutex
 	ws       []io.Writer
 	f        *os.File
+	path, id string   // the audit file, and its id (auditFileID)
 	inflight Inflight // writes whose attempt is recorded and outcome not yet
 }
 
@@ -71,7 +72,7 @@ func OpenAuditTo(dir string, sinks []string, stdout, stderr io.Writer) (*Audit, 
 			if err != nil {
 				return nil, err
 			}
-			a.f, a.ws = f.f, append(a.ws, f.f)
+			a.f, a.path, a.id, a.ws = f.f, f.path, f.id, append(a.ws, f.f)
 		case "stderr":
 			a.ws = append(a.ws, stderr)
 		case "stdout":
@@ -93,7 +94,12 @@ func OpenAudit(path string) (*Audit, error) {
 	if err != nil {
 		return nil, fmt.Errorf("guard: audit log: %w", err)
 	}
-	return &Audit{ws: []io.Writer{f}, f: f}, nil
+	id, err := auditFileID(path)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return &Audit{ws: []io.Writer{f}, f: f, path: path, id: id}, nil
 }
 
 // NewAudit writes to w (tests, or a log pipeline).

@@ -67,7 +67,9 @@ func New(c *basiq.Client, store Store, o Options) (*Guards, error) {
 	}
 	gov := NewGovernor(c, store, audit, o.Policy, o.Log, nil)
 	gov.quota = NewQuota(store, "refreshes", o.CallerRefreshesPerHour, time.Hour, nil)
-	return &Guards{Governor: gov, Confirm: NewConfirmer(o.ConfirmKey, store, nil), Idem: NewIdempotency(store, nil), Audit: audit,
+	idem := NewIdempotency(store, nil)
+	idem.lines = audit
+	return &Guards{Governor: gov, Confirm: NewConfirmer(o.ConfirmKey, store, nil), Idem: idem, Audit: audit,
 		Users: NewDirectory(store, nil), Store: store, Reports: NewQuota(store, "reports", o.CallerReportsPerDay, 24*time.Hour, nil),
 		Deliveries: NewJournal(store, nil)}, nil
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/basiq-mcp/basiq-mcp/basiq"
@@ -20,6 +21,10 @@ type Idempotency struct {
 	store Store
 	now   func() time.Time
 	keys  keyed
+	lines *Audit // where this process writes outcome lines (Outcome reads it back)
+	// unwritten are the done creates whose line this process's file is to
+	// hold and Outcome has not yet marked written (Unwritten).
+	unwritten sync.Map // record id -> Abandoned
 }
 
 // NewIdempotency keeps records in store.
@@ -144,7 +149,7 @@ func (i *Idempotency) send(id string, rec Record, create func() (any, error)) (j
 	if err != nil {
 		return nil, false, err
 	}
-	rec.State, rec.Result, rec.Call, rec.Unaudited = StateDone, raw, nil, true // settled: its arguments are not kept; its outcome is written next
+	i.markDone(id, &rec, raw) // settled: its arguments are not kept; its outcome is written next
 	if err := i.store.PutRecord(id, rec, IdempotencyTTL); err != nil {
 		return raw, false, nil // created; only the replay of a later repeat is lost
 	}
@@ -189,7 +194,7 @@ func (i *Idempotency) settle(id string, rec Record, found any) (json.RawMessage,
 	if err != nil {
 		return nil, false, err
 	}
-	rec.State, rec.Result, rec.Call, rec.Unaudited = StateDone, raw, nil, true
+	i.markDone(id, &rec, raw)
 	_ = i.store.PutRecord(id, rec, IdempotencyTTL)
 	return raw, true, nil
 }

@@ -139,7 +139,7 @@ func TestAbandonedCreatesAreFoundAndSettled(t *testing.T) {
 	assert.JSONEq(t, `{"id":"u-found"}`, string(left[0].Result))
 	lines := 0
 	for n := range 2 { // a second process, or a retry, finds it written
-		wrote, err := i.Outcome("create_user", "k-found", func(json.RawMessage) { lines++ })
+		wrote, err := i.Outcome("create_user", "k-found", "k-found-attempt", func(json.RawMessage) { lines++ })
 		require.NoError(t, err)
 		assert.Equal(t, n == 0, wrote)
 	}

@@ -73,6 +73,8 @@ type Record struct {
 	// written: the line is written under the key's lease after the record
 	// (Idempotency.Outcome), and by another process if this one stops.
 	Unaudited bool `json:"unaudited,omitempty"`
+	// Writer is the audit file the outcome line goes to, while Unaudited.
+	Writer *LineWriter `json:"writer,omitempty"`
 }
 
 // Record states.
