@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -333,9 +332,7 @@ func serve(cmd string, args []string, stdin io.Reader, stdout, stderr io.Writer)
 		// The support queue reads the index, so an editor's process keeps
 		// it too; a lease in the store lets one process of many scan.
 		go tools.RunBackground(ctx, a.deps, background)
-		stdio := server.NewStdioServer(s)
-		stdio.SetErrorLogger(log.New(stderr, "mcp: ", 0))
-		if err := stdio.Listen(ctx, stdiox.Pollable(stdin), stdout); err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, io.EOF) {
+		if err := stdiox.Serve(ctx, s, stdiox.Pollable(stdin), stdiox.PollableWriter(stdout), logger); err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, io.EOF) {
 			logger.Error("stdio transport", "error", err)
 			return 1
 		}

@@ -11,20 +11,39 @@ import (
 // Pollable returns stdin read through Go's network poller when it is a
 // pipe or socket (how an MCP client runs the server): a blocking read
 // parks an OS thread on every message and hands the goroutine off, which
-// cost about a third of sequential stdio throughput. A terminal or file,
-// or anything else, is returned as it is.
+// cost about a third of sequential stdio throughput. On Linux it is then
+// read with raw system calls (rawFile). A terminal or file, or anything
+// else, is returned as it is.
 func Pollable(in io.Reader) io.Reader {
-	f, ok := in.(*os.File)
+	if f := pollable(in); f != nil {
+		return raw(f)
+	}
+	return in
+}
+
+// PollableWriter is Pollable for stdout: a pipe is written through the
+// poller, on Linux with raw system calls.
+func PollableWriter(out io.Writer) io.Writer {
+	if f := pollable(out); f != nil {
+		return raw(f)
+	}
+	return out
+}
+
+// pollable returns x's descriptor, made non-blocking, as a file the poller
+// serves; nil when x is not a pipe or socket.
+func pollable(x any) *os.File {
+	f, ok := x.(*os.File)
 	if !ok {
-		return in
+		return nil
 	}
 	st, err := f.Stat()
 	if err != nil || st.Mode()&(os.ModeNamedPipe|os.ModeSocket) == 0 {
-		return in
+		return nil
 	}
 	fd := int(f.Fd())
 	if err := syscall.SetNonblock(fd, true); err != nil {
-		return in
+		return nil
 	}
 	return os.NewFile(uintptr(fd), f.Name())
 }

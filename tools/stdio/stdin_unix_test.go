@@ -3,6 +3,7 @@
 package stdio
 
 import (
+	"io"
 	"os"
 	"syscall"
 	"testing"
@@ -22,7 +23,10 @@ func TestPollableStdin(t *testing.T) {
 	defer w.Close()
 	assert.ErrorIs(t, r.SetReadDeadline(time.Now().Add(time.Second)), os.ErrNoDeadline, "a blocking pipe is not pollable")
 
-	in, ok := Pollable(r).(*os.File)
+	in, ok := Pollable(r).(interface {
+		io.ReadCloser
+		SetReadDeadline(time.Time) error
+	})
 	require.True(t, ok)
 	defer in.Close()
 	assert.NoError(t, in.SetReadDeadline(time.Now().Add(5*time.Second)), "read through the poller")

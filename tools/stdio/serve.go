@@ -1,0 +1,220 @@
+package stdio
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+)
+
+// Serve runs s over in and out, one JSON-RPC message per line, until in
+// ends or ctx is done. It replaces mcp-go's stdio transport, which read
+// each line on a new goroutine and decoded every message five times before
+// the server parsed it: here a line is read in place, its envelope decoded
+// once, requests run concurrently through s.HandleMessage, notifications
+// in the order they came, and answers that are ready together share one
+// write. When in ends, calls still running are cancelled and answered.
+func Serve(ctx context.Context, s *server.MCPServer, in io.Reader, out io.Writer, log *slog.Logger) error {
+	w := newLines(out)
+	sess := newSession(w)
+	if err := s.RegisterSession(ctx, sess); err != nil {
+		return fmt.Errorf("%w: %v", errNoSession, err)
+	}
+	defer s.UnregisterSession(ctx, sess.SessionID())
+	reqCtx, cancelCalls := context.WithCancel(s.WithContext(ctx, sess))
+	defer cancelCalls()
+	done := make(chan struct{})
+	l := &loop{s: s, sess: sess, out: w, log: log, ctx: reqCtx, cancels: map[string]context.CancelFunc{}, done: done, workers: newWorkers()}
+	go w.notify(sess.notes, done)
+	defer close(done)
+
+	read := make(chan error, 1)
+	go func() { read <- l.read(in) }()
+	var err error
+	select {
+	case err = <-read:
+	case <-ctx.Done():
+		if f, ok := in.(interface{ SetReadDeadline(time.Time) error }); ok {
+			_ = f.SetReadDeadline(time.Now()) // a pollable stdin's read returns now
+		}
+		err = ctx.Err()
+	}
+	cancelCalls()
+	l.stop()
+	return err
+}
+
+// loop is the read side of one stdio session.
+type loop struct {
+	s    *server.MCPServer
+	sess *session
+	out  *lines
+	log  *slog.Logger
+	ctx  context.Context
+	done <-chan struct{} // closed when the notify goroutine stops
+
+	mu      sync.Mutex
+	stopped bool
+	calls   sync.WaitGroup
+	workers *workers
+	cancels map[string]context.CancelFunc // running requests by id, for notifications/cancelled
+}
+
+// read hands each line of in to handle; a line longer than the buffer is
+// gathered first.
+func (l *loop) read(in io.Reader) error {
+	r := bufio.NewReaderSize(in, 64<<10)
+	var long []byte
+	for {
+		line, err := r.ReadSlice('\n')
+		if err == bufio.ErrBufferFull {
+			long = append(long[:0], line...)
+			for err == bufio.ErrBufferFull {
+				line, err = r.ReadSlice('\n')
+				long = append(long, line...)
+			}
+			line = long
+		}
+		if len(bytes.TrimSpace(line)) > 0 {
+			l.handle(line)
+		}
+		switch {
+		case err == io.EOF:
+			return nil
+		case err != nil:
+			return err
+		}
+	}
+}
+
+// envelope is what the read loop needs of a message to route it.
+type envelope struct {
+	ID     json.RawMessage          `json:"id"`
+	Method string                   `json:"method"`
+	Result json.RawMessage          `json:"result"`
+	Error  *mcp.JSONRPCErrorDetails `json:"error"`
+	Params struct {
+		RequestID json.RawMessage `json:"requestId"`
+	} `json:"params"`
+}
+
+// handle routes one message: a response to the request waiting for it, a
+// request to its own goroutine, anything else (notifications, and what
+// does not parse, which the server answers with its error) in order. line
+// is only valid until handle returns.
+func (l *loop) handle(line []byte) {
+	var env envelope
+	err := json.Unmarshal(line, &env)
+	hasID := len(env.ID) > 0 && !bytes.Equal(env.ID, []byte("null"))
+	switch {
+	case err != nil:
+	case env.Method == "" && hasID:
+		if l.sess.answer(env.ID, env.Result, env.Error) {
+			return
+		}
+	case env.Method != "" && hasID:
+		l.start(env.ID, bytes.Clone(line))
+		return
+	case env.Method == string(mcp.MethodNotificationCancelled):
+		l.cancel(env.Params.RequestID)
+	}
+	l.reply(l.s.HandleMessage(l.ctx, line))
+}
+
+// start runs one request on its own goroutine, cancellable by id from
+// the moment it is read.
+func (l *loop) start(rawID json.RawMessage, msg []byte) {
+	l.mu.Lock()
+	if l.stopped {
+		l.mu.Unlock()
+		return
+	}
+	key := idKey(rawID)
+	ctx, cancel := context.WithCancel(l.ctx)
+	_, dup := l.cancels[key]
+	if !dup {
+		l.cancels[key] = cancel
+	}
+	l.calls.Add(1)
+	l.mu.Unlock()
+	l.workers.run(func() {
+		defer l.calls.Done()
+		defer cancel()
+		if !dup {
+			defer l.forget(key)
+		}
+		sent := l.sess.asked.Load()
+		resp := l.serve(ctx, rawID, msg)
+		if l.sess.asked.Load() != sent {
+			l.out.sync(l.done) // its progress first
+		}
+		l.reply(resp)
+	})
+}
+
+// serve answers one request; a panic in a handler becomes an internal
+// error for that request, not the end of the process.
+func (l *loop) serve(ctx context.Context, rawID json.RawMessage, msg []byte) (resp mcp.JSONRPCMessage) {
+	defer func() {
+		if r := recover(); r != nil {
+			l.log.Error("stdio: a handler panicked", "panic", fmt.Sprint(r))
+			resp = mcp.NewJSONRPCError(mcp.NewRequestId(json.RawMessage(rawID)), mcp.INTERNAL_ERROR, "internal error", nil)
+		}
+	}()
+	return l.s.HandleMessage(ctx, msg)
+}
+
+// reply writes an answer, after the notifications queued before it.
+func (l *loop) reply(resp mcp.JSONRPCMessage) {
+	if resp == nil {
+		return
+	}
+	b, err := encode(resp)
+	if err != nil {
+		l.log.Error("stdio: an answer could not be encoded", "error", err)
+		return
+	}
+	if err := l.out.send(b, l.sess.notes); err != nil {
+		l.log.Debug("stdio: an answer could not be written", "error", err)
+	}
+}
+
+func (l *loop) cancel(rawID json.RawMessage) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if cancel, ok := l.cancels[idKey(rawID)]; ok {
+		cancel()
+	}
+}
+
+func (l *loop) forget(key string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.cancels, key)
+}
+
+// stop takes no more requests and waits for those running.
+func (l *loop) stop() {
+	l.mu.Lock()
+	l.stopped = true
+	l.mu.Unlock()
+	l.calls.Wait()
+	l.workers.close()
+}
+
+// idKey is a request id as text: a string's value, or a number as written.
+func idKey(raw json.RawMessage) string {
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return "s:" + s
+	}
+	return "n:" + string(bytes.TrimSpace(raw))
+}
