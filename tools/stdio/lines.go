@@ -4,16 +4,15 @@ import (
 	"bufio"
 	"encoding/json"
 	"io"
+	"runtime"
 	"sync"
 	"sync/atomic"
 
 	"github.com/mark3labs/mcp-go/mcp"
 )
 
-// lines writes JSON-RPC messages to the client, one per line. Writers
-// that queue behind one another share a flush: the last one out flushes
-// for all, so sixteen answers ready at once cost one write, not sixteen,
-// and one answer alone is flushed at once.
+// lines writes JSON-RPC messages to the client, one per line, answers
+// ready together sharing one write (see write).
 type lines struct {
 	syncs   chan chan struct{} // to the notify goroutine: write what you hold, then answer
 	waiting atomic.Int32
@@ -39,15 +38,26 @@ func (l *lines) send(msg []byte, notes chan mcp.JSONRPCNotification) error {
 	})
 }
 
-// write runs put under the lock, then flushes unless another writer is
-// queued behind it.
+// write runs put under the lock, then yields once, so that answers
+// ready to run (their calls read in the same batch) put theirs too, and
+// flushes unless another writer is queued behind it: the last writer out
+// flushes for all. One answer alone costs a yield of a few hundred
+// nanoseconds more; sixteen ready together cost one write, not sixteen.
+// A call still waiting (on Basiq, on the client) is not ready, so no
+// answer waits for it.
 func (l *lines) write(put func()) error {
 	l.waiting.Add(1)
 	l.mu.Lock()
-	defer l.mu.Unlock()
 	l.waiting.Add(-1)
 	put()
-	if l.waiting.Load() == 0 && l.err == nil {
+	l.mu.Unlock()
+	runtime.Gosched()
+	if l.waiting.Load() > 0 {
+		return nil // a writer behind this one flushes
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.err == nil && l.w.Buffered() > 0 {
 		l.err = l.w.Flush()
 	}
 	return l.err

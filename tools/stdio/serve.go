@@ -95,38 +95,56 @@ func (l *loop) read(in io.Reader) error {
 	}
 }
 
-// envelope is what the read loop needs of a message to route it.
+// envelope is what the read loop needs of a message to route it (route).
 type envelope struct {
-	ID     json.RawMessage          `json:"id"`
-	Method string                   `json:"method"`
-	Result json.RawMessage          `json:"result"`
-	Error  *mcp.JSONRPCErrorDetails `json:"error"`
-	Params struct {
-		RequestID json.RawMessage `json:"requestId"`
-	} `json:"params"`
+	ID       json.RawMessage
+	Method   string
+	Result   json.RawMessage
+	hasError bool
 }
 
 // handle routes one message: a response to the request waiting for it, a
-// request to its own goroutine, anything else (notifications, and what
-// does not parse, which the server answers with its error) in order. line
-// is only valid until handle returns.
+// request to a worker, anything else (notifications, and what does not
+// parse, which the server answers with its error) in order. line is only
+// valid until handle returns.
 func (l *loop) handle(line []byte) {
-	var env envelope
-	err := json.Unmarshal(line, &env)
-	hasID := len(env.ID) > 0 && !bytes.Equal(env.ID, []byte("null"))
+	env, ok := route(line)
+	hasID := ok && len(env.ID) > 0 && !bytes.Equal(env.ID, []byte("null"))
 	switch {
-	case err != nil:
+	case !ok:
 	case env.Method == "" && hasID:
-		if l.sess.answer(env.ID, env.Result, env.Error) {
+		if l.answer(env, line) {
 			return
 		}
 	case env.Method != "" && hasID:
 		l.start(env.ID, bytes.Clone(line))
 		return
 	case env.Method == string(mcp.MethodNotificationCancelled):
-		l.cancel(env.Params.RequestID)
+		var n struct {
+			Params struct {
+				RequestID json.RawMessage `json:"requestId"`
+			} `json:"params"`
+		}
+		if json.Unmarshal(line, &n) == nil {
+			l.cancel(n.Params.RequestID)
+		}
 	}
 	l.reply(l.s.HandleMessage(l.ctx, line))
+}
+
+// answer hands a response to the server's request waiting for it.
+func (l *loop) answer(env envelope, line []byte) bool {
+	var details *mcp.JSONRPCErrorDetails
+	if env.hasError {
+		var r struct {
+			Error *mcp.JSONRPCErrorDetails `json:"error"`
+		}
+		if json.Unmarshal(line, &r) != nil {
+			return false
+		}
+		details = r.Error
+	}
+	return l.sess.answer(env.ID, env.Result, details)
 }
 
 // start runs one request on its own goroutine, cancellable by id from
