@@ -10,6 +10,7 @@ import (
 
 	"github.com/basiq-mcp/basiq-mcp/basiq"
 	"github.com/basiq-mcp/basiq-mcp/tools"
+	"github.com/basiq-mcp/basiq-mcp/tools/stdio"
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 )
@@ -103,7 +104,9 @@ func serve(b *testing.B, s *server.MCPServer, msg []byte) {
 
 // BenchmarkOverhead alternates the direct client call and the same call
 // through the server on every iteration, so noise on a shared machine hits
-// both alike, and reports the median of each and what the server adds.
+// both alike, and reports the median of each and what the server adds: to
+// the answer as the stdio transport encodes it (stdio.Encode), and as
+// mcp-go's HTTP transport does (encoding/json through mcp-go's types).
 func BenchmarkOverhead(b *testing.B) {
 	h, opts, user, conn := benchHarness(b)
 	ctx := context.Background()
@@ -117,25 +120,34 @@ func BenchmarkOverhead(b *testing.B) {
 		{"list_transactions_100", func() error { _, err := h.deps.Client.ListTransactions(ctx, user, opts); return err },
 			`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"list_transactions","arguments":{"user_id":"` + user + `","limit":100}}}`},
 	}
+	encoders := []struct {
+		name   string
+		encode func(mcp.JSONRPCMessage) ([]byte, error)
+	}{{"stdio", stdio.Encode}, {"http", func(m mcp.JSONRPCMessage) ([]byte, error) { return json.Marshal(m) }}}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
-			var direct, server []time.Duration
+			direct, through := []time.Duration{}, make([][]time.Duration, len(encoders))
 			for b.Loop() {
 				t0 := time.Now()
 				if err := c.direct(); err != nil {
 					b.Fatal(err)
 				}
-				t1 := time.Now()
-				if _, err := json.Marshal(h.server.HandleMessage(ctx, []byte(c.msg))); err != nil {
-					b.Fatal(err)
+				direct = append(direct, time.Since(t0))
+				for i, e := range encoders {
+					t1 := time.Now()
+					if _, err := e.encode(h.server.HandleMessage(ctx, []byte(c.msg))); err != nil {
+						b.Fatal(err)
+					}
+					through[i] = append(through[i], time.Since(t1))
 				}
-				direct, server = append(direct, t1.Sub(t0)), append(server, time.Since(t1))
 			}
-			d, s := median(direct), median(server)
+			d := median(direct)
 			b.ReportMetric(float64(d.Microseconds()), "direct-µs")
-			b.ReportMetric(float64(s.Microseconds()), "server-µs")
-			b.ReportMetric(float64((s - d).Microseconds()), "added-µs")
-			b.ReportMetric(100*float64(s-d)/float64(d), "added-%")
+			for i, e := range encoders {
+				s := median(through[i])
+				b.ReportMetric(float64(s.Microseconds()), e.name+"-µs")
+				b.ReportMetric(100*float64(s-d)/float64(d), e.name+"-added-%")
+			}
 		})
 	}
 }
@@ -193,4 +205,17 @@ func BenchmarkAgainstEcho(b *testing.B) {
 	b.ReportMetric(float64(median(o).Nanoseconds())/1000, "ours-µs")
 	b.ReportMetric(float64(median(e).Nanoseconds())/1000, "echo-µs")
 	b.ReportMetric(float64(median(o))/float64(median(e)), "ratio")
+}
+
+// BenchmarkStdioGetConnection is BenchmarkServerGetConnection with the
+// answer encoded as the stdio transport writes it.
+func BenchmarkStdioGetConnection(b *testing.B) {
+	h, _, user, conn := benchHarness(b)
+	msg := []byte(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_connection","arguments":{"user_id":"` + user + `","connection_id":"` + conn + `"}}}`)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := stdio.Encode(h.server.HandleMessage(context.Background(), msg)); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

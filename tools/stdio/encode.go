@@ -3,18 +3,19 @@ package stdio
 import (
 	"bytes"
 	"encoding/json"
+	"unicode/utf8"
 
 	"github.com/mark3labs/mcp-go/mcp"
 )
 
-// encode returns resp as one line of JSON. A tool result, the answer to
+// Encode returns resp as one line of JSON, as Serve writes it. A tool result, the answer to
 // nearly every call, is written here directly: mcp-go's own encoding puts
 // it in a map, encodes that, and then has encoding/json compact the whole
 // of it again, a quarter of a stdio call's CPU. The keys are in the order
 // mcp-go's map gives them; structuredContent already encoded (our tools'
 // results are) is copied as it is. Anything else, and a result with fields
 // this does not write, goes through encoding/json.
-func encode(resp mcp.JSONRPCMessage) ([]byte, error) {
+func Encode(resp mcp.JSONRPCMessage) ([]byte, error) {
 	if r, ok := resp.(mcp.JSONRPCResponse); ok {
 		if res, ok := toolResult(r.Result); ok {
 			if b, ok := encodeToolResponse(r.ID, res); ok {
@@ -55,12 +56,18 @@ func encodeToolResponse(id mcp.RequestId, r *mcp.CallToolResult) ([]byte, bool) 
 	b = append(b, rawID...)
 	b = append(b, `,"result":{"content":[`...)
 	for i, c := range r.Content {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		if t, ok := c.(mcp.TextContent); ok && t.Annotations == nil && t.Meta == nil && t.Type == "text" && structured != nil && t.Text == string(structured) && utf8.Valid(structured) {
+			b = append(b, `{"type":"text","text":"`...)
+			b = appendJSONAsString(b, structured)
+			b = append(b, `"}`...)
+			continue
+		}
 		item, err := json.Marshal(c)
 		if err != nil {
 			return nil, false
-		}
-		if i > 0 {
-			b = append(b, ',')
 		}
 		b = append(b, item...)
 	}
@@ -81,4 +88,37 @@ func encodeToolResponse(id mcp.RequestId, r *mcp.CallToolResult) ([]byte, bool) 
 		b = append(b, bytes.TrimSpace(structured)...)
 	}
 	return append(b, "}}"...), true
+}
+
+// appendJSONAsString appends JSON text as the body of a JSON string. In
+// JSON produced by encoding/json only quotes and backslashes need a
+// backslash (control characters inside its strings are escaped already),
+// so runs are copied whole where encoding/json looks at every character
+// again; a control character (whitespace between tokens) is escaped as
+// encoding/json escapes it. The caller has checked the text is UTF-8. The
+// text of our tools' results is the structured content itself, so this
+// is the larger half of every answer.
+func appendJSONAsString(b, text []byte) []byte {
+	const hex = "0123456789abcdef"
+	start := 0
+	for i, c := range text {
+		if c >= 0x20 && c != '"' && c != '\\' {
+			continue
+		}
+		b = append(b, text[start:i]...)
+		switch c {
+		case '"', '\\':
+			b = append(b, '\\', c)
+		case '\n':
+			b = append(b, '\\', 'n')
+		case '\r':
+			b = append(b, '\\', 'r')
+		case '\t':
+			b = append(b, '\\', 't')
+		default:
+			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+		}
+		start = i + 1
+	}
+	return append(b, text[start:]...)
 }

@@ -19,6 +19,7 @@ func TestToolAnswersEncodeAsMcpGoDoes(t *testing.T) {
 	withText := func(text string) *mcp.CallToolResult {
 		return &mcp.CallToolResult{Content: []mcp.Content{mcp.NewTextContent(text)}, StructuredContent: json.RawMessage(body)}
 	}
+	pretty := "{\n\t\"a\": \"x\\\\y\",\r\n \"b\": [1, 2]}"
 	typed := withText(body)
 	typed.ResultType = "complete"
 	meta := withText(body)
@@ -30,6 +31,7 @@ func TestToolAnswersEncodeAsMcpGoDoes(t *testing.T) {
 	}{
 		"tool result":         {response(7, withText(body)), true},
 		"string id, by value": {response("a\"b", *withText("tab\there, invalid \xff utf-8")), true},
+		"pretty structured":   {response(9, &mcp.CallToolResult{Content: []mcp.Content{mcp.NewTextContent(pretty)}, StructuredContent: json.RawMessage(pretty)}), true},
 		"tool error":          {response(1, mcp.NewToolResultError("bad <input>")), true},
 		"result type":         {response(2, typed), true},
 		"no content":          {response(3, &mcp.CallToolResult{}), true},
@@ -42,7 +44,7 @@ func TestToolAnswersEncodeAsMcpGoDoes(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			want, err := json.Marshal(c.resp)
 			require.NoError(t, err)
-			got, err := encode(c.resp)
+			got, err := Encode(c.resp)
 			require.NoError(t, err)
 			assert.JSONEq(t, string(want), string(got))
 			if r, ok := c.resp.(mcp.JSONRPCResponse); ok {

@@ -195,7 +195,7 @@ func (l *loop) reply(resp mcp.JSONRPCMessage) {
 	if resp == nil {
 		return
 	}
-	b, err := encode(resp)
+	b, err := Encode(resp)
 	if err != nil {
 		l.log.Error("stdio: an answer could not be encoded", "error", err)
 		return
