@@ -202,33 +202,49 @@ func find(rs []result, transport, server, tool string, clients int) (result, boo
 	return result{}, false
 }
 
-// overhead runs the in-process benchmark of get_connection (direct client
-// call against the same call through the server, alternated) with the GC
-// settings the binary uses by default, and returns what the server adds.
-func overhead(module string, iterations int) (direct, through float64, err error) {
-	cmd := exec.Command("go", "test", "-run", "^$", "-bench", "Overhead/get_connection", "-benchtime", fmt.Sprintf("%dx", iterations), "-count", "1", "./tools/")
+// layerCost is what the MCP layer adds to one in-process call, as each
+// transport encodes the answer.
+type layerCost struct {
+	name               string
+	direct, stdio, web float64 // µs: the client call alone, through the server and encoded for stdio, for HTTP
+}
+
+// overhead runs the in-process benchmark of get_connection and a 100-row
+// list_transactions (the direct client call against the same call through
+// the server, alternated) with the GC settings the binary uses by default.
+func overhead(module string, iterations int) ([]layerCost, error) {
+	cmd := exec.Command("go", "test", "-run", "^$", "-bench", "Overhead", "-benchtime", fmt.Sprintf("%dx", iterations), "-count", "1", "./tools/")
 	cmd.Dir = module
 	cmd.Env = append(os.Environ(), "GOGC=400", "GOMEMLIMIT=512MiB")
 	b, err := cmd.CombinedOutput()
 	if err != nil {
-		return 0, 0, fmt.Errorf("overhead benchmark: %v: %s", err, b)
+		return nil, fmt.Errorf("overhead benchmark: %v: %s", err, b)
 	}
+	var out []layerCost
 	for _, line := range strings.Split(string(b), "\n") {
-		if !strings.HasPrefix(line, "BenchmarkOverhead/get_connection") {
+		name, ok := strings.CutPrefix(line, "BenchmarkOverhead/")
+		if !ok {
 			continue
 		}
-		f := strings.Fields(line)
+		f := strings.Fields(name)
+		c := layerCost{name: strings.Split(f[0], "-")[0]}
 		for i := 1; i < len(f); i++ {
+			v, _ := strconv.ParseFloat(f[i-1], 64)
 			switch f[i] {
 			case "direct-µs":
-				direct, _ = strconv.ParseFloat(f[i-1], 64)
-			case "server-µs":
-				through, _ = strconv.ParseFloat(f[i-1], 64)
+				c.direct = v
+			case "stdio-µs":
+				c.stdio = v
+			case "http-µs":
+				c.web = v
 			}
 		}
+		if c.direct > 0 {
+			out = append(out, c)
+		}
 	}
-	if direct == 0 {
-		return 0, 0, fmt.Errorf("overhead benchmark printed no figures: %s", b)
+	if len(out) == 0 {
+		return nil, fmt.Errorf("overhead benchmark printed no figures: %s", b)
 	}
-	return direct, through, nil
+	return out, nil
 }
