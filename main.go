@@ -202,7 +202,7 @@ func assemble(c config.Config, cmd string, logger *slog.Logger, m *metrics.Metri
 	a := &app{guards: g, client: client, metrics: m, reads: reads, stop: func() { abandon(); g.Close(); stopBackend() }}
 	access := guard.NewAccess(&guard.BasiqOwners{Client: client})
 	queue := func(ctx context.Context) (any, error) { return tools.SupportQueue(ctx, a.deps) } // a.deps is set below, before serving
-	res, err := resources.New(resources.Options{Client: client, LiveDocsURL: c.DocsURL, Access: access, Audit: g.Audit, AuditReads: c.AuditReads, SupportQueue: queue})
+	res, err := resources.New(resources.Options{Client: client, LiveDocsURL: c.DocsURL, Access: access, Audit: g.Audit, AuditReads: c.AuditReads, SupportQueue: queue, AppsClient: tools.AppsClient})
 	if err != nil {
 		a.stop()
 		return nil, err

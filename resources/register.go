@@ -30,6 +30,9 @@ type Options struct {
 	// SupportQueue answers basiq://support/queue for the caller in ctx
 	// (nil: the resource is not offered).
 	SupportQueue func(ctx context.Context) (any, error)
+	// AppsClient reports whether ctx's client shows MCP Apps views; only
+	// such a client finds the views in resources/list (nil: none does).
+	AppsClient func(ctx context.Context) bool
 }
 
 // QueueURI is the support queue as a resource: subscribe to it to hear
@@ -51,6 +54,7 @@ type Set struct {
 	access     *guard.Access
 	audit      *guard.Audit
 	auditReads bool
+	apps       func(ctx context.Context) bool
 }
 
 // New prepares the resources; the completer is needed before the MCP
@@ -76,7 +80,7 @@ func New(o Options) (*Set, error) {
 	if auditReads {
 		completer.audit = o.Audit
 	}
-	return &Set{r: r, completer: completer, access: access, audit: o.Audit, auditReads: auditReads, queue: o.SupportQueue}, nil
+	return &Set{r: r, completer: completer, access: access, audit: o.Audit, auditReads: auditReads, queue: o.SupportQueue, apps: o.AppsClient}, nil
 }
 
 // Completer completes resource template and prompt arguments.
@@ -93,6 +97,7 @@ func (set *Set) Register(s *server.MCPServer, hooks *server.Hooks) {
 		s.AddResource(mcp.NewResource(g.URI(), g.Slug, mcp.WithResourceTitle(g.Title), mcp.WithResourceDescription(g.Description),
 			mcp.WithMIMEType(mimeMarkdown)), server.ResourceHandlerFunc(coded(r.guide)))
 	}
+	registerViews(s, hooks, set.apps)
 	s.AddResource(mcp.NewResource("basiq://connectors", "connectors", mcp.WithResourceTitle("Institutions and their status"),
 		mcp.WithResourceDescription("Every institution and access method Basiq supports, with its current status."), mcp.WithMIMEType(mimeJSON)),
 		server.ResourceHandlerFunc(coded(r.connectors)))

@@ -56,9 +56,10 @@ func newClient(t *testing.T, docsURL string) (*client.Client, *basiqtest.Server)
 	require.NoError(t, err)
 	set, err := resources.New(resources.Options{Client: bc, LiveDocsURL: docsURL})
 	require.NoError(t, err)
+	hooks := &server.Hooks{}
 	s := server.NewMCPServer("t", "1", server.WithResourceCapabilities(false, false), server.WithCompletions(),
-		server.WithResourceCompletionProvider(set.Completer()))
-	set.Register(s, &server.Hooks{})
+		server.WithResourceCompletionProvider(set.Completer()), server.WithHooks(hooks))
+	set.Register(s, hooks)
 	return mcptest.Connect(t, s, "resources-test"), sim
 }
 

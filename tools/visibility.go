@@ -66,6 +66,7 @@ func (v *visibility) filter(ctx context.Context, list []mcp.Tool) []mcp.Tool {
 	}
 	sets, _ := ctx.Value(toolsetsKey{}).([]string)
 	caller, hasCaller := guard.CallerFrom(ctx)
+	apps := AppsClient(ctx)
 	out := make([]mcp.Tool, 0, len(list))
 	for _, t := range list {
 		tool := v.tools[t.Name]
@@ -74,6 +75,9 @@ func (v *visibility) filter(ctx context.Context, list []mcp.Tool) []mcp.Tool {
 			len(sets) > 0 && !slices.Contains(sets, tool.Toolset),
 			hasCaller && !caller.HasScope(tool.Scope):
 			continue
+		}
+		if apps {
+			t = withView(t)
 		}
 		out = append(out, t)
 	}
