@@ -30,8 +30,9 @@ func PollableWriter(out io.Writer) io.Writer {
 	return out
 }
 
-// pollable returns x's descriptor, made non-blocking, as a file the poller
-// serves; nil when x is not a pipe or socket.
+// pollable returns a copy of x's descriptor, made non-blocking (x's too:
+// the flag belongs to the pipe's open file), as a file the poller serves;
+// nil when x is not a pipe or socket.
 func pollable(x any) *os.File {
 	f, ok := x.(*os.File)
 	if !ok {
@@ -41,8 +42,14 @@ func pollable(x any) *os.File {
 	if err != nil || st.Mode()&(os.ModeNamedPipe|os.ModeSocket) == 0 {
 		return nil
 	}
-	fd := int(f.Fd())
+	// A descriptor of its own: a second *os.File on x's would close it
+	// again when x is collected, by then perhaps another file's number.
+	fd, err := syscall.Dup(int(f.Fd()))
+	if err != nil {
+		return nil
+	}
 	if err := syscall.SetNonblock(fd, true); err != nil {
+		syscall.Close(fd)
 		return nil
 	}
 	return os.NewFile(uintptr(fd), f.Name())

@@ -37,6 +37,10 @@ func TestPollableStdin(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "{}\n", string(buf[:n]))
 
+	require.NoError(t, in.Close())
+	_, err = r.Stat()
+	assert.NoError(t, err, "the pollable copy has a descriptor of its own: closing it leaves stdin's, which a second close would have hit once reused")
+
 	file, err := os.CreateTemp(t.TempDir(), "stdin")
 	require.NoError(t, err)
 	defer file.Close()
