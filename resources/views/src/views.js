@@ -50,6 +50,19 @@ function table(title, head, rows) {
   return el("section", {}, el("h2", {}, title), t);
 }
 
+// when shows an RFC 3339 time as date and minutes (UTC), whole.
+const when = (s) => (s ? String(s).replace("T", " ").replace(/:\d\d(\.\d+)?Z$/, " UTC") : "");
+
+// metric shows a report metric in its format: money, a percentage, yes/no.
+function metric(m) {
+  switch (m.format) {
+    case "money": return money(m.value);
+    case "percent": return `${m.value}%`;
+    case "boolean": return m.value === "true" ? "yes" : m.value === "false" ? "no" : m.value;
+    default: return m.value;
+  }
+}
+
 function stat(label, value, kind) {
   return el("div", { class: "stat " + (kind || "") }, el("div", { class: "stat-label" }, label), el("div", { class: "stat-value" }, value));
 }
@@ -58,7 +71,7 @@ const render = {
   affordability(r) {
     const groups = r.groups || [];
     const income = groups.filter((g) => Number(g.total) > 0);
-    const expenses = groups.filter((g) => Number(g.total) < 0);
+    const expenses = groups.filter((g) => Number(g.total) < 0).sort((a, b) => Number(a.total) - Number(b.total));
     const sum = (gs) => gs.reduce((a, g) => a + Number(g.total || 0), 0);
     const months = r.period?.covered_months || r.period?.months;
     return [
@@ -67,7 +80,7 @@ const render = {
       el("div", { class: "stats" }, stat("Income", money(sum(income)), "in"), stat("Expenses", money(sum(expenses)), "out"), stat("Net", money(sum(income) + sum(expenses)))),
       bars("Income by group (total over the period)", income.map((g) => ({ label: g.title, value: Number(g.total), text: `${money(g.total)} · ${money(g.monthly_average)}/month`, kind: "in" }))),
       bars("Expenses by group (total over the period)", expenses.map((g) => ({ label: g.title, value: Number(g.total), text: `${money(g.total)} · ${money(g.monthly_average)}/month`, kind: "out" }))),
-      table("Metrics", ["Metric", "Value"], (r.metrics || []).map((m) => [m.title, m.format === "money" ? money(m.value) : m.value])),
+      table("Metrics", ["Metric", "Value"], (r.metrics || []).map((m) => [m.title, metric(m)])),
     ];
   },
   spending(r) {
@@ -89,7 +102,7 @@ const render = {
       el("dl", {},
         el("dt", {}, "Status"), el("dd", {}, c.status ?? "unknown"),
         el("dt", {}, "Bank"), el("dd", {}, `${c.institution_id ?? "?"} (${c.institution_status ?? "status unknown"})`),
-        el("dt", {}, "Last refreshed"), el("dd", {}, c.last_refreshed ?? "never"),
+        el("dt", {}, "Last refreshed"), el("dd", {}, c.last_refreshed ? when(c.last_refreshed) : "never"),
         c.last_job ? el("dt", {}, "Last job") : null, c.last_job ? el("dd", {}, `${c.last_job.status}${c.last_job.diagnosis ? ": " + c.last_job.diagnosis.code + " — " + c.last_job.diagnosis.meaning : ""}`) : null,
         el("dt", {}, "Refresh"), el("dd", {}, c.refresh ?? ""))));
     return [
@@ -106,7 +119,7 @@ const render = {
       el("div", { class: "stats" }, stat("Rows", String(r.total ?? (r.rows || []).length)), stat("Customers", String(r.customers ?? "?"))),
       bars("By reason", reasons.map(([k, n]) => ({ label: k, value: n, text: String(n) }))),
       table("Banks", ["Bank", "Status", "Problems"], (r.banks || []).map((b) => [`${b.name || b.institution} (${b.institution})`, b.status, String(b.problems)])),
-      table("Customers", ["Customer", "Reason", "Since", "Next step"], (r.rows || []).map((q) => [q.name || q.user_id, q.reason, q.since || "", q.next_step || ""])),
+      table("Customers", ["Customer", "Reason", "Since", "Next step"], (r.rows || []).map((q) => [q.name || q.user_id, q.reason, when(q.since), q.next_step || ""])),
     ];
   },
 };
