@@ -68,8 +68,8 @@ func SimulatorConsent(client *basiq.Client, simURL string) SandboxConsent {
 type sandboxConsentParams struct {
 	userIDParam
 	InstitutionID string `json:"institution_id,omitempty" jsonschema:"pattern=^[A-Z]{2}[0-9]+$" jsonschema_description:"Default AU00000 (Hooli)."`
-	LoginID       string `json:"login_id" jsonschema:"required,maxLength=64" jsonschema_description:"e.g. Whistler (healthy), jared (MFA, AU00002), bighead (locked)"`
-	Password      string `json:"password" jsonschema:"required,maxLength=64" jsonschema_description:"e.g. ShowBox for Whistler"`
+	LoginID       string `json:"login_id,omitempty" jsonschema:"maxLength=64" jsonschema_description:"e.g. Whistler (healthy), jared (MFA, AU00002), bighead (locked); omit it to offer the human the consent page"`
+	Password      string `json:"password,omitempty" jsonschema:"maxLength=64" jsonschema_description:"e.g. ShowBox for Whistler"`
 }
 
 type sandboxConsentResult struct {
@@ -84,6 +84,9 @@ var completeSandboxConsentTool = spec[sandboxConsentParams, sandboxConsentResult
 	description: "Offline simulator only: acts as a customer finishing Basiq's consent screens, to try onboarding end to end."}
 
 func completeSandboxConsent(ctx context.Context, d *call, p sandboxConsentParams) (sandboxConsentResult, error) {
+	if p.LoginID == "" {
+		return offerSandboxPage(ctx, d, p)
+	}
 	if p.InstitutionID == "" {
 		p.InstitutionID = "AU00000"
 	}
@@ -102,4 +105,35 @@ func first(s []string) string {
 		return ""
 	}
 	return s[0]
+}
+
+// offerSandboxPage, without a login, lets the human finish the consent on
+// the simulator's consent page instead: the user's current consent link
+// (made if there is none) is offered to the client to open (URL
+// elicitation), as create_auth_link offers Basiq's. A client that cannot
+// open URLs is told to pass a sandbox login.
+func offerSandboxPage(ctx context.Context, d *call, p sandboxConsentParams) (sandboxConsentResult, error) {
+	if answer := opened(d.req); answer != nil {
+		v, err := afterOffer(ctx, d, createAuthLinkParams{userIDParam: p.userIDParam}, answer)
+		return sandboxConsentResult{JobIDs: []string{}, NextStep: v.NextStep}, err
+	}
+	if !canOpenURL(ctx) {
+		return sandboxConsentResult{}, badArg("login_id and password are needed (e.g. Whistler and ShowBox): this client cannot open the consent page for its user")
+	}
+	v, found, err := findAuthLink(ctx, d, createAuthLinkParams{userIDParam: p.userIDParam})
+	if err == nil && !found {
+		var a *basiq.AuthLink
+		if a, err = d.Client.CreateAuthLink(ctx, p.UserID, ""); err == nil {
+			d.audit(guard.Entry{Tool: d.tool, UserID: p.UserID, Decision: "created", Reason: "a consent link for the simulator's consent page"})
+			v = authLinkView(a, p.UserID)
+		}
+	}
+	if err != nil {
+		return sandboxConsentResult{}, err
+	}
+	if !d.offerable(v.URL) {
+		return sandboxConsentResult{}, badArg("the consent page %q is not the simulator's, so it is not offered; pass login_id and password instead", v.URL)
+	}
+	d.offerConsentPage(v)
+	return sandboxConsentResult{JobIDs: []string{}, NextStep: "The consent page is offered to the human: they pick a bank and log in with a sandbox persona there."}, nil
 }

@@ -72,6 +72,7 @@ func (s *Simulator) routes() {
 	s.controlRoutes()
 	s.webhookRoutes()
 	s.mux.HandleFunc("GET /sandbox/connect/{linkId}", s.connectPage)
+	s.mux.HandleFunc("POST /sandbox/connect/{linkId}", s.connectSubmit)
 }
 
 // handle registers a route with fault injection, counting, locking, job

@@ -206,23 +206,6 @@ func (s *Simulator) sandboxConsent(x *exchange) {
 	x.json(http.StatusCreated, res)
 }
 
-// connectPage explains, at an auth link's public URL, how to finish a
-// consent against the simulator (it has no consent UI).
-func (s *Simulator) connectPage(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	fmt.Fprintf(w, strings.TrimSpace(`
-Basiq simulator: consent link %s
-
-The simulator has no consent UI. To connect a bank as the user would, call:
-
-  POST %s/sandbox/users/{userId}/consent
-  Authorization: Bearer <SERVER_ACCESS token>
-  {"institutionId":"AU00000","loginId":"Whistler","password":"ShowBox"}
-
-The answer lists the job ids Basiq's redirect would carry; poll GET /jobs/{id}.
-`)+"\n", r.PathValue("linkId"), baseURL(r))
-}
-
 // SeededConnection describes one connection, for tests to pick from.
 type SeededConnection struct {
 	UserID, ConnectionID, InstitutionID, Method, Status, LoginID string
