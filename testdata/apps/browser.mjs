@@ -100,7 +100,6 @@ const http = createServer((_, res) => { res.writeHead(200, { 'content-type': 'te
 await new Promise((r) => http.listen(0, '127.0.0.1', r));
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  dumpio: !!process.env.VIEWS_DEBUG,
   args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
 });
 try {
@@ -110,8 +109,6 @@ try {
     const tab = await browser.newPage({ viewport: { width: 900, height: 1000 } });
     const requests = [];
     tab.on('request', (r) => requests.push(r.url()));
-    tab.on('close', () => console.log('     (tab closed)'));
-    browser.on('disconnected', () => console.log('     (browser gone)'));
     tab.on('crash', () => console.log(`FAIL ${uri}: the page crashed`));
     tab.on('console', (m) => { if (m.type() === 'error') console.log(`     console: ${m.text()}`); });
     await tab.goto(`http://127.0.0.1:${http.address().port}/`);
