@@ -89,7 +89,7 @@ const cases = [
   { tool: 'get_report', result: report, expect: [report.structuredContent.title, salary.title, money(salary.total), expense.title, money(expense.total), report.structuredContent.metrics[0].title] },
   { tool: 'list_transactions', result: spending, expect: ['Spending by category', spend[0].category, money(spend[0].total), money(spending.structuredContent.summary.net)] },
   { tool: 'diagnose_connection', result: diagnosis, expect: ['The customer must act', diagnosis.structuredContent.next_step, broken.connection_id] },
-  { tool: 'support_queue', result: queue, expect: ['Support queue', reasons[0][0], String(reasons[0][1]), queue.structuredContent.banks[0].name, queue.structuredContent.rows[0].next_step] },
+  { tool: 'support_queue', result: queue, expect: ['Support queue', 'most urgent first', reasons[0][0], String(reasons[0][1]), queue.structuredContent.banks[0].name, queue.structuredContent.rows[0].next_step] },
 ];
 
 // The host page, its script bundled from AppBridge.

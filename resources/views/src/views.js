@@ -90,7 +90,7 @@ const render = {
       el("h1", {}, "Spending by category"),
       el("p", { class: "muted" }, `${s.earliest ?? "?"} to ${s.latest ?? "?"} · ${s.count ?? 0} transactions`),
       el("div", { class: "stats" }, stat("Money in", money(s.credits), "in"), stat("Money out", money(s.debits), "out"), stat("Net", money(s.net))),
-      cats.length ? bars("Money out by category", cats.map((c) => ({ label: c.category, value: Number(c.total), text: `${money(c.total)} · ${c.count}`, kind: "out" })))
+      cats.length ? bars("Money out by category", cats.map((c) => ({ label: c.category, value: Number(c.total), text: `${money(c.total)} · ${c.count} transactions`, kind: "out" })))
         : el("p", {}, "No spending by category in this answer (ask with by_category)."),
       table("Every category", ["Category", "Transactions", "Total"], (r.categories || []).map((c) => [c.category, String(c.count), money(c.total)])),
     ];
@@ -119,7 +119,7 @@ const render = {
       el("div", { class: "stats" }, stat("Rows", String(r.total ?? (r.rows || []).length)), stat("Customers", String(r.customers ?? "?"))),
       bars("By reason", reasons.map(([k, n]) => ({ label: k, value: n, text: String(n) }))),
       table("Banks", ["Bank", "Status", "Problems"], (r.banks || []).map((b) => [`${b.name || b.institution} (${b.institution})`, b.status, String(b.problems)])),
-      table("Customers", ["Customer", "Reason", "Since", "Next step"], (r.rows || []).map((q) => [q.name || q.user_id, q.reason, when(q.since), q.next_step || ""])),
+      table("Customers, most urgent first", ["Customer", "Reason", "Since", "Next step"], (r.rows || []).map((q) => [q.name || q.user_id, q.reason, when(q.since), q.next_step || ""])),
     ];
   },
 };
