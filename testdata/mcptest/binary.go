@@ -124,6 +124,23 @@ func StatelessPost(t testing.TB, url, method string, params map[string]any, head
 	return resp.StatusCode, Message(raw)
 }
 
+// StatelessResult sends one stateless request announcing capabilities and
+// returns its JSON-RPC result, failing the test when the answer has none.
+func StatelessResult(t testing.TB, url, method string, params, capabilities map[string]any) map[string]any {
+	t.Helper()
+	resp, err := http.DefaultClient.Do(StatelessRequest(url, method, params, capabilities))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	result, _ := Message(raw)["result"].(map[string]any)
+	if result == nil {
+		t.Fatalf("%s: no result: %s", method, raw)
+	}
+	return result
+}
+
 // Message is the JSON-RPC message of an answer, read from JSON or from its
 // first SSE event; nil when there is none (a refusal in plain text).
 func Message(raw []byte) map[string]any {

@@ -28,14 +28,7 @@ func TestStatelessClientIsOfferedTheConsentPage(t *testing.T) {
 	require.NotEqual(t, true, res["isError"], txt)
 	user := res["structuredContent"].(map[string]any)["users"].([]any)[0].(map[string]any)["id"].(string)
 	post := func(params map[string]any) map[string]any {
-		req := mcptest.StatelessRequest(base+"/mcp", "tools/call", params, map[string]any{"elicitation": map[string]any{"url": map[string]any{}}})
-		resp, err := http.DefaultClient.Do(req)
-		require.NoError(t, err)
-		defer resp.Body.Close()
-		raw, _ := io.ReadAll(resp.Body)
-		result, _ := mcptest.Message(raw)["result"].(map[string]any)
-		require.NotNil(t, result, "%s", raw)
-		return result
+		return mcptest.StatelessResult(t, base+"/mcp", "tools/call", params, map[string]any{"elicitation": map[string]any{"url": map[string]any{}}})
 	}
 	args := map[string]any{"user_id": user, "mobile": "+61400111222"}
 	first := post(map[string]any{"name": "create_auth_link", "arguments": args})
@@ -69,13 +62,7 @@ func TestSandboxConsentOnTheSimulatorsPage(t *testing.T) {
 	require.NotEqual(t, true, res["isError"], txt)
 	user := res["structuredContent"].(map[string]any)["id"].(string)
 	post := func(params, caps map[string]any) map[string]any {
-		resp, err := http.DefaultClient.Do(mcptest.StatelessRequest(base+"/mcp", "tools/call", params, caps))
-		require.NoError(t, err)
-		defer resp.Body.Close()
-		raw, _ := io.ReadAll(resp.Body)
-		result, _ := mcptest.Message(raw)["result"].(map[string]any)
-		require.NotNil(t, result, "%s", raw)
-		return result
+		return mcptest.StatelessResult(t, base+"/mcp", "tools/call", params, caps)
 	}
 	opensURLs := map[string]any{"elicitation": map[string]any{"url": map[string]any{}}}
 	args := map[string]any{"user_id": user}

@@ -1,14 +1,11 @@
 package hosting_test
 
 import (
-	"io"
-	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/basiq-mcp/basiq-mcp/testdata/mcptest"
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 )
 
 // TestStatelessAppsClientGetsTheViews: a stateless 2026-07-28 client
@@ -21,13 +18,7 @@ func TestStatelessAppsClientGetsTheViews(t *testing.T) {
 		"--state-dir", t.TempDir(), "--index-share", "0", "--events-poll", "0")
 	apps := map[string]any{"extensions": map[string]any{"io.modelcontextprotocol/ui": map[string]any{"mimeTypes": []string{"text/html;profile=mcp-app"}}}}
 	list := func(method string, caps map[string]any) map[string]any {
-		resp, err := http.DefaultClient.Do(mcptest.StatelessRequest(base+"/mcp", method, nil, caps))
-		require.NoError(t, err)
-		defer resp.Body.Close()
-		raw, _ := io.ReadAll(resp.Body)
-		result, _ := mcptest.Message(raw)["result"].(map[string]any)
-		require.NotNil(t, result, "%s", raw)
-		return result
+		return mcptest.StatelessResult(t, base+"/mcp", method, nil, caps)
 	}
 	for _, caps := range []map[string]any{nil, apps} {
 		linked := map[string]any{}
