@@ -18,9 +18,10 @@ func (i *Idempotency) markDone(id string, rec *Record, result json.RawMessage) {
 }
 
 // Unwritten lists the done creates whose outcome line this process is to
-// write and has not marked written, each with Since the time it was done: its own calls whose Outcome found the
-// key's lease held elsewhere or could not mark the record, and those a
-// process on the same audit file left behind (AdoptOwnLines).
+// write and has not marked written, each with Since the time it was done:
+// its own calls whose Outcome found the key's lease held elsewhere or
+// could not mark the record, and those a process on the same audit file
+// left behind (AdoptOwnLines).
 func (i *Idempotency) Unwritten() []Abandoned {
 	var out []Abandoned
 	i.unwritten.Range(func(_, v any) bool {

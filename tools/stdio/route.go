@@ -2,6 +2,14 @@ package stdio
 
 import "encoding/json"
 
+// envelope is what the read loop needs of a message to route it (route).
+type envelope struct {
+	ID       json.RawMessage
+	Method   string
+	Result   json.RawMessage
+	hasError bool
+}
+
 // route reads what the loop needs to route a message from its top-level
 // keys, without decoding the rest: the id, the method, and whether it
 // carries a result or an error (a response). Params, usually the bulk of

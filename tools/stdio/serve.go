@@ -95,14 +95,6 @@ func (l *loop) read(in io.Reader) error {
 	}
 }
 
-// envelope is what the read loop needs of a message to route it (route).
-type envelope struct {
-	ID       json.RawMessage
-	Method   string
-	Result   json.RawMessage
-	hasError bool
-}
-
 // handle routes one message: a response to the request waiting for it, a
 // request to a worker, anything else (notifications, and what does not
 // parse, which the server answers with its error) in order. line is only
