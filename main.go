@@ -213,16 +213,17 @@ func assemble(c config.Config, cmd string, logger *slog.Logger, m *metrics.Metri
 		server.WithResourceCapabilities(true, false), server.WithPromptCapabilities(false), server.WithCompletions(),
 		server.WithResourceCompletionProvider(res.Completer()), server.WithPromptCompletionProvider(res.Completer()))
 	var watchers []func(context.Context, guard.Decision)
+	var wrap []server.ToolHandlerMiddleware // around each tool's handler, registered with it
 	if m != nil {
 		m.Sessions(hooks)
 		m.Breaker(client)
 		watchers = append(watchers, func(_ context.Context, d guard.Decision) { m.Decision(d) })
-		a.server.Use(m.Tools)
+		wrap = append(wrap, m.Tools)
 	}
 	if tel != nil {
 		tel.Sessions(hooks)
 		watchers = append(watchers, tel.Decision)
-		a.server.Use(tel.Tools)
+		wrap = append(wrap, tel.Tools)
 		server.WithResourceHandlerMiddleware(tel.Resources)(a.server)
 	}
 	g.Governor.Watch(func(ctx context.Context, d guard.Decision) {
@@ -237,7 +238,7 @@ func assemble(c config.Config, cmd string, logger *slog.Logger, m *metrics.Metri
 			logger.Warn("a changed customer could not be announced to the other replicas", "error", err)
 		}
 	}
-	if a.deps, err = registerTools(a.server, c, client, g, access, announce, simURL, logger); err != nil {
+	if a.deps, err = registerTools(a.server, c, client, g, access, announce, simURL, logger, wrap); err != nil {
 		a.stop()
 		return nil, err
 	}
@@ -252,13 +253,15 @@ func assemble(c config.Config, cmd string, logger *slog.Logger, m *metrics.Metri
 
 // registerTools adds the tools the configuration lists, the instructions
 // written from them, and the prompts whose tools are all listed.
-func registerTools(s *server.MCPServer, c config.Config, client *basiq.Client, g *guard.Guards, access *guard.Access, changed func(string), simURL string, logger *slog.Logger) (*tools.Deps, error) {
+func registerTools(s *server.MCPServer, c config.Config, client *basiq.Client, g *guard.Guards, access *guard.Access, changed func(string), simURL string, logger *slog.Logger, wrap []server.ToolHandlerMiddleware) (*tools.Deps, error) {
 	deps := &tools.Deps{Client: client, Log: logger, Governor: g.Governor, Confirm: g.Confirm, Idem: g.Idem, Audit: g.Audit, AuditReads: c.AuditReads,
 		ReportQuota: g.Reports, Users: g.Users, SearchDocs: searchDocs, Access: access, TriageMaxAge: c.TriageMaxAge, CustomerChanged: changed}
 	if simURL != "" {
 		deps.SandboxConsent, deps.SimulatorURL = tools.SimulatorConsent(client, simURL), simURL
 	}
-	listed, err := tools.Register(s, deps, c.ToolOptions())
+	o := c.ToolOptions()
+	o.Wrap = wrap
+	listed, err := tools.Register(s, deps, o)
 	if err != nil {
 		return nil, err
 	}
@@ -332,7 +335,7 @@ func serve(cmd string, args []string, stdin io.Reader, stdout, stderr io.Writer)
 		// The support queue reads the index, so an editor's process keeps
 		// it too; a lease in the store lets one process of many scan.
 		go tools.RunBackground(ctx, a.deps, background)
-		if err := stdiox.Serve(ctx, s, stdiox.Pollable(stdin), stdiox.PollableWriter(stdout), logger); err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, io.EOF) {
+		if err := stdiox.Serve(ctx, s, stdiox.Pollable(stdin), stdiox.PollableWriter(stdout), logger, a.deps.DirectTool(s)); err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, io.EOF) {
 			logger.Error("stdio transport", "error", err)
 			return 1
 		}

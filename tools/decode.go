@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"reflect"
 	"regexp"
 	"slices"
 	"sort"
@@ -27,8 +28,11 @@ func badArg(format string, a ...any) error { return &argError{fmt.Sprintf(format
 
 // decodeArgs checks args against the tool's input schema (unknown keys,
 // required keys, types, enums, bounds, patterns, dates) and decodes them into
-// out. Every failure names the argument and what would be accepted.
-func decodeArgs(args map[string]any, s *jsonschema.Schema, out any) error {
+// out. Every failure names the argument and what would be accepted. raw,
+// when given, is the JSON args was read from: out is read from it straight
+// away, instead of encoding args again (a null leaves a Go value as it is,
+// as leaving the key out does).
+func decodeArgs(args map[string]any, raw json.RawMessage, s *jsonschema.Schema, out any) error {
 	clean := make(map[string]any, len(args))
 	for k, v := range args {
 		prop, ok := s.Properties.Get(k)
@@ -51,6 +55,15 @@ func decodeArgs(args map[string]any, s *jsonschema.Schema, out any) error {
 			}
 			return badArg("missing required argument %q: %s", r, text.FirstSentence(prop.Description))
 		}
+	}
+	if len(raw) > 0 {
+		// The keys were checked above, from these same bytes. A value the
+		// map read as a number Go's ints refuse (1.0, 1e2) fails here and
+		// takes the longer way, as before.
+		if json.Unmarshal(raw, out) == nil {
+			return nil
+		}
+		reflect.ValueOf(out).Elem().SetZero()
 	}
 	b, err := json.Marshal(clean)
 	if err != nil {

@@ -102,6 +102,9 @@ type Options struct {
 	Toolsets []string
 	// Tools keeps only these tools (all when empty); ExcludeTools drops these.
 	Tools, ExcludeTools []string
+	// Wrap is middleware around every tool's handler (metrics, tracing),
+	// the first outermost, outside the caller policy.
+	Wrap []server.ToolHandlerMiddleware
 }
 
 // Select returns the tools the options allow, in inventory order. Unknown
@@ -148,25 +151,34 @@ func Register(s *server.MCPServer, d *Deps, o Options) ([]Tool, error) {
 	}
 	wanted := wantedToolsets(all, o)
 	v := &visibility{tools: map[string]Tool{}, hidden: map[string]string{}}
+	access := d.Access
+	if access == nil {
+		access = guard.NewAccess(&guard.BasiqOwners{Client: d.Client})
+	}
+	// Each handler is registered whole, its middleware around it, so a
+	// tool's registered handler is the call (see DirectTool).
+	chain := append(slices.Clone(o.Wrap), admit(access, v))
+	wrap := func(h server.ToolHandlerFunc) server.ToolHandlerFunc {
+		for _, m := range slices.Backward(chain) {
+			h = m(h)
+		}
+		return h
+	}
 	for _, t := range all {
 		v.tools[t.Def.Name] = t
 		why := leftOut(t, o, wanted)
 		if why == "" {
-			s.AddTool(t.Def, t.Handler)
+			s.AddTool(t.Def, wrap(t.Handler))
 			continue
 		}
 		// A tool left out never gets its handler: whatever the filters and
 		// middleware do, a call of it cannot reach Basiq.
 		v.hidden[t.Def.Name] = why
-		s.AddTool(t.Def, func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		s.AddTool(t.Def, wrap(func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 			return mcp.NewToolResultError(why + "; nothing was sent."), nil
-		})
+		}))
 	}
 	server.WithToolFilter(v.filter)(s)
-	access := d.Access
-	if access == nil {
-		access = guard.NewAccess(&guard.BasiqOwners{Client: d.Client})
-	}
-	s.Use(admit(access, v))
+	d.visible = v
 	return chosen, nil
 }

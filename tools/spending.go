@@ -1,9 +1,10 @@
 package tools
 
 import (
+	"cmp"
 	"context"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/basiq-mcp/basiq-mcp/basiq"
@@ -55,7 +56,11 @@ func byCategory(ctx context.Context, d *call, p listTransactionsParams, o basiq.
 	for name, sum := range sums {
 		res.Categories = append(res.Categories, categoryTotal{Category: name, Group: groups[name], Count: counts[name], Total: basiq.FormatAmount(sum)})
 	}
-	sort.Slice(res.Categories, func(i, j int) bool { return sums[res.Categories[i].Category] < sums[res.Categories[j].Category] })
+	// Most money out first; equal totals by count, then name, so the same
+	// transactions always list the same way.
+	slices.SortFunc(res.Categories, func(a, b categoryTotal) int {
+		return cmp.Or(cmp.Compare(sums[a.Category], sums[b.Category]), cmp.Compare(b.Count, a.Count), strings.Compare(a.Category, b.Category))
+	})
 	var unusable []string
 	res.Summary, unusable = summarise(rows)
 	res.Unusable = append(res.Unusable, unusable...)

@@ -6,7 +6,6 @@
 package tools
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -67,6 +66,8 @@ type Deps struct {
 	// (default 1 s; tests against a fast simulator use less).
 	PollInterval time.Duration
 
+	// visible is what Register decided each tool shows (DirectTool).
+	visible *visibility
 	// triages shares one live read of a customer among the queues that
 	// ask for them at once, so twenty agents opening the queue together
 	// cost Basiq what one does.
@@ -268,7 +269,7 @@ func define[P, R any](d *Deps, s spec[P, R]) Tool {
 		began := time.Now()
 		var p P
 		args := req.GetArguments()
-		if err := decodeArgs(args, in, &p); err != nil {
+		if err := decodeArgs(args, req.Params.RawArguments, in, &p); err != nil {
 			d.logCall(ctx, s.name, began, args, "invalid-arguments", err)
 			return mcp.NewToolResultError(explain(err)), nil
 		}
@@ -288,19 +289,15 @@ func define[P, R any](d *Deps, s spec[P, R]) Tool {
 			d.logCall(ctx, s.name, began, args, "tool-error", err)
 			return mcp.NewToolResultError(explain(err)), nil
 		}
-		var buf bytes.Buffer
-		enc := json.NewEncoder(&buf)
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(r); err != nil {
+		res, err := resultOf(r, &c.skipped)
+		if err != nil {
 			return nil, fmt.Errorf("tools: %s: encoding result: %w", s.name, err) // a bug, not a user error
 		}
 		d.logCall(ctx, s.name, began, args, "ok", nil)
 		if !s.hints.readOnly {
 			d.wroteCustomer(ctx, args)
 		}
-		// The text and the structured content are the same JSON: encode once.
-		body := withSkipped(bytes.TrimSpace(buf.Bytes()), &c.skipped)
-		return &mcp.CallToolResult{Content: []mcp.Content{mcp.NewTextContent(string(body))}, StructuredContent: json.RawMessage(body)}, nil
+		return res, nil
 	}
 	scope := s.scope
 	if scope == "" {

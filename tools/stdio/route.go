@@ -8,6 +8,12 @@ type envelope struct {
 	Method   string
 	Result   json.RawMessage
 	hasError bool
+	// jsonrpc is the version when written plainly; params is left as
+	// it is; odd is true for a key JSON-RPC does not define (both only for
+	// a direct call: see callDirect).
+	jsonrpc string
+	params  json.RawMessage
+	odd     bool
 }
 
 // route reads what the loop needs to route a message from its top-level
@@ -62,6 +68,14 @@ func route(msg []byte) (env envelope, ok bool) {
 			env.Result = json.RawMessage(value)
 		case "error":
 			env.hasError = true
+		case "jsonrpc":
+			if plainString(value) {
+				env.jsonrpc = string(value[1 : len(value)-1])
+			}
+		case "params":
+			env.params = json.RawMessage(value)
+		default:
+			env.odd = true
 		}
 		i = skipSpace(msg, end)
 		if i < len(msg) && msg[i] == ',' {

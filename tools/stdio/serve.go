@@ -22,7 +22,10 @@ import (
 // once, requests run concurrently through s.HandleMessage, notifications
 // in the order they came, and answers that are ready together share one
 // write. When in ends, calls still running are cancelled and answered.
-func Serve(ctx context.Context, s *server.MCPServer, in io.Reader, out io.Writer, log *slog.Logger) error {
+//
+// direct, when not nil, names the tools whose plain calls the loop makes
+// itself (callDirect).
+func Serve(ctx context.Context, s *server.MCPServer, in io.Reader, out io.Writer, log *slog.Logger, direct DirectTool) error {
 	w := newLines(out)
 	sess := newSession(w)
 	if err := s.RegisterSession(ctx, sess); err != nil {
@@ -32,7 +35,7 @@ func Serve(ctx context.Context, s *server.MCPServer, in io.Reader, out io.Writer
 	reqCtx, cancelCalls := context.WithCancel(s.WithContext(ctx, sess))
 	defer cancelCalls()
 	done := make(chan struct{})
-	l := &loop{s: s, sess: sess, out: w, log: log, ctx: reqCtx, cancels: map[string]context.CancelFunc{}, done: done, workers: newWorkers()}
+	l := &loop{s: s, sess: sess, out: w, log: log, ctx: reqCtx, direct: direct, cancels: map[string]context.CancelFunc{}, done: done, workers: newWorkers()}
 	go w.notify(sess.notes, done)
 	defer close(done)
 
@@ -54,12 +57,13 @@ func Serve(ctx context.Context, s *server.MCPServer, in io.Reader, out io.Writer
 
 // loop is the read side of one stdio session.
 type loop struct {
-	s    *server.MCPServer
-	sess *session
-	out  *lines
-	log  *slog.Logger
-	ctx  context.Context
-	done <-chan struct{} // closed when the notify goroutine stops
+	s      *server.MCPServer
+	direct DirectTool
+	sess   *session
+	out    *lines
+	log    *slog.Logger
+	ctx    context.Context
+	done   <-chan struct{} // closed when the notify goroutine stops
 
 	mu      sync.Mutex
 	stopped bool
@@ -109,7 +113,9 @@ func (l *loop) handle(line []byte) {
 			return
 		}
 	case env.Method != "" && hasID:
-		l.start(env.ID, bytes.Clone(line))
+		msg := bytes.Clone(line) // line is the reader's; the request outlives it
+		env, _ = route(msg)
+		l.start(env, msg)
 		return
 	case env.Method == string(mcp.MethodNotificationCancelled):
 		var n struct {
@@ -141,13 +147,13 @@ func (l *loop) answer(env envelope, line []byte) bool {
 
 // start runs one request on its own goroutine, cancellable by id from
 // the moment it is read.
-func (l *loop) start(rawID json.RawMessage, msg []byte) {
+func (l *loop) start(env envelope, msg []byte) {
 	l.mu.Lock()
 	if l.stopped {
 		l.mu.Unlock()
 		return
 	}
-	key := idKey(rawID)
+	key := idKey(env.ID)
 	ctx, cancel := context.WithCancel(l.ctx)
 	_, dup := l.cancels[key]
 	if !dup {
@@ -162,7 +168,7 @@ func (l *loop) start(rawID json.RawMessage, msg []byte) {
 			defer l.forget(key)
 		}
 		sent := l.sess.asked.Load()
-		resp := l.serve(ctx, rawID, msg)
+		resp := l.serve(ctx, env, msg, dup)
 		if l.sess.asked.Load() != sent {
 			l.out.sync(l.done) // its progress first
 		}
@@ -170,15 +176,22 @@ func (l *loop) start(rawID json.RawMessage, msg []byte) {
 	})
 }
 
-// serve answers one request; a panic in a handler becomes an internal
-// error for that request, not the end of the process.
-func (l *loop) serve(ctx context.Context, rawID json.RawMessage, msg []byte) (resp mcp.JSONRPCMessage) {
+// serve answers one request, a plain tool call directly when it can (a
+// duplicate id is left to the server, which refuses it); a panic in a
+// handler becomes an internal error for that request, not the end of the
+// process.
+func (l *loop) serve(ctx context.Context, env envelope, msg []byte, dup bool) (resp mcp.JSONRPCMessage) {
 	defer func() {
 		if r := recover(); r != nil {
 			l.log.Error("stdio: a handler panicked", "panic", fmt.Sprint(r))
-			resp = mcp.NewJSONRPCError(mcp.NewRequestId(json.RawMessage(rawID)), mcp.INTERNAL_ERROR, "internal error", nil)
+			resp = mcp.NewJSONRPCError(mcp.NewRequestId(env.ID), mcp.INTERNAL_ERROR, "internal error", nil)
 		}
 	}()
+	if !dup {
+		if resp, ok := l.callDirect(ctx, env, msg); ok {
+			return resp
+		}
+	}
 	return l.s.HandleMessage(ctx, msg)
 }
 

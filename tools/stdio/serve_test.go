@@ -31,7 +31,7 @@ func newClient(t *testing.T, s *server.MCPServer) *client {
 	outR, outW := io.Pipe()
 	c := &client{t: t, in: inW, out: make(chan map[string]any, 64), done: make(chan error, 1)}
 	go func() {
-		c.done <- Serve(context.Background(), s, inR, outW, slog.New(slog.DiscardHandler))
+		c.done <- Serve(context.Background(), s, inR, outW, slog.New(slog.DiscardHandler), nil)
 		outW.Close()
 	}()
 	go func() {

@@ -1,0 +1,154 @@
+package stdio
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strconv"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+)
+
+// DirectTool names the handler of a tool the loop may call itself, or
+// false for one only the server may dispatch. A call of it then skips
+// mcp-go's decoding of the message, which reads it four times over (the
+// envelope, the id, the request, the arguments) and checks its member
+// names: half the CPU of a cheap call, measured.
+type DirectTool func(ctx context.Context, name string) (server.ToolHandlerFunc, bool)
+
+// callDirect answers a plain tools/call without the server's decoding:
+// JSON-RPC 2.0, a plain id, params of only a name and arguments (so no
+// _meta: no progress token, no 2026-07-28 request, no task), from an
+// initialized session whose protocol has sessions, and no hooks that
+// would see the call. It reports false for anything else, and for a call
+// the handler cannot finish here (an error, a question for the human): the
+// server then handles the message whole.
+func (l *loop) callDirect(ctx context.Context, env envelope, msg []byte) (mcp.JSONRPCMessage, bool) {
+	if l.direct == nil || env.Method != string(mcp.MethodToolsCall) || env.jsonrpc != mcp.JSONRPC_VERSION || env.odd ||
+		!l.sess.initialized.Load() || l.sess.ProtocolVersion() >= mcp.ProtocolVersion20260728 {
+		return nil, false
+	}
+	id, hookID, ok := plainID(env.ID)
+	if !ok {
+		return nil, false
+	}
+	name, args, ok := callParams(env.params)
+	if !ok || !l.hooksAllow(ctx, hookID, msg) {
+		return nil, false
+	}
+	handler, ok := l.direct(ctx, name)
+	if !ok {
+		return nil, false
+	}
+	req := mcp.CallToolRequest{Header: http.Header{}}
+	req.Method, req.Params.Name = string(mcp.MethodToolsCall), name
+	if args != nil {
+		var m map[string]any
+		if json.Unmarshal(args, &m) != nil {
+			return nil, false
+		}
+		req.Params.Arguments, req.Params.RawArguments = m, args
+	}
+	res, err := handler(ctx, req)
+	if err != nil || res == nil || len(res.InputRequests) > 0 || res.RequestState != "" {
+		return nil, false
+	}
+	return mcp.JSONRPCResponse{JSONRPC: mcp.JSONRPC_VERSION, ID: id, Result: res}, true
+}
+
+// hooksAllow runs the hooks mcp-go runs on every request before its
+// method (a refusal is left to the server to answer), and refuses when
+// hooks are set that would see a tool call or its outcome.
+func (l *loop) hooksAllow(ctx context.Context, id any, msg []byte) bool {
+	h := l.s.GetHooks()
+	if h == nil {
+		return true
+	}
+	if len(h.OnBeforeAny)+len(h.OnSuccess)+len(h.OnBeforeCallTool)+len(h.OnAfterCallTool) > 0 {
+		return false
+	}
+	for _, f := range h.OnRequestInitialization {
+		if f(ctx, id, json.RawMessage(msg)) != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// plainID reads an id written as a small whole number (0 or no leading
+// zero, at most 15 digits, which mcp-go writes back the same) or a plain
+// string: the id to answer with, and the value mcp-go gives its hooks.
+func plainID(raw json.RawMessage) (mcp.RequestId, any, bool) {
+	if plainString(raw) {
+		s := string(raw[1 : len(raw)-1])
+		return mcp.NewRequestId(s), s, true
+	}
+	if len(raw) == 0 || len(raw) > 15 || (raw[0] == '0' && len(raw) > 1) {
+		return mcp.RequestId{}, nil, false
+	}
+	n, err := strconv.ParseInt(string(raw), 10, 64)
+	if err != nil || n < 0 {
+		return mcp.RequestId{}, nil, false
+	}
+	return mcp.NewRequestId(n), float64(n), true
+}
+
+// callParams reads params made of a plainly written name and, optionally,
+// an arguments object; any other member leaves the call to the server.
+func callParams(params json.RawMessage) (name string, args json.RawMessage, ok bool) {
+	ok = members(params, func(key string, value []byte) bool {
+		switch {
+		case key == "name" && plainString(value):
+			name = string(value[1 : len(value)-1])
+		case key == "arguments" && len(value) > 0 && value[0] == '{':
+			args = json.RawMessage(value)
+		default:
+			return false
+		}
+		return true
+	})
+	return name, args, ok && name != ""
+}
+
+// members calls f with each member of a JSON object written with plain
+// keys, and reports false for anything else or when f does.
+func members(obj []byte, f func(key string, value []byte) bool) bool {
+	i := skipSpace(obj, 0)
+	if i >= len(obj) || obj[i] != '{' {
+		return false
+	}
+	i = skipSpace(obj, i+1)
+	if i < len(obj) && obj[i] == '}' {
+		return skipSpace(obj, i+1) == len(obj)
+	}
+	for i < len(obj) {
+		if obj[i] != '"' {
+			return false
+		}
+		end, good := skipString(obj, i)
+		if !good || !plainString(obj[i:end]) {
+			return false
+		}
+		key := string(obj[i+1 : end-1])
+		i = skipSpace(obj, end)
+		if i >= len(obj) || obj[i] != ':' {
+			return false
+		}
+		start := skipSpace(obj, i+1)
+		stop, good := skipValue(obj, start)
+		if !good || !f(key, obj[start:stop]) {
+			return false
+		}
+		i = skipSpace(obj, stop)
+		switch {
+		case i < len(obj) && obj[i] == ',':
+			i = skipSpace(obj, i+1)
+		case i < len(obj) && obj[i] == '}':
+			return skipSpace(obj, i+1) == len(obj)
+		default:
+			return false
+		}
+	}
+	return false
+}
