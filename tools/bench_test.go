@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -104,12 +105,16 @@ func serve(b *testing.B, s *server.MCPServer, msg []byte) {
 
 // BenchmarkOverhead alternates the direct client call and the same call
 // through the server on every iteration, so noise on a shared machine hits
-// both alike, and reports the median of each and what the server adds: to
-// the answer as the stdio transport encodes it (stdio.Encode), and as
-// mcp-go's HTTP transport does (encoding/json through mcp-go's types).
+// both alike, and reports the median of each and what the server adds, in
+// process: from the request's line to the answer's bytes as the stdio
+// transport makes them (stdio.Answer: a plain call of a read-only tool
+// without mcp-go's decoding), and through mcp-go's HandleMessage with the
+// answer encoded as mcp-go's HTTP transport does (encoding/json through
+// mcp-go's types).
 func BenchmarkOverhead(b *testing.B) {
 	h, opts, user, conn := benchHarness(b)
-	ctx := context.Background()
+	ctx := h.server.WithContext(context.Background(), benchSession{})
+	direct := h.deps.DirectTool(h.server)
 	cases := []struct {
 		name   string
 		direct func() error
@@ -120,22 +125,31 @@ func BenchmarkOverhead(b *testing.B) {
 		{"list_transactions_100", func() error { _, err := h.deps.Client.ListTransactions(ctx, user, opts); return err },
 			`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"list_transactions","arguments":{"user_id":"` + user + `","limit":100}}}`},
 	}
-	encoders := []struct {
-		name   string
-		encode func(mcp.JSONRPCMessage) ([]byte, error)
-	}{{"stdio", stdio.Encode}, {"http", func(m mcp.JSONRPCMessage) ([]byte, error) { return json.Marshal(m) }}}
+	paths := []struct {
+		name string
+		run  func(msg string) error
+	}{
+		{"stdio", func(msg string) error {
+			out, err := stdio.Answer(ctx, h.server, direct, []byte(msg))
+			if err == nil && !bytes.Contains(out, []byte(`"structuredContent"`)) {
+				err = fmt.Errorf("stdio: %.200s", out)
+			}
+			return err
+		}},
+		{"http", func(msg string) error { _, err := json.Marshal(h.server.HandleMessage(ctx, []byte(msg))); return err }},
+	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
-			direct, through := []time.Duration{}, make([][]time.Duration, len(encoders))
+			direct, through := []time.Duration{}, make([][]time.Duration, len(paths))
 			for b.Loop() {
 				t0 := time.Now()
 				if err := c.direct(); err != nil {
 					b.Fatal(err)
 				}
 				direct = append(direct, time.Since(t0))
-				for i, e := range encoders {
+				for i, p := range paths {
 					t1 := time.Now()
-					if _, err := e.encode(h.server.HandleMessage(ctx, []byte(c.msg))); err != nil {
+					if err := p.run(c.msg); err != nil {
 						b.Fatal(err)
 					}
 					through[i] = append(through[i], time.Since(t1))
@@ -143,14 +157,24 @@ func BenchmarkOverhead(b *testing.B) {
 			}
 			d := median(direct)
 			b.ReportMetric(float64(d.Microseconds()), "direct-µs")
-			for i, e := range encoders {
+			for i, p := range paths {
 				s := median(through[i])
-				b.ReportMetric(float64(s.Microseconds()), e.name+"-µs")
-				b.ReportMetric(100*float64(s-d)/float64(d), e.name+"-added-%")
+				b.ReportMetric(float64(s.Microseconds()), p.name+"-µs")
+				b.ReportMetric(100*float64(s-d)/float64(d), p.name+"-added-%")
 			}
 		})
 	}
 }
+
+// benchSession is an initialized session of a client on 2025-06-18, as
+// the stdio transport's is after initialize.
+type benchSession struct{}
+
+func (benchSession) SessionID() string                                   { return "bench" }
+func (benchSession) NotificationChannel() chan<- mcp.JSONRPCNotification { return nil }
+func (benchSession) Initialize()                                         {}
+func (benchSession) Initialized() bool                                   { return true }
+func (benchSession) ProtocolVersion() string                             { return "2025-06-18" }
 
 func median(ds []time.Duration) time.Duration {
 	s := slices.Clone(ds)

@@ -73,7 +73,7 @@ var volatile = regexp.MustCompile(`correlationId [0-9a-f-]{36}|\d{4}-\d\d-\d\dT\
 
 // stdioSession serves s over pipes, initialized, and returns a function
 // that sends one line and returns the one answer to it.
-func stdioSession(t *testing.T, s *server.MCPServer, direct stdio.DirectTool) func(string) string {
+func stdioSession(t testing.TB, s *server.MCPServer, direct stdio.DirectTool) func(string) string {
 	inR, inW := io.Pipe()
 	outR, outW := io.Pipe()
 	done := make(chan error, 1)

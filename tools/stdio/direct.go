@@ -19,14 +19,13 @@ type DirectTool func(ctx context.Context, name string) (server.ToolHandlerFunc, 
 
 // callDirect answers a plain tools/call without the server's decoding:
 // JSON-RPC 2.0, a plain id, params of only a name and arguments (so no
-// _meta: no progress token, no 2026-07-28 request, no task), from an
-// initialized session whose protocol has sessions, and no hooks that
+// _meta: no progress token, no 2026-07-28 request, no task), from ctx's
+// session, initialized, whose protocol has sessions, and no hooks that
 // would see the call. It reports false for anything else, and for a call
 // the handler cannot finish here (an error, a question for the human): the
 // server then handles the message whole.
-func (l *loop) callDirect(ctx context.Context, env envelope, msg []byte) (mcp.JSONRPCMessage, bool) {
-	if l.direct == nil || env.Method != string(mcp.MethodToolsCall) || env.jsonrpc != mcp.JSONRPC_VERSION || env.odd ||
-		!l.sess.initialized.Load() || l.sess.ProtocolVersion() >= mcp.ProtocolVersion20260728 {
+func callDirect(ctx context.Context, s *server.MCPServer, direct DirectTool, env envelope, msg []byte) (mcp.JSONRPCMessage, bool) {
+	if direct == nil || env.Method != string(mcp.MethodToolsCall) || env.jsonrpc != mcp.JSONRPC_VERSION || env.odd || !sessionsProtocol(ctx) {
 		return nil, false
 	}
 	id, hookID, ok := plainID(env.ID)
@@ -34,10 +33,10 @@ func (l *loop) callDirect(ctx context.Context, env envelope, msg []byte) (mcp.JS
 		return nil, false
 	}
 	name, args, ok := callParams(env.params)
-	if !ok || !l.hooksAllow(ctx, hookID, msg) {
+	if !ok || !hooksAllow(ctx, s, hookID, msg) {
 		return nil, false
 	}
-	handler, ok := l.direct(ctx, name)
+	handler, ok := direct(ctx, name)
 	if !ok {
 		return nil, false
 	}
@@ -60,8 +59,8 @@ func (l *loop) callDirect(ctx context.Context, env envelope, msg []byte) (mcp.JS
 // hooksAllow runs the hooks mcp-go runs on every request before its
 // method (a refusal is left to the server to answer), and refuses when
 // hooks are set that would see a tool call or its outcome.
-func (l *loop) hooksAllow(ctx context.Context, id any, msg []byte) bool {
-	h := l.s.GetHooks()
+func hooksAllow(ctx context.Context, s *server.MCPServer, id any, msg []byte) bool {
+	h := s.GetHooks()
 	if h == nil {
 		return true
 	}
@@ -74,6 +73,30 @@ func (l *loop) hooksAllow(ctx context.Context, id any, msg []byte) bool {
 		}
 	}
 	return true
+}
+
+// sessionsProtocol reports whether ctx's session is initialized with a
+// protocol version that has sessions (before 2026-07-28).
+func sessionsProtocol(ctx context.Context) bool {
+	sess := server.ClientSessionFromContext(ctx)
+	if sess == nil || !sess.Initialized() {
+		return false
+	}
+	v, ok := sess.(server.SessionWithProtocolVersion)
+	return ok && v.ProtocolVersion() != "" && v.ProtocolVersion() < mcp.ProtocolVersion20260728
+}
+
+// Answer is what Serve writes for one request line, without the
+// transport: a plain call of a direct tool made here, anything else by s.
+// ctx carries the session, as Serve's does. (The bench measures the MCP
+// layer alone with it.)
+func Answer(ctx context.Context, s *server.MCPServer, direct DirectTool, line []byte) ([]byte, error) {
+	env, _ := route(line)
+	resp, ok := callDirect(ctx, s, direct, env, line)
+	if !ok {
+		resp = s.HandleMessage(ctx, line)
+	}
+	return Encode(resp)
 }
 
 // plainID reads an id written as a small whole number (0 or no leading

@@ -50,7 +50,9 @@ func encodeToolResponse(id mcp.RequestId, r *mcp.CallToolResult) ([]byte, bool) 
 	if err != nil {
 		return nil, false
 	}
-	size := 64 + len(rawID) + 2*len(structured)
+	// Both copies, the text's quotes and backslashes escaped: one
+	// allocation, not a doubling midway.
+	size := 96 + len(rawID) + 2*len(structured) + bytes.Count(structured, []byte{'"'}) + bytes.Count(structured, []byte{'\\'})
 	b := make([]byte, 0, size)
 	b = append(b, `{"jsonrpc":"2.0","id":`...)
 	b = append(b, rawID...)
