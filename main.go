@@ -345,7 +345,7 @@ func serve(cmd string, args []string, stdin io.Reader, stdout, stderr io.Writer)
 	return hosting.Serve(ctx, s, hosting.Options{
 		Transport: c.Transport, Addr: c.Addr, AuthToken: c.AuthToken, AllowedOrigins: c.AllowedOrigins,
 		OAuth:      hosting.OAuthOptions{Issuer: c.OAuthIssuer, Audience: c.OAuthAudience, Scopes: tools.Scopes, RequireBinding: c.OAuthRequireBinding, KeyRefetch: c.OAuthKeyRefetch},
-		ClientRate: c.ClientRate, IdleTTL: c.IdleTTL, SessionsPerClient: c.SessionsPerClient,
+		ClientRate: c.ClientRate, IdleTTL: c.IdleTTL, SessionsPerClient: c.SessionsPerClient, Direct: a.deps.DirectTool(s),
 		Metrics: a.metrics.Handler(), MetricsAddr: c.MetricsAddr, Store: a.guards.Store, Client: a.client,
 		Info: map[string]any{"version": version, "transport": c.Transport}, Log: logger, WebhookSecret: c.WebhookSecret, Deliveries: a.guards.Deliveries,
 		ApplyEvent:    func(ctx context.Context, id string) error { return tools.ApplyEvent(ctx, a.deps, id) },

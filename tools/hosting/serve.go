@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/basiq-mcp/basiq-mcp/tools/guard"
+	"github.com/basiq-mcp/basiq-mcp/tools/stdio"
 	"github.com/mark3labs/mcp-go/server"
 )
 
@@ -46,6 +47,10 @@ type Options struct {
 	// listenAndServe); ReadyRequiresStore makes /readyz fail with the store.
 	ShutdownDelay, ShutdownTimeout time.Duration
 	ReadyRequiresStore             bool
+	// Direct names the read-only tools whose plain calls in an open
+	// streamable HTTP session are answered without mcp-go's decoding (as
+	// over stdio); nil sends every call through mcp-go.
+	Direct stdio.DirectTool
 }
 
 // Serve runs the MCP server over its HTTP transport until ctx ends, and
@@ -129,7 +134,8 @@ func routes(s *server.MCPServer, o Options, oauth *OAuth, webhookKey []byte, dra
 	}
 	streamable := server.NewStreamableHTTPServer(s, server.WithEndpointPath("/mcp"), server.WithHTTPContextFunc(toolsetsContext),
 		server.WithSessionIdleTTL(o.IdleTTL), server.WithStreamableHTTPLogger(o.Log), server.WithSessionIdManagerResolver(sessions))
-	mux.Handle("/mcp", CheckToolsets()(streamable))
+	direct := newDirectCalls(s, o.Direct, sessions, o.IdleTTL)
+	mux.Handle("/mcp", CheckToolsets()(direct.handler(streamable)))
 	return mux, open, streamable.Shutdown
 }
 

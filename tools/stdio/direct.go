@@ -20,12 +20,16 @@ type DirectTool func(ctx context.Context, name string) (server.ToolHandlerFunc, 
 // callDirect answers a plain tools/call without the server's decoding:
 // JSON-RPC 2.0, a plain id, params of only a name and arguments (so no
 // _meta: no progress token, no 2026-07-28 request, no task), from ctx's
-// session, initialized, whose protocol has sessions, and no hooks that
-// would see the call. It reports false for anything else, and for a call
-// the handler cannot finish here (an error, a question for the human): the
-// server then handles the message whole.
-func callDirect(ctx context.Context, s *server.MCPServer, direct DirectTool, env envelope, msg []byte) (mcp.JSONRPCMessage, bool) {
-	if direct == nil || env.Method != string(mcp.MethodToolsCall) || env.jsonrpc != mcp.JSONRPC_VERSION || env.odd || !sessionsProtocol(ctx) {
+// session, initialized, at a protocol version with sessions (version, as
+// the transport knows it; "" where it does not say, which mcp-go takes as
+// one), with no tools of its own, and no hooks that would see the call. It
+// reports false for anything else, and for a call the handler cannot
+// finish here (an error, a question for the human): the server then
+// handles the message whole.
+func callDirect(ctx context.Context, s *server.MCPServer, direct DirectTool, msg []byte, header http.Header, version string) (mcp.JSONRPCMessage, bool) {
+	env, ok := route(msg)
+	if !ok || direct == nil || env.Method != string(mcp.MethodToolsCall) || env.jsonrpc != mcp.JSONRPC_VERSION || env.odd ||
+		(version != "" && (!mcp.IsValidProtocolVersion(version) || version >= mcp.ProtocolVersion20260728)) {
 		return nil, false
 	}
 	id, hookID, ok := plainID(env.ID)
@@ -33,14 +37,17 @@ func callDirect(ctx context.Context, s *server.MCPServer, direct DirectTool, env
 		return nil, false
 	}
 	name, args, ok := callParams(env.params)
-	if !ok || !hooksAllow(ctx, s, hookID, msg) {
+	if !ok || !plainSession(ctx, name) || !hooksAllow(ctx, s, hookID, msg) {
 		return nil, false
 	}
 	handler, ok := direct(ctx, name)
 	if !ok {
 		return nil, false
 	}
-	req := mcp.CallToolRequest{Header: http.Header{}}
+	if header == nil {
+		header = http.Header{}
+	}
+	req := mcp.CallToolRequest{Header: header}
 	req.Method, req.Params.Name = string(mcp.MethodToolsCall), name
 	if args != nil {
 		var m map[string]any
@@ -54,6 +61,19 @@ func callDirect(ctx context.Context, s *server.MCPServer, direct DirectTool, env
 		return nil, false
 	}
 	return mcp.JSONRPCResponse{JSONRPC: mcp.JSONRPC_VERSION, ID: id, Result: res}, true
+}
+
+// AnswerDirect is the answer to a plain call of a direct tool (see
+// callDirect), made without mcp-go and encoded as Encode does, or false
+// when the server must answer msg. The streamable HTTP edge uses it with
+// the request's headers and protocol version; ctx carries the session.
+func AnswerDirect(ctx context.Context, s *server.MCPServer, direct DirectTool, msg []byte, header http.Header, version string) ([]byte, bool) {
+	resp, ok := callDirect(ctx, s, direct, msg, header, version)
+	if !ok {
+		return nil, false
+	}
+	b, err := Encode(resp)
+	return b, err == nil
 }
 
 // hooksAllow runs the hooks mcp-go runs on every request before its
@@ -75,15 +95,19 @@ func hooksAllow(ctx context.Context, s *server.MCPServer, id any, msg []byte) bo
 	return true
 }
 
-// sessionsProtocol reports whether ctx's session is initialized with a
-// protocol version that has sessions (before 2026-07-28).
-func sessionsProtocol(ctx context.Context) bool {
+// plainSession reports whether ctx's session is initialized and has no
+// tool of its own by this name (mcp-go looks there first).
+func plainSession(ctx context.Context, name string) bool {
 	sess := server.ClientSessionFromContext(ctx)
 	if sess == nil || !sess.Initialized() {
 		return false
 	}
-	v, ok := sess.(server.SessionWithProtocolVersion)
-	return ok && v.ProtocolVersion() != "" && v.ProtocolVersion() < mcp.ProtocolVersion20260728
+	if st, ok := sess.(server.SessionWithTools); ok {
+		if _, own := st.GetSessionTools()[name]; own {
+			return false
+		}
+	}
+	return true
 }
 
 // Answer is what Serve writes for one request line, without the
@@ -91,12 +115,21 @@ func sessionsProtocol(ctx context.Context) bool {
 // ctx carries the session, as Serve's does. (The bench measures the MCP
 // layer alone with it.)
 func Answer(ctx context.Context, s *server.MCPServer, direct DirectTool, line []byte) ([]byte, error) {
-	env, _ := route(line)
-	resp, ok := callDirect(ctx, s, direct, env, line)
+	resp, ok := callDirect(ctx, s, direct, line, nil, sessionVersion(ctx))
 	if !ok {
 		resp = s.HandleMessage(ctx, line)
 	}
 	return Encode(resp)
+}
+
+// sessionVersion is the protocol version ctx's session negotiated; a
+// session that does not say counts as one of 2026-07-28, which the direct
+// path leaves to the server.
+func sessionVersion(ctx context.Context) string {
+	if v, ok := server.ClientSessionFromContext(ctx).(server.SessionWithProtocolVersion); ok && v.ProtocolVersion() != "" {
+		return v.ProtocolVersion()
+	}
+	return mcp.ProtocolVersion20260728
 }
 
 // plainID reads an id written as a small whole number (0 or no leading

@@ -188,7 +188,7 @@ func (l *loop) serve(ctx context.Context, env envelope, msg []byte, dup bool) (r
 		}
 	}()
 	if !dup {
-		if resp, ok := callDirect(ctx, l.s, l.direct, env, msg); ok {
+		if resp, ok := callDirect(ctx, l.s, l.direct, msg, nil, sessionVersion(ctx)); ok {
 			return resp
 		}
 	}

@@ -1,0 +1,189 @@
+package hosting
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"regexp"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/basiq-mcp/basiq-mcp/basiq"
+	"github.com/basiq-mcp/basiq-mcp/basiq/basiqtest"
+	"github.com/basiq-mcp/basiq-mcp/tools"
+	"github.com/basiq-mcp/basiq-mcp/tools/guard"
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// directEdge is /mcp in process, on real tools and the simulator, counting
+// the tool calls that ran without mcp-go (whose context names the server).
+type directEdge struct {
+	url    string
+	direct atomic.Int32
+	user   string
+	conn   string
+}
+
+func newDirectEdge(t *testing.T, idleTTL time.Duration, sessionsPerClient int) *directEdge {
+	sim := basiqtest.NewServer(basiqtest.WithTimeScale(0.002))
+	t.Cleanup(sim.Close)
+	bc, err := basiq.NewClient("direct-edge-key", basiq.WithBaseURL(sim.URL))
+	require.NoError(t, err)
+	store, err := guard.OpenBolt(filepath.Join(t.TempDir(), "guard.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { store.Close() })
+	e := &directEdge{user: sim.Connections()[0].UserID, conn: sim.Connections()[0].ConnectionID}
+	seen := func(next server.ToolHandlerFunc) server.ToolHandlerFunc {
+		return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+			if server.ServerFromContext(ctx) == nil {
+				e.direct.Add(1)
+			}
+			return next(ctx, req)
+		}
+	}
+	deps := &tools.Deps{Client: bc, Log: slog.New(slog.DiscardHandler), Audit: guard.NewAudit(io.Discard)}
+	deps.Governor = guard.NewGovernor(bc, store, deps.Audit, guard.DefaultPolicy(), nil, nil)
+	s := server.NewMCPServer("basiq-mcp", "test", server.WithToolCapabilities(false), server.WithHooks(&server.Hooks{}))
+	_, err = tools.Register(s, deps, tools.Options{Toolsets: []string{"all"}, Wrap: []server.ToolHandlerMiddleware{seen}})
+	require.NoError(t, err)
+	mux, _, shutdown := routes(s, Options{Transport: "http", IdleTTL: idleTTL, Store: store, Client: bc, SessionsPerClient: sessionsPerClient, Log: slog.New(slog.DiscardHandler), Direct: deps.DirectTool(s)}, nil, nil, &drain{})
+	srv := httptest.NewServer(mux)
+	t.Cleanup(func() { shutdown(context.Background()); srv.Close() })
+	e.url = srv.URL + "/mcp"
+	return e
+}
+
+// open initializes a session and returns a function posting one message in
+// it, which returns the status and the answer's body.
+func (e *directEdge) open(t *testing.T) (string, func(msg string, header ...string) (int, []byte)) {
+	post := func(session, msg string, header ...string) (*http.Response, []byte) {
+		req, _ := http.NewRequest(http.MethodPost, e.url, bytes.NewBufferString(msg))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "application/json, text/event-stream")
+		if session != "" {
+			req.Header.Set(server.HeaderKeySessionID, session)
+			req.Header.Set(server.HeaderKeyProtocolVersion, "2025-06-18")
+		}
+		for i := 0; i+1 < len(header); i += 2 {
+			if header[i] == "Host" {
+				req.Host = header[i+1]
+				continue
+			}
+			req.Header.Set(header[i], header[i+1])
+		}
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp, body
+	}
+	resp, _ := post("", `{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}`)
+	id := resp.Header.Get(server.HeaderKeySessionID)
+	require.NotEmpty(t, id)
+	post(id, `{"jsonrpc":"2.0","method":"notifications/initialized"}`)
+	return id, func(msg string, header ...string) (int, []byte) {
+		resp, body := post(id, msg, header...)
+		return resp.StatusCode, body
+	}
+}
+
+// volatileHTTP is what differs between two answers of one call: Basiq's
+// correlation ids and times read off the clock.
+var volatileHTTP = regexp.MustCompile(`correlationId [0-9a-f-]{36}|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ`)
+
+func canonicalAnswer(t *testing.T, body []byte) string {
+	var v any
+	require.NoError(t, json.Unmarshal(body, &v), "%s", body)
+	b, _ := json.Marshal(v)
+	return volatileHTTP.ReplaceAllString(string(b), "…")
+}
+
+// TestDirectHTTPCallsAnswerAsMcpGoDoes: a plain call of a read-only tool
+// in a session is answered without mcp-go, with the answer mcp-go gives
+// the same call made ineligible by an empty _meta; writes, unknown tools
+// and 2026-07-28 requests go to mcp-go.
+func TestDirectHTTPCallsAnswerAsMcpGoDoes(t *testing.T) {
+	e := newDirectEdge(t, 30*time.Minute, 0)
+	_, post := e.open(t)
+	calls := []string{
+		`"get_connection","arguments":{"user_id":"` + e.user + `","connection_id":"` + e.conn + `"}`,
+		`"list_transactions","arguments":{"user_id":"` + e.user + `","limit":5}`,
+		`"check_connector_status","arguments":{"connector_id":"AU00000"}`,
+		`"diagnose_connection","arguments":{"user_id":"` + e.user + `"}`,
+		`"list_users","arguments":{"limit":2}`, `"get_user","arguments":{"user_id":"bad id!"}`,
+		`"get_job","arguments":{"job_id":"nope"}`, `"list_report_types"`,
+		`"no_such_tool","arguments":{}`,
+		`"refresh_connection","arguments":{"user_id":"` + e.user + `","connection_id":"` + e.conn + `","dry_run":true}`,
+	}
+	for i, call := range calls {
+		status, plain := post(fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"method":"tools/call","params":{"name":%s}}`, i+1, call))
+		statusMcpGo, viaMcpGo := post(fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"method":"tools/call","params":{"name":%s,"_meta":{}}}`, i+1, call))
+		assert.Equal(t, statusMcpGo, status, call)
+		assert.Equal(t, canonicalAnswer(t, viaMcpGo), canonicalAnswer(t, plain), call)
+	}
+	assert.Equal(t, int32(len(calls)-2), e.direct.Load(), "every plain call of a read-only tool ran without mcp-go, and nothing else")
+
+	before := e.direct.Load()
+	call := `{"jsonrpc":"2.0","id":99,"method":"tools/call","params":{"name":"list_report_types"}}`
+	status, _ := post(call, server.HeaderKeyProtocolVersion, "1999-01-01")
+	assert.Equal(t, http.StatusBadRequest, status, "mcp-go refuses a version it does not know")
+	post(call, "Content-Type", "text/plain")
+	status, _ = post(call, "Host", "rebound.example")
+	assert.Equal(t, http.StatusForbidden, status, "mcp-go's DNS-rebinding check refuses another Host on a loopback server")
+	assert.Equal(t, before, e.direct.Load(), "none reached a tool without mcp-go")
+}
+
+// TestDirectHTTPSessionsStayAlive: a session answered here is still
+// served through mcp-go once every half idle TTL, so mcp-go's idle sweep,
+// which sees only what it serves, never ends a session in use; a deleted
+// session is not answered here.
+func TestDirectHTTPSessionsStayAlive(t *testing.T) {
+	e := newDirectEdge(t, 2*time.Second, 0)
+	id, post := e.open(t)
+	call := `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"list_report_types"}}`
+	deadline := time.Now().Add(5 * time.Second) // past two idle TTLs, calling all along
+	calls := 0
+	for time.Now().Before(deadline) {
+		status, body := post(call)
+		require.Equal(t, http.StatusOK, status, "the session in use was swept: %s", body)
+		calls++
+		time.Sleep(20 * time.Millisecond)
+	}
+	assert.Less(t, int(e.direct.Load()), calls, "some calls went through mcp-go")
+	assert.Greater(t, int(e.direct.Load()), calls/2, "most were answered here")
+
+	req, _ := http.NewRequest(http.MethodDelete, e.url, nil)
+	req.Header.Set(server.HeaderKeySessionID, id)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	status, _ := post(call)
+	assert.Equal(t, http.StatusNotFound, status, "a deleted session is refused")
+}
+
+// TestDirectHTTPRefusesAnEndedSession: a session the per-client cap ended
+// (mcp-go still holds its state until the idle sweep) is refused, not
+// answered here.
+func TestDirectHTTPRefusesAnEndedSession(t *testing.T) {
+	e := newDirectEdge(t, 30*time.Minute, 1)
+	_, first := e.open(t)
+	call := `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"list_report_types"}}`
+	status, _ := first(call)
+	require.Equal(t, http.StatusOK, status)
+	_, second := e.open(t) // the cap of one ends the first
+	status, _ = first(call)
+	assert.Equal(t, http.StatusNotFound, status, "the ended session is refused")
+	status, _ = second(call)
+	assert.Equal(t, http.StatusOK, status)
+	assert.Equal(t, int32(2), e.direct.Load(), "only the open sessions' calls ran")
+}
