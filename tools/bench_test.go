@@ -106,11 +106,12 @@ func serve(b *testing.B, s *server.MCPServer, msg []byte) {
 // BenchmarkOverhead alternates the direct client call and the same call
 // through the server on every iteration, so noise on a shared machine hits
 // both alike, and reports the median of each and what the server adds, in
-// process: from the request's line to the answer's bytes as the stdio
-// transport makes them (stdio.Answer: a plain call of a read-only tool
-// without mcp-go's decoding), and through mcp-go's HandleMessage with the
-// answer encoded as mcp-go's HTTP transport does (encoding/json through
-// mcp-go's types).
+// process: from the request's line to the answer's bytes as stdio and
+// streamable HTTP both answer a plain call of a read-only tool
+// (stdio.Answer, without mcp-go's decoding), and through mcp-go's
+// HandleMessage with the answer encoded as its HTTP transport does
+// (encoding/json through mcp-go's types), as every call the direct path
+// leaves to mcp-go is.
 func BenchmarkOverhead(b *testing.B) {
 	h, opts, user, conn := benchHarness(b)
 	ctx := h.server.WithContext(context.Background(), benchSession{})
@@ -136,7 +137,7 @@ func BenchmarkOverhead(b *testing.B) {
 			}
 			return err
 		}},
-		{"http", func(msg string) error { _, err := json.Marshal(h.server.HandleMessage(ctx, []byte(msg))); return err }},
+		{"mcpgo", func(msg string) error { _, err := json.Marshal(h.server.HandleMessage(ctx, []byte(msg))); return err }},
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {

@@ -202,11 +202,12 @@ func find(rs []result, transport, server, tool string, clients int) (result, boo
 	return result{}, false
 }
 
-// layerCost is what the MCP layer adds to one in-process call, as each
-// transport encodes the answer.
+// layerCost is what the MCP layer adds to one in-process call: on the
+// direct path both transports take for a plain call of a read-only tool,
+// and through mcp-go, which answers every other call.
 type layerCost struct {
-	name               string
-	direct, stdio, web float64 // µs: the client call alone, through the server and encoded for stdio, for HTTP
+	name                 string
+	direct, plain, mcpgo float64 // µs: the client call alone, through the direct path, through mcp-go
 }
 
 // overhead runs the in-process benchmark of get_connection and a 100-row
@@ -234,9 +235,9 @@ func overhead(module string, iterations int) ([]layerCost, error) {
 			case "direct-µs":
 				c.direct = v
 			case "stdio-µs":
-				c.stdio = v
-			case "http-µs":
-				c.web = v
+				c.plain = v
+			case "mcpgo-µs":
+				c.mcpgo = v
 			}
 		}
 		if c.direct > 0 {

@@ -151,15 +151,14 @@ func printTargets(rs []result, levels []int, costs []layerCost) {
 	}
 	goals := map[string]float64{"get_connection": 12, "list_transactions_100": 8}
 	for _, c := range costs {
-		for _, t := range []struct {
-			name    string
-			through float64
-		}{{"stdio", c.stdio}, {"streamable HTTP", c.web}} {
-			added := 100 * (t.through - c.direct) / max(c.direct, 1)
-			goal := goals[c.name]
-			row(fmt.Sprintf("%s in-process, answer encoded as %s does: MCP layer added to the direct call (%.0f µs → %.0f µs, GOGC=400)", c.name, t.name, c.direct, t.through),
-				added, "%", fmt.Sprintf("≤ %.0f%%", goal), added <= goal)
-		}
+		added := 100 * (c.plain - c.direct) / max(c.direct, 1)
+		goal := goals[c.name]
+		row(fmt.Sprintf("%s in-process, a plain call as stdio and streamable HTTP answer it (stdio.Answer): MCP layer added to the direct call (%.0f µs → %.0f µs, GOGC=400)", c.name, c.direct, c.plain),
+			added, "%", fmt.Sprintf("≤ %.0f%%", goal), added <= goal)
+	}
+	for _, c := range costs {
+		fmt.Printf("| (context) %s in-process through mcp-go (HandleMessage, encoded as its HTTP transport does), as calls the direct path leaves to it are answered (%.0f µs → %.0f µs) | %.2f%% | – | – |\n",
+			c.name, c.direct, c.mcpgo, 100*(c.mcpgo-c.direct)/max(c.direct, 1))
 	}
 	fmt.Println()
 }
