@@ -3,6 +3,7 @@ package hosting
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"mime"
 	"net"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/basiq-mcp/basiq-mcp/tools/stdio"
+	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 )
 
@@ -34,11 +36,15 @@ type directCalls struct {
 	open map[string]*openSession // registered with the server, by id
 }
 
-// openSession is a session mcp-go registered, and when mcp-go last served
-// a request of it.
+// openSession is a session mcp-go registered, when mcp-go last served a
+// request of it, and the calls answered here still running, by id key,
+// which a notifications/cancelled of the session cancels (mcp-go knows
+// nothing of them).
 type openSession struct {
 	sess    server.ClientSession
 	touched atomic.Int64 // unix nanoseconds
+	mu      sync.Mutex
+	running map[string]context.CancelFunc
 }
 
 // newDirectCalls follows the sessions s registers; nil when s has no
@@ -50,7 +56,7 @@ func newDirectCalls(s *server.MCPServer, direct stdio.DirectTool, sessions *sess
 	}
 	d := &directCalls{s: s, direct: direct, sessions: sessions, touchEvery: idleTTL / 2, open: map[string]*openSession{}}
 	hooks.AddOnRegisterSession(func(_ context.Context, sess server.ClientSession) {
-		o := &openSession{sess: sess}
+		o := &openSession{sess: sess, running: map[string]context.CancelFunc{}}
 		o.touched.Store(time.Now().UnixNano())
 		d.mu.Lock()
 		d.open[sess.SessionID()] = o
@@ -72,17 +78,30 @@ func (d *directCalls) handler(next http.Handler) http.Handler {
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		o := d.session(r.Header.Get(server.HeaderKeySessionID))
-		if o == nil || r.Method != http.MethodPost || !d.eligible(r, o) {
+		if o == nil || r.Method != http.MethodPost {
+			d.pass(next, w, r, o, nil, nil)
+			return
+		}
+		eligible, watching := d.eligible(r, o), o.anyRunning()
+		if !eligible && !watching {
 			d.pass(next, w, r, o, nil, nil)
 			return
 		}
 		body, err := io.ReadAll(r.Body)
-		if err != nil {
+		method, id, ok := stdio.Request(body)
+		if err != nil || !ok || !eligible || id == "" || method != string(mcp.MethodToolsCall) {
+			if ok && method == string(mcp.MethodNotificationCancelled) {
+				o.cancel(body)
+			}
 			d.pass(next, w, r, o, body, err)
 			return
 		}
-		ctx := toolsetsContext(d.s.WithContext(r.Context(), o.sess), r)
-		answer, ok := stdio.AnswerDirect(ctx, d.s, d.direct, body, r.Header, r.Header.Get(server.HeaderKeyProtocolVersion))
+		ctx, done, fresh := o.start(toolsetsContext(d.s.WithContext(r.Context(), o.sess), r), id)
+		defer done()
+		answer, ok := []byte(nil), false
+		if fresh { // a duplicate id is mcp-go's to refuse
+			answer, ok = stdio.AnswerDirect(ctx, d.s, d.direct, body, r.Header, r.Header.Get(server.HeaderKeyProtocolVersion))
+		}
 		if !ok {
 			d.pass(next, w, r, o, body, nil)
 			return
@@ -91,6 +110,48 @@ func (d *directCalls) handler(next http.Handler) http.Handler {
 		w.WriteHeader(http.StatusOK)
 		_, _ = w.Write(append(answer, '\n')) // as mcp-go's json.Encoder ends it
 	})
+}
+
+// start follows a call answered here until done, cancellable by its id;
+// fresh is false when a call of that id is already running.
+func (o *openSession) start(ctx context.Context, id string) (context.Context, func(), bool) {
+	ctx, cancel := context.WithCancel(ctx)
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if _, dup := o.running[id]; dup {
+		return ctx, cancel, false
+	}
+	o.running[id] = cancel
+	return ctx, func() {
+		o.mu.Lock()
+		delete(o.running, id)
+		o.mu.Unlock()
+		cancel()
+	}, true
+}
+
+func (o *openSession) anyRunning() bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return len(o.running) > 0
+}
+
+// cancel cancels the call a notifications/cancelled names, when it runs
+// here; mcp-go is handed the notification as well, for its own.
+func (o *openSession) cancel(notification []byte) {
+	var n struct {
+		Params struct {
+			RequestID json.RawMessage `json:"requestId"`
+		} `json:"params"`
+	}
+	if json.Unmarshal(notification, &n) != nil || len(n.Params.RequestID) == 0 {
+		return
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if cancel, ok := o.running[stdio.IDKey(n.Params.RequestID)]; ok {
+		cancel()
+	}
 }
 
 func (d *directCalls) session(id string) *openSession {

@@ -34,8 +34,8 @@ type directEdge struct {
 	conn   string
 }
 
-func newDirectEdge(t *testing.T, idleTTL time.Duration, sessionsPerClient int) *directEdge {
-	sim := basiqtest.NewServer(basiqtest.WithTimeScale(0.002))
+func newDirectEdge(t *testing.T, idleTTL time.Duration, sessionsPerClient int, simOpts ...basiqtest.Option) *directEdge {
+	sim := basiqtest.NewServer(append([]basiqtest.Option{basiqtest.WithTimeScale(0.002)}, simOpts...)...)
 	t.Cleanup(sim.Close)
 	bc, err := basiq.NewClient("direct-edge-key", basiq.WithBaseURL(sim.URL))
 	require.NoError(t, err)
@@ -186,4 +186,42 @@ func TestDirectHTTPRefusesAnEndedSession(t *testing.T) {
 	status, _ = second(call)
 	assert.Equal(t, http.StatusOK, status)
 	assert.Equal(t, int32(2), e.direct.Load(), "only the open sessions' calls ran")
+}
+
+// TestDirectHTTPCallsAreCancellable: a call answered here (get_job,
+// waiting on a refresh that takes seconds) ends when the client's
+// notifications/cancelled names it, as one mcp-go runs would; mcp-go knows
+// nothing of it.
+func TestDirectHTTPCallsAreCancellable(t *testing.T) {
+	e := newDirectEdge(t, 30*time.Minute, 0, basiqtest.WithTimeScale(1))
+	_, post := e.open(t)
+	_, body := post(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"refresh_connection","arguments":{"user_id":"` + e.user + `","connection_id":"` + e.conn + `"}}}`)
+	var refreshed struct {
+		Result struct {
+			StructuredContent struct {
+				Decision struct {
+					JobID string `json:"job_id"`
+				} `json:"decision"`
+			} `json:"structuredContent"`
+		} `json:"result"`
+	}
+	require.NoError(t, json.Unmarshal(body, &refreshed), "%s", body)
+	job := refreshed.Result.StructuredContent.Decision.JobID
+	require.NotEmpty(t, job, "%s", body)
+
+	began, answered := time.Now(), make(chan time.Duration, 1)
+	go func() {
+		post(`{"jsonrpc":"2.0","id":"wait-1","method":"tools/call","params":{"name":"get_job","arguments":{"job_id":"` + job + `","wait_seconds":60}}}`)
+		answered <- time.Since(began)
+	}()
+	require.Eventually(t, func() bool { return e.direct.Load() == 1 }, 5*time.Second, 10*time.Millisecond, "the wait runs without mcp-go")
+	time.Sleep(200 * time.Millisecond)
+	status, _ := post(`{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"wait-1","reason":"the user moved on"}}`)
+	assert.Equal(t, http.StatusAccepted, status, "mcp-go accepts the notification too")
+	select {
+	case took := <-answered:
+		assert.Less(t, took, 5*time.Second, "the cancelled wait ended")
+	case <-time.After(20 * time.Second):
+		t.Fatal("the cancelled wait ran on")
+	}
 }

@@ -76,6 +76,20 @@ func AnswerDirect(ctx context.Context, s *server.MCPServer, direct DirectTool, m
 	return b, err == nil
 }
 
+// Request is what a transport needs of a message to follow it: its method
+// and its id as a key (IDKey), or false for what is not one well-formed
+// object; id is "" for a notification.
+func Request(msg []byte) (method, id string, ok bool) {
+	env, ok := route(msg)
+	if !ok {
+		return "", "", false
+	}
+	if len(env.ID) > 0 && string(env.ID) != "null" {
+		id = IDKey(env.ID)
+	}
+	return env.Method, id, true
+}
+
 // hooksAllow runs the hooks mcp-go runs on every request before its
 // method (a refusal is left to the server to answer), and refuses when
 // hooks are set that would see a tool call or its outcome.

@@ -153,7 +153,7 @@ func (l *loop) start(env envelope, msg []byte) {
 		l.mu.Unlock()
 		return
 	}
-	key := idKey(env.ID)
+	key := IDKey(env.ID)
 	ctx, cancel := context.WithCancel(l.ctx)
 	_, dup := l.cancels[key]
 	if !dup {
@@ -213,7 +213,7 @@ func (l *loop) reply(resp mcp.JSONRPCMessage) {
 func (l *loop) cancel(rawID json.RawMessage) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if cancel, ok := l.cancels[idKey(rawID)]; ok {
+	if cancel, ok := l.cancels[IDKey(rawID)]; ok {
 		cancel()
 	}
 }
@@ -233,8 +233,10 @@ func (l *loop) stop() {
 	l.workers.close()
 }
 
-// idKey is a request id as text: a string's value, or a number as written.
-func idKey(raw json.RawMessage) string {
+// IDKey is a request id as text: a string's value, or a number as
+// written; a request and the notifications/cancelled naming it give the
+// same key.
+func IDKey(raw json.RawMessage) string {
 	var s string
 	if json.Unmarshal(raw, &s) == nil {
 		return "s:" + s
