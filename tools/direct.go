@@ -13,7 +13,9 @@ import (
 // registered handler is the whole call (Register puts the middleware
 // around it). Only reads, because a call the transport cannot finish
 // itself (a handler's error, a question for the human) is run again
-// through the server, and only a read may run twice.
+// through the server, and only a read may run twice. mcp-go's own input
+// and output schema validation and result size limit are not set here
+// (main.go); with one set, the direct path would have to check it too.
 func (d *Deps) DirectTool(s *server.MCPServer) func(ctx context.Context, name string) (server.ToolHandlerFunc, bool) {
 	v := d.visible
 	return func(ctx context.Context, name string) (server.ToolHandlerFunc, bool) {
