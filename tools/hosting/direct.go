@@ -97,11 +97,11 @@ func (d *directCalls) handler(next http.Handler) http.Handler {
 			return
 		}
 		ctx, done, fresh := o.start(toolsetsContext(d.s.WithContext(r.Context(), o.sess), r), id)
-		defer done()
-		answer, ok := []byte(nil), false
-		if fresh { // a duplicate id is mcp-go's to refuse
+		answer, ok := idInUse, true
+		if fresh {
 			answer, ok = stdio.AnswerDirect(ctx, d.s, d.direct, body, r.Header, r.Header.Get(server.HeaderKeyProtocolVersion))
 		}
+		done() // before the answer: once answered, the id is the client's to use again
 		if !ok {
 			d.pass(next, w, r, o, body, nil)
 			return
@@ -111,6 +111,12 @@ func (d *directCalls) handler(next http.Handler) http.Handler {
 		_, _ = w.Write(append(answer, '\n')) // as mcp-go's json.Encoder ends it
 	})
 }
+
+// idInUse is mcp-go's answer to a request whose id a running call holds
+// (without the id, which could be taken for the running call's); mcp-go
+// knows only the calls it runs, so the edge refuses the id of one of its
+// own.
+var idInUse, _ = stdio.Encode(mcp.NewJSONRPCError(mcp.NewRequestId(nil), mcp.INVALID_REQUEST, "Request ID is already in use", nil))
 
 // start follows a call answered here until done, cancellable by its id;
 // fresh is false when a call of that id is already running.

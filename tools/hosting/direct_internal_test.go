@@ -215,8 +215,12 @@ func TestDirectHTTPCallsAreCancellable(t *testing.T) {
 		answered <- time.Since(began)
 	}()
 	require.Eventually(t, func() bool { return e.direct.Load() == 1 }, 5*time.Second, 10*time.Millisecond, "the wait runs without mcp-go")
+	status, body := post(`{"jsonrpc":"2.0","id":"wait-1","method":"tools/call","params":{"name":"get_job","arguments":{"job_id":"` + job + `","wait_seconds":60}}}`)
+	assert.Equal(t, http.StatusOK, status)
+	assert.JSONEq(t, `{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"Request ID is already in use"}}`, string(body), "the id in use is refused, as mcp-go refuses it")
+	assert.Equal(t, int32(1), e.direct.Load(), "the duplicate did not run")
 	time.Sleep(200 * time.Millisecond)
-	status, _ := post(`{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"wait-1","reason":"the user moved on"}}`)
+	status, _ = post(`{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"wait-1","reason":"the user moved on"}}`)
 	assert.Equal(t, http.StatusAccepted, status, "mcp-go accepts the notification too")
 	select {
 	case took := <-answered:

@@ -164,11 +164,11 @@ func (l *loop) start(env envelope, msg []byte) {
 	l.workers.run(func() {
 		defer l.calls.Done()
 		defer cancel()
-		if !dup {
-			defer l.forget(key)
-		}
 		sent := l.sess.asked.Load()
 		resp := l.serve(ctx, env, msg, dup)
+		if !dup {
+			l.forget(key) // before the answer: once answered, the id is the client's to use again
+		}
 		if l.sess.asked.Load() != sent {
 			l.out.sync(l.done) // its progress first
 		}
@@ -176,10 +176,10 @@ func (l *loop) start(env envelope, msg []byte) {
 	})
 }
 
-// serve answers one request, a plain tool call directly when it can (a
-// duplicate id is left to the server, which refuses it); a panic in a
-// handler becomes an internal error for that request, not the end of the
-// process.
+// serve answers one request, a plain tool call directly when it can; a
+// panic in a handler becomes an internal error for that request, not the
+// end of the process. A request whose id a running one holds is refused
+// here, as mcp-go refuses it: mcp-go knows only the calls it runs.
 func (l *loop) serve(ctx context.Context, env envelope, msg []byte, dup bool) (resp mcp.JSONRPCMessage) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -187,10 +187,12 @@ func (l *loop) serve(ctx context.Context, env envelope, msg []byte, dup bool) (r
 			resp = mcp.NewJSONRPCError(mcp.NewRequestId(env.ID), mcp.INTERNAL_ERROR, "internal error", nil)
 		}
 	}()
-	if !dup {
-		if resp, ok := callDirect(ctx, l.s, l.direct, msg, nil, sessionVersion(ctx)); ok {
-			return resp
-		}
+	if dup {
+		// No id: an answer with it could be taken for the running call's.
+		return mcp.NewJSONRPCError(mcp.NewRequestId(nil), mcp.INVALID_REQUEST, "Request ID is already in use", nil)
+	}
+	if resp, ok := callDirect(ctx, l.s, l.direct, msg, nil, sessionVersion(ctx)); ok {
+		return resp
 	}
 	return l.s.HandleMessage(ctx, msg)
 }

@@ -26,12 +26,16 @@ type client struct {
 	done chan error
 }
 
-func newClient(t *testing.T, s *server.MCPServer) *client {
+func newClient(t *testing.T, s *server.MCPServer) *client { return newDirectClient(t, s, nil) }
+
+// newDirectClient is newClient with the tools direct names called
+// without the server's decoding.
+func newDirectClient(t *testing.T, s *server.MCPServer, direct DirectTool) *client {
 	inR, inW := io.Pipe()
 	outR, outW := io.Pipe()
 	c := &client{t: t, in: inW, out: make(chan map[string]any, 64), done: make(chan error, 1)}
 	go func() {
-		c.done <- Serve(context.Background(), s, inR, outW, slog.New(slog.DiscardHandler), nil)
+		c.done <- Serve(context.Background(), s, inR, outW, slog.New(slog.DiscardHandler), direct)
 		outW.Close()
 	}()
 	go func() {
@@ -168,5 +172,39 @@ func TestServeEndsWithItsInput(t *testing.T) {
 		assert.NoError(t, err)
 	case <-time.After(10 * time.Second):
 		t.Fatal("Serve did not return")
+	}
+}
+
+// TestServeRefusesAnIDInUse: a request whose id a running call holds is
+// refused as mcp-go refuses one (no id, invalid request), also when the
+// running call is one the loop makes itself, which mcp-go does not know.
+func TestServeRefusesAnIDInUse(t *testing.T) {
+	release := make(chan struct{})
+	slow := func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		<-release
+		return mcp.NewToolResultText("done"), nil
+	}
+	s := server.NewMCPServer("t", "1", server.WithToolCapabilities(false))
+	s.AddTool(mcp.NewTool("slow"), slow)
+	c := newDirectClient(t, s, func(_ context.Context, name string) (server.ToolHandlerFunc, bool) { return slow, name == "slow" })
+	plain := `{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"slow","arguments":{}}}`
+	c.send(plain)
+	c.send(plain)
+	refused := c.next()
+	close(release)
+	assert.Nil(t, refused["id"], "the refusal carries no id: %v", refused)
+	if e, ok := refused["error"].(map[string]any); assert.True(t, ok, "an error: %v", refused) {
+		assert.EqualValues(t, mcp.INVALID_REQUEST, e["code"])
+		assert.Equal(t, "Request ID is already in use", e["message"])
+	}
+	done := c.next()
+	assert.EqualValues(t, 7, done["id"])
+	assert.Equal(t, "done", text(done))
+
+	// Once answered, the id is free: a client may use it again at once.
+	for range 300 {
+		c.send(plain)
+		again := c.next()
+		require.EqualValues(t, 7, again["id"], "an answered id used again is refused: %v", again)
 	}
 }
