@@ -26,9 +26,8 @@ type DirectTool func(ctx context.Context, name string) (server.ToolHandlerFunc, 
 // reports false for anything else, and for a call the handler cannot
 // finish here (an error, a question for the human): the server then
 // handles the message whole.
-func callDirect(ctx context.Context, s *server.MCPServer, direct DirectTool, msg []byte, header http.Header, version string) (mcp.JSONRPCMessage, bool) {
-	env, ok := route(msg)
-	if !ok || direct == nil || env.Method != string(mcp.MethodToolsCall) || env.jsonrpc != mcp.JSONRPC_VERSION || env.odd ||
+func callDirect(ctx context.Context, s *server.MCPServer, direct DirectTool, env envelope, msg []byte, header http.Header, version string) (mcp.JSONRPCMessage, bool) {
+	if direct == nil || env.Method != string(mcp.MethodToolsCall) || env.jsonrpc != mcp.JSONRPC_VERSION || env.odd ||
 		(version != "" && (!mcp.IsValidProtocolVersion(version) || version >= mcp.ProtocolVersion20260728)) {
 		return nil, false
 	}
@@ -68,7 +67,11 @@ func callDirect(ctx context.Context, s *server.MCPServer, direct DirectTool, msg
 // when the server must answer msg. The streamable HTTP edge uses it with
 // the request's headers and protocol version; ctx carries the session.
 func AnswerDirect(ctx context.Context, s *server.MCPServer, direct DirectTool, msg []byte, header http.Header, version string) ([]byte, bool) {
-	resp, ok := callDirect(ctx, s, direct, msg, header, version)
+	env, ok := route(msg)
+	if !ok {
+		return nil, false
+	}
+	resp, ok := callDirect(ctx, s, direct, env, msg, header, version)
 	if !ok {
 		return nil, false
 	}
@@ -129,7 +132,11 @@ func plainSession(ctx context.Context, name string) bool {
 // ctx carries the session, as Serve's does. (The bench measures the MCP
 // layer alone with it.)
 func Answer(ctx context.Context, s *server.MCPServer, direct DirectTool, line []byte) ([]byte, error) {
-	resp, ok := callDirect(ctx, s, direct, line, nil, sessionVersion(ctx))
+	var resp mcp.JSONRPCMessage
+	env, ok := route(line)
+	if ok {
+		resp, ok = callDirect(ctx, s, direct, env, line, nil, sessionVersion(ctx))
+	}
 	if !ok {
 		resp = s.HandleMessage(ctx, line)
 	}
@@ -179,46 +186,4 @@ func callParams(params json.RawMessage) (name string, args json.RawMessage, ok b
 		return true
 	})
 	return name, args, ok && name != ""
-}
-
-// members calls f with each member of a JSON object written with plain
-// keys, and reports false for anything else or when f does.
-func members(obj []byte, f func(key string, value []byte) bool) bool {
-	i := skipSpace(obj, 0)
-	if i >= len(obj) || obj[i] != '{' {
-		return false
-	}
-	i = skipSpace(obj, i+1)
-	if i < len(obj) && obj[i] == '}' {
-		return skipSpace(obj, i+1) == len(obj)
-	}
-	for i < len(obj) {
-		if obj[i] != '"' {
-			return false
-		}
-		end, good := skipString(obj, i)
-		if !good || !plainString(obj[i:end]) {
-			return false
-		}
-		key := string(obj[i+1 : end-1])
-		i = skipSpace(obj, end)
-		if i >= len(obj) || obj[i] != ':' {
-			return false
-		}
-		start := skipSpace(obj, i+1)
-		stop, good := skipValue(obj, start)
-		if !good || !f(key, obj[start:stop]) {
-			return false
-		}
-		i = skipSpace(obj, stop)
-		switch {
-		case i < len(obj) && obj[i] == ',':
-			i = skipSpace(obj, i+1)
-		case i < len(obj) && obj[i] == '}':
-			return skipSpace(obj, i+1) == len(obj)
-		default:
-			return false
-		}
-	}
-	return false
 }

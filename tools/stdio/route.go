@@ -23,45 +23,13 @@ type envelope struct {
 // well-formed object with plain keys; such a message is handed to the
 // server as it is, which decodes it fully and answers what is wrong.
 func route(msg []byte) (env envelope, ok bool) {
-	i := skipSpace(msg, 0)
-	if i >= len(msg) || msg[i] != '{' {
-		return env, false
-	}
-	i = skipSpace(msg, i+1)
-	if i < len(msg) && msg[i] == '}' {
-		return env, skipSpace(msg, i+1) == len(msg)
-	}
-	for i < len(msg) {
-		if msg[i] != '"' {
-			return env, false
-		}
-		keyEnd := i + 1
-		for keyEnd < len(msg) && msg[keyEnd] != '"' && msg[keyEnd] != '\\' {
-			keyEnd++
-		}
-		if keyEnd >= len(msg) || msg[keyEnd] != '"' {
-			return env, false // an escaped key: leave it to the full decoder
-		}
-		key := string(msg[i+1 : keyEnd])
-		i = skipSpace(msg, keyEnd+1)
-		if i >= len(msg) || msg[i] != ':' {
-			return env, false
-		}
-		start := skipSpace(msg, i+1)
-		end, good := skipValue(msg, start)
-		if !good {
-			return env, false
-		}
-		value := msg[start:end]
+	ok = members(msg, func(key string, value []byte) bool {
 		switch key {
 		case "id":
 			env.ID = json.RawMessage(value)
 		case "method":
 			if !plainString(value) {
-				if json.Unmarshal(value, &env.Method) != nil {
-					return env, false
-				}
-				break
+				return json.Unmarshal(value, &env.Method) == nil
 			}
 			env.Method = string(value[1 : len(value)-1])
 		case "result":
@@ -77,17 +45,56 @@ func route(msg []byte) (env envelope, ok bool) {
 		default:
 			env.odd = true
 		}
-		i = skipSpace(msg, end)
-		if i < len(msg) && msg[i] == ',' {
-			i = skipSpace(msg, i+1)
-			continue
-		}
-		if i < len(msg) && msg[i] == '}' {
-			return env, skipSpace(msg, i+1) == len(msg)
-		}
-		return env, false
+		return true
+	})
+	return env, ok
+}
+
+// members calls f with each member of a JSON object whose keys are
+// written without escapes, and reports false for anything else (an
+// escaped key is left to the full decoder) or when f does. Values are
+// skipped over, not decoded (skipValue).
+func members(obj []byte, f func(key string, value []byte) bool) bool {
+	i := skipSpace(obj, 0)
+	if i >= len(obj) || obj[i] != '{' {
+		return false
 	}
-	return env, false
+	i = skipSpace(obj, i+1)
+	if i < len(obj) && obj[i] == '}' {
+		return skipSpace(obj, i+1) == len(obj)
+	}
+	for i < len(obj) {
+		if obj[i] != '"' {
+			return false
+		}
+		keyEnd := i + 1
+		for keyEnd < len(obj) && obj[keyEnd] != '"' && obj[keyEnd] != '\\' {
+			keyEnd++
+		}
+		if keyEnd >= len(obj) || obj[keyEnd] != '"' {
+			return false
+		}
+		key := string(obj[i+1 : keyEnd])
+		i = skipSpace(obj, keyEnd+1)
+		if i >= len(obj) || obj[i] != ':' {
+			return false
+		}
+		start := skipSpace(obj, i+1)
+		end, good := skipValue(obj, start)
+		if !good || !f(key, obj[start:end]) {
+			return false
+		}
+		i = skipSpace(obj, end)
+		switch {
+		case i < len(obj) && obj[i] == ',':
+			i = skipSpace(obj, i+1)
+		case i < len(obj) && obj[i] == '}':
+			return skipSpace(obj, i+1) == len(obj)
+		default:
+			return false
+		}
+	}
+	return false
 }
 
 func skipSpace(b []byte, i int) int {

@@ -191,7 +191,7 @@ func (l *loop) serve(ctx context.Context, env envelope, msg []byte, dup bool) (r
 		// No id: an answer with it could be taken for the running call's.
 		return mcp.NewJSONRPCError(mcp.NewRequestId(nil), mcp.INVALID_REQUEST, "Request ID is already in use", nil)
 	}
-	if resp, ok := callDirect(ctx, l.s, l.direct, msg, nil, sessionVersion(ctx)); ok {
+	if resp, ok := callDirect(ctx, l.s, l.direct, env, msg, nil, sessionVersion(ctx)); ok {
 		return resp
 	}
 	return l.s.HandleMessage(ctx, msg)
