@@ -4,7 +4,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -21,9 +20,7 @@ func TestConsentPageConnectsABank(t *testing.T) {
 	srv := NewServer(WithTimeScale(0.001))
 	defer srv.Close()
 	auth := token(t, srv, url.Values{"scope": {"SERVER_ACCESS"}})
-	status, user, _ := raw(t, srv, "POST", "/users", auth, strings.NewReader(`{"email":"p@example.com","mobile":"+61400000998"}`), "Content-Type", "application/json")
-	require.Equal(t, 201, status)
-	id := user["id"].(string)
+	id := newUser(t, srv, auth, "p@example.com", "+61400000998")
 	status, link, _ := raw(t, srv, "POST", "/users/"+id+"/auth_link", auth, nil)
 	require.Equal(t, 201, status)
 	public := link["links"].(map[string]any)["public"].(string)

@@ -2,6 +2,7 @@ package basiqtest
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -33,6 +34,15 @@ func raw(t *testing.T, srv *Server, method, path, auth string, body io.Reader, h
 		require.NoError(t, json.Unmarshal(b, &out), string(b))
 	}
 	return resp.StatusCode, out, resp.Header
+}
+
+// newUser creates a user at the simulator and returns its id.
+func newUser(t *testing.T, srv *Server, auth, email, mobile string) string {
+	t.Helper()
+	body := fmt.Sprintf(`{"email":%q,"mobile":%q}`, email, mobile)
+	status, user, _ := raw(t, srv, "POST", "/users", auth, strings.NewReader(body), "Content-Type", "application/json")
+	require.Equal(t, 201, status)
+	return user["id"].(string)
 }
 
 func token(t *testing.T, srv *Server, form url.Values) string {
@@ -257,9 +267,7 @@ func TestSandboxConsentEndpointAndConnectPage(t *testing.T) {
 	srv := NewServer(WithTimeScale(0.001))
 	defer srv.Close()
 	auth := token(t, srv, url.Values{"scope": {"SERVER_ACCESS"}})
-	status, user, _ := raw(t, srv, "POST", "/users", auth, strings.NewReader(`{"email":"s@example.com","mobile":"+61400000999"}`), "Content-Type", "application/json")
-	require.Equal(t, 201, status)
-	id := user["id"].(string)
+	id := newUser(t, srv, auth, "s@example.com", "+61400000999")
 
 	status, out, _ := raw(t, srv, "POST", "/sandbox/users/"+id+"/consent", auth,
 		strings.NewReader(`{"institutionId":"AU00000","loginId":"richard","password":"tabsnotspaces","state":"xyz"}`), "Content-Type", "application/json")
