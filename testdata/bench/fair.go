@@ -86,17 +86,6 @@ func startPinnedHTTP(c contender) (*server, error) {
 	return nil, fmt.Errorf("%s did not start on HTTP", c.name)
 }
 
-// measure runs conc workers calling fn for window after a short warm-up and
-// reports calls/s, latency, errors and pid's CPU per call.
-func measure(pid, conc int, window time.Duration, fn func(worker int) error) result {
-	spin(conc, window/5, fn, false)
-	before, start := cpuTime(pid), time.Now()
-	lat, errs := spin(conc, window, fn, true)
-	elapsed, cpu := time.Since(start), cpuTime(pid)-before
-	return result{clients: conc, rate: float64(len(lat)) / elapsed.Seconds(), p50: pct(lat, .5), p99: pct(lat, .99),
-		cpu: cpu / time.Duration(max(1, len(lat))), errors: errs}
-}
-
 // spin runs conc workers calling fn until window has passed and returns
 // every call's latency and how many failed (the first failure is printed).
 func spin(conc int, window time.Duration, fn func(worker int) error, report bool) ([]time.Duration, int) {
@@ -128,59 +117,67 @@ func spin(conc int, window time.Duration, fn func(worker int) error, report bool
 	return all, bad
 }
 
-// fairHTTP measures every contender's tools over streamable HTTP, one
-// server at a time, each session on its own connection.
+// fairHTTP measures every contender's tools over streamable HTTP, all
+// servers running and taking turns (interleave); each turn opens its
+// sessions, one connection each.
 func fairHTTP(cs []contender, levels []int, window time.Duration) ([]result, error) {
-	var out []result
-	for _, c := range cs {
+	var servers []*server
+	defer func() {
+		for _, s := range servers {
+			s.stop()
+		}
+	}()
+	pids := make([]int, len(cs))
+	for i, c := range cs {
 		srv, err := startPinnedHTTP(c)
 		if err != nil {
 			return nil, err
 		}
-		hc := newHTTPClient(levels[len(levels)-1])
-		for _, tc := range c.calls {
-			body := callBody(1, tc.tool, tc.args)
-			for _, conc := range levels {
-				sessions := make([]*leanHTTP, conc)
-				for i := range sessions {
-					if sessions[i], err = openLeanHTTP(hc, srv.url); err != nil {
-						srv.stop()
-						return nil, err
-					}
-				}
-				r := measure(srv.cmd.Process.Pid, conc, window, func(w int) error { return sessions[w].call(body) })
-				r.transport, r.server, r.tool = "streamable HTTP", c.name, tc.tool
-				out = append(out, r)
-				for _, s := range sessions {
-					s.close()
-				}
+		servers, pids[i] = append(servers, srv), srv.cmd.Process.Pid
+	}
+	hc := newHTTPClient(levels[len(levels)-1])
+	defer hc.CloseIdleConnections()
+	return interleave("streamable HTTP", cs, pids, levels, window, func(i int, tc toolCall, conc int) (func(int) error, func(), error) {
+		sessions := make([]*leanHTTP, 0, conc)
+		release := func() {
+			for _, s := range sessions {
+				s.close()
 			}
 		}
-		hc.CloseIdleConnections()
-		srv.stop()
-	}
-	return out, nil
+		for range conc {
+			s, err := openLeanHTTP(hc, servers[i].url)
+			if err != nil {
+				release()
+				return nil, nil, err
+			}
+			sessions = append(sessions, s)
+		}
+		body := callBody(1, tc.tool, tc.args)
+		return func(w int) error { return sessions[w].call(body) }, release, nil
+	})
 }
 
-// fairStdio measures every contender's tools over stdio, with 1, 16 or 64
-// requests in flight on the one pipe.
+// fairStdio measures every contender's tools over stdio, all servers
+// running and taking turns (interleave), with 1, 16 or 64 requests in
+// flight on each one's pipe.
 func fairStdio(cs []contender, levels []int, window time.Duration) ([]result, error) {
-	var out []result
-	for _, c := range cs {
+	var servers []*leanStdio
+	defer func() {
+		for _, s := range servers {
+			s.stop()
+		}
+	}()
+	pids := make([]int, len(cs))
+	for i, c := range cs {
 		s, err := startLeanStdio(command(c.stdioArgv, c.env))
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", c.name, err)
 		}
-		for _, tc := range c.calls {
-			for _, conc := range levels {
-				r := measure(s.cmd.Process.Pid, conc, window, func(int) error { return s.call(tc.tool, tc.args) })
-				r.transport, r.server, r.tool = "stdio", c.name, tc.tool
-				out = append(out, r)
-			}
-		}
-		s.stop()
+		servers, pids[i] = append(servers, s), s.cmd.Process.Pid
 	}
-	return out, nil
+	return interleave("stdio", cs, pids, levels, window, func(i int, tc toolCall, _ int) (func(int) error, func(), error) {
+		return func(int) error { return servers[i].call(tc.tool, tc.args) }, func() {}, nil
+	})
 }
 
 // printResults prints the side-by-side table.

@@ -33,12 +33,14 @@ import (
 
 type config struct {
 	bin, peer, module string
+	scratch           string // this run's temporary files, removed at its end
 	quick, sideOnly   bool
 	queueOnly         bool
 	memoryOnly        bool
 	transports        string        // which side-by-side transports to run
 	window            time.Duration // how long each load level runs
-	sessions          int           // sessions opened for the memory measurement
+	sessions          int           // sessions open for the RSS beside the echo
+	roundSessions     int           // sessions each round of the memory table opens
 	starts            int           // cold starts measured
 	iterations        int           // in-process benchmark iterations
 }
@@ -53,18 +55,15 @@ func main() {
 	flag.BoolVar(&c.queueOnly, "queue-only", false, "only the support queue's Basiq requests and the scan's pace")
 	flag.StringVar(&c.transports, "transports", "stdio,http", "the side-by-side transports: stdio, http or both")
 	flag.BoolVar(&c.memoryOnly, "memory-only", false, "only memory and cold start beside the bare echo")
-	sessions := flag.Int("sessions", 0, "sessions opened for the memory figures (default 1000, 10000 with -memory-only)")
+	sessions := flag.Int("sessions", 0, "sessions open for the RSS beside the echo (default 10000)")
 	flag.Parse()
 	if c.bin == "" {
 		fmt.Fprintln(os.Stderr, "bench: -bin is required")
 		os.Exit(2)
 	}
-	c.window, c.sessions, c.starts, c.iterations = 3*time.Second, 1000, 10, 3000
+	c.window, c.sessions, c.roundSessions, c.starts, c.iterations = 3*time.Second, 10000, 1000, 10, 3000
 	if c.quick {
-		c.window, c.sessions, c.starts, c.iterations = 300*time.Millisecond, 100, 2, 50
-	}
-	if c.memoryOnly && !c.quick {
-		c.sessions = 10000
+		c.window, c.sessions, c.roundSessions, c.starts, c.iterations = 300*time.Millisecond, 100, 100, 2, 50
 	}
 	if *sessions > 0 {
 		c.sessions = *sessions
@@ -83,6 +82,11 @@ func main() {
 
 func run(c config) error {
 	ctx := context.Background()
+	var err error
+	if c.scratch, err = os.MkdirTemp("", "basiq-mcp-bench"); err != nil {
+		return err
+	}
+	defer os.RemoveAll(c.scratch)
 	if pinned() {
 		if err := pinDriver(); err != nil {
 			return fmt.Errorf("taskset: %w", err)
@@ -91,7 +95,7 @@ func run(c config) error {
 	sim := basiqtest.NewServer(basiqtest.WithTimeScale(0.01))
 	defer sim.Close()
 	conn := sim.Connections()[0]
-	env := ourEnv(sim.URL)
+	env := ourEnv(c.scratch, sim.URL)
 	host, _ := os.Hostname()
 	fmt.Printf("# basiq-mcp bench (%s on %s: %d cores, pinned: %v; %s per load level)\n\n",
 		time.Now().UTC().Format(time.RFC3339), host, numCPU(), pinned(), c.window)
@@ -111,6 +115,9 @@ func run(c config) error {
 	if err := memory(ctx, c, env); err != nil {
 		return err
 	}
+	if err := memoryVsEcho(c, env); err != nil {
+		return err
+	}
 	if err := economy(ctx, c, env, sim, conn); err != nil {
 		return err
 	}
@@ -126,8 +133,8 @@ func run(c config) error {
 // ourEnv runs basiq-mcp against the bench's own simulator, so that calls
 // reaching "Basiq" can be counted there; everything else is the default
 // configuration, a log line per call at info included (to a pipe, no colour).
-func ourEnv(simURL string) []string {
-	state, _ := os.MkdirTemp("", "basiq-mcp-bench")
+func ourEnv(scratch, simURL string) []string {
+	state, _ := os.MkdirTemp(scratch, "state")
 	var env []string
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "BASIQ_") && !strings.HasPrefix(kv, "GOGC=") && !strings.HasPrefix(kv, "GOMEMLIMIT=") {
@@ -138,15 +145,12 @@ func ourEnv(simURL string) []string {
 		"BASIQ_MCP_DOCS_URL=off", "NO_COLOR=1")
 }
 
-// buildEcho builds the bare mcp-go echo server from testdata.
-func buildEcho(module string) (string, error) {
-	dir, err := os.MkdirTemp("", "bench-echo")
-	if err != nil {
-		return "", err
-	}
-	bin := filepath.Join(dir, "echo")
-	cmd := exec.Command("go", "build", "-o", bin, "./testdata/bench/echo")
-	cmd.Dir = module
+// buildEcho builds the bare mcp-go echo server from testdata into the
+// run's scratch directory; extra go build flags come first (-overlay).
+func buildEcho(c config, name string, flags ...string) (string, error) {
+	bin := filepath.Join(c.scratch, name)
+	cmd := exec.Command("go", append(append([]string{"build", "-o", bin}, flags...), "./testdata/bench/echo")...)
+	cmd.Dir = c.module
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("building the echo server: %v: %s", err, out)
 	}

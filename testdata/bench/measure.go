@@ -132,10 +132,18 @@ func coldStart(c config, env []string) error {
 	return nil
 }
 
-func rss(pid int) int {
+// rss is a process's resident set, KiB.
+func rss(pid int) int { return status(pid, "VmRSS:") }
+
+// anonRSS is the anonymous part of a process's resident set, KiB: what it
+// allocated, not the binary's and libraries' pages mapped from the file.
+func anonRSS(pid int) int { return status(pid, "RssAnon:") }
+
+// status reads one KiB figure from /proc/PID/status.
+func status(pid int, field string) int {
 	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+		if v, ok := strings.CutPrefix(line, field); ok {
 			var kb int
 			fmt.Sscanf(strings.TrimSpace(v), "%d", &kb)
 			return kb
@@ -183,14 +191,14 @@ func memory(ctx context.Context, c config, env []string) error {
 	idle := rss(pid)
 	rows := []string{fmt.Sprintf("| idle | %d |", idle/1024)}
 	for round := 1; round <= 2; round++ {
-		ids, err := openSessions(srv.url, c.sessions)
+		ids, err := openSessions(srv.url, c.roundSessions)
 		if err != nil {
 			return err
 		}
 		open := rss(pid)
 		closeSessions(srv.url, ids)
 		time.Sleep(300 * time.Millisecond)
-		rows = append(rows, fmt.Sprintf("| %d sessions open (round %d) | %d |", c.sessions, round, open/1024),
+		rows = append(rows, fmt.Sprintf("| %d sessions open (round %d) | %d |", c.roundSessions, round, open/1024),
 			fmt.Sprintf("| after closing them (round %d) | %d |", round, rss(pid)/1024))
 	}
 	fmt.Printf("## Memory (RSS of the HTTP server, MiB)\n\n| state | RSS |\n|---|---|\n%s\n\n", strings.Join(rows, "\n"))

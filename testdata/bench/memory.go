@@ -28,56 +28,75 @@ func startServing(argv, env []string) (*server, error) {
 	return nil, fmt.Errorf("%s did not start", argv[0])
 }
 
-// footprint is one server's idle RSS and its RSS with n sessions open, KiB.
-func footprint(argv, env []string, n int) (idle, open int, err error) {
+// footprint is one server's RSS, KiB: idle (total and anonymous) and with
+// n sessions open.
+type footprint struct{ idle, anon, open int }
+
+// measureFootprint starts argv on HTTP and reads its footprint.
+func measureFootprint(argv, env []string, n int) (footprint, error) {
 	srv, err := startServing(argv, env)
 	if err != nil {
-		return 0, 0, err
+		return footprint{}, err
 	}
 	defer srv.stop()
 	time.Sleep(2 * time.Second) // idle: past start (basiq-mcp hands the start's garbage back after a second)
-	idle = rss(srv.cmd.Process.Pid)
+	f := footprint{idle: rss(srv.cmd.Process.Pid), anon: anonRSS(srv.cmd.Process.Pid)}
 	ids, err := openSessions(srv.url, n)
 	if err != nil {
-		return 0, 0, err
+		return footprint{}, err
 	}
 	time.Sleep(300 * time.Millisecond)
-	open = rss(srv.cmd.Process.Pid)
+	f.open = rss(srv.cmd.Process.Pid)
 	closeSessions(srv.url, ids)
-	return idle, open, nil
+	return f, nil
 }
 
 // memoryVsEcho sets basiq-mcp's memory and cold start beside the bare
 // mcp-go echo built on the same mcp-go: idle RSS, RSS with c.sessions
-// streamable HTTP sessions open, and process start to initialize.
+// streamable HTTP sessions open, and process start to initialize. Beside
+// them, the echo with basiq-mcp's libraries linked (buildFloor) shows how
+// much of the idle figure those libraries alone take.
 func memoryVsEcho(c config, env []string) error {
-	echo, err := buildEcho(c.module)
+	echo, err := buildEcho(c, "echo")
 	if err != nil {
 		return err
 	}
-	oi, oo, err := footprint([]string{c.bin, "--transport", "http", "--addr", "127.0.0.1:0"}, env, c.sessions)
+	floor, libs, err := buildFloor(c)
 	if err != nil {
 		return err
 	}
-	ei, eo, err := footprint([]string{echo, "-transport", "http"}, env, c.sessions)
+	ours, err := measureFootprint([]string{c.bin, "--transport", "http", "--addr", "127.0.0.1:0"}, env, c.sessions)
 	if err != nil {
 		return err
 	}
-	var ours, bare []time.Duration
+	bare, err := measureFootprint([]string{echo, "-transport", "http"}, env, c.sessions)
+	if err != nil {
+		return err
+	}
+	linked, err := measureFootprint([]string{floor, "-transport", "http"}, env, 0)
+	if err != nil {
+		return err
+	}
+	var oursStart, bareStart []time.Duration
 	for range c.starts {
 		d, err := firstResponse(c.bin, nil, env)
 		if err != nil {
 			return err
 		}
-		ours = append(ours, d)
+		oursStart = append(oursStart, d)
 		if d, err = firstResponse(echo, nil, env); err != nil {
 			return err
 		}
-		bare = append(bare, d)
+		bareStart = append(bareStart, d)
 	}
+	mib := func(kib int) string { return fmt.Sprintf("%.1f MiB", float64(kib)/1024) }
+	times := func(a, b int) string { return fmt.Sprintf("%.2f×", float64(a)/float64(b)) }
 	fmt.Printf("## Memory and cold start beside the bare mcp-go echo\n\n| figure | basiq-mcp | echo | ratio | target |\n|---|---|---|---|---|\n")
-	fmt.Printf("| idle RSS | %d MiB | %d MiB | %.2f× | at most 1.5× |\n", oi/1024, ei/1024, float64(oi)/float64(ei))
-	fmt.Printf("| RSS with %d sessions open | %d MiB | %d MiB | %.2f× | at most 1.3× |\n", c.sessions, oo/1024, eo/1024, float64(oo)/float64(eo))
-	fmt.Printf("| cold start to initialize (median of %d) | %s | %s | %.2f× | at most 2× |\n\n", c.starts, us(pct(ours, .5)), us(pct(bare, .5)), ratio(pct(ours, .5), pct(bare, .5)))
+	fmt.Printf("| idle RSS | %s | %s | %s | at most 1.5× |\n", mib(ours.idle), mib(bare.idle), times(ours.idle, bare.idle))
+	fmt.Printf("| idle RSS, anonymous (heap, stacks, runtime) | %s | %s | %s | – |\n", mib(ours.anon), mib(bare.anon), times(ours.anon, bare.anon))
+	fmt.Printf("| idle RSS of the echo with basiq-mcp's %d libraries linked (it runs their init functions and nothing more) | %s | %s | %s | – |\n",
+		libs, mib(linked.idle), mib(bare.idle), times(linked.idle, bare.idle))
+	fmt.Printf("| RSS with %d sessions open | %s | %s | %s | at most 1.3× |\n", c.sessions, mib(ours.open), mib(bare.open), times(ours.open, bare.open))
+	fmt.Printf("| cold start to initialize (median of %d) | %s | %s | %.2f× | at most 2× |\n\n", c.starts, us(pct(oursStart, .5)), us(pct(bareStart, .5)), ratio(pct(oursStart, .5), pct(bareStart, .5)))
 	return nil
 }

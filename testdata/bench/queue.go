@@ -42,7 +42,7 @@ func queue(ctx context.Context, c config) error {
 func queueAt(ctx context.Context, c config, customers int) error {
 	sim := basiqtest.NewServer(basiqtest.WithUsers(customers), basiqtest.WithTimeScale(0.01))
 	defer sim.Close()
-	cl, err := stdioClient(ctx, c.bin, append(ourEnv(sim.URL), "BASIQ_MCP_INDEX_SHARE=0", "BASIQ_MCP_EVENTS_POLL=0"))
+	cl, err := stdioClient(ctx, c.bin, append(ourEnv(c.scratch, sim.URL), "BASIQ_MCP_INDEX_SHARE=0", "BASIQ_MCP_EVENTS_POLL=0"))
 	if err != nil {
 		return err
 	}
@@ -95,7 +95,7 @@ func scanPace(ctx context.Context, c config) error {
 	}
 	sim := basiqtest.NewServer(basiqtest.WithUsers(customers), basiqtest.WithTimeScale(0.01))
 	defer sim.Close()
-	cl, err := stdioClient(ctx, c.bin, append(ourEnv(sim.URL), fmt.Sprintf("BASIQ_MCP_READ_BUDGET=%g", budget),
+	cl, err := stdioClient(ctx, c.bin, append(ourEnv(c.scratch, sim.URL), fmt.Sprintf("BASIQ_MCP_READ_BUDGET=%g", budget),
 		fmt.Sprintf("BASIQ_MCP_INDEX_SHARE=%g", share), "BASIQ_MCP_BACKGROUND_DELAY=0s", "BASIQ_MCP_EVENTS_POLL=0"))
 	if err != nil {
 		return err

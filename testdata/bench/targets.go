@@ -30,7 +30,7 @@ var cheap = []toolCall{
 // fair measures the three servers side by side and prints the table and
 // the four targets as ratios from this run.
 func fair(c config, env []string, conn basiqtest.SeededConnection) error {
-	echoBin, err := buildEcho(c.module)
+	echoBin, err := buildEcho(c, "echo")
 	if err != nil {
 		return err
 	}
