@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"syscall"
@@ -56,7 +57,9 @@ Run "basiq-mcp --help" or "basiq-mcp simulator --help" for flags.
 func main() {
 	version = config.Version(version)
 	config.TuneGC()
-	go tools.WarmSchemas() // on the other core while the rest starts
+	if runtime.GOMAXPROCS(0) > 1 {
+		go tools.WarmSchemas() // on the other core while the rest starts; on one core it would only repeat the start's work
+	}
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 

@@ -164,8 +164,9 @@ func outputSchemaOf[R any](tool string) json.RawMessage {
 	if raw, ok := outputs.Load(reflect.TypeFor[R]()); ok {
 		return raw.(json.RawMessage)
 	}
-	out, _ := schemaOf[R]()
-	raw, err := json.Marshal(lean(out, outputDepth+1))
+	// Only the lean form is sent: encoding the full schema as well (deep
+	// row types, every description) was most of the start's CPU.
+	raw, err := json.Marshal(lean(reflectObject[R](), outputDepth+1))
 	if err != nil {
 		panic(fmt.Sprintf("tools: %s output schema: %v", tool, err))
 	}
@@ -181,7 +182,8 @@ func WarmSchemas() {
 		SandboxConsent: func(context.Context, string, SandboxLogin) (string, []string, error) { return "", nil, nil }})
 }
 
-func reflectSchema[T any]() (*jsonschema.Schema, json.RawMessage) {
+// reflectObject reflects T, which must be an object schema.
+func reflectObject[T any]() *jsonschema.Schema {
 	s := reflector.Reflect(new(T))
 	if s.Type != "object" {
 		panic(fmt.Sprintf("tools: %s must reflect to an object schema, got %q", reflect.TypeFor[T](), s.Type))
@@ -190,6 +192,13 @@ func reflectSchema[T any]() (*jsonschema.Schema, json.RawMessage) {
 		s.Properties = jsonschema.NewProperties() // MCP clients expect "properties" even when empty
 	}
 	s.Version = "" // MCP reads a schema without $schema as 2020-12, which this is; 58 bytes a tool saved
+	return s
+}
+
+// reflectSchema reflects an argument type T and encodes the schema a
+// client reads.
+func reflectSchema[T any]() (*jsonschema.Schema, json.RawMessage) {
+	s := reflectObject[T]()
 	// An id ("pattern=id") is checked by basiq.ValidateID alone; the schema a
 	// client reads leaves the pattern out (about 700 bytes of tools/list).
 	// A long length limit on free text (a name, a query, a cursor) guards
