@@ -82,35 +82,90 @@ func (d *directCalls) handler(next http.Handler) http.Handler {
 			d.pass(next, w, r, o, nil, nil)
 			return
 		}
-		eligible, watching := d.eligible(r, o), o.anyRunning()
-		if !eligible && !watching {
-			d.pass(next, w, r, o, nil, nil)
-			return
-		}
 		body, err := io.ReadAll(r.Body)
 		method, id, ok := stdio.Request(body)
-		if err != nil || !ok || !eligible || id == "" || method != string(mcp.MethodToolsCall) {
-			if ok && method == string(mcp.MethodNotificationCancelled) {
-				o.cancel(body)
-			}
-			d.pass(next, w, r, o, body, err)
+		if err != nil || !ok || id == "" || method != string(mcp.MethodToolsCall) || !d.eligible(r, o) {
+			d.passFollowed(next, w, r, o, body, err, method, id)
 			return
 		}
-		ctx, done, fresh := o.start(toolsetsContext(d.s.WithContext(r.Context(), o.sess), r), id)
-		answer, ok := idInUse, true
-		if fresh {
-			answer, ok = stdio.AnswerDirect(ctx, d.s, d.direct, body, r.Header, r.Header.Get(server.HeaderKeyProtocolVersion))
+		ctx, cancel := context.WithCancel(toolsetsContext(d.s.WithContext(r.Context(), o.sess), r))
+		defer cancel()
+		if !o.claim(id, cancel) {
+			writeAnswer(w, idInUse)
+			return
 		}
-		done() // before the answer: once answered, the id is the client's to use again
+		answer, ok := stdio.AnswerDirect(ctx, d.s, d.direct, body, r.Header, r.Header.Get(server.HeaderKeyProtocolVersion))
 		if !ok {
-			d.pass(next, w, r, o, body, nil)
+			d.passHeld(next, w, r, o, body, id)
 			return
 		}
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusOK)
-		_, _ = w.Write(append(answer, '\n')) // as mcp-go's json.Encoder ends it
+		o.free(id) // before the answer: once answered, the id is the client's to use again
+		writeAnswer(w, answer)
 	})
 }
+
+// writeAnswer writes one JSON-RPC message as mcp-go's JSON answers are
+// written (its json.Encoder ends them with a newline).
+func writeAnswer(w http.ResponseWriter, msg []byte) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(append(msg, '\n'))
+}
+
+// passFollowed hands mcp-go a request of an open session, holding its id
+// while mcp-go runs it so that no direct call takes it (mcp-go knows only
+// its own calls, the edge every call). A request whose id a running call
+// holds is refused here, as mcp-go would refuse it.
+func (d *directCalls) passFollowed(next http.Handler, w http.ResponseWriter, r *http.Request, o *openSession, body []byte, err error, method, id string) {
+	if err == nil && method == string(mcp.MethodNotificationCancelled) {
+		o.cancel(body)
+	}
+	if err != nil || method == "" || id == "" {
+		d.pass(next, w, r, o, body, err)
+		return
+	}
+	if !o.claim(id, func() {}) {
+		writeAnswer(w, idInUse)
+		return
+	}
+	d.passHeld(next, w, r, o, body, id)
+}
+
+// passHeld hands mcp-go a request whose id the session holds, and frees
+// the id once mcp-go writes the answer; mcp-go cancels its own calls.
+func (d *directCalls) passHeld(next http.Handler, w http.ResponseWriter, r *http.Request, o *openSession, body []byte, id string) {
+	o.handOver(id)
+	var once sync.Once
+	release := func() { once.Do(func() { o.free(id) }) }
+	defer release()
+	d.pass(next, &releasingWriter{ResponseWriter: w, release: release}, r, o, body, nil)
+}
+
+// releasingWriter frees a held id at mcp-go's first write of the answer:
+// a JSON answer is written whole and reaches the client only after, so
+// the id is free before the client can use it again. In an event stream
+// the first write may come before the answer; from then on mcp-go alone
+// follows the id, as it does its own calls.
+type releasingWriter struct {
+	http.ResponseWriter
+	release func()
+}
+
+func (rw *releasingWriter) Write(b []byte) (int, error) {
+	rw.release()
+	return rw.ResponseWriter.Write(b)
+}
+
+// Flush passes a flush on, for mcp-go's event streams.
+func (rw *releasingWriter) Flush() {
+	rw.release()
+	if f, ok := rw.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// Unwrap gives http.ResponseController the writer underneath.
+func (rw *releasingWriter) Unwrap() http.ResponseWriter { return rw.ResponseWriter }
 
 // idInUse is mcp-go's answer to a request whose id a running call holds
 // (without the id, which could be taken for the running call's); mcp-go
@@ -118,28 +173,30 @@ func (d *directCalls) handler(next http.Handler) http.Handler {
 // own.
 var idInUse, _ = stdio.Encode(mcp.NewJSONRPCError(mcp.NewRequestId(nil), mcp.INVALID_REQUEST, "Request ID is already in use", nil))
 
-// start follows a call answered here until done, cancellable by its id;
-// fresh is false when a call of that id is already running.
-func (o *openSession) start(ctx context.Context, id string) (context.Context, func(), bool) {
-	ctx, cancel := context.WithCancel(ctx)
+// claim marks id in use by a call, which cancel ends; false when a call
+// of that id is running already.
+func (o *openSession) claim(id string, cancel context.CancelFunc) bool {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if _, dup := o.running[id]; dup {
-		return ctx, cancel, false
+		return false
 	}
 	o.running[id] = cancel
-	return ctx, func() {
-		o.mu.Lock()
-		delete(o.running, id)
-		o.mu.Unlock()
-		cancel()
-	}, true
+	return true
 }
 
-func (o *openSession) anyRunning() bool {
+// handOver keeps id in use for mcp-go, which cancels its own calls.
+func (o *openSession) handOver(id string) {
 	o.mu.Lock()
-	defer o.mu.Unlock()
-	return len(o.running) > 0
+	o.running[id] = func() {}
+	o.mu.Unlock()
+}
+
+// free ends id's use: the client may use it again.
+func (o *openSession) free(id string) {
+	o.mu.Lock()
+	delete(o.running, id)
+	o.mu.Unlock()
 }
 
 // cancel cancels the call a notifications/cancelled names, when it runs

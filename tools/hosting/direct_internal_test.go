@@ -229,3 +229,46 @@ func TestDirectHTTPCallsAreCancellable(t *testing.T) {
 		t.Fatal("the cancelled wait ran on")
 	}
 }
+
+// TestDirectHTTPRefusesAnIDMcpGoIsRunning: a plain call reusing the id of
+// a call mcp-go runs (one with _meta) is refused as mcp-go would refuse
+// it, and a call mcp-go would run reusing the id of a direct call too; an
+// id whose call has been answered is free again at once.
+func TestDirectHTTPRefusesAnIDMcpGoIsRunning(t *testing.T) {
+	e := newDirectEdge(t, 30*time.Minute, 0, basiqtest.WithTimeScale(1))
+	_, post := e.open(t)
+	_, body := post(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"refresh_connection","arguments":{"user_id":"` + e.user + `","connection_id":"` + e.conn + `"}}}`)
+	job := regexp.MustCompile(`"job_id":"([^"]+)"`).FindSubmatch(body)
+	require.NotNil(t, job, "%s", body)
+	wait := func(id, meta string) string {
+		return `{"jsonrpc":"2.0","id":"` + id + `","method":"tools/call","params":{` + meta + `"name":"get_job","arguments":{"job_id":"` + string(job[1]) + `","wait_seconds":60}}}`
+	}
+	inUse := `{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"Request ID is already in use"}}`
+	ended := make(chan struct{}, 2)
+	for _, id := range []string{"through-mcp-go", "direct"} {
+		meta := map[string]string{"through-mcp-go": `"_meta":{},`, "direct": ""}[id]
+		go func() { post(wait(id, meta)); ended <- struct{}{} }()
+	}
+	require.Eventually(t, func() bool { return e.direct.Load() == 1 }, 5*time.Second, 10*time.Millisecond, "the plain wait runs without mcp-go")
+	time.Sleep(200 * time.Millisecond) // the other wait is in mcp-go's hands
+	_, body = post(wait("through-mcp-go", ""))
+	assert.JSONEq(t, inUse, string(body), "a plain call may not take the id of a call mcp-go runs")
+	_, body = post(wait("direct", `"_meta":{},`))
+	assert.JSONEq(t, inUse, string(body), "nor may a call for mcp-go take the id of a direct call")
+	assert.Equal(t, int32(1), e.direct.Load(), "neither duplicate ran here")
+	for _, id := range []string{"through-mcp-go", "direct"} {
+		post(`{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"` + id + `"}}`)
+	}
+	for range 2 {
+		select {
+		case <-ended:
+		case <-time.After(20 * time.Second):
+			t.Fatal("a cancelled wait ran on")
+		}
+	}
+	for i := range 50 { // an answered id is the client's to use again, whichever path answered it
+		meta := []string{"", `"_meta":{},`}[i%2]
+		_, body = post(`{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{` + meta + `"name":"check_connector_status","arguments":{"connector_id":"AU00000"}}}`)
+		require.NotContains(t, string(body), "already in use", "call %d", i)
+	}
+}
