@@ -71,10 +71,7 @@ func outputSchemaOf[R any](tool string) json.RawMessage {
 	// Only the lean form is sent, so nothing below its top level is
 	// reflected (shallow) or encoded: the full schemas of deep row types
 	// were most of the start's CPU.
-	raw, err := json.Marshal(lean(reflectObject[R](shallow(reflect.TypeFor[R]())), outputDepth+1))
-	if err != nil {
-		panic(fmt.Sprintf("tools: %s output schema: %v", tool, err))
-	}
+	raw := appendLean(nil, reflectObject[R](shallow(reflect.TypeFor[R]())), outputDepth+1)
 	outputs.Store(reflect.TypeFor[R](), json.RawMessage(raw))
 	return raw
 }
@@ -145,22 +142,45 @@ const freeTextLimit = 64
 // objects directly under them; arrays of objects are typed, not spelled out.
 const outputDepth = 0
 
-// lean trims an output schema for tools/list to field names and types: no
-// descriptions, no required lists, no closed objects, nothing below depth
-// but the type (an array is typed, its items are not).
-func lean(s *jsonschema.Schema, depth int) *jsonschema.Schema {
+// appendLean writes an output schema as tools/list sends it, field names
+// and types only: no descriptions, no required lists, no closed objects,
+// nothing below depth but the type (an array is typed, its items are not).
+// A result's values are read in the result; their vocabulary would cost
+// every context. The bytes are those encoding/json gives invopop's Schema
+// (members in its field order; a schema of nothing is true), written here
+// because its nested encoders were a large share of the start.
+func appendLean(b []byte, s *jsonschema.Schema, depth int) []byte {
 	if s == nil {
-		return nil
+		return append(b, "null"...)
 	}
-	out := &jsonschema.Schema{Type: s.Type} // a result's values are read in the result; their vocabulary costs every context
-	if s.Items != nil && depth > 1 {        // an array is typed, its items are learnt from a result
-		out.Items = lean(s.Items, max(depth-1, 0))
+	open := len(b)
+	b = append(b, '{')
+	if s.Items != nil && depth > 1 {
+		b = appendLean(append(b, `"items":`...), s.Items, depth-1)
 	}
 	if s.Properties != nil && depth > 0 {
-		out.Properties = jsonschema.NewProperties()
-		for p := s.Properties.Oldest(); p != nil; p = p.Next() {
-			out.Properties.Set(p.Key, lean(p.Value, depth-1))
+		if len(b) > open+1 {
+			b = append(b, ',')
 		}
+		b = append(b, `"properties":{`...)
+		for p := s.Properties.Oldest(); p != nil; p = p.Next() {
+			if p != s.Properties.Oldest() {
+				b = append(b, ',')
+			}
+			key, _ := json.Marshal(p.Key)
+			b = appendLean(append(append(b, key...), ':'), p.Value, depth-1)
+		}
+		b = append(b, '}')
 	}
-	return out
+	if s.Type != "" {
+		if len(b) > open+1 {
+			b = append(b, ',')
+		}
+		typ, _ := json.Marshal(s.Type)
+		b = append(append(b, `"type":`...), typ...)
+	}
+	if len(b) == open+1 {
+		return append(b[:open], "true"...)
+	}
+	return append(b, '}')
 }
