@@ -93,7 +93,7 @@ func (set *Set) Register(s *server.MCPServer, hooks *server.Hooks) {
 	set.watch(s, hooks)
 	r := set.r
 	server.WithResourceHandlerMiddleware(set.admit)(s)
-	for _, g := range Guides() {
+	for _, g := range guideHeads() {
 		s.AddResource(mcp.NewResource(g.URI(), g.Slug, mcp.WithResourceTitle(g.Title), mcp.WithResourceDescription(g.Description),
 			mcp.WithMIMEType(mimeMarkdown)), server.ResourceHandlerFunc(coded(r.guide)))
 	}

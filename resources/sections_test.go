@@ -36,3 +36,22 @@ func TestSectionsAreCutAsBefore(t *testing.T) {
 		}
 	}
 }
+
+// TestGuideHeadsAreTheGuides: the front matter read alone, for
+// registering, gives every guide's slug, title and description, in the
+// order the parsed guides have.
+func TestGuideHeadsAreTheGuides(t *testing.T) {
+	var want []Guide
+	for _, g := range Guides() {
+		want = append(want, Guide{Slug: g.Slug, Title: g.Title, Description: g.Description})
+	}
+	heads := guideHeads()
+	if !reflect.DeepEqual(heads, want) {
+		t.Fatalf("heads differ from the guides:\n%+v\n%+v", heads, want)
+	}
+	for _, h := range heads {
+		if h.Title == "" || h.Description == "" {
+			t.Errorf("%s: no title or description in its front matter", h.Slug)
+		}
+	}
+}
