@@ -34,6 +34,9 @@ func Truncate(s string, n int) string {
 // and other invisible characters are removed, runs of white space folded
 // to one space, and the length capped at limit characters.
 func Clean(s string, limit int) string {
+	if alreadyClean(s, limit) {
+		return s // most bank text: no copy, and no rune tables per character
+	}
 	var b strings.Builder
 	space := false
 	n := 0
@@ -58,6 +61,20 @@ func Clean(s string, limit int) string {
 		n++
 	}
 	return b.String()
+}
+
+// alreadyClean reports whether Clean would give s back as it is: printable
+// ASCII, no space at either end or beside another, at most limit long.
+func alreadyClean(s string, limit int) bool {
+	if len(s) > limit || s != "" && (s[0] == ' ' || s[len(s)-1] == ' ') {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < ' ' || c > '~' || c == ' ' && s[i-1] == ' ' {
+			return false
+		}
+	}
+	return true
 }
 
 // abbreviations end with a full stop that does not end a sentence.

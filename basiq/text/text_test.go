@@ -31,3 +31,29 @@ func TestFirstSentenceSkipsAbbreviations(t *testing.T) {
 	assert.Equal(t, "One.", FirstSentence("One. Two."))
 	assert.Equal(t, "No stop", FirstSentence("No stop"))
 }
+
+// TestCleanTextIsGivenBackAsItIs: text the fast path returns unchanged is
+// exactly what the character-by-character clean makes of it, for every
+// string of up to four characters from an alphabet of the edge cases.
+func TestCleanTextIsGivenBackAsItIs(t *testing.T) {
+	alphabet := []string{"a", " ", "~", "\x7f", "\t", "é", "\u200b", "\x00"}
+	var each func(prefix string, left int)
+	each = func(prefix string, left int) {
+		for _, limit := range []int{0, 1, 3, 4, 10} {
+			want := cleanByRune(prefix, limit)
+			assert.Equal(t, want, Clean(prefix, limit), "%q limit %d", prefix, limit)
+		}
+		if left == 0 {
+			return
+		}
+		for _, c := range alphabet {
+			each(prefix+c, left-1)
+		}
+	}
+	each("", 4)
+}
+
+// cleanByRune is Clean without its fast path.
+func cleanByRune(s string, limit int) string {
+	return Clean(s+"\u200b", limit) // a zero-width space is never clean, and is removed
+}
