@@ -47,30 +47,10 @@ type turnFunc func(i int, tc toolCall, conc int) (call func(worker int) error, r
 // measured (it should be near zero) and returns a row per contender, tool
 // and level, in that order.
 func interleave(transport string, cs []contender, pids, levels []int, window time.Duration, ready turnFunc) ([]result, error) {
-	tallies := make(map[string]*tally)
-	key := func(i int, tool string, conc int) string { return fmt.Sprintf("%d %s %d", i, tool, conc) }
-	aside := make([]time.Duration, len(cs))
-	take := func(i int, tc toolCall, conc int, window time.Duration, t *tally) error {
-		call, release, err := ready(i, tc, conc)
-		if err != nil {
-			return fmt.Errorf("%s: %w", cs[i].name, err)
-		}
-		defer release()
-		others := make([]time.Duration, len(cs))
-		for j, pid := range pids {
-			others[j] = cpuTime(pid)
-		}
-		t.turn(pids[i], conc, window, call)
-		for j, pid := range pids {
-			if j != i {
-				aside[j] += cpuTime(pid) - others[j]
-			}
-		}
-		return nil
-	}
+	ts := &turns{cs: cs, pids: pids, ready: ready, tallies: map[turnKey]*tally{}, aside: make([]time.Duration, len(cs))}
 	for i, c := range cs {
 		for _, tc := range c.calls {
-			if err := take(i, tc, levels[len(levels)/2], window/5, &tally{}); err != nil {
+			if err := ts.take(i, tc, levels[len(levels)/2], window/5, &tally{}); err != nil {
 				return nil, err
 			}
 		}
@@ -80,30 +60,73 @@ func interleave(transport string, cs []contender, pids, levels []int, window tim
 			for n := range cs {
 				i := (n + round) % len(cs)
 				for _, tc := range cs[i].calls {
-					t := tallies[key(i, tc.tool, conc)]
-					if t == nil {
-						t = &tally{}
-						tallies[key(i, tc.tool, conc)] = t
-					}
-					if err := take(i, tc, conc, window/rounds, t); err != nil {
+					if err := ts.take(i, tc, conc, window/rounds, ts.tally(turnKey{i, tc.tool, conc})); err != nil {
 						return nil, err
 					}
 				}
 			}
 		}
 	}
+	return ts.results(transport, levels), nil
+}
+
+// turns is one interleaved table in the making.
+type turns struct {
+	cs      []contender
+	pids    []int
+	ready   turnFunc
+	tallies map[turnKey]*tally
+	aside   []time.Duration // CPU each server used while another was measured
+}
+
+type turnKey struct {
+	contender int
+	tool      string
+	clients   int
+}
+
+func (ts *turns) tally(k turnKey) *tally {
+	if ts.tallies[k] == nil {
+		ts.tallies[k] = &tally{}
+	}
+	return ts.tallies[k]
+}
+
+// take gives contender i one turn at a tool and level, added to t, and
+// adds what the other servers used meanwhile to their aside.
+func (ts *turns) take(i int, tc toolCall, conc int, window time.Duration, t *tally) error {
+	call, release, err := ts.ready(i, tc, conc)
+	if err != nil {
+		return fmt.Errorf("%s: %w", ts.cs[i].name, err)
+	}
+	defer release()
+	before := make([]time.Duration, len(ts.pids))
+	for j, pid := range ts.pids {
+		before[j] = cpuTime(pid)
+	}
+	t.turn(ts.pids[i], conc, window, call)
+	for j, pid := range ts.pids {
+		if j != i {
+			ts.aside[j] += cpuTime(pid) - before[j]
+		}
+	}
+	return nil
+}
+
+// results prints the aside line and gives the rows.
+func (ts *turns) results(transport string, levels []int) []result {
 	var notes []string
 	var rs []result
-	for i, c := range cs {
-		notes = append(notes, fmt.Sprintf("%s %s", c.name, aside[i].Round(time.Millisecond)))
+	for i, c := range ts.cs {
+		notes = append(notes, fmt.Sprintf("%s %s", c.name, ts.aside[i].Round(time.Millisecond)))
 		for _, tc := range c.calls {
 			for _, conc := range levels {
-				r := tallies[key(i, tc.tool, conc)].result()
+				r := ts.tally(turnKey{i, tc.tool, conc}).result()
 				r.transport, r.server, r.tool, r.clients = transport, c.name, tc.tool, conc
 				rs = append(rs, r)
 			}
 		}
 	}
 	fmt.Printf("CPU each server used over %s while the others were measured: %s.\n\n", transport, strings.Join(notes, ", "))
-	return rs, nil
+	return rs
 }

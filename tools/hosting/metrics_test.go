@@ -26,7 +26,9 @@ import (
 // /metrics: every family counts what happened, and no id reaches a label.
 func TestMetricsAfterCalls(t *testing.T) {
 	const token = "a-long-random-token"
-	base := mcptest.StartServer(t, binary, sandboxEnv("BASIQ_MCP_AUTH_TOKEN="+token), "--transport", "http")
+	// Its own state: the simulator's ids are the same every start, and a
+	// refresh from an earlier run (-count) would still be cooling down.
+	base := mcptest.StartServer(t, binary, mcptest.SandboxEnv(t.TempDir(), "BASIQ_MCP_AUTH_TOKEN="+token), "--transport", "http")
 	code, _ := mcptest.Get(t, base+"/metrics", "")
 	assert.Equal(t, 401, code, "/metrics is protected like MCP")
 	code, body := mcptest.Get(t, base+"/readyz", "")
