@@ -43,6 +43,7 @@ type config struct {
 	roundSessions     int           // sessions each round of the memory table opens
 	starts            int           // cold starts measured
 	iterations        int           // in-process benchmark iterations
+	decodeCount       int           // runs of the page decode benchmark
 }
 
 func main() {
@@ -61,9 +62,9 @@ func main() {
 		fmt.Fprintln(os.Stderr, "bench: -bin is required")
 		os.Exit(2)
 	}
-	c.window, c.sessions, c.roundSessions, c.starts, c.iterations = 3*time.Second, 10000, 1000, 10, 3000
+	c.window, c.sessions, c.roundSessions, c.starts, c.iterations, c.decodeCount = 3*time.Second, 10000, 1000, 10, 3000, 5
 	if c.quick {
-		c.window, c.sessions, c.roundSessions, c.starts, c.iterations = 300*time.Millisecond, 100, 100, 2, 50
+		c.window, c.sessions, c.roundSessions, c.starts, c.iterations, c.decodeCount = 300*time.Millisecond, 100, 100, 2, 50, 1
 	}
 	if *sessions > 0 {
 		c.sessions = *sessions

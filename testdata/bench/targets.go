@@ -80,7 +80,11 @@ func fair(c config, env []string, conn basiqtest.SeededConnection) error {
 	if err != nil {
 		return err
 	}
-	printTargets(rs, levels, costs)
+	page, err := decodePage(c.module, c.decodeCount)
+	if err != nil {
+		return err
+	}
+	printTargets(rs, levels, costs, page)
 	return nil
 }
 
@@ -111,7 +115,7 @@ func cheapestAt(rs []result, transport string, clients int) (result, bool) {
 
 // printTargets prints each target, what this run measured and whether it
 // holds.
-func printTargets(rs []result, levels []int, costs []layerCost) {
+func printTargets(rs []result, levels []int, costs []layerCost, page pageDecode) {
 	fmt.Println("## Targets (ratios from this run; our cheapest tool is the cheaper of search_docs and check_connector_status at each level)\n\n| target | measured | goal | holds |\n|---|---|---|---|")
 	row := func(what string, v float64, unit, goal string, ok bool) {
 		fmt.Printf("| %s | %.2f%s | %s | %s |\n", what, v, unit, goal, map[bool]string{true: "yes", false: "no"}[ok])
@@ -156,6 +160,9 @@ func printTargets(rs []result, levels []int, costs []layerCost) {
 		row(fmt.Sprintf("%s in-process, a plain call as stdio and streamable HTTP answer it (stdio.Answer): MCP layer added to the direct call (%.0f µs → %.0f µs, GOGC=400)", c.name, c.direct, c.plain),
 			added, "%", fmt.Sprintf("≤ %.0f%%", goal), added <= goal)
 	}
+	v := page.ours / page.plain
+	row(fmt.Sprintf("a 100-row transactions page decoded by the client ÷ a plain json.Unmarshal of it (%.0f µs ÷ %.0f µs; go test -bench DecodePage100 ./basiq/)", page.ours/1000, page.plain/1000),
+		v, "×", "≤ 1.3×", v <= 1.3)
 	for _, c := range costs {
 		fmt.Printf("| (context) %s in-process through mcp-go (HandleMessage, encoded as its HTTP transport does), as calls the direct path leaves to it are answered (%.0f µs → %.0f µs) | %.2f%% | – | – |\n",
 			c.name, c.direct, c.mcpgo, 100*(c.mcpgo-c.direct)/max(c.direct, 1))
