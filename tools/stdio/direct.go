@@ -49,8 +49,8 @@ func callDirect(ctx context.Context, s *server.MCPServer, direct DirectTool, env
 	req := mcp.CallToolRequest{Header: header}
 	req.Method, req.Params.Name = string(mcp.MethodToolsCall), name
 	if args != nil {
-		var m map[string]any
-		if json.Unmarshal(args, &m) != nil {
+		m, ok := argumentsMap(args)
+		if !ok {
 			return nil, false
 		}
 		req.Params.Arguments, req.Params.RawArguments = m, args
@@ -60,6 +60,29 @@ func callDirect(ctx context.Context, s *server.MCPServer, direct DirectTool, env
 		return nil, false
 	}
 	return mcp.JSONRPCResponse{JSONRPC: mcp.JSONRPC_VERSION, ID: id, Result: res}, true
+}
+
+// argumentsMap is the arguments object as json.Unmarshal gives it in a
+// map, which the tool middleware reads ids from; a plainly written string
+// (nearly every argument) is taken as it is, not decoded.
+func argumentsMap(args json.RawMessage) (map[string]any, bool) {
+	m := map[string]any{}
+	if members(args, func(key string, value []byte) bool {
+		if plainString(value) {
+			m[key] = string(value[1 : len(value)-1])
+			return true
+		}
+		var v any
+		if json.Unmarshal(value, &v) != nil {
+			return false
+		}
+		m[key] = v
+		return true
+	}) {
+		return m, true
+	}
+	m = nil
+	return m, json.Unmarshal(args, &m) == nil
 }
 
 // AnswerDirect is the answer to a plain call of a direct tool (see

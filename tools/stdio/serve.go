@@ -239,9 +239,16 @@ func (l *loop) stop() {
 // written; a request and the notifications/cancelled naming it give the
 // same key.
 func IDKey(raw json.RawMessage) string {
+	raw = bytes.TrimSpace(raw)
+	switch {
+	case plainString(raw):
+		return "s:" + string(raw[1:len(raw)-1])
+	case len(raw) > 0 && (raw[0] == '-' || raw[0] >= '0' && raw[0] <= '9'):
+		return "n:" + string(raw) // not a string: decoding it as one only builds an error
+	}
 	var s string
 	if json.Unmarshal(raw, &s) == nil {
 		return "s:" + s
 	}
-	return "n:" + string(bytes.TrimSpace(raw))
+	return "n:" + string(raw)
 }
