@@ -64,14 +64,18 @@ func schemaOf[T any]() (*jsonschema.Schema, json.RawMessage) {
 // (lean): encoding it is most of what building the inventory costs.
 var outputs sync.Map // reflect.Type -> json.RawMessage
 
-func outputSchemaOf[R any](tool string) json.RawMessage {
+func outputSchemaOf[R any]() json.RawMessage {
 	if raw, ok := outputs.Load(reflect.TypeFor[R]()); ok {
 		return raw.(json.RawMessage)
 	}
-	// Only the lean form is sent, so nothing below its top level is
-	// reflected (shallow) or encoded: the full schemas of deep row types
-	// were most of the start's CPU.
-	raw := appendLean(nil, reflectObject[R](shallow(reflect.TypeFor[R]())), outputDepth+1)
+	// Only the lean form is sent, so with nothing below the top level
+	// spelled out nothing below it is reflected (shallow): the full schemas
+	// of deep row types were most of the start's CPU.
+	r := reflector
+	if outputDepth == 0 {
+		r = shallow(reflect.TypeFor[R]())
+	}
+	raw := appendLean(nil, reflectObject[R](r), outputDepth+1)
 	outputs.Store(reflect.TypeFor[R](), json.RawMessage(raw))
 	return raw
 }

@@ -126,7 +126,7 @@ type spec[P, R any] struct {
 // define binds a spec to its dependencies and builds the MCP tool.
 func define[P, R any](d *Deps, s spec[P, R]) Tool {
 	in, inRaw := schemaOf[P]()
-	outRaw := outputSchemaOf[R](s.name)
+	outRaw := outputSchemaOf[R]()
 	def := mcp.Tool{
 		Name: s.name, Title: s.title, Description: s.description,
 		RawInputSchema: inRaw, RawOutputSchema: outRaw,
