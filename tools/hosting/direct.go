@@ -117,10 +117,14 @@ func writeAnswer(w http.ResponseWriter, msg []byte) {
 // its own calls, the edge every call). A request whose id a running call
 // holds is refused here, as mcp-go would refuse it.
 func (d *directCalls) passFollowed(next http.Handler, w http.ResponseWriter, r *http.Request, o *openSession, body []byte, err error, method, id string) {
-	if err == nil && method == string(mcp.MethodNotificationCancelled) {
+	if err != nil || !jsonBody(r) { // mcp-go refuses it whole
+		d.pass(next, w, r, o, body, err)
+		return
+	}
+	if method == string(mcp.MethodNotificationCancelled) {
 		o.cancel(body)
 	}
-	if err != nil || method == "" || id == "" {
+	if method == "" || id == "" {
 		d.pass(next, w, r, o, body, err)
 		return
 	}
@@ -231,7 +235,7 @@ func (d *directCalls) session(id string) *openSession {
 // mcp-go would send in this request's answer), from a Host mcp-go's
 // DNS-rebinding check lets through.
 func (d *directCalls) eligible(r *http.Request, o *openSession) bool {
-	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+	if !jsonBody(r) {
 		return false
 	}
 	if d.touchEvery > 0 && time.Since(time.Unix(0, o.touched.Load())) > d.touchEvery {
@@ -242,6 +246,12 @@ func (d *directCalls) eligible(r *http.Request, o *openSession) bool {
 	}
 	terminated, err := d.sessions.ResolveSessionIdManager(r).Validate(o.sess.SessionID())
 	return err == nil && !terminated
+}
+
+// jsonBody is mcp-go's test of a POST's content type; it refuses any other.
+func jsonBody(r *http.Request) bool {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return err == nil && mt == "application/json"
 }
 
 // pass hands the request to mcp-go, its body replayed when it was read

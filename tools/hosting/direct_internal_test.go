@@ -220,7 +220,15 @@ func TestDirectHTTPCallsAreCancellable(t *testing.T) {
 	assert.JSONEq(t, `{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"Request ID is already in use"}}`, string(body), "the id in use is refused, as mcp-go refuses it")
 	assert.Equal(t, int32(1), e.direct.Load(), "the duplicate did not run")
 	time.Sleep(200 * time.Millisecond)
-	status, _ = post(`{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"wait-1","reason":"the user moved on"}}`)
+	cancel := `{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"wait-1","reason":"the user moved on"}}`
+	status, _ = post(cancel, "Content-Type", "text/plain")
+	assert.NotEqual(t, http.StatusAccepted, status, "mcp-go refuses a body that is not JSON")
+	select {
+	case <-answered:
+		t.Fatal("a notification mcp-go refused cancelled the wait")
+	case <-time.After(300 * time.Millisecond):
+	}
+	status, _ = post(cancel)
 	assert.Equal(t, http.StatusAccepted, status, "mcp-go accepts the notification too")
 	select {
 	case took := <-answered:
