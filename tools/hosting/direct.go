@@ -83,23 +83,23 @@ func (d *directCalls) handler(next http.Handler) http.Handler {
 			return
 		}
 		body, err := io.ReadAll(r.Body)
-		method, id, ok := stdio.Request(body)
-		if err != nil || !ok || id == "" || method != string(mcp.MethodToolsCall) || !d.eligible(r, o) {
-			d.passFollowed(next, w, r, o, body, err, method, id)
+		m, ok := stdio.ReadMessage(body) // a zero Message when not: no method, no id
+		if err != nil || !ok || m.ID == "" || m.Method != string(mcp.MethodToolsCall) || !d.eligible(r, o) {
+			d.passFollowed(next, w, r, o, body, err, m.Method, m.ID)
 			return
 		}
 		ctx, cancel := context.WithCancel(toolsetsContext(d.s.WithContext(r.Context(), o.sess), r))
 		defer cancel()
-		if !o.claim(id, cancel) {
+		if !o.claim(m.ID, cancel) {
 			writeAnswer(w, idInUse)
 			return
 		}
-		answer, ok := stdio.AnswerDirect(ctx, d.s, d.direct, body, r.Header, r.Header.Get(server.HeaderKeyProtocolVersion))
+		answer, ok := stdio.AnswerDirect(ctx, d.s, d.direct, m, r.Header, r.Header.Get(server.HeaderKeyProtocolVersion))
 		if !ok {
-			d.passHeld(next, w, r, o, body, id)
+			d.passHeld(next, w, r, o, body, m.ID)
 			return
 		}
-		o.free(id) // before the answer: once answered, the id is the client's to use again
+		o.free(m.ID) // before the answer: once answered, the id is the client's to use again
 		writeAnswer(w, answer)
 	})
 }

@@ -85,35 +85,39 @@ func argumentsMap(args json.RawMessage) (map[string]any, bool) {
 	return m, json.Unmarshal(args, &m) == nil
 }
 
-// AnswerDirect is the answer to a plain call of a direct tool (see
-// callDirect), made without mcp-go and encoded as Encode does, or false
-// when the server must answer msg. The streamable HTTP edge uses it with
-// the request's headers and protocol version; ctx carries the session.
-func AnswerDirect(ctx context.Context, s *server.MCPServer, direct DirectTool, msg []byte, header http.Header, version string) ([]byte, bool) {
+// Message is a message as a transport follows it, read once (route): its
+// method, its id as a key (IDKey; "" for a notification), and its bytes.
+type Message struct {
+	Method, ID string
+	env        envelope
+	raw        []byte
+}
+
+// ReadMessage reads what a transport needs of msg to follow it, or false
+// for what is not one well-formed object.
+func ReadMessage(msg []byte) (Message, bool) {
 	env, ok := route(msg)
 	if !ok {
-		return nil, false
+		return Message{}, false
 	}
-	resp, ok := callDirect(ctx, s, direct, env, msg, header, version)
+	m := Message{Method: env.Method, env: env, raw: msg}
+	if len(env.ID) > 0 && string(env.ID) != "null" {
+		m.ID = IDKey(env.ID)
+	}
+	return m, true
+}
+
+// AnswerDirect is the answer to a plain call of a direct tool (see
+// callDirect), made without mcp-go and encoded as Encode does, or false
+// when the server must answer m. The streamable HTTP edge uses it with
+// the request's headers and protocol version; ctx carries the session.
+func AnswerDirect(ctx context.Context, s *server.MCPServer, direct DirectTool, m Message, header http.Header, version string) ([]byte, bool) {
+	resp, ok := callDirect(ctx, s, direct, m.env, m.raw, header, version)
 	if !ok {
 		return nil, false
 	}
 	b, err := Encode(resp)
 	return b, err == nil
-}
-
-// Request is what a transport needs of a message to follow it: its method
-// and its id as a key (IDKey), or false for what is not one well-formed
-// object; id is "" for a notification.
-func Request(msg []byte) (method, id string, ok bool) {
-	env, ok := route(msg)
-	if !ok {
-		return "", "", false
-	}
-	if len(env.ID) > 0 && string(env.ID) != "null" {
-		id = IDKey(env.ID)
-	}
-	return env.Method, id, true
 }
 
 // hooksAllow runs the hooks mcp-go runs on every request before its
