@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -144,9 +145,10 @@ func TestReleaseBundle(t *testing.T) {
 }
 
 // TestReleaseImage: the image goes through a registry served on loopback
-// and comes back the same; its linux/amd64 image, unpacked into a root of
-// its layers alone and run there as its user, answers --version and
-// initialize and tools/list over stdio.
+// and comes back the same; each of its linux images, unpacked into a root
+// of its layers alone and run there as its user, answers --version and
+// initialize and tools/list over stdio. An image for another architecture
+// runs under Debian's qemu-user emulator, copied into that root.
 func TestReleaseImage(t *testing.T) {
 	dir := dist(t)
 	layoutDir := t.TempDir()
@@ -172,32 +174,52 @@ func TestReleaseImage(t *testing.T) {
 	got, _ := pulled.Digest()
 	require.Equal(t, want, got, "the registry gives back the same index")
 
-	img := platformImage(t, pulled, "linux", "amd64")
-	cf, err := img.ConfigFile()
+	built := builtPlatforms(t, dir)
+	m, err := pulled.IndexManifest()
 	require.NoError(t, err)
-	assert.Equal(t, "65532:65532", cf.Config.User, "not root")
-	assert.Equal(t, []string{"/basiq-mcp"}, cf.Config.Entrypoint)
-	assert.Equal(t, "io.github.basiq-mcp/basiq-mcp", cf.Config.Labels["io.modelcontextprotocol.server.name"])
-	assert.NotEmpty(t, cf.Config.Labels["org.opencontainers.image.version"])
-	runInImage(t, img, cf)
+	var archs []string
+	for _, d := range m.Manifests {
+		require.NotNil(t, d.Platform, "every image in the index names its platform")
+		archs = append(archs, d.Platform.OS+"/"+d.Platform.Architecture)
+	}
+	assert.ElementsMatch(t, built, archs, "one image per linux binary of the release")
+	for _, d := range m.Manifests {
+		arch := d.Platform.Architecture
+		t.Run(arch, func(t *testing.T) {
+			img, err := pulled.Image(d.Digest)
+			require.NoError(t, err)
+			cf, err := img.ConfigFile()
+			require.NoError(t, err)
+			assert.Equal(t, "linux", cf.OS)
+			assert.Equal(t, arch, cf.Architecture)
+			assert.Equal(t, "65532:65532", cf.Config.User, "not root")
+			assert.Equal(t, []string{"/basiq-mcp"}, cf.Config.Entrypoint)
+			assert.Equal(t, "io.github.basiq-mcp/basiq-mcp", cf.Config.Labels["io.modelcontextprotocol.server.name"])
+			assert.NotEmpty(t, cf.Config.Labels["org.opencontainers.image.version"])
+			runInImage(t, img, cf)
+		})
+	}
 }
 
-func platformImage(t *testing.T, idx v1.ImageIndex, osName, arch string) v1.Image {
-	m, err := idx.IndexManifest()
+// builtPlatforms lists the linux platforms the release has archives for.
+func builtPlatforms(t *testing.T, dir string) []string {
+	archives, err := filepath.Glob(filepath.Join(dir, "basiq-mcp_*_linux_*.tar.gz"))
 	require.NoError(t, err)
-	for _, d := range m.Manifests {
-		if d.Platform != nil && d.Platform.OS == osName && d.Platform.Architecture == arch {
-			img, err := idx.Image(d.Digest)
-			require.NoError(t, err)
-			return img
-		}
+	var out []string
+	for _, a := range archives {
+		parts := strings.Split(strings.TrimSuffix(filepath.Base(a), ".tar.gz"), "_")
+		out = append(out, "linux/"+parts[len(parts)-1])
 	}
-	t.Fatalf("no %s/%s image", osName, arch)
-	return nil
+	return out
 }
+
+// emulators names Debian's qemu-user binary for each architecture this
+// machine cannot run itself.
+var emulators = map[string]string{"amd64": "qemu-x86_64-static", "arm64": "qemu-aarch64-static"}
 
 // runInImage unpacks img's layers into a new root and runs its entry
-// point there (chroot, as the image's user), as a container would.
+// point there (chroot, as the image's user), as a container would; on a
+// foreign architecture through the emulator, copied into the root.
 func runInImage(t *testing.T, img v1.Image, cf *v1.ConfigFile) {
 	if os.Geteuid() != 0 {
 		t.Skip("running the image's binary in a root of its own needs chroot, which needs root")
@@ -206,8 +228,12 @@ func runInImage(t *testing.T, img v1.Image, cf *v1.ConfigFile) {
 	rc := mutate.Extract(img)
 	defer rc.Close()
 	untarReader(t, rc, root)
+	argv := cf.Config.Entrypoint
+	if cf.Architecture != runtime.GOARCH {
+		argv = append([]string{emulatorIn(t, root, cf.Architecture)}, argv...)
+	}
 	run := func(stdin string, args ...string) string {
-		cmd := exec.Command(cf.Config.Entrypoint[0], args...)
+		cmd := exec.Command(argv[0], append(argv[1:], args...)...)
 		cmd.Env, cmd.Dir = cf.Config.Env, "/"
 		cmd.SysProcAttr = &syscall.SysProcAttr{Chroot: root, Credential: &syscall.Credential{Uid: 65532, Gid: 65532}}
 		cmd.Stdin = strings.NewReader(stdin)
@@ -220,6 +246,21 @@ func runInImage(t *testing.T, img v1.Image, cf *v1.ConfigFile) {
 		`{"jsonrpc":"2.0","method":"notifications/initialized"}` + "\n" + `{"jsonrpc":"2.0","id":2,"method":"tools/list"}` + "\n")
 	assert.Contains(t, answers, `"serverInfo":{"name":"basiq-mcp"`)
 	assert.Contains(t, answers, `"name":"support_queue"`, "tools/list answered inside the image")
+}
+
+// emulatorIn copies the qemu-user emulator for arch into root and returns
+// its path there. .ci/run installs Debian's qemu-user-static; without it
+// the image for arch cannot be run, so the test fails rather than passing
+// unchecked.
+func emulatorIn(t *testing.T, root, arch string) string {
+	name, ok := emulators[arch]
+	require.True(t, ok, "no emulator known for %s", arch)
+	path, err := exec.LookPath(name)
+	require.NoError(t, err, "running the %s image needs %s: install Debian's qemu-user-static", arch, name)
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(root, name), b, 0o755))
+	return "/" + name
 }
 
 func untar(t *testing.T, file, dir string) {
