@@ -44,6 +44,7 @@ type config struct {
 	starts            int           // cold starts measured
 	iterations        int           // in-process benchmark iterations
 	decodeCount       int           // runs of the page decode benchmark
+	beside            besideFlag    // other servers whose idle RSS is shown beside the echo's
 }
 
 func main() {
@@ -56,6 +57,7 @@ func main() {
 	flag.BoolVar(&c.queueOnly, "queue-only", false, "only the support queue's Basiq requests and the scan's pace")
 	flag.StringVar(&c.transports, "transports", "stdio,http", "the side-by-side transports: stdio, http or both")
 	flag.BoolVar(&c.memoryOnly, "memory-only", false, "only memory and cold start beside the bare echo")
+	flag.Var(&c.beside, "beside", "NAME=COMMAND (repeatable): another MCP server over stdio whose idle RSS the memory table shows beside the echo's")
 	sessions := flag.Int("sessions", 0, "sessions open for the RSS beside the echo (default 10000)")
 	flag.Parse()
 	if c.bin == "" {
@@ -136,14 +138,20 @@ func run(c config) error {
 // configuration, a log line per call at info included (to a pipe, no colour).
 func ourEnv(scratch, simURL string) []string {
 	state, _ := os.MkdirTemp(scratch, "state")
+	return append(driverEnv(), "BASIQ_API_KEY=bench", "BASIQ_BASE_URL="+simURL, "BASIQ_MCP_STATE_DIR="+state,
+		"BASIQ_MCP_DOCS_URL=off", "NO_COLOR=1")
+}
+
+// driverEnv is the driver's environment without basiq-mcp's settings or
+// the GC settings: each server runs as its users would start it.
+func driverEnv() []string {
 	var env []string
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "BASIQ_") && !strings.HasPrefix(kv, "GOGC=") && !strings.HasPrefix(kv, "GOMEMLIMIT=") {
 			env = append(env, kv)
 		}
 	}
-	return append(env, "BASIQ_API_KEY=bench", "BASIQ_BASE_URL="+simURL, "BASIQ_MCP_STATE_DIR="+state,
-		"BASIQ_MCP_DOCS_URL=off", "NO_COLOR=1")
+	return env
 }
 
 // buildEcho builds the bare mcp-go echo server from testdata into the

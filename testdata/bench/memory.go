@@ -98,5 +98,8 @@ func memoryVsEcho(c config, env []string) error {
 		libs, mib(linked.idle), mib(bare.idle), times(linked.idle, bare.idle))
 	fmt.Printf("| RSS with %d sessions open | %s | %s | %s | at most 1.3× |\n", c.sessions, mib(ours.open), mib(bare.open), times(ours.open, bare.open))
 	fmt.Printf("| cold start to initialize (median of %d) | %s | %s | %.2f× | at most 2× |\n\n", c.starts, us(pct(oursStart, .5)), us(pct(bareStart, .5)), ratio(pct(oursStart, .5), pct(bareStart, .5)))
+	if len(c.beside) > 0 {
+		return idleBeside(c, env, echo)
+	}
 	return nil
 }
