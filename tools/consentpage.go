@@ -19,13 +19,9 @@ const openConsentID = "open_consent"
 var consentHosts = []string{"connect.basiq.io", "consent.basiq.io"}
 
 // canOpenURL reports whether the client said it can open a URL for its
-// user (URL-mode elicitation).
+// user (URL-mode elicitation) and this call can ask it to.
 func canOpenURL(ctx context.Context) bool {
-	s, ok := server.ClientSessionFromContext(ctx).(server.SessionWithClientInfo)
-	if !ok {
-		return false
-	}
-	e := s.GetClientCapabilities().Elicitation
+	e := askable(ctx)
 	return e != nil && e.URL != nil
 }
 

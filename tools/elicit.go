@@ -13,10 +13,26 @@ import (
 // confirmID names the question in the multi round trip.
 const confirmID = "confirm_target"
 
-// canElicit reports whether the client said it can ask its user questions.
-func canElicit(ctx context.Context) bool {
-	s, ok := server.ClientSessionFromContext(ctx).(server.SessionWithClientInfo)
-	return ok && s.GetClientCapabilities().Elicitation != nil
+// canElicit reports whether the client said it can ask its user questions
+// and this call can put one to it.
+func canElicit(ctx context.Context) bool { return askable(ctx) != nil }
+
+// askable is the elicitation the client declared, or nil when it declared
+// none or its session cannot carry a question. A client on 2026-07-28 gets
+// the question in the call's result; to an older one mcp-go sends it as an
+// elicitation/create request in the middle of the call, which only a
+// session that can send requests carries (stdio and streamable HTTP can;
+// legacy SSE cannot, and the call would end in a protocol error).
+func askable(ctx context.Context) *mcp.ElicitationCapability {
+	sess := server.ClientSessionFromContext(ctx)
+	s, ok := sess.(server.SessionWithClientInfo)
+	if !ok || s.GetClientCapabilities().Elicitation == nil {
+		return nil
+	}
+	if _, asks := sess.(server.SessionWithElicitation); !asks && !mcp.IsModernProtocol(server.RequestProtocolVersion(ctx)) {
+		return nil
+	}
+	return s.GetClientCapabilities().Elicitation
 }
 
 // askHuman asks the client's user to type the target's id. The request

@@ -2,11 +2,14 @@ package tools_test
 
 import (
 	"context"
+	"net/http/httptest"
 	"testing"
 
 	"github.com/basiq-mcp/basiq-mcp/tools"
 	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -66,4 +69,46 @@ func TestDestructiveToolsAskTheHumanWhenTheClientCan(t *testing.T) {
 			assert.Equal(t, tc.status == "done", getErr != nil, "deleted only when the human typed the id")
 		})
 	}
+}
+
+// TestSessionsThatCannotAskGetTheModelsWay: mcp-go's legacy SSE session
+// cannot send a request to the client in the middle of a call, so a
+// client there that declares elicitation gets what a client without it
+// gets, a preview with a token and a link in the result, never a protocol
+// error from a question that could not be put.
+func TestSessionsThatCannotAskGetTheModelsWay(t *testing.T) {
+	h := newHarness(t, tools.Options{AllowDestructive: true})
+	srv := httptest.NewServer(server.NewSSEServer(h.server))
+	defer srv.Close()
+	tr, err := transport.NewSSE(srv.URL + "/sse")
+	require.NoError(t, err)
+	person := &human{action: mcp.ElicitationResponseActionAccept}
+	mc := client.NewClient(tr, client.WithElicitationHandler(person))
+	defer mc.Close()
+	ctx := context.Background()
+	require.NoError(t, mc.Start(ctx))
+	init := mcp.InitializeRequest{}
+	init.Params.ProtocolVersion = "2025-11-25"
+	init.Params.ClientInfo = mcp.Implementation{Name: "sse-with-a-human", Version: "1"}
+	init.Params.Capabilities.Elicitation = &mcp.ElicitationCapability{Form: &struct{}{}, URL: &struct{}{}}
+	_, err = mc.Initialize(ctx, init)
+	require.NoError(t, err)
+
+	c := h.sim.Connections()[0]
+	req := mcp.CallToolRequest{}
+	req.Params.Name = "delete_connection"
+	req.Params.Arguments = obj{"user_id": c.UserID, "connection_id": c.ConnectionID}
+	res, err := mc.CallTool(ctx, req)
+	require.NoError(t, err, "not a protocol error")
+	require.False(t, res.IsError, text(res))
+	out := res.StructuredContent.(map[string]any)
+	assert.Equal(t, "preview", out["status"])
+	assert.NotEmpty(t, out["confirmation_token"], "the model's two steps instead")
+
+	req.Params.Name, req.Params.Arguments = "create_auth_link", obj{"user_id": c.UserID, "mobile": "+61400111222"}
+	res, err = mc.CallTool(ctx, req)
+	require.NoError(t, err, "not a protocol error")
+	require.False(t, res.IsError, text(res))
+	assert.NotEmpty(t, res.StructuredContent.(map[string]any)["url"], "the link in the result")
+	assert.Empty(t, person.asked, "nothing was put to the human")
 }
