@@ -45,6 +45,7 @@ type openSession struct {
 	touched atomic.Int64 // unix nanoseconds
 	mu      sync.Mutex
 	running map[string]context.CancelFunc
+	held    map[string]*heldWriter // answers mcp-go is writing, by id key
 }
 
 // newDirectCalls follows the sessions s registers; nil when s has no
@@ -56,7 +57,7 @@ func newDirectCalls(s *server.MCPServer, direct stdio.DirectTool, sessions *sess
 	}
 	d := &directCalls{s: s, direct: direct, sessions: sessions, touchEvery: idleTTL / 2, open: map[string]*openSession{}}
 	hooks.AddOnRegisterSession(func(_ context.Context, sess server.ClientSession) {
-		o := &openSession{sess: sess, running: map[string]context.CancelFunc{}}
+		o := &openSession{sess: sess, running: map[string]context.CancelFunc{}, held: map[string]*heldWriter{}}
 		o.touched.Store(time.Now().UnixNano())
 		d.mu.Lock()
 		d.open[sess.SessionID()] = o
@@ -88,9 +89,9 @@ func (d *directCalls) handler(next http.Handler) http.Handler {
 			d.passFollowed(next, w, r, o, body, err, m.Method, m.ID)
 			return
 		}
-		ctx, cancel := context.WithCancel(toolsetsContext(d.s.WithContext(r.Context(), o.sess), r))
-		defer cancel()
-		if !o.claim(m.ID, cancel) {
+		ctx, cancel := context.WithCancelCause(toolsetsContext(d.s.WithContext(r.Context(), o.sess), r))
+		defer cancel(nil)
+		if !o.claim(m.ID, func() { cancel(stdio.ErrCancelledByClient) }) {
 			writeAnswer(w, idInUse)
 			return
 		}
@@ -100,6 +101,10 @@ func (d *directCalls) handler(next http.Handler) http.Handler {
 			return
 		}
 		o.free(m.ID) // before the answer: once answered, the id is the client's to use again
+		if context.Cause(ctx) == stdio.ErrCancelledByClient {
+			writeNoAnswer(w)
+			return
+		}
 		writeAnswer(w, answer)
 	})
 }
@@ -136,40 +141,18 @@ func (d *directCalls) passFollowed(next http.Handler, w http.ResponseWriter, r *
 }
 
 // passHeld hands mcp-go a request whose id the session holds, and frees
-// the id once mcp-go writes the answer; mcp-go cancels its own calls.
+// the id once mcp-go writes the answer; mcp-go cancels its own calls, and
+// the answer to one the client cancelled is left out (heldWriter).
 func (d *directCalls) passHeld(next http.Handler, w http.ResponseWriter, r *http.Request, o *openSession, body []byte, id string) {
-	o.handOver(id)
+	hw := &heldWriter{ResponseWriter: w, id: id}
+	o.handOver(id, hw)
+	defer o.unfollow(id, hw)
 	var once sync.Once
-	release := func() { once.Do(func() { o.free(id) }) }
-	defer release()
-	d.pass(next, &releasingWriter{ResponseWriter: w, release: release}, r, o, body, nil)
+	hw.release = func() { once.Do(func() { o.free(id) }) }
+	defer hw.release()
+	defer hw.end()
+	d.pass(next, hw, r, o, body, nil)
 }
-
-// releasingWriter frees a held id at mcp-go's first write of the answer:
-// a JSON answer is written whole and reaches the client only after, so
-// the id is free before the client can use it again. In an event stream
-// the first write may come before the answer; from then on mcp-go alone
-// follows the id, as it does its own calls.
-type releasingWriter struct {
-	http.ResponseWriter
-	release func()
-}
-
-func (rw *releasingWriter) Write(b []byte) (int, error) {
-	rw.release()
-	return rw.ResponseWriter.Write(b)
-}
-
-// Flush passes a flush on, for mcp-go's event streams.
-func (rw *releasingWriter) Flush() {
-	rw.release()
-	if f, ok := rw.ResponseWriter.(http.Flusher); ok {
-		f.Flush()
-	}
-}
-
-// Unwrap gives http.ResponseController the writer underneath.
-func (rw *releasingWriter) Unwrap() http.ResponseWriter { return rw.ResponseWriter }
 
 // idInUse is mcp-go's answer to a request whose id a running call holds
 // (without the id, which could be taken for the running call's); mcp-go
@@ -189,10 +172,22 @@ func (o *openSession) claim(id string, cancel context.CancelFunc) bool {
 	return true
 }
 
-// handOver keeps id in use for mcp-go, which cancels its own calls.
-func (o *openSession) handOver(id string) {
+// handOver keeps id in use for mcp-go, which cancels its own calls, and
+// follows hw until mcp-go has answered, so that a cancel reaching the edge
+// after the id is free again still marks it.
+func (o *openSession) handOver(id string, hw *heldWriter) {
 	o.mu.Lock()
 	o.running[id] = func() {}
+	o.held[id] = hw
+	o.mu.Unlock()
+}
+
+// unfollow stops following hw, once mcp-go is done with it.
+func (o *openSession) unfollow(id string, hw *heldWriter) {
+	o.mu.Lock()
+	if o.held[id] == hw {
+		delete(o.held, id)
+	}
 	o.mu.Unlock()
 }
 
@@ -204,7 +199,8 @@ func (o *openSession) free(id string) {
 }
 
 // cancel cancels the call a notifications/cancelled names, when it runs
-// here; mcp-go is handed the notification as well, for its own.
+// here, and marks the answer to it left out when mcp-go writes it; mcp-go
+// is handed the notification as well, to cancel its own.
 func (o *openSession) cancel(notification []byte) {
 	var n struct {
 		Params struct {
@@ -214,10 +210,14 @@ func (o *openSession) cancel(notification []byte) {
 	if json.Unmarshal(notification, &n) != nil || len(n.Params.RequestID) == 0 {
 		return
 	}
+	key := stdio.IDKey(n.Params.RequestID)
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if cancel, ok := o.running[stdio.IDKey(n.Params.RequestID)]; ok {
+	if cancel, ok := o.running[key]; ok {
 		cancel()
+	}
+	if hw, ok := o.held[key]; ok {
+		hw.cancelled.Store(true)
 	}
 }
 

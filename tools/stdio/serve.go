@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -35,7 +36,7 @@ func Serve(ctx context.Context, s *server.MCPServer, in io.Reader, out io.Writer
 	reqCtx, cancelCalls := context.WithCancel(s.WithContext(ctx, sess))
 	defer cancelCalls()
 	done := make(chan struct{})
-	l := &loop{s: s, sess: sess, out: w, log: log, ctx: reqCtx, direct: direct, cancels: map[string]context.CancelFunc{}, done: done, workers: newWorkers()}
+	l := &loop{s: s, sess: sess, out: w, log: log, ctx: reqCtx, direct: direct, cancels: map[string]context.CancelCauseFunc{}, done: done, workers: newWorkers()}
 	go w.notify(sess.notes, done)
 	defer close(done)
 
@@ -55,6 +56,12 @@ func Serve(ctx context.Context, s *server.MCPServer, in io.Reader, out io.Writer
 	return err
 }
 
+// ErrCancelledByClient is the cause of a request's end when the client's
+// notifications/cancelled named it: the spec asks a receiver not to answer
+// it, and a client may take an answer to an id it gave up for a fault (the
+// TypeScript SDK reports one as a response to an unknown id).
+var ErrCancelledByClient = errors.New("cancelled by the client")
+
 // loop is the read side of one stdio session.
 type loop struct {
 	s      *server.MCPServer
@@ -69,7 +76,7 @@ type loop struct {
 	stopped bool
 	calls   sync.WaitGroup
 	workers *workers
-	cancels map[string]context.CancelFunc // running requests by id, for notifications/cancelled
+	cancels map[string]context.CancelCauseFunc // running requests by id, for notifications/cancelled
 }
 
 // read hands each line of in to handle; a line longer than the buffer is
@@ -154,7 +161,7 @@ func (l *loop) start(env envelope, msg []byte) {
 		return
 	}
 	key := IDKey(env.ID)
-	ctx, cancel := context.WithCancel(l.ctx)
+	ctx, cancel := context.WithCancelCause(l.ctx)
 	_, dup := l.cancels[key]
 	if !dup {
 		l.cancels[key] = cancel
@@ -163,11 +170,14 @@ func (l *loop) start(env envelope, msg []byte) {
 	l.mu.Unlock()
 	l.workers.run(func() {
 		defer l.calls.Done()
-		defer cancel()
+		defer cancel(nil)
 		sent := l.sess.asked.Load()
 		resp := l.serve(ctx, env, msg, dup)
 		if !dup {
 			l.forget(key) // before the answer: once answered, the id is the client's to use again
+		}
+		if context.Cause(ctx) == ErrCancelledByClient && env.Method != string(mcp.MethodInitialize) {
+			return // the client gave it up: it is not answered (a client must not cancel initialize)
 		}
 		if l.sess.asked.Load() != sent {
 			l.out.sync(l.done) // its progress first
@@ -216,7 +226,7 @@ func (l *loop) cancel(rawID json.RawMessage) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if cancel, ok := l.cancels[IDKey(rawID)]; ok {
-		cancel()
+		cancel(ErrCancelledByClient)
 	}
 }
 

@@ -1,0 +1,98 @@
+package hosting
+
+import (
+	"bytes"
+	"net/http"
+	"sync/atomic"
+
+	"github.com/basiq-mcp/basiq-mcp/tools/stdio"
+)
+
+// heldWriter carries mcp-go's answer to a request the edge holds the id
+// of. It frees the id at mcp-go's first write: a JSON answer is written
+// whole and reaches the client only after, so the id is free before the
+// client can use it again (in an event stream the first write may come
+// before the answer; from then on mcp-go alone follows the id, as it does
+// its own calls). Once the client has cancelled the request, the answer to
+// it is left out and the stream ends without it, which is how a cancelled
+// request goes unanswered over streamable HTTP. A status waits for the
+// first write, so that a JSON answer left out can become an empty stream.
+type heldWriter struct {
+	http.ResponseWriter
+	id        string // the request's id key
+	release   func()
+	cancelled atomic.Bool
+	status    int // a status not passed on yet
+	started   bool
+}
+
+// WriteHeader keeps the status until the body's first write.
+func (hw *heldWriter) WriteHeader(code int) {
+	if !hw.started && hw.status == 0 {
+		hw.status = code
+	}
+}
+
+func (hw *heldWriter) Write(b []byte) (int, error) {
+	hw.release()
+	if hw.cancelled.Load() && answers(b, hw.id) {
+		if !hw.started && hw.Header().Get("Content-Type") == "application/json" {
+			hw.Header().Set("Content-Type", "text/event-stream")
+			hw.status = http.StatusOK
+		}
+		hw.start()
+		return len(b), nil
+	}
+	hw.start()
+	return hw.ResponseWriter.Write(b)
+}
+
+// Flush passes a flush on, for mcp-go's event streams.
+func (hw *heldWriter) Flush() {
+	hw.release()
+	hw.start()
+	if f, ok := hw.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// end passes on a status mcp-go set but wrote nothing after.
+func (hw *heldWriter) end() {
+	if hw.status != 0 {
+		hw.start()
+	}
+}
+
+func (hw *heldWriter) start() {
+	if !hw.started {
+		hw.started = true
+		if hw.status != 0 {
+			hw.ResponseWriter.WriteHeader(hw.status)
+		}
+	}
+}
+
+// Unwrap gives http.ResponseController the writer underneath.
+func (hw *heldWriter) Unwrap() http.ResponseWriter { return hw.ResponseWriter }
+
+// answers reports whether b, one write of mcp-go's (a JSON message, or an
+// event of a stream carrying one), is the answer to the request of id key.
+func answers(b []byte, key string) bool {
+	if rest, ok := bytes.CutPrefix(b, []byte("event: message\n")); ok {
+		b = rest
+	}
+	if rest, ok := bytes.CutPrefix(b, []byte("data: ")); ok {
+		b, _, _ = bytes.Cut(rest, []byte("\n"))
+	}
+	m, ok := stdio.ReadMessage(bytes.TrimSpace(b))
+	return ok && m.Method == "" && m.ID == key
+}
+
+// writeNoAnswer ends a request the client cancelled without an answer: an
+// event stream with nothing in it, one of the two forms an answer to a
+// request may take.
+func writeNoAnswer(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.WriteHeader(http.StatusOK)
+}

@@ -1,0 +1,74 @@
+package hosting
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/basiq-mcp/basiq-mcp/basiq/basiqtest"
+	"github.com/mark3labs/mcp-go/server"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestCancelledHTTPCallsAreNotAnswered: a call the client cancels with
+// notifications/cancelled ends without an answer to it, whoever runs it:
+// the edge (a plain call), mcp-go answering in JSON (a call with _meta),
+// or mcp-go streaming progress first. Its POST ends as an event stream
+// with no answer in it, and the session goes on.
+func TestCancelledHTTPCallsAreNotAnswered(t *testing.T) {
+	e := newDirectEdge(t, 30*time.Minute, 0, basiqtest.WithTimeScale(1))
+	session, post := e.open(t)
+	_, body := post(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"refresh_connection","arguments":{"user_id":"` + e.user + `","connection_id":"` + e.conn + `"}}}`)
+	job := regexp.MustCompile(`"job_id":"([^"]+)"`).FindSubmatch(body)
+	require.NotNil(t, job, "%s", body)
+	cases := []struct{ id, meta string }{
+		{"plain", ""},
+		{"json", `"_meta":{},`},
+		{"progress", `"_meta":{"progressToken":"p1"},`},
+	}
+	for _, tc := range cases {
+		type answer struct {
+			status      int
+			contentType string
+			body        string
+		}
+		got := make(chan answer, 1)
+		go func() {
+			msg := `{"jsonrpc":"2.0","id":"` + tc.id + `","method":"tools/call","params":{` + tc.meta + `"name":"get_job","arguments":{"job_id":"` + string(job[1]) + `","wait_seconds":60}}}`
+			req, _ := http.NewRequest(http.MethodPost, e.url, bytes.NewBufferString(msg))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Accept", "application/json, text/event-stream")
+			req.Header.Set(server.HeaderKeySessionID, session)
+			req.Header.Set(server.HeaderKeyProtocolVersion, "2025-06-18")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				got <- answer{body: err.Error()}
+				return
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			got <- answer{resp.StatusCode, resp.Header.Get("Content-Type"), string(b)}
+		}()
+		time.Sleep(300 * time.Millisecond) // the wait polls the simulator
+		status, _ := post(`{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"` + tc.id + `"}}`)
+		require.Equal(t, http.StatusAccepted, status)
+		select {
+		case a := <-got:
+			assert.Equal(t, http.StatusOK, a.status, tc.id)
+			assert.True(t, strings.HasPrefix(a.contentType, "text/event-stream"), "%s: %s", tc.id, a.contentType)
+			assert.NotContains(t, a.body, `"id":"`+tc.id+`"`, "%s: the cancelled call was answered", tc.id)
+			if tc.id == "progress" {
+				assert.Contains(t, a.body, `"progressToken":"p1"`, "its progress came before the cancel")
+			}
+		case <-time.After(20 * time.Second):
+			t.Fatalf("%s: the cancelled wait ran on", tc.id)
+		}
+	}
+	_, body = post(`{"jsonrpc":"2.0","id":"after","method":"ping"}`)
+	assert.Contains(t, string(body), `"id":"after"`, "the session goes on")
+}
