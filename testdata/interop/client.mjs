@@ -274,6 +274,78 @@ async function consentPage() {
   }
 }
 
+// duringACall checks what happens while a call runs. While get_job waits
+// on a refresh, the server's progress reaches the SDK's onprogress and a
+// ping is answered. Aborting the call cancels it: the server sends no
+// answer for it afterwards (the SDK would report one as a response to an
+// unknown id) and the session goes on. Then delete_user asks the SDK's user
+// to type the id, by form elicitation in the middle of the call, and goes
+// ahead on the answer; where the session cannot carry that question
+// (canAsk false: legacy SSE), it hands the model a token instead. pick chooses which active connection to refresh, so
+// that each transport's server refreshes a different one.
+async function duringACall(label, transport, pick, canAsk = true) {
+  const client = new Client({ name: 'basiq-mcp-interop-calls', version: '1.0.0' }, { capabilities: { elicitation: { form: {} } } });
+  const errors = [];
+  const asked = [];
+  let typed = '';
+  client.onerror = (e) => errors.push(e?.message ?? String(e));
+  client.setRequestHandler(ElicitRequestSchema, (req) => {
+    asked.push(req.params);
+    return { action: 'accept', content: { id: typed } };
+  });
+  await client.connect(transport);
+  const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+  try {
+    const users = (await client.callTool({ name: 'list_users', arguments: {} })).structuredContent?.users ?? [];
+    const active = [];
+    for (const u of users.filter((x) => x.connections > 0)) {
+      const conns = (await client.callTool({ name: 'list_connections', arguments: { user_id: u.id } })).structuredContent?.connections ?? [];
+      for (const c of conns.filter((x) => x.status === 'active')) active.push({ user: u.id, connection: c.id });
+      if (active.length > pick) break;
+    }
+    const target = active[pick];
+    const refresh = await client.callTool({ name: 'refresh_connection', arguments: { user_id: target?.user, connection_id: target?.connection } });
+    const job = refresh.structuredContent?.decision?.job_id;
+    check(`${label}: refresh_connection starts a job to wait on`, typeof job === 'string', refresh.content?.[0]?.text);
+
+    const progress = [];
+    const abort = new AbortController();
+    const waiting = client.callTool({ name: 'get_job', arguments: { job_id: job, wait_seconds: 120 } }, undefined,
+      { signal: abort.signal, onprogress: (p) => progress.push(p), timeout: 150000 });
+    let ended = 'running';
+    waiting.then(() => { ended = 'answered'; }, (e) => { ended = e?.name === 'AbortError' || abort.signal.aborted ? 'aborted' : `failed: ${e?.message}`; });
+    for (let w = 0; progress.length === 0 && ended === 'running' && w < 10000; w += 20) await sleep(20);
+    check(`${label}: a running call's progress reaches the SDK`, progress.length > 0 && typeof progress[0].progress === 'number', `${ended}, ${JSON.stringify(progress)}`);
+    const pong = await client.ping();
+    check(`${label}: a ping during the call is answered`, pong !== undefined && ended === 'running', ended);
+    abort.abort('the interop client cancels');
+    await waiting.catch(() => {});
+    check(`${label}: the SDK's abort ends the call`, ended === 'aborted', ended);
+    const after = await client.callTool({ name: 'check_connector_status', arguments: { connector_id: 'AU00006' } });
+    check(`${label}: the session goes on after the cancel`, after.structuredContent?.refresh_now === 'defer');
+    await sleep(1500); // a poll interval and more: an answer to the cancelled call would have come
+    check(`${label}: the cancelled call is not answered`, errors.length === 0, errors.join('; '));
+
+    const made = await client.callTool({ name: 'create_user', arguments: { email: `interop-${label}@example.com`, mobile: '+61400111333' } });
+    typed = made.structuredContent?.id ?? '';
+    let del = await client.callTool({ name: 'delete_user', arguments: { user_id: typed } });
+    if (canAsk) {
+      check(`${label}: delete_user asks the SDK's user once, by form, in the middle of the call`,
+        asked.length === 1 && (asked[0].mode ?? 'form') === 'form' && JSON.stringify(asked[0]).includes(typed), JSON.stringify(asked));
+      check(`${label}: the typed id confirms the delete`, del.structuredContent?.status === 'done', del.content?.[0]?.text);
+    } else {
+      // Legacy SSE cannot carry a request in the middle of a call: the model's two steps instead.
+      const token = del.structuredContent?.confirmation_token;
+      check(`${label}: delete_user previews with a token, asking nobody, where the session cannot carry a question`,
+        asked.length === 0 && del.structuredContent?.status === 'preview' && typeof token === 'string', del.content?.[0]?.text);
+      del = await client.callTool({ name: 'delete_user', arguments: { user_id: typed, confirmation_token: token } });
+      check(`${label}: the token confirms the delete`, del.structuredContent?.status === 'done', del.content?.[0]?.text);
+    }
+  } finally {
+    await client.close();
+  }
+}
+
 async function subscriptions() {
   const secret = `whsec_${Buffer.from('interop webhook secret, 32 bytes').toString('base64')}`;
   const port = await freePort();
@@ -314,10 +386,17 @@ async function subscriptions() {
 const servers = [];
 try {
   await attempt('stdio', () => exercise('stdio', new StdioClientTransport({ command: bin, env })));
+  const destructive = { BASIQ_MCP_ALLOW_DESTRUCTIVE: 'true' };
+  await attempt('stdio: during a call', () => duringACall('stdio', new StdioClientTransport({ command: bin, env: { ...env, ...destructive } }), 0));
 
   const http = await startHTTP('http');
   servers.push(http.child);
   await attempt('streamable HTTP', () => exercise('http', new StreamableHTTPClientTransport(new URL(`${http.url}/mcp`))));
+  await attempt('streamable HTTP: during a call', async () => {
+    const srv = await startHTTP('http', destructive);
+    servers.push(srv.child);
+    await duringACall('http', new StreamableHTTPClientTransport(new URL(`${srv.url}/mcp`)), 1);
+  });
   await attempt('stateless 2026-07-28', async () => {
     const discover = await stateless(http.url, 'server/discover', {});
     check('2026-07-28: server/discover offers the stateless protocol', discover.result?.supportedVersions?.includes('2026-07-28'), JSON.stringify(discover.error));
@@ -337,6 +416,11 @@ try {
   const sse = await startHTTP('sse');
   servers.push(sse.child);
   await attempt('legacy SSE', () => exercise('sse', new SSEClientTransport(new URL(`${sse.url}/sse`))));
+  await attempt('legacy SSE: during a call', async () => {
+    const srv = await startHTTP('sse', destructive);
+    servers.push(srv.child);
+    await duringACall('sse', new SSEClientTransport(new URL(`${srv.url}/sse`)), 2, false);
+  });
 
   if (process.env.BASIQ_MCP_TEST_OIDC) {
     await attempt('OAuth with oidc-provider', () => oauth(process.env.BASIQ_MCP_TEST_OIDC));

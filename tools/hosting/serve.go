@@ -124,7 +124,7 @@ func routes(s *server.MCPServer, o Options, oauth *OAuth, webhookKey []byte, dra
 	}
 	if o.Transport == "sse" {
 		sse := server.NewSSEServer(s, server.WithKeepAlive(true), server.WithSSEContextFunc(toolsetsContext))
-		mux.Handle("/", CheckToolsets()(sse))
+		mux.Handle("/", CheckToolsets()(newSSECancels().handler(sse)))
 		return mux, open, sse.Shutdown
 	}
 	sessions := newSessionCap(o.SessionsPerClient)
