@@ -3,7 +3,6 @@ package hosting
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"io"
 	"mime"
 	"net"
@@ -202,15 +201,10 @@ func (o *openSession) free(id string) {
 // here, and marks the answer to it left out when mcp-go writes it; mcp-go
 // is handed the notification as well, to cancel its own.
 func (o *openSession) cancel(notification []byte) {
-	var n struct {
-		Params struct {
-			RequestID json.RawMessage `json:"requestId"`
-		} `json:"params"`
-	}
-	if json.Unmarshal(notification, &n) != nil || len(n.Params.RequestID) == 0 {
+	key, ok := cancelledID(notification)
+	if !ok {
 		return
 	}
-	key := stdio.IDKey(n.Params.RequestID)
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if cancel, ok := o.running[key]; ok {

@@ -35,14 +35,7 @@ type directEdge struct {
 }
 
 func newDirectEdge(t *testing.T, idleTTL time.Duration, sessionsPerClient int, simOpts ...basiqtest.Option) *directEdge {
-	sim := basiqtest.NewServer(append([]basiqtest.Option{basiqtest.WithTimeScale(0.002)}, simOpts...)...)
-	t.Cleanup(sim.Close)
-	bc, err := basiq.NewClient("direct-edge-key", basiq.WithBaseURL(sim.URL))
-	require.NoError(t, err)
-	store, err := guard.OpenBolt(filepath.Join(t.TempDir(), "guard.db"))
-	require.NoError(t, err)
-	t.Cleanup(func() { store.Close() })
-	e := &directEdge{user: sim.Connections()[0].UserID, conn: sim.Connections()[0].ConnectionID}
+	e := &directEdge{}
 	seen := func(next server.ToolHandlerFunc) server.ToolHandlerFunc {
 		return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 			if server.ServerFromContext(ctx) == nil {
@@ -51,16 +44,51 @@ func newDirectEdge(t *testing.T, idleTTL time.Duration, sessionsPerClient int, s
 			return next(ctx, req)
 		}
 	}
+	tt := newToolsOnSimulator(t, seen, append([]basiqtest.Option{basiqtest.WithTimeScale(0.002)}, simOpts...)...)
+	e.user, e.conn = tt.sim.Connections()[0].UserID, tt.sim.Connections()[0].ConnectionID
+	e.url = tt.serve(t, Options{Transport: "http", IdleTTL: idleTTL, SessionsPerClient: sessionsPerClient, Direct: tt.deps.DirectTool(tt.s)}) + "/mcp"
+	return e
+}
+
+// toolsOnSimulator is every tool on an MCP server, on the simulator as
+// Basiq, with a bbolt guard store.
+type toolsOnSimulator struct {
+	s     *server.MCPServer
+	deps  *tools.Deps
+	sim   *basiqtest.Server
+	store guard.Store
+	bc    *basiq.Client
+}
+
+// newToolsOnSimulator registers every tool, wrapped by wrap when not nil.
+func newToolsOnSimulator(t *testing.T, wrap server.ToolHandlerMiddleware, simOpts ...basiqtest.Option) *toolsOnSimulator {
+	sim := basiqtest.NewServer(simOpts...)
+	t.Cleanup(sim.Close)
+	bc, err := basiq.NewClient("hosting-test-key", basiq.WithBaseURL(sim.URL))
+	require.NoError(t, err)
+	store, err := guard.OpenBolt(filepath.Join(t.TempDir(), "guard.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { store.Close() })
 	deps := &tools.Deps{Client: bc, Log: slog.New(slog.DiscardHandler), Audit: guard.NewAudit(io.Discard)}
 	deps.Governor = guard.NewGovernor(bc, store, deps.Audit, guard.DefaultPolicy(), nil, nil)
 	s := server.NewMCPServer("basiq-mcp", "test", server.WithToolCapabilities(false), server.WithHooks(&server.Hooks{}))
-	_, err = tools.Register(s, deps, tools.Options{Toolsets: []string{"all"}, Wrap: []server.ToolHandlerMiddleware{seen}})
+	opts := tools.Options{Toolsets: []string{"all"}}
+	if wrap != nil {
+		opts.Wrap = []server.ToolHandlerMiddleware{wrap}
+	}
+	_, err = tools.Register(s, deps, opts)
 	require.NoError(t, err)
-	mux, _, shutdown := routes(s, Options{Transport: "http", IdleTTL: idleTTL, Store: store, Client: bc, SessionsPerClient: sessionsPerClient, Log: slog.New(slog.DiscardHandler), Direct: deps.DirectTool(s)}, nil, nil, &drain{})
+	return &toolsOnSimulator{s: s, deps: deps, sim: sim, store: store, bc: bc}
+}
+
+// serve serves the tools with o (its store, client and log filled in) and
+// returns the server's URL.
+func (tt *toolsOnSimulator) serve(t *testing.T, o Options) string {
+	o.Store, o.Client, o.Log = tt.store, tt.bc, slog.New(slog.DiscardHandler)
+	mux, _, shutdown := routes(tt.s, o, nil, nil, &drain{})
 	srv := httptest.NewServer(mux)
 	t.Cleanup(func() { shutdown(context.Background()); srv.Close() })
-	e.url = srv.URL + "/mcp"
-	return e
+	return srv.URL
 }
 
 // open initializes a session and returns a function posting one message in
@@ -95,6 +123,15 @@ func (e *directEdge) open(t *testing.T) (string, func(msg string, header ...stri
 		resp, body := post(id, msg, header...)
 		return resp.StatusCode, body
 	}
+}
+
+// refreshJob refreshes the edge's connection in a session and returns
+// the job to wait on.
+func (e *directEdge) refreshJob(t *testing.T, post func(msg string, header ...string) (int, []byte)) string {
+	_, body := post(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"refresh_connection","arguments":{"user_id":"` + e.user + `","connection_id":"` + e.conn + `"}}}`)
+	job := regexp.MustCompile(`"job_id":"([^"]+)"`).FindSubmatch(body)
+	require.NotNil(t, job, "%s", body)
+	return string(job[1])
 }
 
 // volatileHTTP is what differs between two answers of one call: Basiq's
@@ -245,11 +282,9 @@ func TestDirectHTTPCallsAreCancellable(t *testing.T) {
 func TestDirectHTTPRefusesAnIDMcpGoIsRunning(t *testing.T) {
 	e := newDirectEdge(t, 30*time.Minute, 0, basiqtest.WithTimeScale(1))
 	_, post := e.open(t)
-	_, body := post(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"refresh_connection","arguments":{"user_id":"` + e.user + `","connection_id":"` + e.conn + `"}}}`)
-	job := regexp.MustCompile(`"job_id":"([^"]+)"`).FindSubmatch(body)
-	require.NotNil(t, job, "%s", body)
+	job := e.refreshJob(t, post)
 	wait := func(id, meta string) string {
-		return `{"jsonrpc":"2.0","id":"` + id + `","method":"tools/call","params":{` + meta + `"name":"get_job","arguments":{"job_id":"` + string(job[1]) + `","wait_seconds":60}}}`
+		return `{"jsonrpc":"2.0","id":"` + id + `","method":"tools/call","params":{` + meta + `"name":"get_job","arguments":{"job_id":"` + job + `","wait_seconds":60}}}`
 	}
 	inUse := `{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"Request ID is already in use"}}`
 	ended := make(chan struct{}, 2)
@@ -259,7 +294,7 @@ func TestDirectHTTPRefusesAnIDMcpGoIsRunning(t *testing.T) {
 	}
 	require.Eventually(t, func() bool { return e.direct.Load() == 1 }, 5*time.Second, 10*time.Millisecond, "the plain wait runs without mcp-go")
 	time.Sleep(200 * time.Millisecond) // the other wait is in mcp-go's hands
-	_, body = post(wait("through-mcp-go", ""))
+	_, body := post(wait("through-mcp-go", ""))
 	assert.JSONEq(t, inUse, string(body), "a plain call may not take the id of a call mcp-go runs")
 	_, body = post(wait("direct", `"_meta":{},`))
 	assert.JSONEq(t, inUse, string(body), "nor may a call for mcp-go take the id of a direct call")

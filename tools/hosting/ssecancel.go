@@ -2,7 +2,6 @@ package hosting
 
 import (
 	"bytes"
-	"encoding/json"
 	"io"
 	"net/http"
 	"net/url"
@@ -67,15 +66,9 @@ func (c *sseCancels) posted(session string, body []byte) {
 	}
 	var key string
 	if m.Method == string(mcp.MethodNotificationCancelled) {
-		var n struct {
-			Params struct {
-				RequestID json.RawMessage `json:"requestId"`
-			} `json:"params"`
-		}
-		if json.Unmarshal(body, &n) != nil || len(n.Params.RequestID) == 0 {
+		if key, ok = cancelledID(body); !ok {
 			return
 		}
-		key = stdio.IDKey(n.Params.RequestID)
 	} else if m.ID == "" {
 		return
 	}

@@ -4,21 +4,13 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/basiq-mcp/basiq-mcp/basiq"
 	"github.com/basiq-mcp/basiq-mcp/basiq/basiqtest"
-	"github.com/basiq-mcp/basiq-mcp/tools"
-	"github.com/basiq-mcp/basiq-mcp/tools/guard"
-	"github.com/mark3labs/mcp-go/server"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -28,25 +20,12 @@ import (
 // naming a request already answered does not hide the answer of a later
 // request that reuses its id.
 func TestCancelledSSECallsAreNotAnswered(t *testing.T) {
-	sim := basiqtest.NewServer(basiqtest.WithTimeScale(1))
-	t.Cleanup(sim.Close)
-	bc, err := basiq.NewClient("sse-key", basiq.WithBaseURL(sim.URL))
-	require.NoError(t, err)
-	store, err := guard.OpenBolt(filepath.Join(t.TempDir(), "guard.db"))
-	require.NoError(t, err)
-	t.Cleanup(func() { store.Close() })
-	deps := &tools.Deps{Client: bc, Log: slog.New(slog.DiscardHandler), Audit: guard.NewAudit(io.Discard)}
-	deps.Governor = guard.NewGovernor(bc, store, deps.Audit, guard.DefaultPolicy(), nil, nil)
-	s := server.NewMCPServer("basiq-mcp", "test", server.WithToolCapabilities(false))
-	_, err = tools.Register(s, deps, tools.Options{Toolsets: []string{"all"}})
-	require.NoError(t, err)
-	mux, _, shutdown := routes(s, Options{Transport: "sse", Store: store, Client: bc, Log: slog.New(slog.DiscardHandler)}, nil, nil, &drain{})
-	srv := httptest.NewServer(mux)
-	t.Cleanup(func() { shutdown(context.Background()); srv.Close() })
+	tt := newToolsOnSimulator(t, nil, basiqtest.WithTimeScale(1))
+	url := tt.serve(t, Options{Transport: "sse"})
 
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/sse", nil)
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url+"/sse", nil)
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	defer resp.Body.Close()
@@ -71,7 +50,7 @@ func TestCancelledSSECallsAreNotAnswered(t *testing.T) {
 	}
 	endpoint := next()
 	post := func(msg string) {
-		r, err := http.Post(srv.URL+endpoint, "application/json", bytes.NewBufferString(msg))
+		r, err := http.Post(url+endpoint, "application/json", bytes.NewBufferString(msg))
 		require.NoError(t, err)
 		r.Body.Close()
 		require.Equal(t, http.StatusAccepted, r.StatusCode)
@@ -79,7 +58,7 @@ func TestCancelledSSECallsAreNotAnswered(t *testing.T) {
 	post(`{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}`)
 	next()
 	post(`{"jsonrpc":"2.0","method":"notifications/initialized"}`)
-	c := sim.Connections()[0]
+	c := tt.sim.Connections()[0]
 	post(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"refresh_connection","arguments":{"user_id":"` + c.UserID + `","connection_id":"` + c.ConnectionID + `"}}}`)
 	job := regexp.MustCompile(`"job_id":"([^"]+)"`).FindStringSubmatch(next())
 	require.NotNil(t, job)

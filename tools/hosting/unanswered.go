@@ -2,6 +2,7 @@ package hosting
 
 import (
 	"bytes"
+	"encoding/json"
 	"net/http"
 	"sync/atomic"
 
@@ -95,4 +96,17 @@ func writeNoAnswer(w http.ResponseWriter) {
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-cache")
 	w.WriteHeader(http.StatusOK)
+}
+
+// cancelledID is the id key of the request a notifications/cancelled names.
+func cancelledID(notification []byte) (string, bool) {
+	var n struct {
+		Params struct {
+			RequestID json.RawMessage `json:"requestId"`
+		} `json:"params"`
+	}
+	if json.Unmarshal(notification, &n) != nil || len(n.Params.RequestID) == 0 {
+		return "", false
+	}
+	return stdio.IDKey(n.Params.RequestID), true
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"io"
 	"net/http"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -23,9 +22,7 @@ import (
 func TestCancelledHTTPCallsAreNotAnswered(t *testing.T) {
 	e := newDirectEdge(t, 30*time.Minute, 0, basiqtest.WithTimeScale(1))
 	session, post := e.open(t)
-	_, body := post(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"refresh_connection","arguments":{"user_id":"` + e.user + `","connection_id":"` + e.conn + `"}}}`)
-	job := regexp.MustCompile(`"job_id":"([^"]+)"`).FindSubmatch(body)
-	require.NotNil(t, job, "%s", body)
+	job := e.refreshJob(t, post)
 	cases := []struct{ id, meta string }{
 		{"plain", ""},
 		{"json", `"_meta":{},`},
@@ -39,7 +36,7 @@ func TestCancelledHTTPCallsAreNotAnswered(t *testing.T) {
 		}
 		got := make(chan answer, 1)
 		go func() {
-			msg := `{"jsonrpc":"2.0","id":"` + tc.id + `","method":"tools/call","params":{` + tc.meta + `"name":"get_job","arguments":{"job_id":"` + string(job[1]) + `","wait_seconds":60}}}`
+			msg := `{"jsonrpc":"2.0","id":"` + tc.id + `","method":"tools/call","params":{` + tc.meta + `"name":"get_job","arguments":{"job_id":"` + job + `","wait_seconds":60}}}`
 			req, _ := http.NewRequest(http.MethodPost, e.url, bytes.NewBufferString(msg))
 			req.Header.Set("Content-Type", "application/json")
 			req.Header.Set("Accept", "application/json, text/event-stream")
@@ -69,6 +66,6 @@ func TestCancelledHTTPCallsAreNotAnswered(t *testing.T) {
 			t.Fatalf("%s: the cancelled wait ran on", tc.id)
 		}
 	}
-	_, body = post(`{"jsonrpc":"2.0","id":"after","method":"ping"}`)
+	_, body := post(`{"jsonrpc":"2.0","id":"after","method":"ping"}`)
 	assert.Contains(t, string(body), `"id":"after"`, "the session goes on")
 }
