@@ -44,7 +44,6 @@ type openSession struct {
 	touched atomic.Int64 // unix nanoseconds
 	mu      sync.Mutex
 	running map[string]context.CancelFunc
-	held    map[string]*heldWriter // answers mcp-go is writing, by id key
 }
 
 // newDirectCalls follows the sessions s registers; nil when s has no
@@ -56,7 +55,7 @@ func newDirectCalls(s *server.MCPServer, direct stdio.DirectTool, sessions *sess
 	}
 	d := &directCalls{s: s, direct: direct, sessions: sessions, touchEvery: idleTTL / 2, open: map[string]*openSession{}}
 	hooks.AddOnRegisterSession(func(_ context.Context, sess server.ClientSession) {
-		o := &openSession{sess: sess, running: map[string]context.CancelFunc{}, held: map[string]*heldWriter{}}
+		o := &openSession{sess: sess, running: map[string]context.CancelFunc{}}
 		o.touched.Store(time.Now().UnixNano())
 		d.mu.Lock()
 		d.open[sess.SessionID()] = o
@@ -140,12 +139,12 @@ func (d *directCalls) passFollowed(next http.Handler, w http.ResponseWriter, r *
 }
 
 // passHeld hands mcp-go a request whose id the session holds, and frees
-// the id once mcp-go writes the answer; mcp-go cancels its own calls, and
-// the answer to one the client cancelled is left out (heldWriter).
+// the id as mcp-go writes the answer (or ends without one); mcp-go cancels
+// its own calls, and the answer to one the client cancelled is left out
+// (heldWriter).
 func (d *directCalls) passHeld(next http.Handler, w http.ResponseWriter, r *http.Request, o *openSession, body []byte, id string) {
 	hw := &heldWriter{ResponseWriter: w, id: id}
-	o.handOver(id, hw)
-	defer o.unfollow(id, hw)
+	o.handOver(id, func() { hw.cancelled.Store(true) })
 	var once sync.Once
 	hw.release = func() { once.Do(func() { o.free(id) }) }
 	defer hw.release()
@@ -171,22 +170,11 @@ func (o *openSession) claim(id string, cancel context.CancelFunc) bool {
 	return true
 }
 
-// handOver keeps id in use for mcp-go, which cancels its own calls, and
-// follows hw until mcp-go has answered, so that a cancel reaching the edge
-// after the id is free again still marks it.
-func (o *openSession) handOver(id string, hw *heldWriter) {
+// handOver keeps id in use for mcp-go, which cancels its own calls;
+// cancelled marks the request given up by the client.
+func (o *openSession) handOver(id string, cancelled func()) {
 	o.mu.Lock()
-	o.running[id] = func() {}
-	o.held[id] = hw
-	o.mu.Unlock()
-}
-
-// unfollow stops following hw, once mcp-go is done with it.
-func (o *openSession) unfollow(id string, hw *heldWriter) {
-	o.mu.Lock()
-	if o.held[id] == hw {
-		delete(o.held, id)
-	}
+	o.running[id] = cancelled
 	o.mu.Unlock()
 }
 
@@ -209,9 +197,6 @@ func (o *openSession) cancel(notification []byte) {
 	defer o.mu.Unlock()
 	if cancel, ok := o.running[key]; ok {
 		cancel()
-	}
-	if hw, ok := o.held[key]; ok {
-		hw.cancelled.Store(true)
 	}
 }
 

@@ -276,9 +276,10 @@ func TestDirectHTTPCallsAreCancellable(t *testing.T) {
 }
 
 // TestDirectHTTPRefusesAnIDMcpGoIsRunning: a plain call reusing the id of
-// a call mcp-go runs (one with _meta) is refused as mcp-go would refuse
-// it, and a call mcp-go would run reusing the id of a direct call too; an
-// id whose call has been answered is free again at once.
+// a call mcp-go runs (one with _meta, answering in JSON or streaming its
+// progress) is refused as mcp-go would refuse it, and a call mcp-go would
+// run reusing the id of a direct call too; an id whose call has been
+// answered is free again at once.
 func TestDirectHTTPRefusesAnIDMcpGoIsRunning(t *testing.T) {
 	e := newDirectEdge(t, 30*time.Minute, 0, basiqtest.WithTimeScale(1))
 	_, post := e.open(t)
@@ -287,22 +288,25 @@ func TestDirectHTTPRefusesAnIDMcpGoIsRunning(t *testing.T) {
 		return `{"jsonrpc":"2.0","id":"` + id + `","method":"tools/call","params":{` + meta + `"name":"get_job","arguments":{"job_id":"` + job + `","wait_seconds":60}}}`
 	}
 	inUse := `{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"Request ID is already in use"}}`
-	ended := make(chan struct{}, 2)
-	for _, id := range []string{"through-mcp-go", "direct"} {
-		meta := map[string]string{"through-mcp-go": `"_meta":{},`, "direct": ""}[id]
+	ended := make(chan struct{}, 3)
+	running := []string{"through-mcp-go", "streaming", "direct"}
+	for _, id := range running {
+		meta := map[string]string{"through-mcp-go": `"_meta":{},`, "streaming": `"_meta":{"progressToken":"s"},`, "direct": ""}[id]
 		go func() { post(wait(id, meta)); ended <- struct{}{} }()
 	}
 	require.Eventually(t, func() bool { return e.direct.Load() == 1 }, 5*time.Second, 10*time.Millisecond, "the plain wait runs without mcp-go")
 	time.Sleep(200 * time.Millisecond) // the other wait is in mcp-go's hands
 	_, body := post(wait("through-mcp-go", ""))
 	assert.JSONEq(t, inUse, string(body), "a plain call may not take the id of a call mcp-go runs")
+	_, body = post(wait("streaming", ""))
+	assert.JSONEq(t, inUse, string(body), "nor the id of one whose progress mcp-go is streaming")
 	_, body = post(wait("direct", `"_meta":{},`))
 	assert.JSONEq(t, inUse, string(body), "nor may a call for mcp-go take the id of a direct call")
 	assert.Equal(t, int32(1), e.direct.Load(), "neither duplicate ran here")
-	for _, id := range []string{"through-mcp-go", "direct"} {
+	for _, id := range running {
 		post(`{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"` + id + `"}}`)
 	}
-	for range 2 {
+	for range running {
 		select {
 		case <-ended:
 		case <-time.After(20 * time.Second):

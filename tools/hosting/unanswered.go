@@ -10,14 +10,14 @@ import (
 )
 
 // heldWriter carries mcp-go's answer to a request the edge holds the id
-// of. It frees the id at mcp-go's first write: a JSON answer is written
-// whole and reaches the client only after, so the id is free before the
-// client can use it again (in an event stream the first write may come
-// before the answer; from then on mcp-go alone follows the id, as it does
-// its own calls). Once the client has cancelled the request, the answer to
-// it is left out and the stream ends without it, which is how a cancelled
-// request goes unanswered over streamable HTTP. A status waits for the
-// first write, so that a JSON answer left out can become an empty stream.
+// of. It frees the id as the answer is written, in JSON or as the last
+// event of a stream: the answer reaches the client only after, so the id
+// is free before the client can use it again, and it stays held while
+// mcp-go streams the call's progress. Once the client has cancelled the
+// request, the answer to it is left out and the stream ends without it,
+// which is how a cancelled request goes unanswered over streamable HTTP. A
+// status waits for the first write, so that a JSON answer left out can
+// become an empty stream.
 type heldWriter struct {
 	http.ResponseWriter
 	id        string // the request's id key
@@ -35,8 +35,11 @@ func (hw *heldWriter) WriteHeader(code int) {
 }
 
 func (hw *heldWriter) Write(b []byte) (int, error) {
-	hw.release()
-	if hw.cancelled.Load() && answers(b, hw.id) {
+	answer := answers(b, hw.id)
+	if answer {
+		hw.release()
+	}
+	if answer && hw.cancelled.Load() {
 		if !hw.started && hw.Header().Get("Content-Type") == "application/json" {
 			hw.Header().Set("Content-Type", "text/event-stream")
 			hw.status = http.StatusOK
@@ -50,7 +53,6 @@ func (hw *heldWriter) Write(b []byte) (int, error) {
 
 // Flush passes a flush on, for mcp-go's event streams.
 func (hw *heldWriter) Flush() {
-	hw.release()
 	hw.start()
 	if f, ok := hw.ResponseWriter.(http.Flusher); ok {
 		f.Flush()
