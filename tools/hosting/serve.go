@@ -135,7 +135,7 @@ func routes(s *server.MCPServer, o Options, oauth *OAuth, webhookKey []byte, dra
 	streamable := server.NewStreamableHTTPServer(s, server.WithEndpointPath("/mcp"), server.WithHTTPContextFunc(toolsetsContext),
 		server.WithSessionIdleTTL(o.IdleTTL), server.WithStreamableHTTPLogger(o.Log), server.WithSessionIdManagerResolver(sessions))
 	direct := newDirectCalls(s, o.Direct, sessions, o.IdleTTL)
-	mux.Handle("/mcp", CheckToolsets()(direct.handler(streamable)))
+	mux.Handle("/mcp", CheckToolsets()(direct.handler(statelessCancels(streamable))))
 	return mux, open, streamable.Shutdown
 }
 

@@ -3,10 +3,13 @@ package hosting
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"net/http"
 	"sync/atomic"
 
 	"github.com/basiq-mcp/basiq-mcp/tools/stdio"
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
 )
 
 // heldWriter carries mcp-go's answer to a request the edge holds the id
@@ -111,4 +114,51 @@ func cancelledID(notification []byte) (string, bool) {
 		return "", false
 	}
 	return stdio.IDKey(n.Params.RequestID), true
+}
+
+// statelessCancels answers 202 to a notifications/cancelled posted without
+// a session at 2026-07-28 that names no protocol version in its _meta, and
+// hands everything else to next as it came. mcp-go refuses such a POST
+// with 400, as it must refuse a request like it; but a notification asks
+// for no answer, at 2026-07-28 a call is cancelled by closing its stream,
+// and the official Go SDK, cancelling a call, posts this notification
+// without _meta and then fails its session's next call on the refusal.
+func statelessCancels(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost || r.Header.Get(server.HeaderKeySessionID) != "" || !jsonBody(r) ||
+			!mcp.IsModernProtocol(r.Header.Get(mcp.HeaderProtocolVersion)) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		body, err := io.ReadAll(r.Body) // within LimitBody's bound
+		if err == nil && bareCancel(body) {
+			w.WriteHeader(http.StatusAccepted)
+			return
+		}
+		rest := io.Reader(bytes.NewReader(body))
+		if err != nil {
+			rest = io.MultiReader(rest, failingReader{err})
+		}
+		r.Body = io.NopCloser(rest)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// bareCancel reports whether body is a notifications/cancelled whose _meta
+// states no protocol version.
+func bareCancel(body []byte) bool {
+	m, ok := stdio.ReadMessage(body)
+	if !ok || m.Method != string(mcp.MethodNotificationCancelled) || m.ID != "" {
+		return false
+	}
+	var n struct {
+		Params struct {
+			Meta map[string]any `json:"_meta"`
+		} `json:"params"`
+	}
+	if json.Unmarshal(body, &n) != nil {
+		return false
+	}
+	version, _ := n.Params.Meta[mcp.MetaKeyProtocolVersion].(string)
+	return version == ""
 }

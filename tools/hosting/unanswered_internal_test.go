@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/basiq-mcp/basiq-mcp/basiq/basiqtest"
+	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -68,4 +69,30 @@ func TestCancelledHTTPCallsAreNotAnswered(t *testing.T) {
 	}
 	_, body := post(`{"jsonrpc":"2.0","id":"after","method":"ping"}`)
 	assert.Contains(t, string(body), `"id":"after"`, "the session goes on")
+}
+
+// TestStatelessCancelWithoutMetaIsAccepted: at 2026-07-28, a
+// notifications/cancelled without _meta (the official Go SDK sends one when
+// a call's context ends) is accepted; a request without _meta is still
+// refused as mcp-go refuses it.
+func TestStatelessCancelWithoutMetaIsAccepted(t *testing.T) {
+	e := newDirectEdge(t, 30*time.Minute, 0)
+	post := func(msg string) (int, string) {
+		req, _ := http.NewRequest(http.MethodPost, e.url, bytes.NewBufferString(msg))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "application/json, text/event-stream")
+		req.Header.Set(mcp.HeaderProtocolVersion, "2026-07-28")
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	status, _ := post(`{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":3,"reason":"context canceled"}}`)
+	assert.Equal(t, http.StatusAccepted, status, "a cancel without _meta")
+	status, _ = post(`{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":3,"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}}}`)
+	assert.Equal(t, http.StatusAccepted, status, "a cancel with _meta, as mcp-go accepts it")
+	status, body := post(`{"jsonrpc":"2.0","id":4,"method":"tools/list","params":{}}`)
+	assert.Equal(t, http.StatusBadRequest, status, "a request without _meta: %s", body)
+	assert.Contains(t, body, "io.modelcontextprotocol/protocolVersion")
 }
