@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/basiq-mcp/basiq-mcp/basiq/basiqtest"
 	"github.com/basiq-mcp/basiq-mcp/testdata/mcptest"
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
@@ -217,4 +218,69 @@ func rpcCode[T any](_ T, err error) int64 {
 		return e.Code
 	}
 	return 0
+}
+
+// TestOfficialGoSDKSubscribes: the Go SDK's client subscribes to one
+// customer (subscriptions/listen at 2026-07-28, resources/subscribe at
+// 2025-11-25) over stdio and streamable HTTP, and hears of that customer's
+// invalidated connection, found by the server's poll of Basiq's events,
+// and of no other customer's.
+func TestOfficialGoSDKSubscribes(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{"stdio", "http"} {
+		for _, version := range []string{"", "2025-11-25"} {
+			t.Run(name+"/"+map[string]string{"": "sdk's choice"}[version]+version, func(t *testing.T) {
+				t.Parallel()
+				sim := basiqtest.NewServer(basiqtest.WithAPIKey("go-sdk-key"), basiqtest.WithTimeScale(0.01))
+				t.Cleanup(sim.Close)
+				var mine, other basiqtest.SeededConnection
+				for _, c := range sim.Connections() {
+					if c.Status == "active" && mine.UserID == "" {
+						mine = c
+					} else if c.Status == "active" && c.UserID != mine.UserID {
+						other = c
+						break
+					}
+				}
+				env := mcptest.SandboxEnv(t.TempDir(), "BASIQ_API_KEY=go-sdk-key", "BASIQ_BASE_URL="+sim.URL)
+				args := []string{"--events-poll", "200ms", "--background-delay", "0s"}
+				var transport sdk.Transport
+				if name == "stdio" {
+					cmd := exec.Command(binary, args...)
+					cmd.Env = env
+					transport = &sdk.CommandTransport{Command: cmd}
+				} else {
+					base, _, _ := startServer(t, env, append(args, "--transport", "http")...)
+					transport = &sdk.StreamableClientTransport{Endpoint: base + "/mcp", MaxRetries: -1}
+				}
+				var mu sync.Mutex
+				var heard []string
+				client := sdk.NewClient(&sdk.Implementation{Name: "go-sdk-interop", Version: "1"}, &sdk.ClientOptions{
+					ResourceUpdatedHandler: func(_ context.Context, r *sdk.ResourceUpdatedNotificationRequest) {
+						mu.Lock()
+						defer mu.Unlock()
+						heard = append(heard, r.Params.URI)
+					}})
+				ctx := context.Background()
+				cs, err := client.Connect(ctx, transport, &sdk.ClientSessionOptions{ProtocolVersion: version})
+				require.NoError(t, err)
+				defer cs.Close()
+				t.Logf("negotiated %s", cs.InitializeResult().ProtocolVersion)
+				uri := "basiq://users/" + mine.UserID
+				require.NoError(t, cs.Subscribe(ctx, &sdk.SubscribeParams{URI: uri}))
+				time.Sleep(500 * time.Millisecond) // the stream is open, the first poll made
+				require.NoError(t, mcptest.SimControl(sim.URL, "go-sdk-key", "/_sim/connections/"+other.ConnectionID+"/invalidate"))
+				require.NoError(t, mcptest.SimControl(sim.URL, "go-sdk-key", "/_sim/connections/"+mine.ConnectionID+"/invalidate"))
+				require.Eventually(t, func() bool {
+					mu.Lock()
+					defer mu.Unlock()
+					return len(heard) > 0
+				}, 10*time.Second, 20*time.Millisecond, "the SDK hears of its customer")
+				time.Sleep(500 * time.Millisecond)
+				mu.Lock()
+				defer mu.Unlock()
+				assert.Equal(t, []string{uri}, heard, "its customer, once, and no other")
+			})
+		}
+	}
 }
