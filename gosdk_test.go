@@ -25,8 +25,9 @@ import (
 // HTTP and legacy SSE, at the protocol it chooses (2026-07-28 on every
 // transport) and at 2025-11-25. Each
 // run has a server of its own (sandbox, its own guard state) and checks
-// every tool's schemas, results against their output schemas, progress and
-// a ping during a call, a cancelled call, a destructive call confirmed by
+// every tool's schemas, results against their output schemas, a prompt
+// and the completion of its customer argument, progress and a ping during
+// a call, a cancelled call, a destructive call confirmed by
 // the SDK's user (or by the model's token where the session cannot ask),
 // and the error codes of a bad prompt and an unknown resource.
 func TestOfficialGoSDKClient(t *testing.T) {
@@ -130,6 +131,14 @@ func goSDKSession(t *testing.T, transport sdk.Transport, version string, legacyS
 	assert.Equal(t, "defer", call("check_connector_status", map[string]any{"connector_id": "AU00006"})["refresh_now"])
 	conn := activeConnection(t, call)
 	call("list_transactions", map[string]any{"user_id": conn[0], "limit": 5})
+	done, err := cs.Complete(ctx, &sdk.CompleteParams{Ref: &sdk.CompleteReference{Type: "ref/prompt", Name: "troubleshoot_connection"},
+		Argument: sdk.CompleteParamsArgument{Name: "user_id", Value: conn[0][:4]}})
+	require.NoError(t, err)
+	assert.Contains(t, done.Completion.Values, conn[0], "a prompt's customer argument completes")
+	prompt, err := cs.GetPrompt(ctx, &sdk.GetPromptParams{Name: "troubleshoot_connection", Arguments: map[string]string{"user_id": conn[0]}})
+	require.NoError(t, err)
+	require.NotEmpty(t, prompt.Messages)
+	assert.Contains(t, prompt.Messages[0].Content.(*sdk.TextContent).Text, "diagnose_connection")
 
 	job := call("refresh_connection", map[string]any{"user_id": conn[0], "connection_id": conn[1]})["decision"].(map[string]any)["job_id"].(string)
 	waitCtx, cancel := context.WithCancel(ctx)
