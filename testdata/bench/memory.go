@@ -28,29 +28,6 @@ func startServing(argv, env []string) (*server, error) {
 	return nil, fmt.Errorf("%s did not start", argv[0])
 }
 
-// footprint is one server's RSS, KiB: idle (total and anonymous) and with
-// n sessions open.
-type footprint struct{ idle, anon, open int }
-
-// measureFootprint starts argv on HTTP and reads its footprint.
-func measureFootprint(argv, env []string, n int) (footprint, error) {
-	srv, err := startServing(argv, env)
-	if err != nil {
-		return footprint{}, err
-	}
-	defer srv.stop()
-	time.Sleep(2 * time.Second) // idle: past start (basiq-mcp hands the start's garbage back after a second)
-	f := footprint{idle: rss(srv.cmd.Process.Pid), anon: anonRSS(srv.cmd.Process.Pid)}
-	ids, err := openSessions(srv.url, n)
-	if err != nil {
-		return footprint{}, err
-	}
-	time.Sleep(300 * time.Millisecond)
-	f.open = rss(srv.cmd.Process.Pid)
-	closeSessions(srv.url, ids)
-	return f, nil
-}
-
 // memoryVsEcho sets basiq-mcp's memory and cold start beside the bare
 // mcp-go echo built on the same mcp-go: idle RSS, RSS with c.sessions
 // streamable HTTP sessions open, and process start to initialize. Beside
@@ -65,16 +42,15 @@ func memoryVsEcho(c config, env []string) error {
 	if err != nil {
 		return err
 	}
-	ours, err := measureFootprint([]string{c.bin, "--transport", "http", "--addr", "127.0.0.1:0"}, env, c.sessions)
-	if err != nil {
+	busy := 2 * c.window
+	ours := &footprint{argv: []string{c.bin, "--transport", "http", "--addr", "127.0.0.1:0"},
+		call: &toolCall{"check_connector_status", map[string]any{"connector_id": "AU00000"}}}
+	bare := &footprint{argv: []string{echo, "-transport", "http"}, call: &toolCall{"echo", map[string]any{"message": "hi"}}}
+	if err := measureFootprints([]*footprint{ours, bare}, env, c.sessions, busy); err != nil {
 		return err
 	}
-	bare, err := measureFootprint([]string{echo, "-transport", "http"}, env, c.sessions)
-	if err != nil {
-		return err
-	}
-	linked, err := measureFootprint([]string{floor, "-transport", "http"}, env, 0)
-	if err != nil {
+	linked := &footprint{argv: []string{floor, "-transport", "http"}}
+	if err := measureFootprints([]*footprint{linked}, env, 0, 0); err != nil {
 		return err
 	}
 	var oursStart, bareStart []time.Duration
@@ -97,6 +73,8 @@ func memoryVsEcho(c config, env []string) error {
 	fmt.Printf("| idle RSS of the echo with basiq-mcp's %d libraries linked (it runs their init functions and nothing more) | %s | %s | %s | – |\n",
 		libs, mib(linked.idle), mib(bare.idle), times(linked.idle, bare.idle))
 	fmt.Printf("| RSS with %d sessions open | %s | %s | %s | at most 1.3× |\n", c.sessions, mib(ours.open), mib(bare.open), times(ours.open, bare.open))
+	fmt.Printf("| RSS with them open, after %d clients called a tool for %s | %s | %s | %s | – |\n", busyClients, busy, mib(ours.busy), mib(bare.busy), times(ours.busy, bare.busy))
+	fmt.Printf("| CPU per call meanwhile (`check_connector_status`; the echo's `echo`) | %s | %s | %.2f× | – |\n", us(ours.busyCPU), us(bare.busyCPU), ratio(ours.busyCPU, bare.busyCPU))
 	fmt.Printf("| cold start to initialize (median of %d) | %s | %s | %.2f× | at most 2× |\n\n", c.starts, us(pct(oursStart, .5)), us(pct(bareStart, .5)), ratio(pct(oursStart, .5), pct(bareStart, .5)))
 	if len(c.beside) > 0 {
 		return idleBeside(c, env, echo)
