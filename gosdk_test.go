@@ -262,13 +262,10 @@ func TestOfficialGoSDKSubscribes(t *testing.T) {
 					base, _, _ := startServer(t, env, append(args, "--transport", "http")...)
 					transport = &sdk.StreamableClientTransport{Endpoint: base + "/mcp", MaxRetries: -1}
 				}
-				var mu sync.Mutex
-				var heard []string
+				var heard mcptest.Heard
 				client := sdk.NewClient(&sdk.Implementation{Name: "go-sdk-interop", Version: "1"}, &sdk.ClientOptions{
 					ResourceUpdatedHandler: func(_ context.Context, r *sdk.ResourceUpdatedNotificationRequest) {
-						mu.Lock()
-						defer mu.Unlock()
-						heard = append(heard, r.Params.URI)
+						heard.Add(r.Params.URI)
 					}})
 				ctx := context.Background()
 				cs, err := client.Connect(ctx, transport, &sdk.ClientSessionOptions{ProtocolVersion: version})
@@ -277,18 +274,7 @@ func TestOfficialGoSDKSubscribes(t *testing.T) {
 				t.Logf("negotiated %s", cs.InitializeResult().ProtocolVersion)
 				uri := "basiq://users/" + mine.UserID
 				require.NoError(t, cs.Subscribe(ctx, &sdk.SubscribeParams{URI: uri}))
-				time.Sleep(500 * time.Millisecond) // the stream is open, the first poll made
-				require.NoError(t, mcptest.SimControl(sim.URL, "go-sdk-key", "/_sim/connections/"+other.ConnectionID+"/invalidate"))
-				require.NoError(t, mcptest.SimControl(sim.URL, "go-sdk-key", "/_sim/connections/"+mine.ConnectionID+"/invalidate"))
-				require.Eventually(t, func() bool {
-					mu.Lock()
-					defer mu.Unlock()
-					return len(heard) > 0
-				}, 10*time.Second, 20*time.Millisecond, "the SDK hears of its customer")
-				time.Sleep(500 * time.Millisecond)
-				mu.Lock()
-				defer mu.Unlock()
-				assert.Equal(t, []string{uri}, heard, "its customer, once, and no other")
+				heard.OnlyItsCustomer(t, sim.URL, "go-sdk-key", other.ConnectionID, mine.ConnectionID, uri, 10*time.Second)
 			})
 		}
 	}

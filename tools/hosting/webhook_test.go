@@ -252,29 +252,14 @@ func hearsOnlyItsCustomer(t *testing.T, c *client.Client, simURL, key string, mi
 	defer cancel()
 	require.NoError(t, c.Start(ctx))
 	defer c.Close()
-	var mu sync.Mutex
-	var heard []string
+	var heard mcptest.Heard
 	c.OnNotification(func(n mcp.JSONRPCNotification) {
 		if n.Method == "notifications/resources/updated" {
-			mu.Lock()
-			heard = append(heard, fmt.Sprint(n.Params.AdditionalFields["uri"]))
-			mu.Unlock()
+			heard.Add(fmt.Sprint(n.Params.AdditionalFields["uri"]))
 		}
 	})
 	subscribe(t, ctx, c, uri)
-	time.Sleep(500 * time.Millisecond) // the stream is open, the first poll made
-
-	require.NoError(t, mcptest.SimControl(simURL, key, "/_sim/connections/"+other.ConnectionID+"/invalidate"))
-	require.NoError(t, mcptest.SimControl(simURL, key, "/_sim/connections/"+mine.ConnectionID+"/invalidate"))
-	require.Eventually(t, func() bool {
-		mu.Lock()
-		defer mu.Unlock()
-		return len(heard) > 0
-	}, 5*time.Second, 20*time.Millisecond, "the subscriber hears within 5 s")
-	time.Sleep(500 * time.Millisecond)
-	mu.Lock()
-	defer mu.Unlock()
-	assert.Equal(t, []string{uri}, heard, "only the subscribed customer's change is heard")
+	heard.OnlyItsCustomer(t, simURL, key, other.ConnectionID, mine.ConnectionID, uri, 5*time.Second)
 }
 
 // TestReplicaHearsOfAnotherReplicasEvent: behind two replicas on one Redis,
