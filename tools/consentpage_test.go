@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/basiq-mcp/basiq-mcp/testdata/mcptest"
 	"github.com/basiq-mcp/basiq-mcp/tools"
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
@@ -41,12 +42,7 @@ func TestConsentLinkIsOpenedForTheHuman(t *testing.T) {
 		t.Cleanup(func() { mc.Close() })
 		ctx := context.Background()
 		require.NoError(t, mc.Start(ctx))
-		init := mcp.InitializeRequest{}
-		init.Params.ProtocolVersion = "2025-11-25"
-		init.Params.ClientInfo = mcp.Implementation{Name: "opens-pages", Version: "1"}
-		init.Params.Capabilities.Elicitation = caps
-		_, err = mc.Initialize(ctx, init)
-		require.NoError(t, err)
+		mcptest.InitializeAs(t, ctx, mc, "opens-pages", caps)
 		req := mcp.CallToolRequest{}
 		req.Params.Name, req.Params.Arguments = "create_auth_link", obj{"user_id": user, "mobile": "+61400111222"}
 		res, err := mc.CallTool(ctx, req)

@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/basiq-mcp/basiq-mcp/testdata/mcptest"
 	"github.com/basiq-mcp/basiq-mcp/tools"
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/client/transport"
@@ -49,12 +50,7 @@ func TestDestructiveToolsAskTheHumanWhenTheClientCan(t *testing.T) {
 			defer mc.Close()
 			ctx := context.Background()
 			require.NoError(t, mc.Start(ctx))
-			init := mcp.InitializeRequest{}
-			init.Params.ProtocolVersion = "2025-11-25"
-			init.Params.ClientInfo = mcp.Implementation{Name: "with-a-human", Version: "1"}
-			init.Params.Capabilities.Elicitation = &mcp.ElicitationCapability{}
-			_, err = mc.Initialize(ctx, init)
-			require.NoError(t, err)
+			mcptest.InitializeAs(t, ctx, mc, "with-a-human", &mcp.ElicitationCapability{})
 
 			req := mcp.CallToolRequest{}
 			req.Params.Name = "delete_connection"
@@ -87,12 +83,7 @@ func TestSessionsThatCannotAskGetTheModelsWay(t *testing.T) {
 	defer mc.Close()
 	ctx := context.Background()
 	require.NoError(t, mc.Start(ctx))
-	init := mcp.InitializeRequest{}
-	init.Params.ProtocolVersion = "2025-11-25"
-	init.Params.ClientInfo = mcp.Implementation{Name: "sse-with-a-human", Version: "1"}
-	init.Params.Capabilities.Elicitation = &mcp.ElicitationCapability{Form: &struct{}{}, URL: &struct{}{}}
-	_, err = mc.Initialize(ctx, init)
-	require.NoError(t, err)
+	mcptest.InitializeAs(t, ctx, mc, "sse-with-a-human", &mcp.ElicitationCapability{Form: &struct{}{}, URL: &struct{}{}})
 
 	c := h.sim.Connections()[0]
 	req := mcp.CallToolRequest{}

@@ -195,9 +195,17 @@ func Get(t testing.TB, url, token string) (int, string) {
 // Initialize opens an MCP session on c as a 2025-11-25 client.
 func Initialize(t testing.TB, ctx context.Context, c *client.Client) {
 	t.Helper()
+	InitializeAs(t, ctx, c, "e2e", nil)
+}
+
+// InitializeAs opens an MCP session on c as the 2025-11-25 client name,
+// declaring elicitation if it is given.
+func InitializeAs(t testing.TB, ctx context.Context, c *client.Client, name string, elicitation *mcp.ElicitationCapability) {
+	t.Helper()
 	req := mcp.InitializeRequest{}
 	req.Params.ProtocolVersion = "2025-11-25"
-	req.Params.ClientInfo = mcp.Implementation{Name: "e2e", Version: "1"}
+	req.Params.ClientInfo = mcp.Implementation{Name: name, Version: "1"}
+	req.Params.Capabilities.Elicitation = elicitation
 	if _, err := c.Initialize(ctx, req); err != nil {
 		t.Fatal(err)
 	}
