@@ -241,13 +241,19 @@ func (d *directCalls) pass(next http.Handler, w http.ResponseWriter, r *http.Req
 		o.touched.Store(time.Now().UnixNano())
 	}
 	if body != nil || err != nil {
-		rest := io.Reader(bytes.NewReader(body))
-		if err != nil {
-			rest = io.MultiReader(rest, failingReader{err})
-		}
-		r.Body = io.NopCloser(rest)
+		replayBody(r, body, err)
 	}
 	next.ServeHTTP(w, r)
+}
+
+// replayBody puts a body read here back on r for the next handler, with
+// the read's error, if any, after it.
+func replayBody(r *http.Request, body []byte, err error) {
+	rest := io.Reader(bytes.NewReader(body))
+	if err != nil {
+		rest = io.MultiReader(rest, failingReader{err})
+	}
+	r.Body = io.NopCloser(rest)
 }
 
 // failingReader replays a body's read error to mcp-go.

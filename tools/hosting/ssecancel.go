@@ -43,13 +43,10 @@ func (c *sseCancels) handler(next http.Handler) http.Handler {
 			next.ServeHTTP(s, r)
 		case r.Method == http.MethodPost && id != "":
 			body, err := io.ReadAll(r.Body) // within LimitBody's bound
-			rest := io.Reader(bytes.NewReader(body))
-			if err != nil {
-				rest = io.MultiReader(rest, failingReader{err})
-			} else {
+			if err == nil {
 				c.posted(id, body)
 			}
-			r.Body = io.NopCloser(rest)
+			replayBody(r, body, err)
 			next.ServeHTTP(w, r)
 		default:
 			next.ServeHTTP(w, r)
@@ -87,12 +84,8 @@ func (c *sseCancels) posted(session string, body []byte) {
 // sent reports whether an event of session's stream may go out, and
 // forgets the request it answers.
 func (c *sseCancels) sent(session string, event []byte) bool {
-	data, ok := bytes.CutPrefix(event, []byte("event: message\ndata: "))
+	key, ok := answerKey(event)
 	if !ok {
-		return true
-	}
-	m, ok := stdio.ReadMessage(bytes.TrimSpace(data))
-	if !ok || m.Method != "" || m.ID == "" {
 		return true
 	}
 	c.mu.Lock()
@@ -101,9 +94,9 @@ func (c *sseCancels) sent(session string, event []byte) bool {
 	if s == nil {
 		return true
 	}
-	dropped := s.cancelled[m.ID]
-	delete(s.running, m.ID)
-	delete(s.cancelled, m.ID)
+	dropped := s.cancelled[key]
+	delete(s.running, key)
+	delete(s.cancelled, key)
 	return !dropped
 }
 

@@ -38,7 +38,8 @@ func (hw *heldWriter) WriteHeader(code int) {
 }
 
 func (hw *heldWriter) Write(b []byte) (int, error) {
-	answer := answers(b, hw.id)
+	key, ok := answerKey(b)
+	answer := ok && key == hw.id
 	if answer {
 		hw.release()
 	}
@@ -81,9 +82,10 @@ func (hw *heldWriter) start() {
 // Unwrap gives http.ResponseController the writer underneath.
 func (hw *heldWriter) Unwrap() http.ResponseWriter { return hw.ResponseWriter }
 
-// answers reports whether b, one write of mcp-go's (a JSON message, or an
-// event of a stream carrying one), is the answer to the request of id key.
-func answers(b []byte, key string) bool {
+// answerKey is the id key of the answer b carries, when b, one write of
+// mcp-go's (a JSON message, or an event of a stream carrying one), is an
+// answer to a request.
+func answerKey(b []byte) (string, bool) {
 	if rest, ok := bytes.CutPrefix(b, []byte("event: message\n")); ok {
 		b = rest
 	}
@@ -91,7 +93,7 @@ func answers(b []byte, key string) bool {
 		b, _, _ = bytes.Cut(rest, []byte("\n"))
 	}
 	m, ok := stdio.ReadMessage(bytes.TrimSpace(b))
-	return ok && m.Method == "" && m.ID == key
+	return m.ID, ok && m.Method == "" && m.ID != ""
 }
 
 // writeNoAnswer ends a request the client cancelled without an answer: an
@@ -135,11 +137,7 @@ func statelessCancels(next http.Handler) http.Handler {
 			w.WriteHeader(http.StatusAccepted)
 			return
 		}
-		rest := io.Reader(bytes.NewReader(body))
-		if err != nil {
-			rest = io.MultiReader(rest, failingReader{err})
-		}
-		r.Body = io.NopCloser(rest)
+		replayBody(r, body, err)
 		next.ServeHTTP(w, r)
 	})
 }
