@@ -26,13 +26,14 @@ func canElicit(ctx context.Context) bool { return askable(ctx) != nil }
 func askable(ctx context.Context) *mcp.ElicitationCapability {
 	sess := server.ClientSessionFromContext(ctx)
 	s, ok := sess.(server.SessionWithClientInfo)
-	if !ok || s.GetClientCapabilities().Elicitation == nil {
+	if !ok {
 		return nil
 	}
+	declared := s.GetClientCapabilities().Elicitation
 	if _, asks := sess.(server.SessionWithElicitation); !asks && !mcp.IsModernProtocol(server.RequestProtocolVersion(ctx)) {
 		return nil
 	}
-	return s.GetClientCapabilities().Elicitation
+	return declared
 }
 
 // askHuman asks the client's user to type the target's id. The request
