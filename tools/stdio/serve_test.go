@@ -222,3 +222,60 @@ func TestServeRefusesAnIDInUse(t *testing.T) {
 		require.EqualValues(t, 7, again["id"], "an answered id used again is refused: %v", again)
 	}
 }
+
+// TestSequentialCallsRunWhereTheyAreRead: a client that waits for each
+// answer has its requests run by the goroutine that read them; a worker
+// woke a second thread for each (a third of sequential calls a second).
+func TestSequentialCallsRunWhereTheyAreRead(t *testing.T) {
+	s := server.NewMCPServer("t", "1", server.WithToolCapabilities(false))
+	echo := func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		return mcp.NewToolResultText("hi"), nil
+	}
+	s.AddTool(mcp.NewTool("echo"), echo)
+	inR, inW := io.Pipe()
+	outR, outW := io.Pipe()
+	l := make(chan *loop, 1)
+	go func() {
+		_ = serve(context.Background(), s, inR, outW, slog.New(slog.DiscardHandler), nil, func(x *loop) { l <- x })
+		outW.Close()
+	}()
+	lines := bufio.NewScanner(outR)
+	roundTrip := func(msg string) string {
+		_, err := io.WriteString(inW, msg+"\n")
+		require.NoError(t, err)
+		require.True(t, lines.Scan(), "no answer to %s", msg)
+		return lines.Text()
+	}
+	roundTrip(`{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}`)
+	for i := range 50 {
+		assert.Contains(t, roundTrip(fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"method":"tools/call","params":{"name":"echo","arguments":{}}}`, i+1)), `"hi"`)
+	}
+	assert.Zero(t, (<-l).workers.started.Load(), "workers started for requests that came one at a time")
+	inW.Close()
+}
+
+// TestAWaitingCallHandsTheReadingOver: a call run where it was read that
+// waits (here for a ping sent after it to be answered) hands the reading
+// to another goroutine, so what comes next is read and answered, and the
+// call's answer still comes once it ends.
+func TestAWaitingCallHandsTheReadingOver(t *testing.T) {
+	release := make(chan struct{})
+	slow := func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		<-release
+		return mcp.NewToolResultText("done"), nil
+	}
+	for _, direct := range []DirectTool{nil, func(_ context.Context, name string) (server.ToolHandlerFunc, bool) { return slow, name == "slow" }} {
+		s := server.NewMCPServer("t", "1", server.WithToolCapabilities(false))
+		s.AddTool(mcp.NewTool("slow"), slow)
+		c := newDirectClient(t, s, direct)
+		c.send(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"slow","arguments":{}}}`)
+		time.Sleep(20 * time.Millisecond) // read alone, so run where it was read
+		c.send(`{"jsonrpc":"2.0","id":2,"method":"ping"}`)
+		assert.EqualValues(t, 2, c.next()["id"], "the ping waited for the call")
+		release <- struct{}{}
+		done := c.next()
+		assert.EqualValues(t, 1, done["id"])
+		assert.Equal(t, "done", text(done))
+		c.in.Close()
+	}
+}

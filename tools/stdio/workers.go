@@ -9,8 +9,9 @@ import "sync/atomic"
 // waiting gets a new one, so a handler that blocks (a slow Basiq call, an
 // elicitation) never holds up the next request.
 type workers struct {
-	idle   chan func()
-	parked atomic.Int32
+	idle    chan func()
+	parked  atomic.Int32
+	started atomic.Int64 // goroutines run started, for the tests
 }
 
 // keptWorkers is how many idle workers wait for requests; more run while
@@ -25,6 +26,7 @@ func (w *workers) run(job func()) {
 	select {
 	case w.idle <- job:
 	default:
+		w.started.Add(1)
 		go w.work(job)
 	}
 }
