@@ -52,9 +52,17 @@ func pinDriver() error {
 }
 
 // command builds argv, on core 1 when pinning.
-func command(argv []string, env []string) *exec.Cmd {
+func command(argv []string, env []string) *exec.Cmd { return commandOn("1", argv, env) }
+
+// commandOn builds argv to run on cores (a taskset list) when pinning;
+// "all" spreads it over every core, as a client on a workstation starts
+// a server (a child would otherwise keep the driver's core 0).
+func commandOn(cores string, argv []string, env []string) *exec.Cmd {
+	if cores == "all" {
+		cores = fmt.Sprintf("0-%d", numCPU()-1)
+	}
 	if pinned() {
-		argv = append([]string{"taskset", "-c", "1"}, argv...)
+		argv = append([]string{"taskset", "-c", cores}, argv...)
 	}
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = env
@@ -158,9 +166,9 @@ func fairHTTP(cs []contender, levels []int, window time.Duration) ([]result, err
 }
 
 // fairStdio measures every contender's tools over stdio, all servers
-// running and taking turns (interleave), with 1, 16 or 64 requests in
-// flight on each one's pipe.
-func fairStdio(cs []contender, levels []int, window time.Duration) ([]result, error) {
+// running on cores and taking turns (interleave), with 1, 16 or 64
+// requests in flight on each one's pipe; transport names the results.
+func fairStdio(transport, cores string, cs []contender, levels []int, window time.Duration) ([]result, error) {
 	var servers []*leanStdio
 	defer func() {
 		for _, s := range servers {
@@ -169,13 +177,13 @@ func fairStdio(cs []contender, levels []int, window time.Duration) ([]result, er
 	}()
 	pids := make([]int, len(cs))
 	for i, c := range cs {
-		s, err := startLeanStdio(command(c.stdioArgv, c.env))
+		s, err := startLeanStdio(commandOn(cores, c.stdioArgv, c.env))
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", c.name, err)
 		}
 		servers, pids[i] = append(servers, s), s.cmd.Process.Pid
 	}
-	return interleave("stdio", cs, pids, levels, window, func(i int, tc toolCall, _ int) (func(int) error, func(), error) {
+	return interleave(transport, cs, pids, levels, window, func(i int, tc toolCall, _ int) (func(int) error, func(), error) {
 		return func(int) error { return servers[i].call(tc.tool, tc.args) }, func() {}, nil
 	})
 }

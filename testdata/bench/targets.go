@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 
 	"github.com/basiq-mcp/basiq-mcp/basiq/basiqtest"
@@ -54,8 +55,15 @@ func fair(c config, env []string, conn basiqtest.SeededConnection) error {
 	fmt.Printf("## Side by side (lean driver; %s each level; server CPU per call from /proc)\n\n", c.window)
 	var rs []result
 	if strings.Contains(c.transports, "stdio") {
-		if rs, err = fairStdio(cs, levels, c.window); err != nil {
+		if rs, err = fairStdio("stdio", "1", cs, levels, c.window); err != nil {
 			return err
+		}
+		if pinned() {
+			spread, err := fairStdio(spreadStdio, "all", cheapOnly(cs), levels[:2], c.window)
+			if err != nil {
+				return err
+			}
+			rs = append(rs, spread...)
 		}
 	}
 	if strings.Contains(c.transports, "http") {
@@ -86,6 +94,24 @@ func fair(c config, env []string, conn basiqtest.SeededConnection) error {
 	}
 	printTargets(rs, levels, costs, page)
 	return nil
+}
+
+// spreadStdio names the results of servers started on every core, the
+// driver's among them, as a client on a workstation starts them: the
+// pinned table gives each server a core to itself, where Go runs one
+// thread of goroutines (GOMAXPROCS=1) and a hand-off between two costs
+// little; on every core it wakes a second thread.
+const spreadStdio = "stdio, every core"
+
+// cheapOnly is cs with our contender calling only its cheap tools.
+func cheapOnly(cs []contender) []contender {
+	out := slices.Clone(cs)
+	for i := range out {
+		if out[i].name == ourName {
+			out[i].calls = cheap
+		}
+	}
+	return out
 }
 
 // urlAfter finds "<marker>http://host:port" in a log line and gives the
@@ -151,6 +177,13 @@ func printTargets(rs []result, levels []int, costs []layerCost, page pageDecode)
 			if floor, ok := find(rs, "stdio", echoName, "echo", 1); ok {
 				fmt.Printf("| (context) stdio sequential calls/s, mcp-go echo ÷ TypeScript echo: the SDK's own floor | %.2f× | – | – |\n", floor.rate/max(peer.rate, 1))
 			}
+		}
+	}
+	for _, n := range levels {
+		ours, ok1 := cheapestAt(rs, spreadStdio, n)
+		peer, ok2 := find(rs, spreadStdio, peerName, "echo", n)
+		if ok1 && ok2 {
+			fmt.Printf("| (context) stdio calls/s with %d in flight, %s ÷ TypeScript echo, with the servers on every core (as a workstation runs them) | %.2f× | – | – |\n", n, ours.tool, ours.rate/max(peer.rate, 1))
 		}
 	}
 	goals := map[string]float64{"get_connection": 12, "list_transactions_100": 8}
