@@ -40,6 +40,7 @@ func measureStdioIdle(argv, env []string) (stdioIdle, error) {
 	for len(argv) > 1 && isVariable(argv[0]) {
 		vars, argv = append(vars, argv[0]), argv[1:]
 	}
+	evict(argv[0])
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.SysProcAttr = dieWithDriver()
 	cmd.Env = append(slices.Clone(env), vars...)
