@@ -2,6 +2,7 @@
 // mcp-go's MCPServer.HandleMessage (Serve), the one client's session, and
 // stdin read through the runtime's poller (Pollable). It exists for speed:
 // mcp-go's own stdio server decoded each message several times and paid a
-// goroutine and a write per line; this one decodes the envelope once and
-// shares writes among answers that are ready together.
+// goroutine and a write per line; this one decodes the envelope once,
+// runs a request on the goroutine that read it while nothing else waits
+// (runHere), and shares writes among answers that are ready together.
 package stdio
