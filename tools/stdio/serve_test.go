@@ -31,11 +31,16 @@ func newClient(t *testing.T, s *server.MCPServer) *client { return newDirectClie
 // newDirectClient is newClient with the tools direct names called
 // without the server's decoding.
 func newDirectClient(t *testing.T, s *server.MCPServer, direct DirectTool) *client {
+	return newClientSeeing(t, s, direct, nil)
+}
+
+// newClientSeeing is newDirectClient handing made the server's loop.
+func newClientSeeing(t *testing.T, s *server.MCPServer, direct DirectTool, made func(*loop)) *client {
 	inR, inW := io.Pipe()
 	outR, outW := io.Pipe()
 	c := &client{t: t, in: inW, out: make(chan map[string]any, 64), done: make(chan error, 1)}
 	go func() {
-		c.done <- Serve(context.Background(), s, inR, outW, slog.New(slog.DiscardHandler), direct)
+		c.done <- serve(context.Background(), s, inR, outW, slog.New(slog.DiscardHandler), direct, made)
 		outW.Close()
 	}()
 	go func() {
@@ -232,26 +237,16 @@ func TestSequentialCallsRunWhereTheyAreRead(t *testing.T) {
 		return mcp.NewToolResultText("hi"), nil
 	}
 	s.AddTool(mcp.NewTool("echo"), echo)
-	inR, inW := io.Pipe()
-	outR, outW := io.Pipe()
 	l := make(chan *loop, 1)
-	go func() {
-		_ = serve(context.Background(), s, inR, outW, slog.New(slog.DiscardHandler), nil, func(x *loop) { l <- x })
-		outW.Close()
-	}()
-	lines := bufio.NewScanner(outR)
-	roundTrip := func(msg string) string {
-		_, err := io.WriteString(inW, msg+"\n")
-		require.NoError(t, err)
-		require.True(t, lines.Scan(), "no answer to %s", msg)
-		return lines.Text()
-	}
-	roundTrip(`{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}`)
+	c := newClientSeeing(t, s, nil, func(x *loop) { l <- x })
 	for i := range 50 {
-		assert.Contains(t, roundTrip(fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"method":"tools/call","params":{"name":"echo","arguments":{}}}`, i+1)), `"hi"`)
+		c.send(fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"method":"tools/call","params":{"name":"echo","arguments":{}}}`, i+1))
+		m := c.next()
+		require.EqualValues(t, i+1, m["id"])
+		assert.Equal(t, "hi", text(m))
 	}
 	assert.Zero(t, (<-l).workers.started.Load(), "workers started for requests that came one at a time")
-	inW.Close()
+	c.in.Close()
 }
 
 // TestAWaitingCallHandsTheReadingOver: a call run where it was read that
